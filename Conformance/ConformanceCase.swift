@@ -1,0 +1,60 @@
+import IdentityStorage
+
+/// One named check of the store contracts, run against a live backend.
+public struct ConformanceCase: Sendable, Identifiable, CustomStringConvertible {
+    /// Stable dotted name, `store.operation.behaviour` (for example `grants.take.race`).
+    public let name: String
+    /// Capabilities the backend must declare; otherwise the case is skipped with ``skipReason``.
+    public let requirements: StoreCapabilities
+    /// Why the case needs ``requirements``, printed when it is skipped.
+    public let skipReason: String?
+    let body: @Sendable (ConformanceContext) async throws -> Void
+
+    /// A case. `body` throws ``ConformanceFailure`` (through the `expect` helpers) or any error to fail.
+    public init(_ name: String, requires requirements: StoreCapabilities = [], because skipReason: String? = nil,
+                _ body: @escaping @Sendable (ConformanceContext) async throws -> Void) {
+        self.name = name
+        self.requirements = requirements
+        self.skipReason = skipReason
+        self.body = body
+    }
+
+    public var id: String { name }
+    public var description: String { name }
+}
+
+/// What a case failed on.
+public struct ConformanceFailure: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var file: String
+    public var line: Int
+
+    public init(_ message: String, file: String = #fileID, line: Int = #line) {
+        self.message = message
+        self.file = file
+        self.line = line
+    }
+
+    public var description: String { "\(message) (\(file):\(line))" }
+}
+
+/// How one case ended.
+public enum ConformanceOutcome: Sendable, CustomStringConvertible {
+    case passed(Duration)
+    case failed(String, Duration)
+    case skipped(String)
+
+    public var description: String {
+        switch self {
+        case .passed: return "passed"
+        case .failed(let message, _): return "failed: \(message)"
+        case .skipped(let reason): return "skipped: \(reason)"
+        }
+    }
+
+    /// True for ``passed(_:)``.
+    public var isPassed: Bool {
+        if case .passed = self { return true }
+        return false
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import IdentityStorage
+
+/// The shared suite every adapter must pass: plain async Swift, so test targets and `idstore check` run the same cases.
+///
+/// ```swift
+/// @Test(arguments: ConformanceSuite.cases)
+/// func conformance(_ testCase: ConformanceCase) async throws {
+///     let outcome = await ConformanceSuite.run(testCase, on: MyHarness())
+///     ...
+/// }
+/// ```
+public enum ConformanceSuite {
+    /// Every case, in a stable order.
+    public static let cases: [ConformanceCase] =
+        clientCases + resourceCases + identityProviderCases + signingKeyCases + keyRingCases
+        + grantCases + deviceFlowCases + pushedAuthorizationCases + backchannelCases
+        + sessionCases + cacheCases + replayCases + messageCases + throttlingCases + cleanupCases
+
+    /// The case with this name, if any.
+    public static func `case`(named name: String) -> ConformanceCase? {
+        cases.first { $0.name == name }
+    }
+
+    /// Cases whose name starts with `prefix` (all for an empty prefix).
+    public static func cases(withPrefix prefix: String) -> [ConformanceCase] {
+        prefix.isEmpty ? cases : cases.filter { $0.name.hasPrefix(prefix) }
+    }
+
+    /// Runs one case on fresh stores from `harness`, never throwing: the outcome says what happened.
+    public static func run(_ testCase: ConformanceCase, on harness: some ConformanceHarness) async -> ConformanceOutcome {
+        let clock = ManualWallClock()
+        let started = ContinuousClock.now
+        let stores: IdentityStores
+        do {
+            stores = try await harness.makeStores(clock: clock)
+        } catch {
+            return .failed("could not open \(harness.backendName) stores: \(error)", ContinuousClock.now - started)
+        }
+        let missing = testCase.requirements.subtracting(stores.capabilities)
+        if !missing.isEmpty {
+            try? await harness.release(stores)
+            let reason = testCase.skipReason ?? "needs \(missing.names.joined(separator: ", "))"
+            return .skipped("\(harness.backendName) lacks \(missing.names.joined(separator: ", ")): \(reason)")
+        }
+        let context = ConformanceContext(stores: stores, clock: clock, namespace: makeNamespace())
+        var outcome: ConformanceOutcome
+        do {
+            try await testCase.body(context)
+            outcome = .passed(ContinuousClock.now - started)
+        } catch {
+            outcome = .failed(String(describing: error), ContinuousClock.now - started)
+        }
+        do {
+            try await harness.release(stores)
+        } catch where outcome.isPassed {
+            outcome = .failed("releasing the stores failed: \(error)", ContinuousClock.now - started)
+        } catch {}
+        return outcome
+    }
+
+    /// A short random prefix: `t` and ten base-36 characters, then `.`.
+    static func makeNamespace() -> String {
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
+        return "t" + String((0..<10).map { _ in alphabet.randomElement()! }) + "."
+    }
+}

@@ -1,0 +1,136 @@
+import Foundation
+
+/// One cleanup pass over every operational store, in upstream's order (§3.2), in bounded batches.
+///
+/// Safe to run on several instances at once: each batch reports only what it deleted.
+/// Expired server-side sessions are claimed too when ``sessions`` is set (upstream runs them in a
+/// separate host); the observer receives them so the caller can send back-channel logouts.
+public struct CleanupRunner: Sendable {
+    /// What a pass does.
+    public struct Configuration: Sendable, Hashable {
+        /// Rows per batch; at least 1. Default 100, as upstream.
+        public var batchSize: Int = 100
+        /// Also delete consumed grants. Default false, as upstream.
+        public var removeConsumedGrants: Bool = false
+        /// Consumed grants are deleted only once consumed longer ago than this (seconds). Default 0.
+        public var consumedGrantCleanupDelay: TimeInterval = 0
+
+        public init(batchSize: Int = 100, removeConsumedGrants: Bool = false, consumedGrantCleanupDelay: TimeInterval = 0) {
+            self.batchSize = batchSize
+            self.removeConsumedGrants = removeConsumedGrants
+            self.consumedGrantCleanupDelay = consumedGrantCleanupDelay
+        }
+    }
+
+    /// What a pass removed.
+    public struct Report: Sendable, Hashable {
+        public var expiredGrants = 0
+        public var consumedGrants = 0
+        public var deviceAuthorizations = 0
+        public var pushedAuthorizationRequests = 0
+        public var backchannelRequests = 0
+        public var cacheEntries = 0
+        public var sessions = 0
+        /// How many batches were deleted (calls that removed at least one row).
+        public var batches = 0
+
+        public init() {}
+
+        /// All rows removed.
+        public var total: Int {
+            expiredGrants + consumedGrants + deviceAuthorizations + pushedAuthorizationRequests + backchannelRequests + cacheEntries + sessions
+        }
+    }
+
+    /// Receives what each batch removed (upstream's `IOperationalStoreNotification`), e.g. to log or notify.
+    public struct Observer: Sendable {
+        public var grantsRemoved: @Sendable ([PersistedGrant]) async -> Void
+        public var deviceAuthorizationsRemoved: @Sendable ([DeviceAuthorization]) async -> Void
+        public var sessionsRemoved: @Sendable ([ServerSideSession]) async -> Void
+        /// Called after every batch with the running report, for progress lines.
+        public var progress: @Sendable (Report) async -> Void
+
+        public init(grantsRemoved: @escaping @Sendable ([PersistedGrant]) async -> Void = { _ in },
+                    deviceAuthorizationsRemoved: @escaping @Sendable ([DeviceAuthorization]) async -> Void = { _ in },
+                    sessionsRemoved: @escaping @Sendable ([ServerSideSession]) async -> Void = { _ in },
+                    progress: @escaping @Sendable (Report) async -> Void = { _ in }) {
+            self.grantsRemoved = grantsRemoved
+            self.deviceAuthorizationsRemoved = deviceAuthorizationsRemoved
+            self.sessionsRemoved = sessionsRemoved
+            self.progress = progress
+        }
+    }
+
+    public var store: any CleanupStore
+    /// When set, expired sessions are claimed as the last step.
+    public var sessions: (any ServerSideSessionStore)?
+    public var clock: any WallClock
+    public var configuration: Configuration
+
+    public init(store: any CleanupStore, sessions: (any ServerSideSessionStore)? = nil, clock: any WallClock = SystemWallClock(),
+                configuration: Configuration = Configuration()) {
+        self.store = store
+        self.sessions = sessions
+        self.clock = clock
+        self.configuration = configuration
+    }
+
+    /// A runner over every store of `stores`, sessions included.
+    public init(stores: IdentityStores, clock: any WallClock = SystemWallClock(), configuration: Configuration = Configuration()) {
+        self.init(store: stores.cleanup, sessions: stores.sessions, clock: clock, configuration: configuration)
+    }
+
+    /// Runs one pass. A batch smaller than the batch size ends each step, so rows inserted during
+    /// the pass may cause extra batches, as upstream.
+    public func run(observer: Observer = Observer()) async throws -> Report {
+        let limit = configuration.batchSize
+        try FieldValidation.positive(limit, "cleanup batch size")
+        var report = Report()
+
+        func loop(_ step: () async throws -> Int, _ record: (inout Report, Int) -> Void) async throws {
+            while true {
+                let removed = try await step()
+                if removed > 0 {
+                    record(&report, removed)
+                    report.batches += 1
+                    await observer.progress(report)
+                }
+                if removed < limit { return }
+            }
+        }
+
+        try await loop({
+            let grants = try await store.removeExpiredGrants(limit: limit)
+            if !grants.isEmpty { await observer.grantsRemoved(grants) }
+            return grants.count
+        }, { $0.expiredGrants += $1 })
+
+        if configuration.removeConsumedGrants {
+            // Computed once per pass, as upstream.
+            let threshold = clock.now.addingTimeInterval(-configuration.consumedGrantCleanupDelay)
+            try await loop({
+                let grants = try await store.removeConsumedGrants(consumedBefore: threshold, limit: limit)
+                if !grants.isEmpty { await observer.grantsRemoved(grants) }
+                return grants.count
+            }, { $0.consumedGrants += $1 })
+        }
+
+        try await loop({
+            let codes = try await store.removeExpiredDeviceAuthorizations(limit: limit)
+            if !codes.isEmpty { await observer.deviceAuthorizationsRemoved(codes) }
+            return codes.count
+        }, { $0.deviceAuthorizations += $1 })
+
+        try await loop({ try await store.removeExpiredPushedAuthorizationRequests(limit: limit) }, { $0.pushedAuthorizationRequests += $1 })
+        try await loop({ try await store.removeExpiredBackchannelRequests(limit: limit) }, { $0.backchannelRequests += $1 })
+        try await loop({ try await store.removeExpiredCacheEntries(limit: limit) }, { $0.cacheEntries += $1 })
+        if let sessions {
+            try await loop({
+                let claimed = try await sessions.claimExpiredSessions(limit: limit)
+                if !claimed.isEmpty { await observer.sessionsRemoved(claimed) }
+                return claimed.count
+            }, { $0.sessions += $1 })
+        }
+        return report
+    }
+}

@@ -1,0 +1,32 @@
+/// A dynamic external identity provider (Duende's `IdentityProvider`), with its settings as string properties.
+public struct IdentityProvider: Hashable, Sendable, Codable {
+    /// Unique, case-sensitive authentication scheme.
+    public var scheme: String
+    public var displayName: String?
+    public var enabled: Bool = true
+    /// The provider type, `"oidc"` for OpenID Connect. Any type is stored and returned; the caller maps it.
+    public var type: String
+    /// Type-specific settings (`Authority`, `ClientId`, …), as upstream's string properties.
+    public var properties: [String: String] = [:]
+
+    public init(scheme: String, type: String = "oidc", displayName: String? = nil, enabled: Bool = true, properties: [String: String] = [:]) {
+        self.scheme = scheme
+        self.type = type
+        self.displayName = displayName
+        self.enabled = enabled
+        self.properties = properties
+    }
+}
+
+/// The name and state of an identity provider, as listed for a login page.
+public struct IdentityProviderName: Hashable, Sendable, Codable {
+    public var scheme: String
+    public var displayName: String?
+    public var enabled: Bool
+
+    public init(scheme: String, displayName: String?, enabled: Bool) {
+        self.scheme = scheme
+        self.displayName = displayName
+        self.enabled = enabled
+    }
+}

@@ -1,0 +1,76 @@
+/// Selects persisted grants for ``PersistedGrantStore/grants(matching:)`` and ``PersistedGrantStore/removeGrants(matching:)``.
+///
+/// Upstream's rules, exactly:
+/// - Set fields are AND-ed; each compares exactly (case-sensitive).
+/// - nil, empty and whitespace-only scalars mean "not set".
+/// - ``clientIds`` non-nil means `clientId IN (clientIds ∪ {clientId if set})`; an empty, non-nil
+///   ``clientIds`` matches nothing unless ``clientId`` is set. The same holds for ``types`` / ``type``.
+/// - A filter with nothing set is rejected with ``IdentityStorageError/Code-swift.struct/invalidArgument``: it never means "all grants".
+public struct PersistedGrantFilter: Hashable, Sendable, Codable {
+    public var subjectId: String?
+    public var sessionId: String?
+    public var clientId: String?
+    public var clientIds: [String]?
+    public var type: String?
+    public var types: [String]?
+
+    public init(subjectId: String? = nil, sessionId: String? = nil, clientId: String? = nil, clientIds: [String]? = nil,
+                type: String? = nil, types: [String]? = nil) {
+        self.subjectId = subjectId
+        self.sessionId = sessionId
+        self.clientId = clientId
+        self.clientIds = clientIds
+        self.type = type
+        self.types = types
+    }
+
+    /// Throws when no value is set ("No filter values set.", as upstream) or a value is malformed.
+    public func validate() throws(IdentityStorageError) {
+        if isBlank(subjectId), isBlank(sessionId), isBlank(clientId), isBlank(type), clientIds == nil, types == nil {
+            throw .invalidArgument("No filter values set: a persisted-grant filter needs at least one of subjectId, sessionId, clientId, clientIds, type, types")
+        }
+        for (value, field) in [(subjectId, "filter.subjectId"), (sessionId, "filter.sessionId"), (clientId, "filter.clientId"), (type, "filter.type")] {
+            if !isBlank(value) { try FieldValidation.key(value!, field) }
+        }
+        for value in clientIds ?? [] { try FieldValidation.key(value, "filter.clientIds element") }
+        for value in types ?? [] { try FieldValidation.key(value, "filter.types element") }
+    }
+
+    /// The filter with blanks removed and the list fields merged, as every adapter applies it.
+    /// Call ``validate()`` first.
+    public var normalized: Normalized {
+        func set(_ value: String?) -> String? { isBlank(value) ? nil : value }
+        func merge(_ list: [String]?, _ single: String?) -> Set<ExactString>? {
+            guard let list else { return set(single).map { [ExactString($0)] } }
+            var merged = Set(list.map(ExactString.init))
+            if let single = set(single) { merged.insert(ExactString(single)) }
+            return merged
+        }
+        return Normalized(subjectId: set(subjectId), sessionId: set(sessionId),
+                          clientIds: merge(clientIds, clientId), types: merge(types, type))
+    }
+
+    /// A validated filter in its simplest form: each field nil (any value) or the set of accepted values.
+    public struct Normalized: Hashable, Sendable {
+        public var subjectId: String?
+        public var sessionId: String?
+        /// Nil: any client. Empty: no grant matches.
+        public var clientIds: Set<ExactString>?
+        /// Nil: any type. Empty: no grant matches.
+        public var types: Set<ExactString>?
+
+        /// Whether `grant` satisfies every set field.
+        public func matches(_ grant: PersistedGrant) -> Bool {
+            if let subjectId, !String.exactlyEqual(grant.subjectId, subjectId) { return false }
+            if let sessionId, !String.exactlyEqual(grant.sessionId, sessionId) { return false }
+            if let clientIds, !clientIds.contains(ExactString(grant.clientId)) { return false }
+            if let types, !types.contains(ExactString(grant.type)) { return false }
+            return true
+        }
+
+        /// True when the filter can match nothing (an empty `clientIds` or `types`), so a store may skip the query.
+        public var matchesNothing: Bool {
+            clientIds?.isEmpty == true || types?.isEmpty == true
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+
+/// A client or API secret (usually a hash of the shared secret, or a certificate thumbprint).
+public struct Secret: Hashable, Sendable, Codable {
+    /// Free text for administrators.
+    public var description: String?
+    /// The secret value (a hash for shared secrets).
+    public var value: String
+    /// When the secret stops being accepted; nil for never.
+    public var expiration: Date?
+    /// The kind of secret; upstream's default is `"SharedSecret"`.
+    public var type: String
+
+    public init(value: String, type: String = "SharedSecret", description: String? = nil, expiration: Date? = nil) {
+        self.value = value
+        self.type = type
+        self.description = description
+        self.expiration = expiration
+    }
+}
+
+/// A claim a client sends with its tokens.
+public struct ClientClaim: Hashable, Sendable, Codable {
+    /// The claim type.
+    public var type: String
+    /// The claim value.
+    public var value: String
+    /// The claim's value type; round-trips (upstream EF drops it, we keep it).
+    public var valueType: String
+
+    /// The XML-schema string type, upstream's default value type.
+    public static let stringValueType = "http://www.w3.org/2001/XMLSchema#string"
+
+    public init(type: String, value: String, valueType: String = ClientClaim.stringValueType) {
+        self.type = type
+        self.value = value
+        self.valueType = valueType
+    }
+}

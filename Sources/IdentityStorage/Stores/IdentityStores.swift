@@ -1,0 +1,66 @@
+/// Every store of one backend, as a server wires them up; what an adapter's `open` returns
+/// and what the conformance suite tests.
+public struct IdentityStores: Sendable {
+    public var clients: any ClientStore
+    public var resources: any ResourceStore
+    public var identityProviders: any IdentityProviderStore
+    public var signingKeys: any SigningKeyStore
+    public var keyRing: any KeyRingStore
+    public var grants: any PersistedGrantStore
+    public var deviceFlow: any DeviceFlowStore
+    public var sessions: any ServerSideSessionStore
+    public var pushedAuthorizationRequests: any PushedAuthorizationRequestStore
+    public var backchannelRequests: any BackchannelAuthenticationRequestStore
+    public var cache: any DistributedCache
+    public var replayCache: any ReplayCache
+    public var authorizationParametersMessages: any AuthorizationParametersMessageStore
+    public var deviceFlowThrottling: any DeviceFlowThrottling
+    public var cleanup: any CleanupStore
+    /// What this backend can and cannot do.
+    public var capabilities: StoreCapabilities
+
+    public init(clients: any ClientStore, resources: any ResourceStore, identityProviders: any IdentityProviderStore,
+                signingKeys: any SigningKeyStore, keyRing: any KeyRingStore, grants: any PersistedGrantStore,
+                deviceFlow: any DeviceFlowStore, sessions: any ServerSideSessionStore,
+                pushedAuthorizationRequests: any PushedAuthorizationRequestStore,
+                backchannelRequests: any BackchannelAuthenticationRequestStore, cache: any DistributedCache,
+                replayCache: any ReplayCache, authorizationParametersMessages: any AuthorizationParametersMessageStore,
+                deviceFlowThrottling: any DeviceFlowThrottling, cleanup: any CleanupStore, capabilities: StoreCapabilities) {
+        self.clients = clients
+        self.resources = resources
+        self.identityProviders = identityProviders
+        self.signingKeys = signingKeys
+        self.keyRing = keyRing
+        self.grants = grants
+        self.deviceFlow = deviceFlow
+        self.sessions = sessions
+        self.pushedAuthorizationRequests = pushedAuthorizationRequests
+        self.backchannelRequests = backchannelRequests
+        self.cache = cache
+        self.replayCache = replayCache
+        self.authorizationParametersMessages = authorizationParametersMessages
+        self.deviceFlowThrottling = deviceFlowThrottling
+        self.cleanup = cleanup
+        self.capabilities = capabilities
+    }
+}
+
+/// What a backend declares it can do. The conformance suite skips a case whose requirement is
+/// missing and prints the reason; a skip of a required case fails CI.
+public struct StoreCapabilities: OptionSet, Hashable, Sendable {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    /// Expiry is judged against the ``WallClock`` passed in the configuration (otherwise by the server's own time).
+    public static let injectableClock = StoreCapabilities(rawValue: 1 << 0)
+    /// Data survives closing and reopening the store.
+    public static let durable = StoreCapabilities(rawValue: 1 << 1)
+
+    /// A readable name per capability, for skip messages.
+    public var names: [String] {
+        var names: [String] = []
+        if contains(.injectableClock) { names.append("injectable clock") }
+        if contains(.durable) { names.append("durable") }
+        return names
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import Synchronization
+
+/// The source of "now" for every expiry decision a store makes.
+///
+/// Adapters that evaluate expiry in the client (the in-memory and SQL adapters) take a clock in
+/// their configuration, so tests can move time instead of sleeping. Adapters whose server owns
+/// expiry (Redis TTLs) declare ``StoreCapabilities/injectableClock`` as absent.
+public protocol WallClock: Sendable {
+    /// The current instant.
+    var now: Date { get }
+}
+
+/// The system's real-time clock.
+public struct SystemWallClock: WallClock {
+    public init() {}
+    public var now: Date { Date() }
+}
+
+/// A clock that only moves when told to; for tests.
+public final class ManualWallClock: WallClock {
+    // Mutex guards the one instant; readers and `advance` never see a torn value.
+    private let instant: Mutex<Date>
+
+    /// Starts at `start`, rounded to the storage precision so stored instants compare exactly.
+    public init(start: Date = Date()) {
+        instant = Mutex(start.roundedToStoragePrecision)
+    }
+
+    public var now: Date { instant.withLock { $0 } }
+
+    /// Moves the clock forward (or back, with a negative interval).
+    public func advance(by seconds: TimeInterval) {
+        instant.withLock { $0 = Date(microsecondsSince1970: $0.microsecondsSince1970 + Int64((seconds * 1_000_000).rounded())) }
+    }
+
+    /// Sets the clock to `date`.
+    public func set(_ date: Date) {
+        instant.withLock { $0 = date.roundedToStoragePrecision }
+    }
+}
+
+extension Date {
+    /// Microseconds since 1970-01-01T00:00:00Z, rounded to the nearest microsecond:
+    /// the unit every adapter stores instants in.
+    public var microsecondsSince1970: Int64 {
+        Int64((timeIntervalSince1970 * 1_000_000).rounded())
+    }
+
+    /// The instant `microseconds` after 1970-01-01T00:00:00Z.
+    public init(microsecondsSince1970 microseconds: Int64) {
+        // Split to keep full precision for far-future instants, whose Double seconds lose microseconds.
+        let seconds = microseconds.quotientAndRemainder(dividingBy: 1_000_000)
+        self.init(timeIntervalSince1970: TimeInterval(seconds.quotient) + TimeInterval(seconds.remainder) / 1_000_000)
+    }
+
+    /// This instant at storage precision (whole microseconds): what a store gives back.
+    public var roundedToStoragePrecision: Date {
+        Date(microsecondsSince1970: microsecondsSince1970)
+    }
+}
