@@ -9,11 +9,18 @@ public struct ConformanceContext: Sendable {
     public let clock: ManualWallClock
     /// A prefix unique to this run of this case; every key a case writes starts with it.
     public let namespace: String
+    private let harness: any ConformanceHarness
 
-    init(stores: IdentityStores, clock: ManualWallClock, namespace: String) {
+    init(stores: IdentityStores, clock: ManualWallClock, namespace: String, harness: any ConformanceHarness) {
         self.stores = stores
         self.clock = clock
         self.namespace = namespace
+        self.harness = harness
+    }
+
+    /// Damages stored data through the backend's harness (see ``ConformanceHarness/corrupt(_:in:)``).
+    public func corrupt(_ corruption: StoredDataCorruption) async throws {
+        try await harness.corrupt(corruption, in: stores)
     }
 
     /// A key, id or name unique to this case: the namespace followed by `name`.

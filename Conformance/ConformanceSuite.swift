@@ -16,6 +16,7 @@ public enum ConformanceSuite {
         clientCases + resourceCases + identityProviderCases + signingKeyCases + keyRingCases
         + grantCases + deviceFlowCases + pushedAuthorizationCases + backchannelCases
         + sessionCases + cacheCases + replayCases + messageCases + throttlingCases + cleanupCases
+        + corruptionCases
 
     /// The case with this name, if any.
     public static func `case`(named name: String) -> ConformanceCase? {
@@ -43,7 +44,7 @@ public enum ConformanceSuite {
             let reason = testCase.skipReason ?? "needs \(missing.names.joined(separator: ", "))"
             return .skipped("\(harness.backendName) lacks \(missing.names.joined(separator: ", ")): \(reason)")
         }
-        let context = ConformanceContext(stores: stores, clock: clock, namespace: makeNamespace())
+        let context = ConformanceContext(stores: stores, clock: clock, namespace: makeNamespace(), harness: harness)
         var outcome: ConformanceOutcome
         do {
             try await testCase.body(context)

@@ -53,9 +53,9 @@ extension Client {
         }
     }
 
-    /// The client with its CORS origins normalised, as stores keep it.
+    /// The client as stores keep it: CORS origins normalised, instants at storage precision.
     public func normalizedForStorage() throws(IdentityStorageError) -> Client {
-        var copy = self
+        var copy = atStoragePrecision
         var origins = Set<String>()
         for origin in allowedCorsOrigins { origins.insert(try CorsOrigin.normalize(origin)) }
         copy.allowedCorsOrigins = origins
