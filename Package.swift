@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "IdentityStorage", targets: ["IdentityStorage"]),
         .library(name: "IdentityStorageMemory", targets: ["IdentityStorageMemory"]),
+        .library(name: "IdentityStorageSQLite", targets: ["IdentityStorageSQLite"]),
         .library(name: "IdentityStorageConformance", targets: ["IdentityStorageConformance"]),
     ],
     dependencies: [
@@ -22,6 +23,15 @@ let package = Package(
             name: "IdentityStorageMemory",
             dependencies: ["IdentityStorage"]
         ),
+        .systemLibrary(
+            name: "CSQLite3",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .target(
+            name: "IdentityStorageSQLite",
+            dependencies: ["IdentityStorage", "CSQLite3"]
+        ),
         .target(
             name: "IdentityStorageConformance",
             dependencies: ["IdentityStorage"],
@@ -30,6 +40,10 @@ let package = Package(
         .testTarget(
             name: "MemoryTests",
             dependencies: ["IdentityStorage", "IdentityStorageMemory", "IdentityStorageConformance"]
+        ),
+        .testTarget(
+            name: "SQLiteTests",
+            dependencies: ["IdentityStorage", "IdentityStorageSQLite", "IdentityStorageConformance"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -77,7 +77,7 @@ public final class MemoryServerSideSessionStore: ServerSideSessionStore {
         let matching = sessions.withLock { sessions in
             sessions.filter { query.matches($0.value) }.sorted { $0.key < $1.key }.map(\.value)
         }
-        return try await SessionPaging.page(query, from: Snapshot(sorted: matching))
+        return try SessionPaging.page(query, from: Snapshot(sorted: matching))
     }
 
     /// Matching sessions sorted by key, served as a ``SessionPageSource``.

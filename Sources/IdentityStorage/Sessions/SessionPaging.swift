@@ -2,17 +2,19 @@ import Foundation
 
 /// The paging rules of ``ServerSideSessionStore/querySessions(_:)`` (upstream §1.6), written once.
 /// An adapter supplies the three queries of ``SessionPageSource``; ``SessionPaging/page(_:from:)`` does the rest.
+/// The source is synchronous: adapters run it inside one job on their connection's thread, in one
+/// read transaction, so the page and its counts agree.
 ///
 /// Cursor: the byte order of session keys (every backend has it: `COLLATE "C"`, `utf8mb4_bin`, SQLite
 /// `BINARY`, Redis `ZRANGEBYLEX`). The token holds the first and last key of the page returned and is
 /// opaque to callers; an unreadable token starts from the first page, as upstream.
-public protocol SessionPageSource: Sendable {
+public protocol SessionPageSource {
     /// Matching sessions with key after `key` (nil: from the start), ascending, at most `limit`.
-    func sessions(after key: String?, limit: Int) async throws -> [ServerSideSession]
+    func sessions(after key: String?, limit: Int) throws -> [ServerSideSession]
     /// Matching sessions with key before `key`, descending, at most `limit`.
-    func sessions(before key: String, limit: Int) async throws -> [ServerSideSession]
+    func sessions(before key: String, limit: Int) throws -> [ServerSideSession]
     /// How many sessions match, in all or on one side of a key.
-    func count(_ range: SessionKeyRange) async throws -> Int
+    func count(_ range: SessionKeyRange) throws -> Int
 }
 
 /// A part of the key space, for ``SessionPageSource/count(_:)``.
@@ -25,19 +27,19 @@ public enum SessionKeyRange: Sendable, Hashable {
 /// See ``SessionPageSource``.
 public enum SessionPaging {
     /// The page `query` asks for.
-    public static func page(_ query: SessionQuery, from source: some SessionPageSource) async throws -> QueryResult<ServerSideSession> {
+    public static func page(_ query: SessionQuery, from source: some SessionPageSource) throws -> QueryResult<ServerSideSession> {
         let size = query.pageSize
         let token = query.resultsToken.flatMap(Token.init(encoded:))
-        let total = try await source.count(.all)
+        let total = try source.count(.all)
         let totalPages = max(1, Int((Double(total) / Double(size)).rounded(.up)))
 
         if let token, query.requestPriorResults {
-            var rows = try await source.sessions(before: token.first, limit: size + 1)
+            var rows = try source.sessions(before: token.first, limit: size + 1)
             var hasPrev = rows.count > size
             if hasPrev { rows.removeLast() }
             rows.reverse()
             if let last = rows.last {
-                let after = try await source.count(.after(last.key))
+                let after = try source.count(.after(last.key))
                 var current = totalPages - Int((Double(after) / Double(size)).rounded(.up))
                 // Rows deleted before this page: restart from the beginning, as upstream.
                 if !(current <= 1 && after > 0 && rows.count < size) {
@@ -45,17 +47,17 @@ public enum SessionPaging {
                     return result(rows, hasPrev: hasPrev, hasNext: after > 0, total: total, pages: totalPages, current: current)
                 }
             }
-            return try await forward(from: nil, size: size, total: total, pages: totalPages, source: source)
+            return try forward(from: nil, size: size, total: total, pages: totalPages, source: source)
         }
-        return try await forward(from: token?.last, size: size, total: total, pages: totalPages, source: source)
+        return try forward(from: token?.last, size: size, total: total, pages: totalPages, source: source)
     }
 
-    private static func forward(from key: String?, size: Int, total: Int, pages: Int, source: some SessionPageSource) async throws -> QueryResult<ServerSideSession> {
-        var rows = try await source.sessions(after: key, limit: size + 1)
+    private static func forward(from key: String?, size: Int, total: Int, pages: Int, source: some SessionPageSource) throws -> QueryResult<ServerSideSession> {
+        var rows = try source.sessions(after: key, limit: size + 1)
         let hasNext = rows.count > size
         if hasNext { rows.removeLast() }
         guard let first = rows.first else { return empty }
-        let before = try await source.count(.before(first.key))
+        let before = try source.count(.before(first.key))
         let current = max(1, 1 + Int((Double(before) / Double(size)).rounded(.up)))
         return result(rows, hasPrev: before > 0 && current > 1, hasNext: hasNext, total: total, pages: pages, current: current)
     }

@@ -1,0 +1,180 @@
+import CSQLite3
+import Foundation
+import IdentityStorage
+
+/// A value bound to a statement parameter.
+enum SQLiteValue: Sendable {
+    case null
+    case integer(Int64)
+    case text(String)
+    case blob([UInt8])
+
+    static func optionalText(_ value: String?) -> SQLiteValue { value.map(SQLiteValue.text) ?? .null }
+    static func date(_ value: Date) -> SQLiteValue { .integer(value.microsecondsSince1970) }
+    static func optionalDate(_ value: Date?) -> SQLiteValue { value.map(date) ?? .null }
+    static func bool(_ value: Bool) -> SQLiteValue { .integer(value ? 1 : 0) }
+    static func int(_ value: Int) -> SQLiteValue { .integer(Int64(value)) }
+}
+
+/// `SQLITE_TRANSIENT`, a macro Swift cannot import: SQLite copies the bound bytes before the call returns.
+private let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+
+/// One SQLite connection with its prepared-statement cache. Not thread-safe by design: it lives on
+/// one ``SQLiteWorker`` thread for its whole life.
+final class SQLiteConnection {
+    private var handle: OpaquePointer?
+    private var statements: [String: OpaquePointer] = [:]
+
+    var isClosed: Bool { handle == nil }
+
+    init(path: String, readOnly: Bool, busyTimeoutMilliseconds: Int32) throws(IdentityStorageError) {
+        var db: OpaquePointer?
+        let flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) | SQLITE_OPEN_NOMUTEX
+        let code = sqlite3_open_v2(path, &db, flags, nil)
+        guard code == SQLITE_OK, let db else {
+            let error = SQLiteErrors.error(code, db, "opening the SQLite database '\(path)'")
+            sqlite3_close_v2(db)
+            throw error
+        }
+        handle = db
+        sqlite3_extended_result_codes(db, 1)
+        sqlite3_busy_timeout(db, busyTimeoutMilliseconds)
+        _ = csqlite3_enable_defensive(db)
+    }
+
+    deinit { close() }
+
+    func close() {
+        for statement in statements.values { sqlite3_finalize(statement) }
+        statements.removeAll()
+        if let handle { sqlite3_close_v2(handle) }
+        handle = nil
+    }
+
+    private func db() throws(IdentityStorageError) -> OpaquePointer {
+        guard let handle else { throw SQLiteErrors.closed }
+        return handle
+    }
+
+    /// Runs one or more statements without parameters (schema, pragmas).
+    func execute(_ sql: String) throws(IdentityStorageError) {
+        let db = try db()
+        let code = sqlite3_exec(db, sql, nil, nil, nil)
+        if code != SQLITE_OK { throw SQLiteErrors.error(code, db, "running '\(sql.prefix(60))'") }
+    }
+
+    /// Runs a statement and maps each result row; the statement is prepared once per connection.
+    func query<T>(_ sql: String, _ bindings: [SQLiteValue] = [], _ map: (SQLiteRow) throws -> T) throws -> [T] {
+        let statement = try prepare(sql, bindings)
+        defer { sqlite3_reset(statement); sqlite3_clear_bindings(statement) }
+        var rows: [T] = []
+        while true {
+            let code = sqlite3_step(statement)
+            if code == SQLITE_DONE { break }
+            guard code == SQLITE_ROW else { throw SQLiteErrors.error(code, handle, "running '\(sql.prefix(60))'") }
+            rows.append(try map(SQLiteRow(statement: statement)))
+        }
+        return rows
+    }
+
+    /// Runs a statement that returns no rows; returns the number of rows it changed.
+    @discardableResult
+    func run(_ sql: String, _ bindings: [SQLiteValue] = []) throws(IdentityStorageError) -> Int {
+        let statement = try prepare(sql, bindings)
+        defer { sqlite3_reset(statement); sqlite3_clear_bindings(statement) }
+        var code = sqlite3_step(statement)
+        while code == SQLITE_ROW { code = sqlite3_step(statement) }
+        guard code == SQLITE_DONE else { throw SQLiteErrors.error(code, handle, "running '\(sql.prefix(60))'") }
+        return Int(sqlite3_changes(handle))
+    }
+
+    /// Runs `body` in a transaction; `BEGIN IMMEDIATE` takes the write lock first, so a read inside decides a write safely.
+    func transaction<T>(immediate: Bool = true, _ body: () throws -> T) throws -> T {
+        try run(immediate ? "BEGIN IMMEDIATE" : "BEGIN")
+        do {
+            let result = try body()
+            try run("COMMIT")
+            return result
+        } catch {
+            _ = try? run("ROLLBACK")
+            throw error
+        }
+    }
+
+    private func prepare(_ sql: String, _ bindings: [SQLiteValue]) throws(IdentityStorageError) -> OpaquePointer {
+        let db = try db()
+        let statement: OpaquePointer
+        if let cached = statements[sql] {
+            statement = cached
+        } else {
+            var prepared: OpaquePointer?
+            let code = sqlite3_prepare_v3(db, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &prepared, nil)
+            guard code == SQLITE_OK, let prepared else { throw SQLiteErrors.error(code, db, "preparing '\(sql.prefix(60))'") }
+            statements[sql] = prepared
+            statement = prepared
+        }
+        for (offset, value) in bindings.enumerated() {
+            let index = Int32(offset + 1)
+            let code: Int32
+            switch value {
+            case .null: code = sqlite3_bind_null(statement, index)
+            case .integer(let number): code = sqlite3_bind_int64(statement, index, number)
+            case .text(let text): code = sqlite3_bind_text(statement, index, text, -1, transient)
+            case .blob(let bytes):
+                code = bytes.withUnsafeBytes { buffer in
+                    // A zero-length blob must not bind as NULL: an empty cache value is a value.
+                    buffer.baseAddress == nil
+                        ? sqlite3_bind_zeroblob(statement, index, 0)
+                        : sqlite3_bind_blob(statement, index, buffer.baseAddress, Int32(buffer.count), transient)
+                }
+            }
+            if code != SQLITE_OK {
+                sqlite3_reset(statement)
+                sqlite3_clear_bindings(statement)
+                throw SQLiteErrors.error(code, db, "binding parameter \(index) of '\(sql.prefix(60))'")
+            }
+        }
+        return statement
+    }
+}
+
+/// The current row of a statement; valid only inside the row-mapping closure.
+struct SQLiteRow {
+    let statement: OpaquePointer
+
+    func isNull(_ column: Int32) -> Bool { sqlite3_column_type(statement, column) == SQLITE_NULL }
+
+    func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(statement, column) }
+
+    func int(_ column: Int32) -> Int { Int(sqlite3_column_int64(statement, column)) }
+
+    func optionalInt(_ column: Int32) -> Int? { isNull(column) ? nil : int(column) }
+
+    func bool(_ column: Int32) -> Bool { sqlite3_column_int64(statement, column) != 0 }
+
+    func date(_ column: Int32) -> Date { Date(microsecondsSince1970: int64(column)) }
+
+    func optionalDate(_ column: Int32) -> Date? { isNull(column) ? nil : date(column) }
+
+    /// Text that must be valid UTF-8; a damaged row gives ``IdentityStorageError/Code-swift.struct/corruptedData``.
+    func text(_ column: Int32) throws(IdentityStorageError) -> String {
+        let count = Int(sqlite3_column_bytes(statement, column))
+        guard let pointer = sqlite3_column_blob(statement, column) else { return "" }
+        let bytes = UnsafeRawBufferPointer(start: pointer, count: count)
+        guard let text = String(validating: bytes.bindMemory(to: UInt8.self), as: UTF8.self) else {
+            let name = sqlite3_column_name(statement, column).map { String(cString: $0) } ?? "column \(column)"
+            throw .corruptedData("stored \(name) is not valid UTF-8")
+        }
+        return text
+    }
+
+    func optionalText(_ column: Int32) throws(IdentityStorageError) -> String? {
+        isNull(column) ? nil : try text(column)
+    }
+
+    func blob(_ column: Int32) -> [UInt8] {
+        let count = Int(sqlite3_column_bytes(statement, column))
+        guard count > 0, let pointer = sqlite3_column_blob(statement, column) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: pointer, count: count))
+    }
+}

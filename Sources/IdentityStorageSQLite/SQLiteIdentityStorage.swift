@@ -1,0 +1,105 @@
+import Foundation
+import IdentityStorage
+
+/// The SQLite adapter: every store on the system libsqlite3, the embedded default for a single node.
+///
+/// ```swift
+/// let storage = try await SQLiteIdentityStorage.open(.init(path: "identity.db"))
+/// let stores = storage.makeStores()
+/// ```
+///
+/// One writer connection and a small pool of read-only connections, each on its own thread (SQLite
+/// calls block and must stay off Swift's cooperative pool); WAL journal; prepared statements cached per
+/// connection; the schema migrated on open. Expiry is judged against the configured ``Configuration/clock``.
+public final class SQLiteIdentityStorage: Sendable {
+    /// Settings of the SQLite adapter.
+    public struct Configuration: Sendable {
+        /// The database file, or `":memory:"` for a private in-memory database (one connection, no readers).
+        public var path: String
+        /// Read-only connections next to the writer. Default: 2.
+        public var readerCount: Int = 2
+        /// How long a statement waits for another process's write lock, in seconds. Default: 5.
+        public var busyTimeout: TimeInterval = 5
+        /// The clock every expiry decision uses. Default: the system clock.
+        public var clock: any WallClock = SystemWallClock()
+        /// Sliding expiration of authorization-parameter messages, in seconds. Default: 3600, as upstream.
+        public var messageSlidingExpiration: TimeInterval = 3600
+
+        public init(path: String) {
+            self.path = path
+        }
+    }
+
+    let database: SQLiteDatabase
+    public let configuration: Configuration
+
+    private init(database: SQLiteDatabase, configuration: Configuration) {
+        self.database = database
+        self.configuration = configuration
+    }
+
+    /// Opens (creating if needed) and migrates the database.
+    public static func open(_ configuration: Configuration) async throws -> SQLiteIdentityStorage {
+        let database = try await SQLiteDatabase.open(configuration)
+        return SQLiteIdentityStorage(database: database, configuration: configuration)
+    }
+
+    /// The schema version of the open database.
+    public func schemaVersion() async throws -> Int {
+        try await database.read { connection in
+            try connection.query("SELECT coalesce(max(version), 0) FROM identity_storage_migrations") { $0.int(0) }.first ?? 0
+        }
+    }
+
+    /// Every store over this database. `clock` overrides the configured clock (tests pass a manual one).
+    public func makeStores(clock: (any WallClock)? = nil) -> IdentityStores {
+        let clock = clock ?? configuration.clock
+        let cache = SQLiteDistributedCache(database: database, clock: clock)
+        return IdentityStores(
+            clients: SQLiteClientStore(database: database),
+            resources: SQLiteResourceStore(database: database),
+            identityProviders: SQLiteIdentityProviderStore(database: database),
+            signingKeys: SQLiteSigningKeyStore(database: database),
+            keyRing: SQLiteKeyRingStore(database: database),
+            grants: SQLitePersistedGrantStore(database: database, clock: clock, owner: self),
+            deviceFlow: SQLiteDeviceFlowStore(database: database),
+            sessions: SQLiteServerSideSessionStore(database: database, clock: clock),
+            pushedAuthorizationRequests: SQLitePushedAuthorizationRequestStore(database: database),
+            backchannelRequests: SQLiteBackchannelAuthenticationRequestStore(database: database),
+            cache: cache,
+            replayCache: CacheBackedReplayCache(cache: cache, clock: clock),
+            authorizationParametersMessages: CacheBackedAuthorizationParametersMessageStore(
+                cache: cache, slidingExpiration: configuration.messageSlidingExpiration),
+            deviceFlowThrottling: CacheBackedDeviceFlowThrottling(cache: cache, clock: clock),
+            cleanup: SQLiteCleanupStore(database: database, clock: clock),
+            capabilities: configuration.path == ":memory:" ? [.injectableClock] : [.injectableClock, .durable]
+        )
+    }
+
+    /// Finishes queued work and closes every connection.
+    public func close() async {
+        await database.close()
+    }
+
+    /// Test hook: the storage whose stores these are.
+    @_spi(Testing)
+    public static func owner(of stores: IdentityStores) -> SQLiteIdentityStorage? {
+        (stores.grants as? SQLitePersistedGrantStore)?.owner
+    }
+
+    /// Test hook: runs raw SQL on the writer, for corrupting rows on purpose.
+    @_spi(Testing)
+    public func executeRaw(_ sql: String, _ textArguments: [String] = []) async throws {
+        try await database.write { connection in
+            _ = try connection.run(sql, textArguments.map(SQLiteValue.text))
+        }
+    }
+
+    /// Test hook: the query plan SQLite chooses for `sql`, one line per step.
+    @_spi(Testing)
+    public func queryPlan(_ sql: String, _ arguments: [String] = []) async throws -> [String] {
+        try await database.read { connection in
+            try connection.query("EXPLAIN QUERY PLAN " + sql, arguments.map(SQLiteValue.text)) { row in try row.text(3) }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import IdentityStorage
+
+/// CIBA requests: indexed columns for lookups and cleanup, the request itself as a JSON document.
+struct SQLiteBackchannelAuthenticationRequestStore: BackchannelAuthenticationRequestStore {
+    let database: SQLiteDatabase
+
+    private static func decode(_ row: SQLiteRow) throws(IdentityStorageError) -> BackchannelAuthenticationRequest {
+        let id = try row.text(0)
+        return try StorageJSON.decode(BackchannelAuthenticationRequest.self, from: try row.text(1), what: "backchannel request \(id)")
+    }
+
+    func storeBackchannelRequest(_ request: BackchannelAuthenticationRequest) async throws {
+        try request.validate()
+        let stored = request.atStoragePrecision
+        let document = try StorageJSON.string(stored)
+        try await database.write { connection in
+            try connection.run("""
+                INSERT INTO backchannel_requests(internal_id, subject_id, client_id, expiration, document) VALUES (?, ?, ?, ?, ?)
+                """, [.text(stored.internalId), .text(stored.subjectId), .text(stored.clientId), .date(stored.expiration), .text(document)])
+        }
+    }
+
+    func backchannelRequest(forInternalId internalId: String) async throws -> BackchannelAuthenticationRequest? {
+        try FieldValidation.key(internalId, "internalId")
+        return try await database.read { connection in
+            try connection.query("SELECT internal_id, document FROM backchannel_requests WHERE internal_id = ?", [.text(internalId)], Self.decode).first
+        }
+    }
+
+    func backchannelLogins(forSubject subjectId: String, clientId: String?) async throws -> [BackchannelAuthenticationRequest] {
+        try FieldValidation.key(subjectId, "subjectId")
+        try FieldValidation.optionalKey(clientId, "clientId")
+        return try await database.read { connection in
+            try connection.query("""
+                SELECT internal_id, document FROM backchannel_requests WHERE subject_id = ?1 AND (?2 IS NULL OR client_id = ?2)
+                """, [.text(subjectId), .optionalText(clientId)], Self.decode)
+        }
+    }
+
+    @discardableResult
+    func updateBackchannelRequest(forInternalId internalId: String, with request: BackchannelAuthenticationRequest) async throws -> Bool {
+        try FieldValidation.key(internalId, "internalId")
+        var replacement = request.atStoragePrecision
+        replacement.internalId = internalId
+        try replacement.validate()
+        let stored = replacement
+        let document = try StorageJSON.string(stored)
+        return try await database.write { connection in
+            try connection.run("""
+                UPDATE backchannel_requests SET subject_id = ?, client_id = ?, expiration = ?, document = ? WHERE internal_id = ?
+                """, [.text(stored.subjectId), .text(stored.clientId), .date(stored.expiration), .text(document), .text(internalId)]) > 0
+        }
+    }
+
+    @discardableResult
+    func removeBackchannelRequest(forInternalId internalId: String) async throws -> Bool {
+        try FieldValidation.key(internalId, "internalId")
+        return try await database.write { connection in
+            try connection.run("DELETE FROM backchannel_requests WHERE internal_id = ?", [.text(internalId)]) > 0
+        }
+    }
+
+    func takeBackchannelRequest(forInternalId internalId: String) async throws -> BackchannelAuthenticationRequest? {
+        try FieldValidation.key(internalId, "internalId")
+        return try await database.write { connection in
+            try connection.query("DELETE FROM backchannel_requests WHERE internal_id = ? RETURNING internal_id, document",
+                                 [.text(internalId)], Self.decode).first
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import IdentityStorage
+
+/// Housekeeping batches: each is one `DELETE … WHERE key IN (SELECT … ORDER BY … LIMIT n) RETURNING` on
+/// the single writer, so it reports exactly the rows it deleted, oldest first.
+struct SQLiteCleanupStore: CleanupStore {
+    let database: SQLiteDatabase
+    let clock: any WallClock
+
+    func removeExpiredGrants(limit: Int) async throws -> [PersistedGrant] {
+        try await removeGrants(where: "expiration < ?1", order: "expiration", before: clock.now, limit: limit)
+            .sorted { ($0.expiration!, ExactString($0.key)) < ($1.expiration!, ExactString($1.key)) }
+    }
+
+    func removeConsumedGrants(consumedBefore threshold: Date, limit: Int) async throws -> [PersistedGrant] {
+        try await removeGrants(where: "consumed_time < ?1", order: "consumed_time", before: threshold, limit: limit)
+            .sorted { ($0.consumedTime!, ExactString($0.key)) < ($1.consumedTime!, ExactString($1.key)) }
+    }
+
+    func removeExpiredDeviceAuthorizations(limit: Int) async throws -> [DeviceAuthorization] {
+        try FieldValidation.positive(limit, "limit")
+        let now = clock.now
+        return try await database.write { connection in
+            try connection.query("""
+                DELETE FROM device_codes WHERE device_code IN
+                    (SELECT device_code FROM device_codes WHERE expiration < ?1 ORDER BY expiration, device_code LIMIT ?2)
+                RETURNING \(SQLiteDeviceFlowStore.columns)
+                """, [.date(now), .int(limit)], SQLiteDeviceFlowStore.decode)
+        }.sorted { ($0.expiration, ExactString($0.deviceCode)) < ($1.expiration, ExactString($1.deviceCode)) }
+    }
+
+    func removeExpiredPushedAuthorizationRequests(limit: Int) async throws -> Int {
+        try await deleteExpired(table: "pushed_authorization_requests", key: "reference_value_hash", column: "expires_at", limit: limit)
+    }
+
+    func removeExpiredBackchannelRequests(limit: Int) async throws -> Int {
+        try await deleteExpired(table: "backchannel_requests", key: "internal_id", column: "expiration", limit: limit)
+    }
+
+    func removeExpiredCacheEntries(limit: Int) async throws -> Int {
+        try await deleteExpired(table: "cache_entries", key: "key", column: "expires_at", limit: limit, inclusive: true)
+    }
+
+    private func removeGrants(where condition: String, order: String, before instant: Date, limit: Int) async throws -> [PersistedGrant] {
+        try FieldValidation.positive(limit, "limit")
+        return try await database.write { connection in
+            try connection.query("""
+                DELETE FROM persisted_grants WHERE key IN
+                    (SELECT key FROM persisted_grants WHERE \(condition) ORDER BY \(order), key LIMIT ?2)
+                RETURNING \(SQLitePersistedGrantStore.columns)
+                """, [.date(instant), .int(limit)], SQLitePersistedGrantStore.decode)
+        }
+    }
+
+    /// Cache entries expire at `expires_at` itself (a read at that instant misses), the others strictly before now.
+    private func deleteExpired(table: String, key: String, column: String, limit: Int, inclusive: Bool = false) async throws -> Int {
+        try FieldValidation.positive(limit, "limit")
+        let now = clock.now
+        return try await database.write { connection in
+            try connection.run("""
+                DELETE FROM \(table) WHERE \(key) IN
+                    (SELECT \(key) FROM \(table) WHERE \(column) \(inclusive ? "<=" : "<") ?1 ORDER BY \(column), \(key) LIMIT ?2)
+                """, [.date(now), .int(limit)])
+        }
+    }
+}

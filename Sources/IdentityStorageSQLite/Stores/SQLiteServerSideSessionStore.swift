@@ -1,0 +1,163 @@
+import Foundation
+import IdentityStorage
+
+/// Server-side sessions, one row each. Claiming is one `DELETE … WHERE key IN (… LIMIT n) RETURNING`
+/// on the single writer, so concurrent claimers never share a session.
+struct SQLiteServerSideSessionStore: ServerSideSessionStore {
+    let database: SQLiteDatabase
+    let clock: any WallClock
+
+    static let columns = "key, scheme, subject_id, session_id, display_name, created, renewed, expires, ticket"
+
+    static func decode(_ row: SQLiteRow) throws(IdentityStorageError) -> ServerSideSession {
+        ServerSideSession(key: try row.text(0), scheme: try row.text(1), subjectId: try row.text(2), sessionId: try row.optionalText(3),
+                          displayName: try row.optionalText(4), created: row.date(5), renewed: row.date(6), expires: row.optionalDate(7),
+                          ticket: try row.text(8))
+    }
+
+    private static func bindings(_ session: ServerSideSession) -> [SQLiteValue] {
+        [.text(session.key), .text(session.scheme), .text(session.subjectId), .optionalText(session.sessionId),
+         .optionalText(session.displayName), .date(session.created), .date(session.renewed), .optionalDate(session.expires), .text(session.ticket)]
+    }
+
+    func createSession(_ session: ServerSideSession) async throws {
+        try session.validate()
+        try await database.write { connection in
+            try connection.run("INSERT INTO server_side_sessions(\(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", Self.bindings(session))
+        }
+    }
+
+    func session(forKey key: String) async throws -> ServerSideSession? {
+        try FieldValidation.key(key, "session key")
+        return try await database.read { connection in
+            try connection.query("SELECT \(Self.columns) FROM server_side_sessions WHERE key = ?", [.text(key)], Self.decode).first
+        }
+    }
+
+    @discardableResult
+    func updateSession(_ session: ServerSideSession) async throws -> Bool {
+        try session.validate()
+        var reordered = Self.bindings(session)
+        reordered.append(reordered.removeFirst())
+        let bindings = reordered
+        return try await database.write { connection in
+            try connection.run("""
+                UPDATE server_side_sessions SET scheme = ?, subject_id = ?, session_id = ?, display_name = ?, created = ?, renewed = ?,
+                    expires = ?, ticket = ? WHERE key = ?
+                """, bindings) > 0
+        }
+    }
+
+    @discardableResult
+    func deleteSession(forKey key: String) async throws -> Bool {
+        try FieldValidation.key(key, "session key")
+        return try await database.write { connection in
+            try connection.run("DELETE FROM server_side_sessions WHERE key = ?", [.text(key)]) > 0
+        }
+    }
+
+    func sessions(matching filter: SessionFilter) async throws -> [ServerSideSession] {
+        try filter.validate()
+        let (condition, bindings) = Self.condition(filter)
+        return try await database.read { connection in
+            try connection.query("SELECT \(Self.columns) FROM server_side_sessions WHERE \(condition) ORDER BY key", bindings, Self.decode)
+        }
+    }
+
+    @discardableResult
+    func deleteSessions(matching filter: SessionFilter) async throws -> Int {
+        try filter.validate()
+        let (condition, bindings) = Self.condition(filter)
+        return try await database.write { connection in
+            try connection.run("DELETE FROM server_side_sessions WHERE \(condition)", bindings)
+        }
+    }
+
+    func claimExpiredSessions(limit: Int) async throws -> [ServerSideSession] {
+        try FieldValidation.positive(limit, "limit")
+        let now = clock.now
+        let claimed = try await database.write { connection in
+            try connection.query("""
+                DELETE FROM server_side_sessions WHERE key IN
+                    (SELECT key FROM server_side_sessions WHERE expires < ?1 ORDER BY expires, key LIMIT ?2)
+                RETURNING \(Self.columns)
+                """, [.date(now), .int(limit)], Self.decode)
+        }
+        // RETURNING order is unspecified: restore oldest-expiry-first.
+        return claimed.sorted { ($0.expires!, ExactString($0.key)) < ($1.expires!, ExactString($1.key)) }
+    }
+
+    func querySessions(_ query: SessionQuery) async throws -> QueryResult<ServerSideSession> {
+        // One read transaction on one connection, so the page and its counts see one snapshot.
+        let matching = try await database.read { connection in
+            try connection.transaction(immediate: false) { () throws -> QueryResult<ServerSideSession> in
+                try SessionPaging.page(query, from: Source(connection: connection, query: query))
+            }
+        }
+        return matching
+    }
+
+    private static func condition(_ filter: SessionFilter) -> (String, [SQLiteValue]) {
+        let subject = filter.subjectId.flatMap { $0.allSatisfy(\.isWhitespace) ? nil : $0 }
+        let session = filter.sessionId.flatMap { $0.allSatisfy(\.isWhitespace) ? nil : $0 }
+        switch (subject, session) {
+        case let (subject?, session?): return ("subject_id = ? AND session_id = ?", [.text(subject), .text(session)])
+        case let (subject?, nil): return ("subject_id = ?", [.text(subject)])
+        case let (nil, session?): return ("session_id = ?", [.text(session)])
+        case (nil, nil): return ("0", [])
+        }
+    }
+
+    /// The query's substring filters as SQL (`instr` compares bytes, as the in-memory adapter does).
+    private struct Source: SessionPageSource {
+        let connection: SQLiteConnection
+        let query: SessionQuery
+
+        private var filter: (String, [SQLiteValue]) {
+            let blank = [query.subjectId, query.sessionId, query.displayName].allSatisfy { $0.map { $0.allSatisfy(\.isWhitespace) } ?? true }
+            if blank { return ("1", []) }
+            var conditions: [String] = []
+            var bindings: [SQLiteValue] = []
+            if let subjectId = query.subjectId {
+                conditions.append("instr(subject_id, ?) > 0")
+                bindings.append(.text(subjectId))
+            }
+            if let sessionId = query.sessionId {
+                conditions.append("instr(session_id, ?) > 0")
+                bindings.append(.text(sessionId))
+            }
+            if let displayName = query.displayName {
+                conditions.append("instr(display_name, ?) > 0")
+                bindings.append(.text(displayName))
+            }
+            return (conditions.joined(separator: " AND "), bindings)
+        }
+
+        func sessions(after key: String?, limit: Int) throws -> [ServerSideSession] {
+            let (condition, bindings) = filter
+            return try connection.query("""
+                SELECT \(SQLiteServerSideSessionStore.columns) FROM server_side_sessions
+                WHERE (? IS NULL OR key > ?) AND \(condition) ORDER BY key LIMIT ?
+                """, [.optionalText(key), .optionalText(key)] + bindings + [.int(limit)], SQLiteServerSideSessionStore.decode)
+        }
+
+        func sessions(before key: String, limit: Int) throws -> [ServerSideSession] {
+            let (condition, bindings) = filter
+            return try connection.query("""
+                SELECT \(SQLiteServerSideSessionStore.columns) FROM server_side_sessions
+                WHERE key < ? AND \(condition) ORDER BY key DESC LIMIT ?
+                """, [.text(key)] + bindings + [.int(limit)], SQLiteServerSideSessionStore.decode)
+        }
+
+        func count(_ range: SessionKeyRange) throws -> Int {
+            let (condition, bindings) = filter
+            let (bound, boundBindings): (String, [SQLiteValue]) = switch range {
+            case .all: ("1", [])
+            case .before(let key): ("key < ?", [.text(key)])
+            case .after(let key): ("key > ?", [.text(key)])
+            }
+            return try connection.query("SELECT count(*) FROM server_side_sessions WHERE \(bound) AND \(condition)",
+                                        boundBindings + bindings) { $0.int(0) }.first ?? 0
+        }
+    }
+}
