@@ -9,10 +9,13 @@ let package = Package(
         .library(name: "IdentityStorageMemory", targets: ["IdentityStorageMemory"]),
         .library(name: "IdentityStorageSQLite", targets: ["IdentityStorageSQLite"]),
         .library(name: "IdentityStorageConformance", targets: ["IdentityStorageConformance"]),
+        .library(name: "IdentityStorageOpener", targets: ["IdentityStorageOpener"]),
+        .executable(name: "idstore", targets: ["idstore"]),
     ],
     dependencies: [
         // SHA-256 for hashed handles (CIBA request ids); no other crypto is needed in the core.
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
     ],
     targets: [
         .target(
@@ -36,6 +39,17 @@ let package = Package(
             name: "IdentityStorageConformance",
             dependencies: ["IdentityStorage"],
             path: "Conformance"
+        ),
+        .target(
+            name: "IdentityStorageOpener",
+            dependencies: ["IdentityStorage", "IdentityStorageMemory", "IdentityStorageSQLite"]
+        ),
+        .executableTarget(
+            name: "idstore",
+            dependencies: [
+                "IdentityStorage", "IdentityStorageOpener", "IdentityStorageConformance",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         .testTarget(
             name: "MemoryTests",

@@ -19,18 +19,6 @@ public protocol ConformanceHarness: Sendable {
     func corrupt(_ corruption: StoredDataCorruption, in stores: IdentityStores) async throws
 }
 
-/// A deliberate corruption of stored data; see ``ConformanceHarness/corrupt(_:in:)``.
-public enum StoredDataCorruption: Sendable, Hashable {
-    /// Sets the stored refresh-token-usage of this client to an enum value that does not exist (7).
-    case clientRefreshTokenUsage(clientId: String)
-    /// Sets the stored access-token type of this client to an enum value that does not exist (9).
-    case clientAccessTokenType(clientId: String)
-    /// Makes the stored XML of this key-ring element unreadable (invalid UTF-8 or empty, as the backend allows).
-    case keyRingElement(id: Int64)
-    /// Replaces the stored data of this grant with bytes that are not valid UTF-8.
-    case grantData(key: String)
-}
-
 extension ConformanceHarness {
     public func release(_ stores: IdentityStores) async throws {}
 }

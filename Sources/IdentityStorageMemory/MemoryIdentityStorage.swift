@@ -58,4 +58,17 @@ public struct MemoryIdentityStorage: Sendable {
             capabilities: [.injectableClock]
         )
     }
+
+    /// Test hook: damages stored data of `stores` (made by this adapter) behind their back (see ``StoredDataCorruption``).
+    @_spi(Testing)
+    public static func corrupt(_ corruption: StoredDataCorruption, in stores: IdentityStores) {
+        switch corruption {
+        case .clientRefreshTokenUsage(let clientId), .clientAccessTokenType(let clientId):
+            (stores.clients as? MemoryClientStore)?.corrupt(clientId: clientId)
+        case .keyRingElement(let id):
+            (stores.keyRing as? MemoryKeyRingStore)?.corrupt(elementId: id)
+        case .grantData(let key):
+            (stores.grants as? MemoryPersistedGrantStore)?.corrupt(key: key)
+        }
+    }
 }

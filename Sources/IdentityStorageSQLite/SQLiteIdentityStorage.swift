@@ -87,6 +87,21 @@ public final class SQLiteIdentityStorage: Sendable {
         (stores.grants as? SQLitePersistedGrantStore)?.owner
     }
 
+    /// Test hook: damages a stored row behind the stores' back (see ``StoredDataCorruption``).
+    @_spi(Testing)
+    public func corrupt(_ corruption: StoredDataCorruption) async throws {
+        switch corruption {
+        case .clientRefreshTokenUsage(let clientId):
+            try await executeRaw("UPDATE clients SET document = json_set(document, '$.refreshTokenUsage', 7) WHERE client_id = ?", [clientId])
+        case .clientAccessTokenType(let clientId):
+            try await executeRaw("UPDATE clients SET document = json_set(document, '$.accessTokenType', 9) WHERE client_id = ?", [clientId])
+        case .keyRingElement(let id):
+            try await executeRaw("UPDATE key_ring SET xml = CAST(x'C328' AS TEXT) WHERE id = ?", [String(id)])
+        case .grantData(let key):
+            try await executeRaw("UPDATE persisted_grants SET data = CAST(x'C328' AS TEXT) WHERE key = ?", [key])
+        }
+    }
+
     /// Test hook: runs raw SQL on the writer, for corrupting rows on purpose.
     @_spi(Testing)
     public func executeRaw(_ sql: String, _ textArguments: [String] = []) async throws {

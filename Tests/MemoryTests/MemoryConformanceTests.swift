@@ -12,14 +12,7 @@ struct MemoryHarness: ConformanceHarness {
     }
 
     func corrupt(_ corruption: StoredDataCorruption, in stores: IdentityStores) async throws {
-        switch corruption {
-        case .clientRefreshTokenUsage(let clientId), .clientAccessTokenType(let clientId):
-            (stores.clients as! MemoryClientStore).corrupt(clientId: clientId)
-        case .keyRingElement(let id):
-            (stores.keyRing as! MemoryKeyRingStore).corrupt(elementId: id)
-        case .grantData(let key):
-            (stores.grants as! MemoryPersistedGrantStore).corrupt(key: key)
-        }
+        MemoryIdentityStorage.corrupt(corruption, in: stores)
     }
 }
 

@@ -23,17 +23,7 @@ struct SQLiteHarness: ConformanceHarness {
     }
 
     func corrupt(_ corruption: StoredDataCorruption, in stores: IdentityStores) async throws {
-        let storage = try await storage(of: stores)
-        switch corruption {
-        case .clientRefreshTokenUsage(let clientId):
-            try await storage.executeRaw("UPDATE clients SET document = json_set(document, '$.refreshTokenUsage', 7) WHERE client_id = ?", [clientId])
-        case .clientAccessTokenType(let clientId):
-            try await storage.executeRaw("UPDATE clients SET document = json_set(document, '$.accessTokenType', 9) WHERE client_id = ?", [clientId])
-        case .keyRingElement(let id):
-            try await storage.executeRaw("UPDATE key_ring SET xml = CAST(x'C328' AS TEXT) WHERE id = ?", [String(id)])
-        case .grantData(let key):
-            try await storage.executeRaw("UPDATE persisted_grants SET data = CAST(x'C328' AS TEXT) WHERE key = ?", [key])
-        }
+        try await storage(of: stores).corrupt(corruption)
     }
 
     private func storage(of stores: IdentityStores) async throws -> SQLiteIdentityStorage {

@@ -1,0 +1,18 @@
+import ArgumentParser
+import IdentityStorage
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply schema migrations and print the schema version.")
+
+    @OptionGroup var options: StoreOptions
+
+    func run() async throws {
+        try await options.withStore { store in
+            if let version = try await store.schemaVersion() {
+                print("\(store.location): schema version \(version)")
+            } else {
+                print("\(store.location): no schema (in-memory store)")
+            }
+        }
+    }
+}
