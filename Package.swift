@@ -57,7 +57,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SQLiteTests",
-            dependencies: ["IdentityStorage", "IdentityStorageSQLite", "IdentityStorageConformance"]
+            dependencies: ["IdentityStorage", "IdentityStorageSQLite", "IdentityStorageConformance", "idstore"]
         ),
     ],
     swiftLanguageModes: [.v6]

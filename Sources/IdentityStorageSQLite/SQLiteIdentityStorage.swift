@@ -110,6 +110,42 @@ public final class SQLiteIdentityStorage: Sendable {
         }
     }
 
+    /// Test hook: every statement that selects rows by something other than a primary key, with sample
+    /// arguments, so tests can check that each one uses an index.
+    @_spi(Testing)
+    public static func indexedStatements() throws -> [(name: String, sql: String, arguments: [String])] {
+        var statements: [(name: String, sql: String, arguments: [String])] = []
+        let fields: [(String, (inout PersistedGrantFilter) -> Void)] = [
+            ("subject", { $0.subjectId = "s" }), ("session", { $0.sessionId = "x" }),
+            ("clients", { $0.clientIds = ["c"] }), ("types", { $0.types = ["t"] }),
+        ]
+        for mask in 1..<(1 << fields.count) {
+            var filter = PersistedGrantFilter()
+            var names: [String] = []
+            for (bit, field) in fields.enumerated() where mask & (1 << bit) != 0 {
+                field.1(&filter)
+                names.append(field.0)
+            }
+            guard let (condition, bindings) = try SQLitePersistedGrantStore.whereClause(filter.normalized) else { continue }
+            let arguments = bindings.map { value -> String in if case .text(let text) = value { return text } else { return "" } }
+            statements.append(("grants filter " + names.joined(separator: "+"),
+                               "SELECT key FROM persisted_grants WHERE \(condition)", arguments))
+        }
+        for (name, sql) in SQLiteCleanupStore.batchSelections {
+            statements.append(("cleanup " + name, sql, ["0", "10"]))
+        }
+        statements += [
+            ("device by user code", "SELECT device_code FROM device_codes WHERE user_code = ?", ["u"]),
+            ("sessions by subject", "SELECT key FROM server_side_sessions WHERE subject_id = ?", ["s"]),
+            ("sessions by session id", "SELECT key FROM server_side_sessions WHERE session_id = ?", ["x"]),
+            ("backchannel logins", "SELECT internal_id FROM backchannel_requests WHERE subject_id = ?1 AND (?2 IS NULL OR client_id = ?2)", ["s", "c"]),
+            ("cors origin", "SELECT 1 FROM client_cors_origins WHERE origin = ? LIMIT 1", ["https://a"]),
+            ("api resources by scope", "SELECT resource_name FROM api_resource_scopes WHERE scope IN (SELECT value FROM json_each(?))", ["[\"s\"]"]),
+            ("signing keys created after", "SELECT 1 FROM signing_keys WHERE created > ?", ["0"]),
+        ]
+        return statements
+    }
+
     /// Test hook: the query plan SQLite chooses for `sql`, one line per step.
     @_spi(Testing)
     public func queryPlan(_ sql: String, _ arguments: [String] = []) async throws -> [String] {

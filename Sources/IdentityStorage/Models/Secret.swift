@@ -37,3 +37,27 @@ public struct ClientClaim: Hashable, Sendable, Codable {
         self.valueType = valueType
     }
 }
+
+extension Secret {
+    private enum CodingKeys: String, CodingKey { case description, value, expiration, type }
+
+    /// Decodes with upstream's default type (`"SharedSecret"`) when `type` is absent.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(value: try container.decode(String.self, forKey: .value),
+                  type: try container.decodeIfPresent(String.self, forKey: .type) ?? "SharedSecret",
+                  description: try container.decodeIfPresent(String.self, forKey: .description),
+                  expiration: try container.decodeIfPresent(Date.self, forKey: .expiration))
+    }
+}
+
+extension ClientClaim {
+    private enum CodingKeys: String, CodingKey { case type, value, valueType }
+
+    /// Decodes with the XML-schema string type when `valueType` is absent.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(type: try container.decode(String.self, forKey: .type), value: try container.decode(String.self, forKey: .value),
+                  valueType: try container.decodeIfPresent(String.self, forKey: .valueType) ?? ClientClaim.stringValueType)
+    }
+}

@@ -7,6 +7,25 @@ struct SQLiteCleanupStore: CleanupStore {
     let database: SQLiteDatabase
     let clock: any WallClock
 
+    /// The row selections of every cleanup batch (`?1` the instant, `?2` the limit), shared with the index-plan tests.
+    static let batchSelections: [(name: String, sql: String)] = [
+        ("expired grants", grantSelection(where: "expiration < ?1", order: "expiration")),
+        ("consumed grants", grantSelection(where: "consumed_time < ?1", order: "consumed_time")),
+        ("device codes", selection(table: "device_codes", key: "device_code", column: "expiration", inclusive: false)),
+        ("pushed authorization requests", selection(table: "pushed_authorization_requests", key: "reference_value_hash", column: "expires_at", inclusive: false)),
+        ("backchannel requests", selection(table: "backchannel_requests", key: "internal_id", column: "expiration", inclusive: false)),
+        ("cache entries", selection(table: "cache_entries", key: "key", column: "expires_at", inclusive: true)),
+        ("sessions", SQLiteServerSideSessionStore.expiredSelection),
+    ]
+
+    static func grantSelection(where condition: String, order: String) -> String {
+        "SELECT key FROM persisted_grants WHERE \(condition) ORDER BY \(order), key LIMIT ?2"
+    }
+
+    static func selection(table: String, key: String, column: String, inclusive: Bool) -> String {
+        "SELECT \(key) FROM \(table) WHERE \(column) \(inclusive ? "<=" : "<") ?1 ORDER BY \(column), \(key) LIMIT ?2"
+    }
+
     func removeExpiredGrants(limit: Int) async throws -> [PersistedGrant] {
         try await removeGrants(where: "expiration < ?1", order: "expiration", before: clock.now, limit: limit)
             .sorted { ($0.expiration!, ExactString($0.key)) < ($1.expiration!, ExactString($1.key)) }
@@ -23,7 +42,7 @@ struct SQLiteCleanupStore: CleanupStore {
         return try await database.write { connection in
             try connection.query("""
                 DELETE FROM device_codes WHERE device_code IN
-                    (SELECT device_code FROM device_codes WHERE expiration < ?1 ORDER BY expiration, device_code LIMIT ?2)
+                    (\(Self.selection(table: "device_codes", key: "device_code", column: "expiration", inclusive: false)))
                 RETURNING \(SQLiteDeviceFlowStore.columns)
                 """, [.date(now), .int(limit)], SQLiteDeviceFlowStore.decode)
         }.sorted { ($0.expiration, ExactString($0.deviceCode)) < ($1.expiration, ExactString($1.deviceCode)) }
@@ -45,8 +64,7 @@ struct SQLiteCleanupStore: CleanupStore {
         try FieldValidation.positive(limit, "limit")
         return try await database.write { connection in
             try connection.query("""
-                DELETE FROM persisted_grants WHERE key IN
-                    (SELECT key FROM persisted_grants WHERE \(condition) ORDER BY \(order), key LIMIT ?2)
+                DELETE FROM persisted_grants WHERE key IN (\(Self.grantSelection(where: condition, order: order)))
                 RETURNING \(SQLitePersistedGrantStore.columns)
                 """, [.date(instant), .int(limit)], SQLitePersistedGrantStore.decode)
         }
@@ -58,8 +76,7 @@ struct SQLiteCleanupStore: CleanupStore {
         let now = clock.now
         return try await database.write { connection in
             try connection.run("""
-                DELETE FROM \(table) WHERE \(key) IN
-                    (SELECT \(key) FROM \(table) WHERE \(column) \(inclusive ? "<=" : "<") ?1 ORDER BY \(column), \(key) LIMIT ?2)
+                DELETE FROM \(table) WHERE \(key) IN (\(Self.selection(table: table, key: key, column: column, inclusive: inclusive)))
                 """, [.date(now), .int(limit)])
         }
     }

@@ -7,6 +7,8 @@ struct SQLiteServerSideSessionStore: ServerSideSessionStore {
     let database: SQLiteDatabase
     let clock: any WallClock
 
+    static let expiredSelection = "SELECT key FROM server_side_sessions WHERE expires < ?1 ORDER BY expires, key LIMIT ?2"
+
     static let columns = "key, scheme, subject_id, session_id, display_name, created, renewed, expires, ticket"
 
     static func decode(_ row: SQLiteRow) throws(IdentityStorageError) -> ServerSideSession {
@@ -78,8 +80,7 @@ struct SQLiteServerSideSessionStore: ServerSideSessionStore {
         let now = clock.now
         let claimed = try await database.write { connection in
             try connection.query("""
-                DELETE FROM server_side_sessions WHERE key IN
-                    (SELECT key FROM server_side_sessions WHERE expires < ?1 ORDER BY expires, key LIMIT ?2)
+                DELETE FROM server_side_sessions WHERE key IN (\(Self.expiredSelection))
                 RETURNING \(Self.columns)
                 """, [.date(now), .int(limit)], Self.decode)
         }

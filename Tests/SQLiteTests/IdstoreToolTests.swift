@@ -1,0 +1,143 @@
+import Foundation
+import IdentityStorage
+import Testing
+
+/// `idstore` end to end: the built tool, spawned, its output and exit codes.
+@Suite("idstore tool")
+struct IdstoreToolTests {
+    @Test func migrateThenCheckPassesOnANewFile() throws {
+        let directory = try TemporaryDirectory()
+        let migrate = try Idstore.run(["migrate"], in: directory)
+        #expect(migrate.status == 0, "\(migrate)")
+        #expect(migrate.stdout.contains("sqlite:identity.db: schema version 1"))
+        let check = try Idstore.run(["check", "--filter", "grants."], in: directory)
+        #expect(check.status == 0, "\(check)")
+        #expect(check.stdout.contains("passed"))
+        #expect(check.stdout.range(of: #"\d+ passed, 0 failed, 0 skipped"#, options: .regularExpression) != nil, "\(check.stdout)")
+    }
+
+    @Test func storeComesFromTheEnvironment() throws {
+        let directory = try TemporaryDirectory()
+        let result = try Idstore.run(["migrate"], in: directory, environment: ["IDSTORE_URL": "sqlite:other.db"])
+        #expect(result.status == 0, "\(result)")
+        #expect(result.stdout.contains("sqlite:other.db: schema version 1"))
+        #expect(FileManager.default.fileExists(atPath: directory.file("other.db")))
+    }
+
+    @Test(arguments: [
+        (["migrate", "--store", "ftp://x"], "unknown store URL scheme 'ftp'"),
+        (["migrate", "--store", "postgres://app:hunter2@:5432/db"], "has an empty host"),
+        (["migrate", "--store", "sqlite:/nonexistent-dir/x/identity.db"], "cannot be opened"),
+        (["import", "/nonexistent-file.json"], "cannot read '/nonexistent-file.json'"),
+        (["check", "--filter", "no-such-case"], "no conformance case starts with 'no-such-case'"),
+        (["cleanup", "--batch-size", "0"], "--batch-size must be at least 1"),
+    ])
+    func badInputGivesOneLineAndStatusOne(arguments: [String], expected: String) throws {
+        let result = try Idstore.run(arguments, in: try TemporaryDirectory())
+        #expect(result.status != 0)
+        #expect(result.stderr.contains(expected), "\(result)")
+        #expect(!result.stderr.contains("hunter2"), "password in \(result.stderr)")
+        #expect(!result.stderr.contains("Fatal error") && !result.stderr.contains("Stack dump"))
+        let lines = result.stderr.split(separator: "\n").filter { !$0.hasPrefix("Usage:") && !$0.hasPrefix("  See") && !$0.isEmpty }
+        #expect(lines.count == 1, "\(result.stderr)")
+    }
+
+    @Test func unwritablePathIsOneLine() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("locked.db")
+        #expect(FileManager.default.createFile(atPath: path, contents: Data()))
+        try directory.makeReadOnly(path)
+        defer { try? directory.makeWritable(path) }
+        let result = try Idstore.run(["migrate", "--store", "sqlite:\(path)"], in: directory)
+        #expect(result.status == 1, "\(result)")
+        #expect(result.stderr.hasPrefix("idstore: error: "), "\(result)")
+        #expect(result.stderr.split(separator: "\n").count == 1, "\(result)")
+    }
+
+    @Test func badImportFilesWriteNothing() throws {
+        let directory = try TemporaryDirectory()
+        let cases: [(String, String)] = [
+            ("{not json", "not valid JSON"),
+            (#"{"clients": [{"clientId": "a", "bogus": 1}]}"#, "unknown property 'bogus'"),
+            (#"{"clients": [{"clientId": "a"}, {"clientId": "a"}]}"#, "appears more than once"),
+            (#"{"clients": [{"clientId": "ok"}, {"clientId": "b", "refreshTokenUsage": 7}]}"#, "clients[1] (b)"),
+            (#"{"clients": [{"clientId": "ok"}, {"clientId": "c", "allowedCorsOrigins": ["not an origin"]}]}"#, "not a CORS origin"),
+            (#"{"widgets": []}"#, "unknown top-level property 'widgets'"),
+        ]
+        for (index, (json, expected)) in cases.enumerated() {
+            let file = directory.file("bad\(index).json")
+            try Data(json.utf8).write(to: URL(fileURLWithPath: file))
+            let result = try Idstore.run(["import", file], in: directory)
+            #expect(result.status == 1, "\(json): \(result)")
+            #expect(result.stderr.contains(expected), "\(json): \(result.stderr)")
+        }
+        let export = try Idstore.run(["export"], in: directory)
+        #expect(!export.stdout.contains("\"clientId\""), "a rejected import wrote: \(export.stdout)")
+    }
+
+    @Test func exampleImportIsIdempotentAndExportsRoundTrip() throws {
+        let directory = try TemporaryDirectory()
+        let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Examples/configuration.json").path
+        let first = try Idstore.run(["import", example], in: directory)
+        #expect(first.status == 0, "\(first)")
+        let exported = try Idstore.run(["export", "--output", "one.json"], in: directory)
+        #expect(exported.status == 0, "\(exported)")
+        let second = try Idstore.run(["import", example], in: directory)
+        #expect(second.status == 0, "\(second)")
+        #expect(try Idstore.run(["export", "--output", "two.json"], in: directory).status == 0)
+        let one = try Data(contentsOf: URL(fileURLWithPath: directory.file("one.json")))
+        let two = try Data(contentsOf: URL(fileURLWithPath: directory.file("two.json")))
+        #expect(one == two, "importing twice changed the export")
+        // The export imports into an empty store and exports identically.
+        let other = try TemporaryDirectory()
+        #expect(try Idstore.run(["import", directory.file("one.json")], in: other).status == 0)
+        #expect(try Idstore.run(["export", "--output", "three.json"], in: other).status == 0)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: other.file("three.json"))) == one)
+    }
+
+    @Test func cleanupPrintsWhatItRemoved() throws {
+        let result = try Idstore.run(["cleanup", "--batch-size", "10"], in: try TemporaryDirectory())
+        #expect(result.status == 0, "\(result)")
+        #expect(result.stdout.contains("removed 0 rows"), "\(result)")
+        #expect(result.stdout.contains("expired grants"))
+    }
+}
+
+/// Runs the built `idstore` next to the test binary.
+enum Idstore {
+    struct Result: CustomStringConvertible {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        var description: String { "status \(status)\nstdout: \(stdout)\nstderr: \(stderr)" }
+    }
+
+    static var executable: URL {
+        let besideTests = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("idstore")
+        if FileManager.default.isExecutableFile(atPath: besideTests.path) { return besideTests }
+        // Swift Testing may run from a helper; fall back to the build folder of the package.
+        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return packageRoot.appendingPathComponent(".build/debug/idstore")
+    }
+
+    static func run(_ arguments: [String], in directory: TemporaryDirectory, environment: [String: String] = [:]) throws -> Result {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.currentDirectoryURL = directory.url
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "IDSTORE_URL")
+        env.merge(environment) { $1 }
+        process.environment = env
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                      stderr: String(decoding: stderr, as: UTF8.self))
+    }
+}
