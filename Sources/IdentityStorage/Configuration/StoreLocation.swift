@@ -71,13 +71,14 @@ public enum StoreLocation: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// A best-effort redaction of a URL that failed to parse: anything between `://user:` and `@` becomes `***`.
+    /// A best-effort redaction of a URL that failed to parse: whatever stands between the user name's
+    /// colon and the last `@` becomes `***`, with or without `//` after the scheme.
     static func redacted(_ text: String) -> String {
-        guard let schemeEnd = text.range(of: "://"), let at = text.range(of: "@", options: .backwards),
-              at.lowerBound > schemeEnd.upperBound else { return text }
-        let credentials = text[schemeEnd.upperBound..<at.lowerBound]
-        guard let colon = credentials.firstIndex(of: ":") else { return text }
-        return String(text[..<colon]) + ":***" + String(text[at.lowerBound...])
+        guard let at = text.lastIndex(of: "@"), let schemeColon = text.firstIndex(of: ":"), schemeColon < at else { return text }
+        var credentialsStart = text.index(after: schemeColon)
+        if text[credentialsStart...].hasPrefix("//") { credentialsStart = text.index(credentialsStart, offsetBy: 2) }
+        guard credentialsStart <= at, let colon = text[credentialsStart..<at].firstIndex(of: ":") else { return text }
+        return String(text[...colon]) + "***" + String(text[at...])
     }
 }
 
