@@ -11,15 +11,18 @@ extension ConformanceSuite {
             try await expectCorruptedClient(ctx, .clientAccessTokenType(clientId: ctx.key("bad")))
         },
         ConformanceCase("key-ring.corrupted.all-or-nothing") { ctx in
-            let ring = ctx.stores.keyRing
-            let good = try await ring.storeElement(xml: "<key id=\"\(ctx.key("good"))\"/>", friendlyName: nil)
-            let bad = try await ring.storeElement(xml: "<key id=\"\(ctx.key("bad"))\"/>", friendlyName: nil)
-            try await ctx.corrupt(.keyRingElement(id: bad.id))
-            try await expectError(.corruptedData, "reading a ring with an unreadable element") { try await ring.allElements() }
-            try expectEqual(try await ring.deleteElements(withIds: [bad.id]), 1, "deleting the unreadable element")
-            let after = try await ring.allElements()
-            try expect(after.contains(good), "the readable element survives")
-            try await ring.deleteElements(withIds: [good.id])
+            // The ring is global: hold the gate the other key-ring cases hold, so their before/after comparisons stay exact.
+            try await keyRingGate.run {
+                let ring = ctx.stores.keyRing
+                let good = try await ring.storeElement(xml: "<key id=\"\(ctx.key("good"))\"/>", friendlyName: nil)
+                let bad = try await ring.storeElement(xml: "<key id=\"\(ctx.key("bad"))\"/>", friendlyName: nil)
+                try await ctx.corrupt(.keyRingElement(id: bad.id))
+                try await expectError(.corruptedData, "reading a ring with an unreadable element") { try await ring.allElements() }
+                try expectEqual(try await ring.deleteElements(withIds: [bad.id]), 1, "deleting the unreadable element")
+                let after = try await ring.allElements()
+                try expect(after.contains(good), "the readable element survives")
+                try await ring.deleteElements(withIds: [good.id])
+            }
         },
         ConformanceCase("grants.corrupted.invalid-utf8-data") { ctx in
             let grants = ctx.stores.grants

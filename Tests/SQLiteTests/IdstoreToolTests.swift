@@ -16,6 +16,16 @@ struct IdstoreToolTests {
         #expect(check.stdout.range(of: #"\d+ passed, 0 failed, 0 skipped"#, options: .regularExpression) != nil, "\(check.stdout)")
     }
 
+    @Test func fourProcessesMigratingOneNewFileAllSucceed() throws {
+        let directory = try TemporaryDirectory()
+        let results = try Idstore.runTogether(Array(repeating: ["migrate", "--store", "sqlite:shared.db"], count: 4), in: directory)
+        #expect(results.count == 4)
+        for result in results {
+            #expect(result.status == 0, "\(result)")
+            #expect(result.stdout.contains("schema version 1"), "\(result)")
+        }
+    }
+
     @Test func storeComesFromTheEnvironment() throws {
         let directory = try TemporaryDirectory()
         let result = try Idstore.run(["migrate"], in: directory, environment: ["IDSTORE_URL": "sqlite:other.db"])
@@ -122,6 +132,24 @@ enum Idstore {
     }
 
     static func run(_ arguments: [String], in directory: TemporaryDirectory, environment: [String: String] = [:]) throws -> Result {
+        try runTogether([arguments], in: directory, environment: environment)[0]
+    }
+
+    /// Starts every process before waiting for any, so they really run at the same time.
+    static func runTogether(_ argumentLists: [[String]], in directory: TemporaryDirectory,
+                            environment: [String: String] = [:]) throws -> [Result] {
+        let started = try argumentLists.map { try start($0, in: directory, environment: environment) }
+        return started.map { process, out, err in
+            let stdout = out.fileHandleForReading.readDataToEndOfFile()
+            let stderr = err.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                          stderr: String(decoding: stderr, as: UTF8.self))
+        }
+    }
+
+    private static func start(_ arguments: [String], in directory: TemporaryDirectory,
+                              environment: [String: String]) throws -> (Process, Pipe, Pipe) {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -134,10 +162,6 @@ enum Idstore {
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderr, as: UTF8.self))
+        return (process, out, err)
     }
 }
