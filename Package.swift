@@ -32,8 +32,12 @@ let package = Package(
             providers: [.apt(["libsqlite3-dev"])]
         ),
         .target(
+            name: "IdentityStorageBlockingPool",
+            dependencies: ["IdentityStorage"]
+        ),
+        .target(
             name: "IdentityStorageSQLite",
-            dependencies: ["IdentityStorage", "CSQLite3"]
+            dependencies: ["IdentityStorage", "IdentityStorageBlockingPool", "CSQLite3"]
         ),
         .target(
             name: "IdentityStorageConformance",
@@ -54,6 +58,10 @@ let package = Package(
         .testTarget(
             name: "MemoryTests",
             dependencies: ["IdentityStorage", "IdentityStorageMemory", "IdentityStorageConformance"]
+        ),
+        .testTarget(
+            name: "BlockingPoolTests",
+            dependencies: ["IdentityStorage", "IdentityStorageBlockingPool"]
         ),
         .testTarget(
             name: "SQLiteTests",

@@ -20,6 +20,8 @@ public final class SQLiteIdentityStorage: Sendable {
         public var readerCount: Int = 2
         /// How long a statement waits for another process's write lock, in seconds. Default: 5.
         public var busyTimeout: TimeInterval = 5
+        /// How long a call waits for its connection's thread to be free, in seconds. Default: 30.
+        public var acquireTimeout: TimeInterval = 30
         /// The clock every expiry decision uses. Default: the system clock.
         public var clock: any WallClock = SystemWallClock()
         /// Sliding expiration of authorization-parameter messages, in seconds. Default: 3600, as upstream.

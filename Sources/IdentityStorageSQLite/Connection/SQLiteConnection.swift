@@ -1,6 +1,7 @@
 import CSQLite3
 import Foundation
 import IdentityStorage
+import IdentityStorageBlockingPool
 
 /// A value bound to a statement parameter.
 enum SQLiteValue: Sendable {
@@ -21,7 +22,7 @@ private let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3
 
 /// One SQLite connection with its prepared-statement cache. Not thread-safe by design: it lives on
 /// one ``SQLiteWorker`` thread for its whole life.
-final class SQLiteConnection {
+final class SQLiteConnection: BlockingConnection {
     private var handle: OpaquePointer?
     private var statements: [String: OpaquePointer] = [:]
 
@@ -43,6 +44,11 @@ final class SQLiteConnection {
     }
 
     deinit { close() }
+
+    func isHealthy() -> Bool { handle != nil }
+
+    /// SQLite connections do not break; replacing one would lose an in-memory database.
+    func shouldDiscard(after error: IdentityStorageError) -> Bool { false }
 
     func close() {
         for statement in statements.values { sqlite3_finalize(statement) }

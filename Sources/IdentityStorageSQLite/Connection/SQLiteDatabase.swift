@@ -1,19 +1,19 @@
 import Foundation
 import IdentityStorage
-import Synchronization
+import IdentityStorageBlockingPool
 
-/// One writer connection and a few reader connections over one database, each on its own thread.
+/// One writer connection and a few reader connections over one database, each on its own thread
+/// (a ``BlockingConnectionPool`` of one, and one of ``SQLiteIdentityStorage/Configuration/readerCount``).
 ///
 /// Every write goes through the single writer, so the atomic primitives are single statements
 /// (or `BEGIN IMMEDIATE` transactions) that never interleave within this process; `BEGIN IMMEDIATE`
 /// and the busy timeout serialise them against other processes on the same file. Readers see every
 /// committed write (WAL). An in-memory database has only the writer: its data is private to one connection.
 final class SQLiteDatabase: Sendable {
-    private let writer: SQLiteWorker
-    private let readers: [SQLiteWorker]
-    private let nextReader = Atomic<Int>(0)
+    private let writer: BlockingConnectionPool<SQLiteConnection>
+    private let readers: BlockingConnectionPool<SQLiteConnection>?
 
-    private init(writer: SQLiteWorker, readers: [SQLiteWorker]) {
+    private init(writer: BlockingConnectionPool<SQLiteConnection>, readers: BlockingConnectionPool<SQLiteConnection>?) {
         self.writer = writer
         self.readers = readers
     }
@@ -22,26 +22,26 @@ final class SQLiteDatabase: Sendable {
         let path = configuration.path
         let timeout = Int32(clamping: Int((configuration.busyTimeout * 1000).rounded()))
         let inMemory = path == ":memory:" || path.isEmpty
-        let writer = try await SQLiteWorker.start(name: "sqlite-writer") {
+        let writer = BlockingConnectionPool(configuration: .init(size: 1, acquireTimeout: configuration.acquireTimeout, threadName: "sqlite-writer")) {
             let connection = try SQLiteConnection(path: path, readOnly: false, busyTimeoutMilliseconds: timeout)
             try SQLiteSchema.configure(connection, inMemory: inMemory)
             try SQLiteSchema.migrate(connection)
             return connection
         }
-        var readers: [SQLiteWorker] = []
-        if !inMemory {
-            do {
-                for index in 0..<max(0, configuration.readerCount) {
-                    readers.append(try await SQLiteWorker.start(name: "sqlite-reader-\(index)") {
-                        let connection = try SQLiteConnection(path: path, readOnly: true, busyTimeoutMilliseconds: timeout)
-                        try connection.execute("PRAGMA query_only = ON")
-                        return connection
-                    })
-                }
-            } catch {
-                await writer.stop()
-                for reader in readers { await reader.stop() }
-                throw error
+        do {
+            // Opens the writer now, so a bad path or a newer schema fails `open`, not the first call.
+            try await writer.warmUp()
+        } catch {
+            await writer.shutdown()
+            throw error
+        }
+        var readers: BlockingConnectionPool<SQLiteConnection>?
+        if !inMemory, configuration.readerCount > 0 {
+            readers = BlockingConnectionPool(configuration: .init(size: configuration.readerCount, acquireTimeout: configuration.acquireTimeout,
+                                                                  threadName: "sqlite-reader")) {
+                let connection = try SQLiteConnection(path: path, readOnly: true, busyTimeoutMilliseconds: timeout)
+                try connection.execute("PRAGMA query_only = ON")
+                return connection
             }
         }
         return SQLiteDatabase(writer: writer, readers: readers)
@@ -50,19 +50,17 @@ final class SQLiteDatabase: Sendable {
     /// Runs `body` on a reader connection (the writer when there are none).
     @discardableResult
     func read<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
-        guard !readers.isEmpty else { return try await writer.run(body) }
-        let index = nextReader.wrappingAdd(1, ordering: .relaxed).oldValue
-        return try await readers[Int(UInt(bitPattern: index) % UInt(readers.count))].run(body)
+        try await (readers ?? writer).withConnection(body)
     }
 
     /// Runs `body` on the writer connection.
     @discardableResult
     func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
-        try await writer.run(body)
+        try await writer.withConnection(body)
     }
 
     func close() async {
-        for reader in readers { await reader.stop() }
-        await writer.stop()
+        await readers?.shutdown()
+        await writer.shutdown()
     }
 }

@@ -1,0 +1,230 @@
+import Foundation
+import IdentityStorage
+import Synchronization
+
+/// A connection of a blocking C client library (SQLite, libpq, libmariadb, hiredis) as the pool sees it.
+///
+/// A connection is created on one of the pool's threads and never leaves it, so it needs no lock:
+/// the pool guarantees one thread at a time, always the same one.
+public protocol BlockingConnection: AnyObject, SendableMetatype {
+    /// A cheap check run before a connection that has been idle for a while is used again
+    /// (libpq `PQstatus`, a Redis `PING`, `mysql_ping`). Return false to have it replaced.
+    func isHealthy() -> Bool
+    /// Closes the connection; called on its thread.
+    func close()
+    /// Whether the connection must be replaced after a call failed with `error`.
+    /// Default: after `unavailable` (the connection broke). SQLite connections never break, so they say no.
+    func shouldDiscard(after error: IdentityStorageError) -> Bool
+}
+
+extension BlockingConnection {
+    public func shouldDiscard(after error: IdentityStorageError) -> Bool { error.code == .unavailable }
+}
+
+/// A fixed set of threads, each owning at most one connection, serving one first-in-first-out queue.
+///
+/// Why it is built this way:
+/// - Blocking C calls must never run on Swift's cooperative pool (two threads on this machine's CI):
+///   one slow query would stall every task in the process. Each connection therefore lives on a thread
+///   of its own, and callers `await` a continuation that the thread resumes.
+/// - The C handles are not thread-safe (`redisContext`) or must be used by one thread at a time (`PGconn`,
+///   `MYSQL`, `sqlite3`): pinning a connection to its thread makes that true by construction.
+/// - One shared queue serves waiting callers in arrival order, whichever connection frees first.
+/// - A caller that waits longer than ``Configuration/acquireTimeout`` gets a typed `timeout` error
+///   promptly, even while every connection is busy.
+/// - A connection whose job reports a connection-level failure (``IdentityStorageError/Code-swift.struct/unavailable``)
+///   is closed and replaced on the next job; idle connections are health-checked before reuse.
+/// - ``shutdown()`` finishes queued work, then closes every connection and ends the threads.
+public final class BlockingConnectionPool<Connection: BlockingConnection>: Sendable {
+    /// Pool settings.
+    public struct Configuration: Sendable {
+        /// Connections (and threads). Default: 4.
+        public var size: Int = 4
+        /// How long a caller may wait for a free connection, in seconds. Default: 10.
+        public var acquireTimeout: TimeInterval = 10
+        /// A connection idle longer than this (seconds) is health-checked before use. Default: 30.
+        public var healthCheckInterval: TimeInterval = 30
+        /// Thread names start with this, for debuggers and `top -H`.
+        public var threadName: String = "identitystorage"
+
+        public init(size: Int = 4, acquireTimeout: TimeInterval = 10, healthCheckInterval: TimeInterval = 30, threadName: String = "identitystorage") {
+            self.size = size
+            self.acquireTimeout = acquireTimeout
+            self.healthCheckInterval = healthCheckInterval
+            self.threadName = threadName
+        }
+    }
+
+    /// A queued call: runs on a pool thread with a connection, or is told why it cannot.
+    private struct Job: Sendable {
+        let enqueued: ContinuousClock.Instant
+        let run: @Sendable (Result<Connection, IdentityStorageError>) -> Bool
+        let fail: @Sendable (IdentityStorageError) -> Void
+    }
+
+    private struct State {
+        var jobs: [Job] = []
+        var head = 0
+        var accepting = true
+        var runningWorkers = 0
+    }
+
+    private let state = Mutex(State())
+    private let wakeUp = DispatchSemaphore(value: 0)
+    private let finished = DispatchSemaphore(value: 0)
+    private let connect: @Sendable () throws -> Connection
+    public let configuration: Configuration
+
+    /// Starts the threads. Call ``shutdown()`` when done: the threads keep the pool alive until then.
+    /// Connections are opened lazily, on first use, by `connect` on the pool's thread.
+    public init(configuration: Configuration, connect: @escaping @Sendable () throws -> Connection) {
+        self.configuration = configuration
+        self.connect = connect
+        let size = max(1, configuration.size)
+        state.withLock { $0.runningWorkers = size }
+        for index in 0..<size {
+            let thread = Thread { [self] in serve() }
+            thread.name = "\(configuration.threadName)-\(index)"
+            thread.start()
+        }
+        Task.detached { [self] in await sweep() }
+    }
+
+    /// Opens one connection now (on a pool thread), so configuration errors surface at startup.
+    public func warmUp() async throws {
+        try await withConnection { _ in }
+    }
+
+    /// Runs `body` with a connection on the connection's thread and returns its result.
+    /// Throws `timeout` when no connection frees within the acquire timeout, `unavailable` after shutdown
+    /// or when connecting fails, and whatever `body` throws.
+    public func withConnection<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            // `resumed` makes the first of run / fail / timeout win; the others see it set and do nothing.
+            let resumed = Atomic<Bool>(false)
+            let claim: @Sendable () -> Bool = { !resumed.exchange(true, ordering: .acquiringAndReleasing) }
+            let job = Job(enqueued: .now, run: { connection in
+                guard claim() else { return true }
+                switch connection {
+                case .failure(let error):
+                    continuation.resume(throwing: error)
+                    return false
+                case .success(let connection):
+                    do {
+                        continuation.resume(returning: try body(connection))
+                        return true
+                    } catch let error as IdentityStorageError {
+                        continuation.resume(throwing: error)
+                        return !connection.shouldDiscard(after: error)
+                    } catch {
+                        continuation.resume(throwing: error)
+                        return true
+                    }
+                }
+            }, fail: { error in
+                if claim() { continuation.resume(throwing: error) }
+            })
+            if !enqueue(job) {
+                job.fail(IdentityStorageError(.unavailable, "the connection pool has been shut down"))
+            }
+        }
+    }
+
+    /// Stops accepting calls, lets queued calls finish, closes every connection and ends the threads.
+    public func shutdown() async {
+        let workers = state.withLock { state -> Int in
+            state.accepting = false
+            return state.runningWorkers
+        }
+        for _ in 0..<workers { wakeUp.signal() }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            Thread { [self] in
+                for _ in 0..<workers { finished.wait() }
+                continuation.resume()
+            }.start()
+        }
+    }
+
+    private func enqueue(_ job: Job) -> Bool {
+        let accepted = state.withLock { state in
+            guard state.accepting else { return false }
+            state.jobs.append(job)
+            return true
+        }
+        if accepted { wakeUp.signal() }
+        return accepted
+    }
+
+    /// Fails every queued call that has waited longer than the acquire timeout. One sweeper per pool,
+    /// ten times a second, instead of a timer per call: calls are many, waiting ones few.
+    private func sweep() async {
+        let timeout = Duration.milliseconds(Int(configuration.acquireTimeout * 1000))
+        while state.withLock({ $0.accepting }) {
+            try? await Task.sleep(for: .milliseconds(100))
+            let deadline = ContinuousClock.now - timeout
+            let expired: [Job] = state.withLock { state in
+                guard state.head < state.jobs.count, state.jobs[state.head].enqueued < deadline else { return [] }
+                let waiting = state.jobs[state.head...]
+                let stale = waiting.filter { $0.enqueued < deadline }
+                state.jobs = waiting.filter { $0.enqueued >= deadline }
+                state.head = 0
+                return stale
+            }
+            for job in expired {
+                job.fail(IdentityStorageError(.timeout, "no connection became free within \(configuration.acquireTimeout) s (pool size \(configuration.size))"))
+            }
+        }
+    }
+
+    /// Next queued job, or nil when the pool is shutting down and the queue is empty.
+    private func next() -> Job?? {
+        state.withLock { state in
+            if state.head < state.jobs.count {
+                let job = state.jobs[state.head]
+                state.head += 1
+                if state.head > 64, state.head * 2 > state.jobs.count {
+                    state.jobs.removeFirst(state.head)
+                    state.head = 0
+                }
+                return .some(job)
+            }
+            return state.accepting ? .some(nil) : nil
+        }
+    }
+
+    private func serve() {
+        var connection: Connection?
+        var lastUsed = ContinuousClock.now
+        let healthInterval = Duration.milliseconds(Int(configuration.healthCheckInterval * 1000))
+        defer {
+            connection?.close()
+            finished.signal()
+        }
+        while true {
+            wakeUp.wait()
+            guard let item = next() else { return }
+            guard let job = item else { continue }
+            if let current = connection, ContinuousClock.now - lastUsed > healthInterval, !current.isHealthy() {
+                current.close()
+                connection = nil
+            }
+            if connection == nil {
+                do {
+                    connection = try connect()
+                } catch let error as IdentityStorageError {
+                    _ = job.run(.failure(error))
+                    continue
+                } catch {
+                    _ = job.run(.failure(IdentityStorageError(.unavailable, "connecting failed: \(error)")))
+                    continue
+                }
+            }
+            let keep = job.run(.success(connection!))
+            lastUsed = ContinuousClock.now
+            if !keep {
+                connection?.close()
+                connection = nil
+            }
+        }
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import IdentityStorage
+import IdentityStorageBlockingPool
+import Synchronization
+import Testing
+
+/// A thread-safe counter the test closures can share.
+final class Counter: Sendable {
+    private let value = Atomic<Int>(0)
+    @discardableResult func increment() -> Int { value.wrappingAdd(1, ordering: .relaxed).newValue }
+    var current: Int { value.load(ordering: .relaxed) }
+}
+
+/// A thread-safe list the test closures can share.
+final class Recorder: Sendable {
+    private let items = Mutex<[Int]>([])
+    func append(_ item: Int) { items.withLock { $0.append(item) } }
+    var all: [Int] { items.withLock { $0 } }
+}
+
+private let connectionSerials = Counter()
+
+/// A fake connection with a serial number; `broken` makes its health check fail.
+final class FakeConnection: BlockingConnection {
+    let serial = connectionSerials.increment()
+    var broken = false
+    let thread = Thread.current
+
+    func isHealthy() -> Bool { !broken }
+    func close() {}
+}
+
+@Suite("Blocking connection pool", .serialized)
+struct BlockingConnectionPoolTests {
+    @Test func blockingCallsRunOffTheCooperativePool() async throws {
+        let pool = BlockingConnectionPool(configuration: .init(size: 8)) { FakeConnection() }
+        let started = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<8 {
+                group.addTask { try await pool.withConnection { _ in _ = usleep(200_000) } }
+            }
+            try await group.waitForAll()
+        }
+        // Eight 200 ms blocking calls on two cooperative threads would take 0.8 s; on the pool's threads 0.2 s.
+        #expect(ContinuousClock.now - started < .milliseconds(600))
+        await pool.shutdown()
+    }
+
+    @Test func oneConnectionIsUsedByOneThreadOnly() async throws {
+        let pool = BlockingConnectionPool(configuration: .init(size: 2)) { FakeConnection() }
+        let sameThread = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for _ in 0..<200 {
+                group.addTask { try await pool.withConnection { connection in connection.thread == Thread.current } }
+            }
+            return try await group.reduce(true) { $0 && $1 }
+        }
+        #expect(sameThread)
+        await pool.shutdown()
+    }
+
+    @Test func waitingCallersAreServedInOrder() async throws {
+        let pool = BlockingConnectionPool(configuration: .init(size: 1)) { FakeConnection() }
+        let order = Recorder()
+        // Hold the only connection while the others queue up one by one.
+        async let holder: Void = pool.withConnection { _ in usleep(300_000) }
+        try await Task.sleep(for: .milliseconds(50))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<10 {
+                group.addTask { try await pool.withConnection { _ in order.append(index) } }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            try await group.waitForAll()
+        }
+        try await holder
+        #expect(order.all == Array(0..<10))
+        await pool.shutdown()
+    }
+
+    @Test func aWaitingCallerTimesOutWithATypedError() async throws {
+        let pool = BlockingConnectionPool(configuration: .init(size: 1, acquireTimeout: 0.2)) { FakeConnection() }
+        async let holder: Void = pool.withConnection { _ in usleep(800_000) }
+        try await Task.sleep(for: .milliseconds(50))
+        let started = ContinuousClock.now
+        do {
+            try await pool.withConnection { _ in }
+            Issue.record("expected a timeout")
+        } catch let error as IdentityStorageError {
+            #expect(error.code == .timeout)
+        }
+        #expect(ContinuousClock.now - started < .milliseconds(600), "the timeout came late")
+        try await holder
+        await pool.shutdown()
+    }
+
+    @Test func aBrokenConnectionIsReplaced() async throws {
+        let pool = BlockingConnectionPool(configuration: .init(size: 1, healthCheckInterval: 0)) { FakeConnection() }
+        let first = try await pool.withConnection { $0.serial }
+        await #expect(throws: IdentityStorageError.self) {
+            try await pool.withConnection { _ in throw IdentityStorageError(.unavailable, "connection reset") }
+        }
+        let second = try await pool.withConnection { $0.serial }
+        #expect(second != first, "a connection that failed with unavailable must be replaced")
+        try await pool.withConnection { $0.broken = true }
+        try await Task.sleep(for: .milliseconds(5))
+        let third = try await pool.withConnection { $0.serial }
+        #expect(third != second, "an unhealthy idle connection must be replaced")
+        await pool.shutdown()
+    }
+
+    @Test func aFailedConnectIsTypedAndRetried() async throws {
+        let attempts = Counter()
+        let pool = BlockingConnectionPool(configuration: .init(size: 1)) { () throws -> FakeConnection in
+            if attempts.increment() == 1 {
+                throw IdentityStorageError(.unavailable, "connection refused")
+            }
+            return FakeConnection()
+        }
+        await #expect(throws: IdentityStorageError.self) { try await pool.withConnection { _ in } }
+        try await pool.withConnection { _ in }
+        await pool.shutdown()
+    }
+
+    @Test func shutdownFinishesQueuedWorkThenRefuses() async throws {
+        let pool = BlockingConnectionPool(configuration: .init(size: 1)) { FakeConnection() }
+        let done = Counter()
+        async let first: Void = pool.withConnection { _ in usleep(100_000); done.increment() }
+        async let second: Void = pool.withConnection { _ in done.increment() }
+        try await Task.sleep(for: .milliseconds(20))
+        await pool.shutdown()
+        try await first
+        try await second
+        #expect(done.current == 2)
+        do {
+            try await pool.withConnection { _ in }
+            Issue.record("a call after shutdown succeeded")
+        } catch let error as IdentityStorageError {
+            #expect(error.code == .unavailable)
+        }
+    }
+}
