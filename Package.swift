@@ -36,8 +36,12 @@ let package = Package(
             dependencies: ["IdentityStorage"]
         ),
         .target(
+            name: "IdentityStorageSQL",
+            dependencies: ["IdentityStorage"]
+        ),
+        .target(
             name: "IdentityStorageSQLite",
-            dependencies: ["IdentityStorage", "IdentityStorageBlockingPool", "CSQLite3"]
+            dependencies: ["IdentityStorage", "IdentityStorageBlockingPool", "IdentityStorageSQL", "CSQLite3"]
         ),
         .target(
             name: "IdentityStorageConformance",

@@ -130,6 +130,12 @@ public final class BlockingConnectionPool<Connection: BlockingConnection>: Senda
         }
     }
 
+    /// Test hook: calls waiting for a connection.
+    @_spi(Testing)
+    public var queuedCount: Int {
+        state.withLock { $0.jobs.count - $0.head }
+    }
+
     /// Stops accepting calls, lets queued calls finish, closes every connection and ends the threads.
     public func shutdown() async {
         let workers = state.withLock { state -> Int in

@@ -1,5 +1,6 @@
 import Foundation
 import IdentityStorage
+import IdentityStorageSQL
 
 /// The SQLite adapter: every store on the system libsqlite3, the embedded default for a single node.
 ///
@@ -49,7 +50,7 @@ public final class SQLiteIdentityStorage: Sendable {
     /// The schema version of the open database.
     public func schemaVersion() async throws -> Int {
         try await database.read { connection in
-            try connection.query("SELECT coalesce(max(version), 0) FROM identity_storage_migrations") { $0.int(0) }.first ?? 0
+            try connection.query("SELECT coalesce(max(version), 0) FROM identity_storage_migrations") { try $0.int(0) }.first ?? 0
         }
     }
 
@@ -108,7 +109,7 @@ public final class SQLiteIdentityStorage: Sendable {
     @_spi(Testing)
     public func executeRaw(_ sql: String, _ textArguments: [String] = []) async throws {
         try await database.write { connection in
-            _ = try connection.run(sql, textArguments.map(SQLiteValue.text))
+            _ = try connection.run(sql, textArguments.map(SQLValue.text))
         }
     }
 
@@ -117,21 +118,10 @@ public final class SQLiteIdentityStorage: Sendable {
     @_spi(Testing)
     public static func indexedStatements() throws -> [(name: String, sql: String, arguments: [String])] {
         var statements: [(name: String, sql: String, arguments: [String])] = []
-        let fields: [(String, (inout PersistedGrantFilter) -> Void)] = [
-            ("subject", { $0.subjectId = "s" }), ("session", { $0.sessionId = "x" }),
-            ("clients", { $0.clientIds = ["c"] }), ("types", { $0.types = ["t"] }),
-        ]
-        for mask in 1..<(1 << fields.count) {
-            var filter = PersistedGrantFilter()
-            var names: [String] = []
-            for (bit, field) in fields.enumerated() where mask & (1 << bit) != 0 {
-                field.1(&filter)
-                names.append(field.0)
-            }
-            guard let (condition, bindings) = try SQLitePersistedGrantStore.whereClause(filter.normalized) else { continue }
-            let arguments = bindings.map { value -> String in if case .text(let text) = value { return text } else { return "" } }
-            statements.append(("grants filter " + names.joined(separator: "+"),
-                               "SELECT key FROM persisted_grants WHERE \(condition)", arguments))
+        for (name, filter) in GrantFilterSQL.allShapes() {
+            guard let (condition, values) = try GrantFilterSQL.condition(filter, dialect: .sqlite) else { continue }
+            let arguments = values.map { value -> String in if case .text(let text) = value { return text } else { return "" } }
+            statements.append(("grants filter " + name, "SELECT key FROM persisted_grants WHERE \(condition)", arguments))
         }
         for (name, sql) in SQLiteCleanupStore.batchSelections {
             statements.append(("cleanup " + name, sql, ["0", "10"]))
@@ -152,7 +142,7 @@ public final class SQLiteIdentityStorage: Sendable {
     @_spi(Testing)
     public func queryPlan(_ sql: String, _ arguments: [String] = []) async throws -> [String] {
         try await database.read { connection in
-            try connection.query("EXPLAIN QUERY PLAN " + sql, arguments.map(SQLiteValue.text)) { row in try row.text(3) }
+            try connection.query("EXPLAIN QUERY PLAN " + sql, arguments.map(SQLValue.text)) { row in try row.text(3) }
         }
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import IdentityStorage
-import IdentityStorageBlockingPool
+@_spi(Testing) import IdentityStorageBlockingPool
 import Synchronization
 import Testing
 
@@ -33,16 +33,23 @@ final class FakeConnection: BlockingConnection {
 @Suite("Blocking connection pool", .serialized)
 struct BlockingConnectionPoolTests {
     @Test func blockingCallsRunOffTheCooperativePool() async throws {
+        // Eight calls that each block until all eight are running at once: on Swift's cooperative pool
+        // (two threads here) they could never all run together; on the pool's eight threads they do.
         let pool = BlockingConnectionPool(configuration: .init(size: 8)) { FakeConnection() }
-        let started = ContinuousClock.now
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        let arrived = Counter()
+        let allTogether = try await withThrowingTaskGroup(of: Bool.self) { group in
             for _ in 0..<8 {
-                group.addTask { try await pool.withConnection { _ in _ = usleep(200_000) } }
+                group.addTask {
+                    try await pool.withConnection { _ in
+                        arrived.increment()
+                        for _ in 0..<10_000 where arrived.current < 8 { usleep(1_000) }
+                        return arrived.current == 8
+                    }
+                }
             }
-            try await group.waitForAll()
+            return try await group.reduce(true) { $0 && $1 }
         }
-        // Eight 200 ms blocking calls on two cooperative threads would take 0.8 s; on the pool's threads 0.2 s.
-        #expect(ContinuousClock.now - started < .milliseconds(600))
+        #expect(allTogether)
         await pool.shutdown()
     }
 
@@ -61,14 +68,20 @@ struct BlockingConnectionPoolTests {
     @Test func waitingCallersAreServedInOrder() async throws {
         let pool = BlockingConnectionPool(configuration: .init(size: 1)) { FakeConnection() }
         let order = Recorder()
-        // Hold the only connection while the others queue up one by one.
-        async let holder: Void = pool.withConnection { _ in usleep(300_000) }
-        try await Task.sleep(for: .milliseconds(50))
+        let release = Counter()
+        // Hold the only connection while the others queue up one after another.
+        let holding = Counter()
+        async let holder: Void = pool.withConnection { _ in
+            holding.increment()
+            while release.current == 0 { usleep(1_000) }
+        }
+        while holding.current == 0 { try await Task.sleep(for: .milliseconds(1)) }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<10 {
                 group.addTask { try await pool.withConnection { _ in order.append(index) } }
-                try await Task.sleep(for: .milliseconds(10))
+                while pool.queuedCount < index + 1 { try await Task.sleep(for: .milliseconds(1)) }
             }
+            release.increment()
             try await group.waitForAll()
         }
         try await holder
@@ -78,16 +91,22 @@ struct BlockingConnectionPoolTests {
 
     @Test func aWaitingCallerTimesOutWithATypedError() async throws {
         let pool = BlockingConnectionPool(configuration: .init(size: 1, acquireTimeout: 0.2)) { FakeConnection() }
-        async let holder: Void = pool.withConnection { _ in usleep(800_000) }
-        try await Task.sleep(for: .milliseconds(50))
-        let started = ContinuousClock.now
+        let release = Counter()
+        // The only connection stays busy until the waiting caller has timed out: the timeout cannot
+        // come from the connection freeing up.
+        let holding = Counter()
+        async let holder: Void = pool.withConnection { _ in
+            holding.increment()
+            while release.current == 0 { usleep(1_000) }
+        }
+        while holding.current == 0 { try await Task.sleep(for: .milliseconds(1)) }
         do {
             try await pool.withConnection { _ in }
             Issue.record("expected a timeout")
         } catch let error as IdentityStorageError {
             #expect(error.code == .timeout)
         }
-        #expect(ContinuousClock.now - started < .milliseconds(600), "the timeout came late")
+        release.increment()
         try await holder
         await pool.shutdown()
     }
@@ -123,9 +142,11 @@ struct BlockingConnectionPoolTests {
     @Test func shutdownFinishesQueuedWorkThenRefuses() async throws {
         let pool = BlockingConnectionPool(configuration: .init(size: 1)) { FakeConnection() }
         let done = Counter()
-        async let first: Void = pool.withConnection { _ in usleep(100_000); done.increment() }
+        let holding = Counter()
+        async let first: Void = pool.withConnection { _ in holding.increment(); usleep(100_000); done.increment() }
+        while holding.current == 0 { try await Task.sleep(for: .milliseconds(1)) }
         async let second: Void = pool.withConnection { _ in done.increment() }
-        try await Task.sleep(for: .milliseconds(20))
+        while pool.queuedCount == 0 { try await Task.sleep(for: .milliseconds(1)) }
         await pool.shutdown()
         try await first
         try await second

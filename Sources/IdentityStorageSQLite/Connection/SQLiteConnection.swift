@@ -2,20 +2,7 @@ import CSQLite3
 import Foundation
 import IdentityStorage
 import IdentityStorageBlockingPool
-
-/// A value bound to a statement parameter.
-enum SQLiteValue: Sendable {
-    case null
-    case integer(Int64)
-    case text(String)
-    case blob([UInt8])
-
-    static func optionalText(_ value: String?) -> SQLiteValue { value.map(SQLiteValue.text) ?? .null }
-    static func date(_ value: Date) -> SQLiteValue { .integer(value.microsecondsSince1970) }
-    static func optionalDate(_ value: Date?) -> SQLiteValue { value.map(date) ?? .null }
-    static func bool(_ value: Bool) -> SQLiteValue { .integer(value ? 1 : 0) }
-    static func int(_ value: Int) -> SQLiteValue { .integer(Int64(value)) }
-}
+import IdentityStorageSQL
 
 /// `SQLITE_TRANSIENT`, a macro Swift cannot import: SQLite copies the bound bytes before the call returns.
 private let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
@@ -70,7 +57,7 @@ final class SQLiteConnection: BlockingConnection {
     }
 
     /// Runs a statement and maps each result row; the statement is prepared once per connection.
-    func query<T>(_ sql: String, _ bindings: [SQLiteValue] = [], _ map: (SQLiteRow) throws -> T) throws -> [T] {
+    func query<T>(_ sql: String, _ bindings: [SQLValue] = [], _ map: (SQLiteRow) throws -> T) throws -> [T] {
         let statement = try prepare(sql, bindings)
         defer { sqlite3_reset(statement); sqlite3_clear_bindings(statement) }
         var rows: [T] = []
@@ -85,7 +72,7 @@ final class SQLiteConnection: BlockingConnection {
 
     /// Runs a statement that returns no rows; returns the number of rows it changed.
     @discardableResult
-    func run(_ sql: String, _ bindings: [SQLiteValue] = []) throws(IdentityStorageError) -> Int {
+    func run(_ sql: String, _ bindings: [SQLValue] = []) throws(IdentityStorageError) -> Int {
         let statement = try prepare(sql, bindings)
         defer { sqlite3_reset(statement); sqlite3_clear_bindings(statement) }
         var code = sqlite3_step(statement)
@@ -107,7 +94,7 @@ final class SQLiteConnection: BlockingConnection {
         }
     }
 
-    private func prepare(_ sql: String, _ bindings: [SQLiteValue]) throws(IdentityStorageError) -> OpaquePointer {
+    private func prepare(_ sql: String, _ bindings: [SQLValue]) throws(IdentityStorageError) -> OpaquePointer {
         let db = try db()
         let statement: OpaquePointer
         if let cached = statements[sql] {
@@ -145,42 +132,30 @@ final class SQLiteConnection: BlockingConnection {
 }
 
 /// The current row of a statement; valid only inside the row-mapping closure.
-struct SQLiteRow {
+struct SQLiteRow: SQLRow {
     let statement: OpaquePointer
 
-    func isNull(_ column: Int32) -> Bool { sqlite3_column_type(statement, column) == SQLITE_NULL }
+    func isNull(_ column: Int) -> Bool { sqlite3_column_type(statement, Int32(column)) == SQLITE_NULL }
 
-    func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(statement, column) }
-
-    func int(_ column: Int32) -> Int { Int(sqlite3_column_int64(statement, column)) }
-
-    func optionalInt(_ column: Int32) -> Int? { isNull(column) ? nil : int(column) }
-
-    func bool(_ column: Int32) -> Bool { sqlite3_column_int64(statement, column) != 0 }
-
-    func date(_ column: Int32) -> Date { Date(microsecondsSince1970: int64(column)) }
-
-    func optionalDate(_ column: Int32) -> Date? { isNull(column) ? nil : date(column) }
+    func int64(_ column: Int) -> Int64 { sqlite3_column_int64(statement, Int32(column)) }
 
     /// Text that must be valid UTF-8; a damaged row gives ``IdentityStorageError/Code-swift.struct/corruptedData``.
-    func text(_ column: Int32) throws(IdentityStorageError) -> String {
-        let count = Int(sqlite3_column_bytes(statement, column))
-        guard let pointer = sqlite3_column_blob(statement, column) else { return "" }
+    func text(_ column: Int) throws -> String {
+        let index = Int32(column)
+        let count = Int(sqlite3_column_bytes(statement, index))
+        guard let pointer = sqlite3_column_blob(statement, index) else { return "" }
         let bytes = UnsafeRawBufferPointer(start: pointer, count: count)
         guard let text = String(validating: bytes.bindMemory(to: UInt8.self), as: UTF8.self) else {
-            let name = sqlite3_column_name(statement, column).map { String(cString: $0) } ?? "column \(column)"
-            throw .corruptedData("stored \(name) is not valid UTF-8")
+            let name = sqlite3_column_name(statement, index).map { String(cString: $0) } ?? "column \(column)"
+            throw IdentityStorageError.corruptedData("stored \(name) is not valid UTF-8")
         }
         return text
     }
 
-    func optionalText(_ column: Int32) throws(IdentityStorageError) -> String? {
-        isNull(column) ? nil : try text(column)
-    }
-
-    func blob(_ column: Int32) -> [UInt8] {
-        let count = Int(sqlite3_column_bytes(statement, column))
-        guard count > 0, let pointer = sqlite3_column_blob(statement, column) else { return [] }
+    func blob(_ column: Int) -> [UInt8] {
+        let index = Int32(column)
+        let count = Int(sqlite3_column_bytes(statement, index))
+        guard count > 0, let pointer = sqlite3_column_blob(statement, index) else { return [] }
         return Array(UnsafeRawBufferPointer(start: pointer, count: count))
     }
 }

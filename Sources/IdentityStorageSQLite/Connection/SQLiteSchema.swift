@@ -1,4 +1,5 @@
 import IdentityStorage
+import IdentityStorageSQL
 
 /// The schema as numbered migrations, applied in one `BEGIN IMMEDIATE` transaction so that several
 /// processes opening one new file at once all succeed and leave one schema.
@@ -144,7 +145,7 @@ enum SQLiteSchema {
                     applied_at INTEGER NOT NULL
                 )
                 """)
-            let applied = try connection.query("SELECT coalesce(max(version), 0) FROM identity_storage_migrations") { row in row.int(0) }.first ?? 0
+            let applied = try connection.query("SELECT coalesce(max(version), 0) FROM identity_storage_migrations") { row in try row.int(0) }.first ?? 0
             if applied > currentVersion {
                 throw IdentityStorageError(.schemaMismatch, "the database has schema version \(applied); this library knows versions up to \(currentVersion). Upgrade IdentityStorage.")
             }
@@ -156,4 +157,11 @@ enum SQLiteSchema {
             return currentVersion
         }
     }
+}
+
+extension SQLDialect {
+    /// SQLite: `?` placeholders, lists as `IN (SELECT value FROM json_each(?))`.
+    static let sqlite = SQLDialect(placeholder: { _ in "?" }, inJSONArray: { column, placeholder in
+        "\(column) IN (SELECT value FROM json_each(\(placeholder)))"
+    })
 }

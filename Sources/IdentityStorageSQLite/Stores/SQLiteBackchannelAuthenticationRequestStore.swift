@@ -1,29 +1,22 @@
 import IdentityStorage
+import IdentityStorageSQL
 
 /// CIBA requests: indexed columns for lookups and cleanup, the request itself as a JSON document.
 struct SQLiteBackchannelAuthenticationRequestStore: BackchannelAuthenticationRequestStore {
     let database: SQLiteDatabase
 
-    private static func decode(_ row: SQLiteRow) throws(IdentityStorageError) -> BackchannelAuthenticationRequest {
-        let id = try row.text(0)
-        return try StorageJSON.decode(BackchannelAuthenticationRequest.self, from: try row.text(1), what: "backchannel request \(id)")
-    }
-
     func storeBackchannelRequest(_ request: BackchannelAuthenticationRequest) async throws {
         try request.validate()
-        let stored = request.atStoragePrecision
-        let document = try StorageJSON.string(stored)
+        let values = try SQLTables.BackchannelRequests.values(request.atStoragePrecision)
         try await database.write { connection in
-            try connection.run("""
-                INSERT INTO backchannel_requests(internal_id, subject_id, client_id, expiration, document) VALUES (?, ?, ?, ?, ?)
-                """, [.text(stored.internalId), .text(stored.subjectId), .text(stored.clientId), .date(stored.expiration), .text(document)])
+            try connection.run("INSERT INTO backchannel_requests(\(SQLTables.BackchannelRequests.columns)) VALUES (?, ?, ?, ?, ?)", values)
         }
     }
 
     func backchannelRequest(forInternalId internalId: String) async throws -> BackchannelAuthenticationRequest? {
         try FieldValidation.key(internalId, "internalId")
         return try await database.read { connection in
-            try connection.query("SELECT internal_id, document FROM backchannel_requests WHERE internal_id = ?", [.text(internalId)], Self.decode).first
+            try connection.query("SELECT internal_id, document FROM backchannel_requests WHERE internal_id = ?", [.text(internalId)], SQLTables.BackchannelRequests.decode).first
         }
     }
 
@@ -33,7 +26,7 @@ struct SQLiteBackchannelAuthenticationRequestStore: BackchannelAuthenticationReq
         return try await database.read { connection in
             try connection.query("""
                 SELECT internal_id, document FROM backchannel_requests WHERE subject_id = ?1 AND (?2 IS NULL OR client_id = ?2)
-                """, [.text(subjectId), .optionalText(clientId)], Self.decode)
+                """, [.text(subjectId), .optionalText(clientId)], SQLTables.BackchannelRequests.decode)
         }
     }
 
@@ -64,7 +57,7 @@ struct SQLiteBackchannelAuthenticationRequestStore: BackchannelAuthenticationReq
         try FieldValidation.key(internalId, "internalId")
         return try await database.write { connection in
             try connection.query("DELETE FROM backchannel_requests WHERE internal_id = ? RETURNING internal_id, document",
-                                 [.text(internalId)], Self.decode).first
+                                 [.text(internalId)], SQLTables.BackchannelRequests.decode).first
         }
     }
 }

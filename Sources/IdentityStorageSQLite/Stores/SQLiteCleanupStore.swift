@@ -1,5 +1,6 @@
 import Foundation
 import IdentityStorage
+import IdentityStorageSQL
 
 /// Housekeeping batches: each is one `DELETE … WHERE key IN (SELECT … ORDER BY … LIMIT n) RETURNING` on
 /// the single writer, so it reports exactly the rows it deleted, oldest first.
@@ -43,8 +44,8 @@ struct SQLiteCleanupStore: CleanupStore {
             try connection.query("""
                 DELETE FROM device_codes WHERE device_code IN
                     (\(Self.selection(table: "device_codes", key: "device_code", column: "expiration", inclusive: false)))
-                RETURNING \(SQLiteDeviceFlowStore.columns)
-                """, [.date(now), .int(limit)], SQLiteDeviceFlowStore.decode)
+                RETURNING \(SQLTables.DeviceCodes.columns)
+                """, [.date(now), .int(limit)], SQLTables.DeviceCodes.decode)
         }.sorted { ($0.expiration, ExactString($0.deviceCode)) < ($1.expiration, ExactString($1.deviceCode)) }
     }
 
@@ -65,8 +66,8 @@ struct SQLiteCleanupStore: CleanupStore {
         return try await database.write { connection in
             try connection.query("""
                 DELETE FROM persisted_grants WHERE key IN (\(Self.grantSelection(where: condition, order: order)))
-                RETURNING \(SQLitePersistedGrantStore.columns)
-                """, [.date(instant), .int(limit)], SQLitePersistedGrantStore.decode)
+                RETURNING \(SQLTables.Grants.columns)
+                """, [.date(instant), .int(limit)], SQLTables.Grants.decode)
         }
     }
 

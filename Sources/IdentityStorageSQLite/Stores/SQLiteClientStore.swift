@@ -1,4 +1,5 @@
 import IdentityStorage
+import IdentityStorageSQL
 
 /// Clients as JSON documents, with their CORS origins in an index table.
 struct SQLiteClientStore: ClientStore {

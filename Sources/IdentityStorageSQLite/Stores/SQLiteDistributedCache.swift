@@ -1,5 +1,6 @@
 import Foundation
 import IdentityStorage
+import IdentityStorageSQL
 
 /// The distributed cache as a table with an `expires_at` instant judged against the store's clock.
 /// add-if-absent is one `INSERT … ON CONFLICT DO UPDATE … WHERE expired RETURNING`; get-and-set is a
@@ -19,7 +20,7 @@ struct SQLiteDistributedCache: DistributedCache {
         let stored = try await database.read { connection in
             try connection.query("""
                 SELECT value, sliding_microseconds IS NOT NULL FROM cache_entries WHERE key = ? AND (expires_at IS NULL OR expires_at > ?)
-                """, [.text(key), .date(now)]) { row in Stored(value: row.blob(0), sliding: row.bool(1)) }.first
+                """, [.text(key), .date(now)]) { row in Stored(value: row.blob(0), sliding: try row.bool(1)) }.first
         }
         guard let stored else { return nil }
         if stored.sliding { try await renew(key, at: now) }
@@ -45,7 +46,7 @@ struct SQLiteDistributedCache: DistributedCache {
         return try await database.write { connection in
             // The expiry test stays in Swift: a bound parameter inside RETURNING reads back as 0 on SQLite 3.40.
             let expiries = try connection.query("DELETE FROM cache_entries WHERE key = ? RETURNING expires_at", [.text(key)]) { row in
-                row.optionalDate(0)
+                try row.optionalDate(0)
             }
             return expiries.contains { expiry in expiry.map { $0 > now } ?? true }
         }
@@ -94,7 +95,7 @@ struct SQLiteDistributedCache: DistributedCache {
         }
     }
 
-    private func entryBindings(_ key: String, _ value: [UInt8], _ options: CacheEntryOptions) throws(IdentityStorageError) -> [SQLiteValue] {
+    private func entryBindings(_ key: String, _ value: [UInt8], _ options: CacheEntryOptions) throws(IdentityStorageError) -> [SQLValue] {
         try DistributedCacheKey.validate(key)
         try FieldValidation.payloadSize(value.count, "cache value")
         let expiration = try options.resolve(at: clock.now)

@@ -1,4 +1,5 @@
 import IdentityStorage
+import IdentityStorageSQL
 
 /// The key ring as an AUTOINCREMENT table: ids increase and are never reused.
 struct SQLiteKeyRingStore: KeyRingStore {
@@ -33,7 +34,7 @@ struct SQLiteKeyRingStore: KeyRingStore {
         let id = try await database.write { connection in
             try connection.query("""
                 INSERT INTO key_ring(friendly_name, xml) SELECT ?, ? WHERE (SELECT max(id) FROM key_ring) IS ? RETURNING id
-                """, [.optionalText(friendlyName), .text(xml), expectedLatestId.map(SQLiteValue.integer) ?? .null]) { $0.int64(0) }.first
+                """, [.optionalText(friendlyName), .text(xml), expectedLatestId.map(SQLValue.integer) ?? .null]) { $0.int64(0) }.first
         }
         return id.map { KeyRingElement(id: $0, friendlyName: friendlyName, xml: xml) }
     }

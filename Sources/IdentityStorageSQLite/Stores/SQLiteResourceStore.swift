@@ -1,4 +1,5 @@
 import IdentityStorage
+import IdentityStorageSQL
 
 /// Resources as JSON documents; API-resource scopes in an index table. Name lists are bound as one
 /// JSON array (`IN (SELECT value FROM json_each(?))`) so each query has one fixed, cached statement.
@@ -79,7 +80,7 @@ struct SQLiteResourceStore: ResourceStore {
     }
 
     private static func decodeAll<T: Decodable>(_ type: T.Type, _ connection: SQLiteConnection, _ sql: String,
-                                                _ bindings: [SQLiteValue]) throws -> [T] {
+                                                _ bindings: [SQLValue]) throws -> [T] {
         try connection.query(sql, bindings) { row in
             let name = try row.text(0)
             return try StorageJSON.decode(type, from: try row.text(1), what: "resource \(name)")

@@ -1,5 +1,6 @@
 import Foundation
 import IdentityStorage
+import IdentityStorageSQL
 
 /// Server-side sessions, one row each. Claiming is one `DELETE … WHERE key IN (… LIMIT n) RETURNING`
 /// on the single writer, so concurrent claimers never share a session.
@@ -9,37 +10,24 @@ struct SQLiteServerSideSessionStore: ServerSideSessionStore {
 
     static let expiredSelection = "SELECT key FROM server_side_sessions WHERE expires < ?1 ORDER BY expires, key LIMIT ?2"
 
-    static let columns = "key, scheme, subject_id, session_id, display_name, created, renewed, expires, ticket"
-
-    static func decode(_ row: SQLiteRow) throws(IdentityStorageError) -> ServerSideSession {
-        ServerSideSession(key: try row.text(0), scheme: try row.text(1), subjectId: try row.text(2), sessionId: try row.optionalText(3),
-                          displayName: try row.optionalText(4), created: row.date(5), renewed: row.date(6), expires: row.optionalDate(7),
-                          ticket: try row.text(8))
-    }
-
-    private static func bindings(_ session: ServerSideSession) -> [SQLiteValue] {
-        [.text(session.key), .text(session.scheme), .text(session.subjectId), .optionalText(session.sessionId),
-         .optionalText(session.displayName), .date(session.created), .date(session.renewed), .optionalDate(session.expires), .text(session.ticket)]
-    }
-
     func createSession(_ session: ServerSideSession) async throws {
         try session.validate()
         try await database.write { connection in
-            try connection.run("INSERT INTO server_side_sessions(\(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", Self.bindings(session))
+            try connection.run("INSERT INTO server_side_sessions(\(SQLTables.Sessions.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", SQLTables.Sessions.values(session))
         }
     }
 
     func session(forKey key: String) async throws -> ServerSideSession? {
         try FieldValidation.key(key, "session key")
         return try await database.read { connection in
-            try connection.query("SELECT \(Self.columns) FROM server_side_sessions WHERE key = ?", [.text(key)], Self.decode).first
+            try connection.query("SELECT \(SQLTables.Sessions.columns) FROM server_side_sessions WHERE key = ?", [.text(key)], SQLTables.Sessions.decode).first
         }
     }
 
     @discardableResult
     func updateSession(_ session: ServerSideSession) async throws -> Bool {
         try session.validate()
-        var reordered = Self.bindings(session)
+        var reordered = SQLTables.Sessions.values(session)
         reordered.append(reordered.removeFirst())
         let bindings = reordered
         return try await database.write { connection in
@@ -62,7 +50,7 @@ struct SQLiteServerSideSessionStore: ServerSideSessionStore {
         try filter.validate()
         let (condition, bindings) = Self.condition(filter)
         return try await database.read { connection in
-            try connection.query("SELECT \(Self.columns) FROM server_side_sessions WHERE \(condition) ORDER BY key", bindings, Self.decode)
+            try connection.query("SELECT \(SQLTables.Sessions.columns) FROM server_side_sessions WHERE \(condition) ORDER BY key", bindings, SQLTables.Sessions.decode)
         }
     }
 
@@ -81,8 +69,8 @@ struct SQLiteServerSideSessionStore: ServerSideSessionStore {
         let claimed = try await database.write { connection in
             try connection.query("""
                 DELETE FROM server_side_sessions WHERE key IN (\(Self.expiredSelection))
-                RETURNING \(Self.columns)
-                """, [.date(now), .int(limit)], Self.decode)
+                RETURNING \(SQLTables.Sessions.columns)
+                """, [.date(now), .int(limit)], SQLTables.Sessions.decode)
         }
         // RETURNING order is unspecified: restore oldest-expiry-first.
         return claimed.sorted { ($0.expires!, ExactString($0.key)) < ($1.expires!, ExactString($1.key)) }
@@ -98,7 +86,7 @@ struct SQLiteServerSideSessionStore: ServerSideSessionStore {
         return matching
     }
 
-    private static func condition(_ filter: SessionFilter) -> (String, [SQLiteValue]) {
+    private static func condition(_ filter: SessionFilter) -> (String, [SQLValue]) {
         let subject = filter.subjectId.flatMap { $0.allSatisfy(\.isWhitespace) ? nil : $0 }
         let session = filter.sessionId.flatMap { $0.allSatisfy(\.isWhitespace) ? nil : $0 }
         switch (subject, session) {
@@ -114,11 +102,11 @@ struct SQLiteServerSideSessionStore: ServerSideSessionStore {
         let connection: SQLiteConnection
         let query: SessionQuery
 
-        private var filter: (String, [SQLiteValue]) {
+        private var filter: (String, [SQLValue]) {
             let blank = [query.subjectId, query.sessionId, query.displayName].allSatisfy { $0.map { $0.allSatisfy(\.isWhitespace) } ?? true }
             if blank { return ("1", []) }
             var conditions: [String] = []
-            var bindings: [SQLiteValue] = []
+            var bindings: [SQLValue] = []
             if let subjectId = query.subjectId {
                 conditions.append("instr(subject_id, ?) > 0")
                 bindings.append(.text(subjectId))
@@ -137,28 +125,28 @@ struct SQLiteServerSideSessionStore: ServerSideSessionStore {
         func sessions(after key: String?, limit: Int) throws -> [ServerSideSession] {
             let (condition, bindings) = filter
             return try connection.query("""
-                SELECT \(SQLiteServerSideSessionStore.columns) FROM server_side_sessions
+                SELECT \(SQLTables.Sessions.columns) FROM server_side_sessions
                 WHERE (? IS NULL OR key > ?) AND \(condition) ORDER BY key LIMIT ?
-                """, [.optionalText(key), .optionalText(key)] + bindings + [.int(limit)], SQLiteServerSideSessionStore.decode)
+                """, [.optionalText(key), .optionalText(key)] + bindings + [.int(limit)], SQLTables.Sessions.decode)
         }
 
         func sessions(before key: String, limit: Int) throws -> [ServerSideSession] {
             let (condition, bindings) = filter
             return try connection.query("""
-                SELECT \(SQLiteServerSideSessionStore.columns) FROM server_side_sessions
+                SELECT \(SQLTables.Sessions.columns) FROM server_side_sessions
                 WHERE key < ? AND \(condition) ORDER BY key DESC LIMIT ?
-                """, [.text(key)] + bindings + [.int(limit)], SQLiteServerSideSessionStore.decode)
+                """, [.text(key)] + bindings + [.int(limit)], SQLTables.Sessions.decode)
         }
 
         func count(_ range: SessionKeyRange) throws -> Int {
             let (condition, bindings) = filter
-            let (bound, boundBindings): (String, [SQLiteValue]) = switch range {
+            let (bound, boundBindings): (String, [SQLValue]) = switch range {
             case .all: ("1", [])
             case .before(let key): ("key < ?", [.text(key)])
             case .after(let key): ("key > ?", [.text(key)])
             }
             return try connection.query("SELECT count(*) FROM server_side_sessions WHERE \(bound) AND \(condition)",
-                                        boundBindings + bindings) { $0.int(0) }.first ?? 0
+                                        boundBindings + bindings) { try $0.int(0) }.first ?? 0
         }
     }
 }

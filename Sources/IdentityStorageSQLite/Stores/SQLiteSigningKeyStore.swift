@@ -1,5 +1,6 @@
 import Foundation
 import IdentityStorage
+import IdentityStorageSQL
 
 /// Signing keys, one row each. The conditional store is a single `INSERT … SELECT … WHERE NOT EXISTS`.
 struct SQLiteSigningKeyStore: SigningKeyStore {
@@ -7,10 +8,7 @@ struct SQLiteSigningKeyStore: SigningKeyStore {
 
     func loadKeys() async throws -> [SerializedKey] {
         try await database.read { connection in
-            try connection.query("SELECT id, version, created, algorithm, is_x509_certificate, data, data_protected FROM signing_keys ORDER BY id") { row in
-                SerializedKey(id: try row.text(0), version: row.int(1), created: row.date(2), algorithm: try row.text(3),
-                              isX509Certificate: row.bool(4), data: try row.text(5), dataProtected: row.bool(6))
-            }
+            try connection.query("SELECT \(SQLTables.SigningKeys.columns) FROM signing_keys ORDER BY id", [], SQLTables.SigningKeys.decode)
         }
     }
 
@@ -19,7 +17,7 @@ struct SQLiteSigningKeyStore: SigningKeyStore {
         try await database.write { connection in
             try connection.run("""
                 INSERT INTO signing_keys(id, version, created, algorithm, is_x509_certificate, data, data_protected) VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, Self.bindings(key))
+                """, SQLTables.SigningKeys.values(key))
         }
     }
 
@@ -29,7 +27,7 @@ struct SQLiteSigningKeyStore: SigningKeyStore {
             try connection.run("""
                 INSERT INTO signing_keys(id, version, created, algorithm, is_x509_certificate, data, data_protected)
                 SELECT ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM signing_keys WHERE created > ?)
-                """, Self.bindings(key) + [.date(threshold)]) == 1
+                """, SQLTables.SigningKeys.values(key) + [.date(threshold)]) == 1
         }
     }
 
@@ -41,8 +39,4 @@ struct SQLiteSigningKeyStore: SigningKeyStore {
         }
     }
 
-    private static func bindings(_ key: SerializedKey) -> [SQLiteValue] {
-        [.text(key.id), .int(key.version), .date(key.created), .text(key.algorithm), .bool(key.isX509Certificate), .text(key.data),
-         .bool(key.dataProtected)]
-    }
 }

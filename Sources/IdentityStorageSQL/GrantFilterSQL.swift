@@ -1,0 +1,64 @@
+import IdentityStorage
+
+/// How an SQL dialect writes the two things the shared SQL builders need.
+public struct SQLDialect: Sendable {
+    /// The text of parameter number `index` (1-based): `?` (SQLite, MariaDB) or `$1` (PostgreSQL).
+    public var placeholder: @Sendable (Int) -> String
+    /// A condition "`column` is one of the strings in the JSON array bound at `placeholder`".
+    /// Binding a list as one JSON array keeps one statement text per filter shape, so statements stay cached.
+    public var inJSONArray: @Sendable (_ column: String, _ placeholder: String) -> String
+
+    public init(placeholder: @escaping @Sendable (Int) -> String, inJSONArray: @escaping @Sendable (String, String) -> String) {
+        self.placeholder = placeholder
+        self.inJSONArray = inJSONArray
+    }
+}
+
+/// The SQL condition of a persisted-grant filter, written once for every SQL adapter.
+public enum GrantFilterSQL {
+    /// The condition and its parameters, numbered from `firstParameter`; nil when the filter can match nothing.
+    /// Call ``PersistedGrantFilter/validate()`` first. Each field has a fixed fragment, so there are at most
+    /// 15 statement shapes.
+    public static func condition(_ filter: PersistedGrantFilter.Normalized, dialect: SQLDialect,
+                                 firstParameter: Int = 1) throws -> (sql: String, values: [SQLValue])? {
+        if filter.matchesNothing { return nil }
+        var conditions: [String] = []
+        var values: [SQLValue] = []
+        func next() -> String { dialect.placeholder(firstParameter + values.count) }
+        if let subjectId = filter.subjectId {
+            conditions.append("subject_id = \(next())")
+            values.append(.text(subjectId))
+        }
+        if let sessionId = filter.sessionId {
+            conditions.append("session_id = \(next())")
+            values.append(.text(sessionId))
+        }
+        if let clientIds = filter.clientIds {
+            conditions.append(dialect.inJSONArray("client_id", next()))
+            values.append(.text(try StorageJSON.string(clientIds.map(\.value).sorted())))
+        }
+        if let types = filter.types {
+            conditions.append(dialect.inJSONArray("type", next()))
+            values.append(.text(try StorageJSON.string(types.map(\.value).sorted())))
+        }
+        return (conditions.joined(separator: " AND "), values)
+    }
+
+    /// Every filter shape (each non-empty combination of subject, session, client list and type list)
+    /// with sample values, for tests that check each shape's query plan uses an index.
+    public static func allShapes() -> [(name: String, filter: PersistedGrantFilter.Normalized)] {
+        let fields: [(String, (inout PersistedGrantFilter) -> Void)] = [
+            ("subject", { $0.subjectId = "s" }), ("session", { $0.sessionId = "x" }),
+            ("clients", { $0.clientIds = ["c"] }), ("types", { $0.types = ["t"] }),
+        ]
+        return (1..<(1 << fields.count)).map { mask in
+            var filter = PersistedGrantFilter()
+            var names: [String] = []
+            for (bit, field) in fields.enumerated() where mask & (1 << bit) != 0 {
+                field.1(&filter)
+                names.append(field.0)
+            }
+            return (names.joined(separator: "+"), filter.normalized)
+        }
+    }
+}
