@@ -1,4 +1,5 @@
 import IdentityStorage
+import Synchronization
 
 /// Fails the case unless `condition` holds.
 public func expect(_ condition: Bool, _ message: @autoclosure () -> String, file: String = #fileID, line: Int = #line) throws {
@@ -38,14 +39,49 @@ public func expectError<T>(_ code: IdentityStorageError.Code, _ what: @autoclosu
 }
 
 /// Runs `body` in `count` concurrent tasks and returns their results in task order.
-/// Use it for race cases: all tasks start together and contend for the same keys.
+/// Use it for race cases: all tasks start together and contend for the same keys. A start line holds every
+/// task until all `count` exist, so early tasks cannot finish before later ones are even created (without it,
+/// a deliberately non-atomic primitive was caught only about half the time on two cores).
 public func race<T: Sendable>(_ count: Int, _ body: @escaping @Sendable (Int) async throws -> T) async throws -> [T] {
-    try await withThrowingTaskGroup(of: (Int, T).self) { group in
+    let start = RaceStartLine(count)
+    return try await withThrowingTaskGroup(of: (Int, T).self) { group in
         for index in 0..<count {
-            group.addTask { (index, try await body(index)) }
+            group.addTask {
+                await start.arrive()
+                return (index, try await body(index))
+            }
         }
         var results = [T?](repeating: nil, count: count)
         for try await (index, value) in group { results[index] = value }
         return results.map { $0! }
+    }
+}
+
+/// The start line of ``race(_:_:)``: each task waits here until the last one arrives, then all go at once.
+/// Not an actor: tasks resumed from an actor method leave it one at a time instead of together.
+private final class RaceStartLine: Sendable {
+    private struct State {
+        var missing: Int
+        var waiting: [CheckedContinuation<Void, Never>] = []
+    }
+
+    // The Mutex guards the count and the parked continuations; each continuation is resumed exactly once, outside the lock.
+    private let state: Mutex<State>
+
+    init(_ count: Int) {
+        state = Mutex(State(missing: count))
+    }
+
+    func arrive() async {
+        await withCheckedContinuation { (arrival: CheckedContinuation<Void, Never>) in
+            let released: [CheckedContinuation<Void, Never>] = state.withLock { state in
+                state.missing -= 1
+                state.waiting.append(arrival)
+                guard state.missing == 0 else { return [] }
+                defer { state.waiting = [] }
+                return state.waiting
+            }
+            for task in released { task.resume() }
+        }
     }
 }

@@ -1,0 +1,58 @@
+# A 6-node Redis Cluster (3 masters, 3 replicas) on 127.0.0.1 ports $IDSTORE_REDIS_CLUSTER_PORT..+5
+# (default 47001-47006); the cluster bus uses port+10000, so ports must stay below 55536. Healthy only when every node answers PONG
+# and reports cluster_state:ok (one node can say ok while another is dead).
+IDSTORE_REDIS_CLUSTER_PORT="${IDSTORE_REDIS_CLUSTER_PORT:-47001}"
+
+redis_cluster_ports() {
+    seq "$IDSTORE_REDIS_CLUSTER_PORT" $((IDSTORE_REDIS_CLUSTER_PORT + 5))
+}
+
+start_redis_cluster() {
+    local base="$IDSTORE_SERVICES_DIR/redis-cluster"
+    stop_redis_cluster >/dev/null 2>&1 || true
+    rm -rf "$base"
+    local nodes=()
+    for port in $(redis_cluster_ports); do
+        mkdir -p "$base/$port"
+        redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
+            --cluster-enabled yes --cluster-config-file "nodes-$port.conf" --cluster-node-timeout 5000 \
+            --dir "$base/$port" --pidfile "$base/$port/redis.pid" --logfile "$base/$port/server.log"
+        nodes+=("127.0.0.1:$port")
+    done
+    for port in $(redis_cluster_ports); do
+        for _ in $(seq 1 60); do
+            [ "$(redis-cli -p "$port" ping 2>/dev/null)" = "PONG" ] && break
+            sleep 0.25
+        done
+    done
+    redis-cli --cluster create "${nodes[@]}" --cluster-replicas 1 --cluster-yes >"$base/create.log" 2>&1
+    wait_redis_cluster_healthy
+}
+
+# Every node answers PONG and reports cluster_state:ok.
+wait_redis_cluster_healthy() {
+    for _ in $(seq 1 120); do
+        local healthy=1
+        for port in $(redis_cluster_ports); do
+            if ! redis-cli -p "$port" cluster info 2>/dev/null | grep -q '^cluster_state:ok'; then healthy=0; break; fi
+        done
+        [ "$healthy" -eq 1 ] && return 0
+        sleep 0.5
+    done
+    echo "redis cluster did not become healthy; see $IDSTORE_SERVICES_DIR/redis-cluster" >&2
+    return 1
+}
+
+stop_redis_cluster() {
+    for port in $(redis_cluster_ports); do
+        redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true
+    done
+}
+
+env_redis_cluster() {
+    local list=()
+    for port in $(redis_cluster_ports); do list+=("127.0.0.1:$port"); done
+    local joined
+    joined=$(IFS=,; echo "${list[*]}")
+    echo "IDSTORE_TEST_REDIS_CLUSTER_URL=redis-cluster://$joined"
+}

@@ -1,0 +1,25 @@
+# A standalone Redis on 127.0.0.1:$IDSTORE_REDIS_PORT (default 56379), no persistence.
+IDSTORE_REDIS_PORT="${IDSTORE_REDIS_PORT:-56379}"
+
+start_redis() {
+    local base="$IDSTORE_SERVICES_DIR/redis"
+    stop_redis >/dev/null 2>&1 || true
+    rm -rf "$base"
+    mkdir -p "$base"
+    redis-server --port "$IDSTORE_REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
+        --dir "$base" --pidfile "$base/redis.pid" --logfile "$base/server.log"
+    for _ in $(seq 1 60); do
+        [ "$(redis-cli -p "$IDSTORE_REDIS_PORT" ping 2>/dev/null)" = "PONG" ] && return 0
+        sleep 0.25
+    done
+    echo "redis did not answer; see $base/server.log" >&2
+    return 1
+}
+
+stop_redis() {
+    redis-cli -p "$IDSTORE_REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
+}
+
+env_redis() {
+    echo "IDSTORE_TEST_REDIS_URL=redis://127.0.0.1:$IDSTORE_REDIS_PORT/0"
+}
