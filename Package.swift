@@ -8,6 +8,9 @@ let package = Package(
         .library(name: "IdentityStorage", targets: ["IdentityStorage"]),
         .library(name: "IdentityStorageMemory", targets: ["IdentityStorageMemory"]),
         .library(name: "IdentityStorageSQLite", targets: ["IdentityStorageSQLite"]),
+        .library(name: "IdentityStoragePostgres", targets: ["IdentityStoragePostgres"]),
+        .library(name: "IdentityStorageMariaDB", targets: ["IdentityStorageMariaDB"]),
+        .library(name: "IdentityStorageRedis", targets: ["IdentityStorageRedis"]),
         .library(name: "IdentityStorageConformance", targets: ["IdentityStorageConformance"]),
         .library(name: "IdentityStorageOpener", targets: ["IdentityStorageOpener"]),
         .executable(name: "idstore", targets: ["idstore"]),
@@ -43,6 +46,21 @@ let package = Package(
             name: "IdentityStorageSQLite",
             dependencies: ["IdentityStorage", "IdentityStorageBlockingPool", "IdentityStorageSQL", "CSQLite3"]
         ),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .target(
+            name: "IdentityStoragePostgres",
+            dependencies: ["IdentityStorage", "IdentityStorageBlockingPool", "IdentityStorageSQL", "CLibPQ"]
+        ),
+        .systemLibrary(name: "CMariaDB", pkgConfig: "libmariadb", providers: [.apt(["libmariadb-dev"])]),
+        .target(
+            name: "IdentityStorageMariaDB",
+            dependencies: ["IdentityStorage", "IdentityStorageBlockingPool", "IdentityStorageSQL", "CMariaDB"]
+        ),
+        .systemLibrary(name: "CHiredis", providers: [.apt(["libhiredis-dev"])]),
+        .target(
+            name: "IdentityStorageRedis",
+            dependencies: ["IdentityStorage", "IdentityStorageBlockingPool", "CHiredis"]
+        ),
         .target(
             name: "IdentityStorageConformance",
             dependencies: ["IdentityStorage"],
@@ -66,6 +84,18 @@ let package = Package(
         .testTarget(
             name: "BlockingPoolTests",
             dependencies: ["IdentityStorage", "IdentityStorageBlockingPool"]
+        ),
+        .testTarget(
+            name: "PostgresTests",
+            dependencies: ["IdentityStorage", "IdentityStoragePostgres", "IdentityStorageConformance"]
+        ),
+        .testTarget(
+            name: "MariaDBTests",
+            dependencies: ["IdentityStorage", "IdentityStorageMariaDB", "IdentityStorageConformance"]
+        ),
+        .testTarget(
+            name: "RedisTests",
+            dependencies: ["IdentityStorage", "IdentityStorageRedis", "IdentityStorageConformance"]
         ),
         .testTarget(
             name: "SQLiteTests",

@@ -1,0 +1,2 @@
+import CMariaDB
+import IdentityStorage
