@@ -19,6 +19,8 @@ let package = Package(
         // SHA-256 for hashed handles (CIBA request ids); no other crypto is needed in the core.
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        // HdrHistogram for the latency percentiles of `idstore bench`.
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         .target(
@@ -75,6 +77,7 @@ let package = Package(
             dependencies: [
                 "IdentityStorage", "IdentityStorageOpener", "IdentityStorageConformance",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
         .testTarget(

@@ -1,6 +1,6 @@
-import IdentityStorage
+@_spi(Benchmark) import IdentityStorage
 @_spi(Testing) import IdentityStorageMemory
-@_spi(Testing) import IdentityStorageSQLite
+@_spi(Testing) @_spi(Benchmark) import IdentityStorageSQLite
 
 /// Opens a store from a URL, for every adapter this package builds. The `idstore` tool uses it;
 /// a server can too:
@@ -71,6 +71,24 @@ public struct OpenedStore: Sendable {
         switch backend {
         case .memory: break
         case .sqlite(let storage): await storage.close()
+        }
+    }
+
+    /// For `idstore bench`: the adapter's raw C-library baseline, when it has one.
+    @_spi(Benchmark)
+    public var rawBaseline: (any RawGrantBaseline)? {
+        switch backend {
+        case .memory: return nil
+        case .sqlite(let storage): return storage
+        }
+    }
+
+    /// For `idstore bench`: a batched grant loader, when the adapter has one.
+    @_spi(Benchmark)
+    public var bulkLoader: (any GrantBulkLoading)? {
+        switch backend {
+        case .memory: return nil
+        case .sqlite(let storage): return storage
         }
     }
 

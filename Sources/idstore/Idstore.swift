@@ -12,7 +12,7 @@ struct Idstore: AsyncParsableCommand {
             The store is chosen by --store or the IDSTORE_URL environment variable; the default is \
             sqlite:identity.db in the working directory. Accepted URLs: \(StoreLocation.acceptedForms)
             """,
-        subcommands: [Migrate.self, Check.self, Cleanup.self, Import.self, Export.self]
+        subcommands: [Migrate.self, Check.self, Cleanup.self, Import.self, Export.self, Bench.self]
     )
 }
 

@@ -10,15 +10,19 @@ struct SQLitePersistedGrantStore: PersistedGrantStore {
     /// Keeps the storage (and its threads) alive while stores are in use.
     let owner: SQLiteIdentityStorage
 
+    /// The upsert of ``storeGrant(_:)``, shared with the raw benchmark baseline.
+    static let upsertStatement = """
+        INSERT INTO persisted_grants(\(SQLTables.Grants.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT(key) DO UPDATE SET type = excluded.type, subject_id = excluded.subject_id, session_id = excluded.session_id,
+            client_id = excluded.client_id, description = excluded.description, creation_time = excluded.creation_time,
+            expiration = excluded.expiration, consumed_time = excluded.consumed_time, data = excluded.data
+        """
+
     func storeGrant(_ grant: PersistedGrant) async throws {
         try grant.validate()
+        let values = SQLTables.Grants.values(grant)
         try await database.write { connection in
-            try connection.run("""
-                INSERT INTO persisted_grants(\(SQLTables.Grants.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT(key) DO UPDATE SET type = excluded.type, subject_id = excluded.subject_id, session_id = excluded.session_id,
-                    client_id = excluded.client_id, description = excluded.description, creation_time = excluded.creation_time,
-                    expiration = excluded.expiration, consumed_time = excluded.consumed_time, data = excluded.data
-                """, SQLTables.Grants.values(grant))
+            try connection.run(Self.upsertStatement, values)
         }
     }
 
@@ -66,8 +70,8 @@ struct SQLitePersistedGrantStore: PersistedGrantStore {
         let now = clock.now
         return try await database.write { connection in
             try connection.query("""
-                UPDATE persisted_grants SET consumed_time = ? WHERE key = ? AND consumed_time IS NULL RETURNING \(SQLTables.Grants.columns)
-                """, [.date(now), .text(key)], SQLTables.Grants.decode).first
+                UPDATE persisted_grants SET consumed_time = ?2 WHERE key = ?1 AND consumed_time IS NULL RETURNING \(SQLTables.Grants.columns)
+                """, [.text(key), .date(now)], SQLTables.Grants.decode).first
         }
     }
 }
