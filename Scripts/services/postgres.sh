@@ -38,3 +38,16 @@ stop_postgres() {
 env_postgres() {
     echo "IDSTORE_TEST_POSTGRES_URL=postgres://idstore:idstore@127.0.0.1:$IDSTORE_POSTGRES_PORT/idstore"
 }
+
+# Restarts the server started by start_postgres, keeping its data (fault tests use it), and waits until it answers.
+restart_postgres() {
+    local base="$IDSTORE_SERVICES_DIR/postgres"
+    [ -d "$base/data" ] || { echo "no PostgreSQL data directory at $base/data (start it with Scripts/services.sh start postgres)" >&2; return 1; }
+    as_postgres "$postgres_bin/pg_ctl" -D "$base/data" -l "$base/server.log" -m fast -w -t 60 restart >/dev/null
+    for _ in $(seq 1 60); do
+        PGPASSWORD=idstore "$postgres_bin/pg_isready" -h 127.0.0.1 -p "$IDSTORE_POSTGRES_PORT" -U idstore -q && return 0
+        sleep 0.5
+    done
+    echo "postgres did not answer after the restart; see $base/server.log" >&2
+    return 1
+}

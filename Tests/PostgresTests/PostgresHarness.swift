@@ -1,0 +1,222 @@
+import Foundation
+import IdentityStorage
+import IdentityStorageConformance
+@_spi(Testing) import IdentityStoragePostgres
+import Synchronization
+import Testing
+
+/// The suite on one shared storage over the test server (opened once per test process, as a
+/// deployment would), `makeStores(clock:)` per case.
+struct PostgresHarness: ConformanceHarness {
+    var backendName: String { "postgres" }
+
+    func makeStores(clock: ManualWallClock) async throws -> IdentityStores {
+        try await SharedPostgres.shared.storage().makeStores(clock: clock)
+    }
+
+    func corrupt(_ corruption: StoredDataCorruption, in stores: IdentityStores) async throws {
+        guard let storage = PostgresIdentityStorage.owner(of: stores) else { throw ConformanceFailure("stores are not PostgreSQL stores") }
+        try await storage.corrupt(corruption)
+    }
+}
+
+/// The test server: `IDSTORE_TEST_POSTGRES_URL`, default the one `Scripts/services.sh start postgres` runs.
+enum PostgresTestServer {
+    static let defaultURL = "postgres://idstore:idstore@127.0.0.1:55432/idstore"
+
+    static var url: String { ProcessInfo.processInfo.environment["IDSTORE_TEST_POSTGRES_URL"] ?? defaultURL }
+
+    static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
+
+    /// The configuration of the test URL (schema from the URL, `public` by default).
+    static func configuration() throws -> PostgresIdentityStorage.Configuration {
+        guard case .postgres(let address) = try StoreLocation(parsing: url) else {
+            throw IdentityStorageError(.invalidArgument, "IDSTORE_TEST_POSTGRES_URL is not a postgres:// URL")
+        }
+        return try PostgresIdentityStorage.Configuration(address: address)
+    }
+
+    /// The configuration when the server answers. Otherwise records an issue under `CI=true`, or
+    /// prints one line saying the test was not run, and returns nil.
+    static func available(_ test: String = #function) async -> PostgresIdentityStorage.Configuration? {
+        switch await Probe.shared.result() {
+        case .success(let configuration):
+            return configuration
+        case .failure(let error):
+            let shown = (try? configuration().description) ?? "the test URL"
+            if isCI {
+                Issue.record("PostgreSQL is not reachable at \(shown) (\(error)); CI must start it with Scripts/services.sh start postgres")
+            } else if Probe.shared.shouldPrint(test) {
+                print("PostgresTests: \(test) not run: PostgreSQL is not reachable at \(shown); start it with Scripts/services.sh start postgres")
+            }
+            return nil
+        }
+    }
+
+    /// Connects once per process to find out whether the server is there.
+    actor Probe {
+        static let shared = Probe()
+        private var outcome: Task<Result<PostgresIdentityStorage.Configuration, any Error>, Never>?
+        private let printed = Mutex<Set<String>>([])
+
+        func result() async -> Result<PostgresIdentityStorage.Configuration, any Error> {
+            if let outcome { return await outcome.value }
+            // One probe for every caller: the actor is re-entered while the probe connects.
+            let task = Task { () -> Result<PostgresIdentityStorage.Configuration, any Error> in
+                do {
+                    var configuration = try PostgresTestServer.configuration()
+                    configuration.poolSize = 1
+                    configuration.connectTimeout = 3
+                    let storage = try await PostgresIdentityStorage.open(configuration)
+                    await storage.close()
+                    return .success(try PostgresTestServer.configuration())
+                } catch {
+                    return .failure(error)
+                }
+            }
+            outcome = task
+            return await task.value
+        }
+
+        nonisolated func shouldPrint(_ test: String) -> Bool {
+            printed.withLock { $0.insert(test).inserted }
+        }
+    }
+}
+
+/// One storage over the test server for the whole test process.
+actor SharedPostgres {
+    static let shared = SharedPostgres()
+    private var opened: Task<PostgresIdentityStorage, any Error>?
+
+    func storage() async throws -> PostgresIdentityStorage {
+        if let opened { return try await opened.value }
+        // One storage for every caller: the actor is re-entered while it opens. The suite gets a schema of
+        // its own, emptied at the start of each test process, so rows a failed earlier run left behind
+        // (a corrupted client, expired grants) cannot disturb this run's cases.
+        let task = Task {
+            var configuration = try PostgresTestServer.configuration()
+            configuration.schema = "idstore_conformance"
+            let storage = try await PostgresIdentityStorage.open(configuration)
+            try await storage.executeRaw("DROP SCHEMA idstore_conformance CASCADE")
+            await storage.close()
+            return try await PostgresIdentityStorage.open(configuration)
+        }
+        opened = task
+        return try await task.value
+    }
+}
+
+/// Tests that restart the server take it exclusively; every other test that uses the shared server
+/// takes it shared, so a restart never lands in the middle of a conformance case.
+actor ServerGate {
+    static let shared = ServerGate()
+    private var readers = 0
+    private var writer = false
+    private var waitingWriters: [CheckedContinuation<Void, Never>] = []
+    private var waitingReaders: [CheckedContinuation<Void, Never>] = []
+
+    func acquireShared() async {
+        if !writer && waitingWriters.isEmpty {
+            readers += 1
+            return
+        }
+        await withCheckedContinuation { waitingReaders.append($0) }
+    }
+
+    func releaseShared() {
+        readers -= 1
+        wakeUp()
+    }
+
+    func acquireExclusive() async {
+        if !writer && readers == 0 {
+            writer = true
+            return
+        }
+        await withCheckedContinuation { waitingWriters.append($0) }
+    }
+
+    func releaseExclusive() {
+        writer = false
+        wakeUp()
+    }
+
+    private func wakeUp() {
+        guard !writer else { return }
+        if readers == 0, !waitingWriters.isEmpty {
+            writer = true
+            waitingWriters.removeFirst().resume()
+            return
+        }
+        if waitingWriters.isEmpty {
+            readers += waitingReaders.count
+            for reader in waitingReaders { reader.resume() }
+            waitingReaders.removeAll()
+        }
+    }
+}
+
+func withSharedServer<T>(_ body: () async throws -> T) async throws -> T {
+    await ServerGate.shared.acquireShared()
+    do {
+        let result = try await body()
+        await ServerGate.shared.releaseShared()
+        return result
+    } catch {
+        await ServerGate.shared.releaseShared()
+        throw error
+    }
+}
+
+func withExclusiveServer<T>(_ body: () async throws -> T) async throws -> T {
+    await ServerGate.shared.acquireExclusive()
+    do {
+        let result = try await body()
+        await ServerGate.shared.releaseExclusive()
+        return result
+    } catch {
+        await ServerGate.shared.releaseExclusive()
+        throw error
+    }
+}
+
+/// A name unique to this run, for schemas and databases the tests create.
+func uniqueName(_ prefix: String) -> String {
+    prefix + "_" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+}
+
+/// Records an issue unless `body` throws an ``IdentityStorageError`` with `code`; returns the error.
+@discardableResult
+func expectCode(_ code: IdentityStorageError.Code, sourceLocation: SourceLocation = #_sourceLocation,
+                _ body: () async throws -> Void) async -> IdentityStorageError? {
+    do {
+        try await body()
+        Issue.record("expected error '\(code)', got success", sourceLocation: sourceLocation)
+    } catch let error as IdentityStorageError {
+        #expect(error.code == code, "\(error)", sourceLocation: sourceLocation)
+        return error
+    } catch {
+        Issue.record("expected IdentityStorageError '\(code)', got \(error)", sourceLocation: sourceLocation)
+    }
+    return nil
+}
+
+/// A storage on a schema of its own (dropped by `close`), for tests that need private tables.
+struct PrivateSchemaStorage {
+    let storage: PostgresIdentityStorage
+    let schema: String
+
+    static func open(_ base: PostgresIdentityStorage.Configuration, prefix: String = "idstore_test",
+                     configure: (inout PostgresIdentityStorage.Configuration) -> Void = { _ in }) async throws -> PrivateSchemaStorage {
+        var configuration = base
+        configuration.schema = uniqueName(prefix)
+        configure(&configuration)
+        return PrivateSchemaStorage(storage: try await PostgresIdentityStorage.open(configuration), schema: configuration.schema)
+    }
+
+    func close() async throws {
+        try await storage.executeRaw("DROP SCHEMA \"\(schema)\" CASCADE")
+        await storage.close()
+    }
+}
