@@ -61,7 +61,8 @@ let package = Package(
         .systemLibrary(name: "CHiredis", providers: [.apt(["libhiredis-dev"])]),
         .target(
             name: "IdentityStorageRedis",
-            dependencies: ["IdentityStorage", "IdentityStorageBlockingPool", "CHiredis"]
+            dependencies: ["IdentityStorage", "IdentityStorageBlockingPool", "CHiredis",
+                           .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(
             name: "IdentityStorageConformance",
@@ -98,7 +99,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RedisTests",
-            dependencies: ["IdentityStorage", "IdentityStorageRedis", "IdentityStorageConformance"]
+            dependencies: ["IdentityStorage", "IdentityStorageRedis", "IdentityStorageConformance", "CHiredis"]
         ),
         .testTarget(
             name: "SQLiteTests",

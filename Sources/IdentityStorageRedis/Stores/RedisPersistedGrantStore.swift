@@ -1,0 +1,328 @@
+import Foundation
+import IdentityStorage
+
+/// Persisted grants: a hash per grant in one of 16 buckets, with subject, session, client and type indexes and
+/// expiration/consumption sorted sets in the same bucket (see ``RedisDataModel``). Every write is one script.
+struct RedisPersistedGrantStore: PersistedGrantStore {
+    let context: RedisStoreContext
+
+    /// Hash fields in the order every script and decoder uses.
+    static let fields = ["t", "s", "i", "c", "d", "ct", "e", "u", "v"]
+    static let fieldArguments = fields.map { Array($0.utf8) }
+
+    func storeGrant(_ grant: PersistedGrant) async throws {
+        try grant.validate()
+        let base = context.keys.grantBase(grant.key)
+        var fields = RedisFields()
+        fields.add("t", grant.type)
+        fields.add("s", grant.subjectId)
+        fields.add("i", grant.sessionId)
+        fields.add("c", grant.clientId)
+        fields.add("d", grant.description)
+        fields.add("ct", grant.creationTime)
+        fields.add("e", grant.expiration)
+        fields.add("u", grant.consumedTime)
+        fields.add("v", grant.data)
+        _ = try await context.client.run(RedisCommand(script: Self.store, keys: [base.bytes], arguments: [RedisValue.bytes(grant.key)] + fields.arguments,
+                                                      slot: base.slot), "storing grant \(grant.key)")
+    }
+
+    func grant(forKey key: String) async throws -> PersistedGrant? {
+        try FieldValidation.key(key, "grant key")
+        let base = context.keys.grantBase(key)
+        let reply = try await context.client.run(RedisCommand([RedisValue.bytes("HMGET"), base.key("k", key)] + Self.fieldArguments, slot: base.slot),
+                                                 "reading grant \(key)")
+        return try Self.decode(key: key, reply.items()[...])
+    }
+
+    func grants(matching filter: PersistedGrantFilter) async throws -> [PersistedGrant] {
+        try filter.validate()
+        let normalized = filter.normalized
+        if normalized.matchesNothing { return [] }
+        let arguments = Self.filterArguments(mode: "g", normalized)
+        let commands = context.keys.grants.map { RedisCommand(script: Self.filter, keys: [$0.bytes], arguments: arguments, slot: $0.slot) }
+        var grants: [PersistedGrant] = []
+        for reply in try await context.client.runAll(commands, "reading grants by filter") {
+            grants += try Self.decodeList(reply)
+        }
+        return grants
+    }
+
+    @discardableResult
+    func removeGrant(forKey key: String) async throws -> Bool {
+        try FieldValidation.key(key, "grant key")
+        let base = context.keys.grantBase(key)
+        let reply = try await context.client.run(RedisCommand(script: Self.remove, keys: [base.bytes], arguments: [RedisValue.bytes(key)], slot: base.slot),
+                                                 "removing grant \(key)")
+        return try reply.integerValue() == 1
+    }
+
+    @discardableResult
+    func removeGrants(matching filter: PersistedGrantFilter) async throws -> Int {
+        try filter.validate()
+        let normalized = filter.normalized
+        if normalized.matchesNothing { return 0 }
+        let arguments = Self.filterArguments(mode: "d", normalized)
+        let commands = context.keys.grants.map { RedisCommand(script: Self.filter, keys: [$0.bytes], arguments: arguments, slot: $0.slot) }
+        var removed = 0
+        for reply in try await context.client.runAll(commands, "removing grants by filter") {
+            removed += Int(try reply.integerValue())
+        }
+        return removed
+    }
+
+    func takeGrant(forKey key: String) async throws -> PersistedGrant? {
+        try FieldValidation.key(key, "grant key")
+        let base = context.keys.grantBase(key)
+        let reply = try await context.client.run(RedisCommand(script: Self.take, keys: [base.bytes], arguments: [RedisValue.bytes(key)], slot: base.slot),
+                                                 "taking grant \(key)")
+        return try Self.decode(key: key, reply.items()[...])
+    }
+
+    func consumeGrant(forKey key: String) async throws -> PersistedGrant? {
+        try FieldValidation.key(key, "grant key")
+        let base = context.keys.grantBase(key)
+        let now = context.clock.now
+        let reply = try await context.client.run(RedisCommand(script: Self.consume, keys: [base.bytes], arguments: [RedisValue.bytes(key), RedisValue.micros(now)],
+                                                              slot: base.slot), "consuming grant \(key)")
+        return try Self.decode(key: key, reply.items()[...])
+    }
+
+    // MARK: Cleanup
+
+    /// Removes up to `limit` grants whose score in sorted set `zset` (`e` expiration, `u` consumption) is before
+    /// `threshold`, oldest first across every bucket: peek each bucket (one pipeline per node), choose the oldest
+    /// `limit`, then remove them bucket by bucket with a script that re-checks each and returns only what it removed.
+    func removeDue(zset: String, before threshold: Date, limit: Int) async throws -> [PersistedGrant] {
+        try FieldValidation.positive(limit, "limit")
+        let bound = RedisValue.micros(threshold)
+        let peeks = context.keys.grants.map { base in
+            RedisCommand([RedisValue.bytes("ZRANGEBYSCORE"), base.key(zset), RedisValue.bytes("-inf"), [UInt8(ascii: "(")] + bound,
+                          RedisValue.bytes("WITHSCORES"), RedisValue.bytes("LIMIT"), RedisValue.bytes("0"), RedisValue.bytes(limit)], slot: base.slot)
+        }
+        var candidates: [(score: Int64, member: [UInt8], bucket: Int)] = []
+        for (bucket, reply) in try await context.client.runAll(peeks, "reading due grants").enumerated() {
+            candidates += try RedisScores.pairs(reply).map { ($0.score, $0.member, bucket) }
+        }
+        candidates.sort { $0.score != $1.score ? $0.score < $1.score : $0.member.lexicographicallyPrecedes($1.member) }
+        var byBucket: [Int: [[UInt8]]] = [:]
+        for candidate in candidates.prefix(limit) { byBucket[candidate.bucket, default: []].append(candidate.member) }
+        let commands = byBucket.sorted { $0.key < $1.key }.map { bucket, members in
+            let base = context.keys.grants[bucket]
+            return RedisCommand(script: Self.clean, keys: [base.bytes], arguments: [RedisValue.bytes(zset), bound] + members, slot: base.slot)
+        }
+        var removed: [PersistedGrant] = []
+        for reply in try await context.client.runAll(commands, "removing due grants") { removed += try Self.decodeList(reply) }
+        return removed
+    }
+
+    // MARK: Encoding
+
+    /// `mode, subject, session, #clients, clients…, #types, types…` (`-1`: any; empty subject or session: any).
+    static func filterArguments(mode: String, _ filter: PersistedGrantFilter.Normalized) -> [[UInt8]] {
+        var arguments = [RedisValue.bytes(mode), RedisValue.bytes(filter.subjectId ?? ""), RedisValue.bytes(filter.sessionId ?? "")]
+        for list in [filter.clientIds, filter.types] {
+            if let list {
+                arguments.append(RedisValue.bytes(list.count))
+                arguments += list.map { RedisValue.bytes($0.value) }
+            } else {
+                arguments.append(RedisValue.bytes("-1"))
+            }
+        }
+        return arguments
+    }
+
+    /// A grant from the nine fields of ``fields``; nil when the type is absent (no such grant).
+    static func decode(key: String, _ values: ArraySlice<RedisReply>) throws(IdentityStorageError) -> PersistedGrant? {
+        guard values.count >= fields.count else { return nil }
+        var fields: [[UInt8]?] = []
+        for value in values { fields.append(try value.optionalBytes()) }
+        let f = fields
+        guard let type = f[0] else { return nil }
+        let what = "grant \(key)"
+        return PersistedGrant(key: key, type: try RedisValue.text(type, "\(what) type"),
+                              subjectId: try RedisValue.optionalText(f[1], "\(what) subject"),
+                              sessionId: try RedisValue.optionalText(f[2], "\(what) session id"),
+                              clientId: try RedisValue.text(try RedisValue.required(f[3], "\(what) client id"), "\(what) client id"),
+                              description: try RedisValue.optionalText(f[4], "\(what) description"),
+                              creationTime: try RedisValue.date(f[5], "\(what) creation time"),
+                              expiration: try RedisValue.optionalDate(f[6], "\(what) expiration"),
+                              consumedTime: try RedisValue.optionalDate(f[7], "\(what) consumed time"),
+                              data: try RedisValue.text(try RedisValue.required(f[8], "\(what) data"), "\(what) data"))
+    }
+
+    /// Grants from a flat `[key, nine fields, key, nine fields, …]` reply.
+    static func decodeList(_ reply: RedisReply) throws(IdentityStorageError) -> [PersistedGrant] {
+        let items = try reply.items()
+        let stride = fields.count + 1
+        var grants: [PersistedGrant] = []
+        var index = 0
+        while index + stride <= items.count {
+            let key = try RedisValue.text(try RedisValue.required(try items[index].optionalBytes(), "grant key"), "grant key")
+            if let grant = try decode(key: key, items[(index + 1)..<(index + stride)]) { grants.append(grant) }
+            index += stride
+        }
+        return grants
+    }
+
+    // MARK: Scripts (KEYS[1] is the bucket's `P{g:NN}:`)
+
+    static let common = """
+        local FIELDS = {'t', 's', 'i', 'c', 'd', 'ct', 'e', 'u', 'v'}
+        local function load(base, key) return redis.call('HMGET', base .. 'k:' .. key, unpack(FIELDS)) end
+        local function unindex(base, key, t, s, i, c)
+          if s then redis.call('SREM', base .. 's:' .. s, key) end
+          if i then redis.call('SREM', base .. 'i:' .. i, key) end
+          if c then redis.call('SREM', base .. 'c:' .. c, key) end
+          if t then redis.call('SREM', base .. 't:' .. t, key) end
+        end
+        local function drop(base, key, f)
+          redis.call('DEL', base .. 'k:' .. key)
+          unindex(base, key, f[1], f[2], f[3], f[4])
+          redis.call('ZREM', base .. 'e', key)
+          redis.call('ZREM', base .. 'u', key)
+        end
+
+        """
+
+    /// Upsert: unindex the old values, replace the hash, index the new ones.
+    static let store = RedisScript("grant-store", common + """
+        local base, key = KEYS[1], ARGV[1]
+        local rk = base .. 'k:' .. key
+        local old = redis.call('HMGET', rk, 't', 's', 'i', 'c')
+        unindex(base, key, old[1], old[2], old[3], old[4])
+        redis.call('DEL', rk)
+        redis.call('HSET', rk, unpack(ARGV, 2))
+        local new = redis.call('HMGET', rk, 't', 's', 'i', 'c', 'e', 'u')
+        redis.call('SADD', base .. 't:' .. new[1], key)
+        if new[2] then redis.call('SADD', base .. 's:' .. new[2], key) end
+        if new[3] then redis.call('SADD', base .. 'i:' .. new[3], key) end
+        redis.call('SADD', base .. 'c:' .. new[4], key)
+        if new[5] then redis.call('ZADD', base .. 'e', new[5], key) else redis.call('ZREM', base .. 'e', key) end
+        if new[6] then redis.call('ZADD', base .. 'u', new[6], key) else redis.call('ZREM', base .. 'u', key) end
+        return 1
+        """)
+
+    static let remove = RedisScript("grant-remove", common + """
+        local base, key = KEYS[1], ARGV[1]
+        if redis.call('EXISTS', base .. 'k:' .. key) == 0 then return 0 end
+        drop(base, key, load(base, key))
+        return 1
+        """)
+
+    static let take = RedisScript("grant-take", common + """
+        local base, key = KEYS[1], ARGV[1]
+        if redis.call('EXISTS', base .. 'k:' .. key) == 0 then return false end
+        local f = load(base, key)
+        drop(base, key, f)
+        return f
+        """)
+
+    /// Sets the consumed time only if unset; returns the updated grant to that caller only.
+    static let consume = RedisScript("grant-consume", common + """
+        local base, key, now = KEYS[1], ARGV[1], ARGV[2]
+        local f = load(base, key)
+        if not f[1] or f[8] then return false end
+        redis.call('HSET', base .. 'k:' .. key, 'u', now)
+        redis.call('ZADD', base .. 'u', now, key)
+        f[8] = now
+        return f
+        """)
+
+    /// Reads (mode `g`) or removes (mode `d`) the bucket's grants matching the filter: the smallest index of a set
+    /// field supplies candidates; each is checked against every field; members whose grant is gone or no longer
+    /// carries the indexed value are removed from that index.
+    static let filter = RedisScript("grant-filter", common + """
+        local base, mode, sub, sid = KEYS[1], ARGV[1], ARGV[2], ARGV[3]
+        local pos = 4
+        local function list()
+          local n = tonumber(ARGV[pos]); pos = pos + 1
+          if n < 0 then return nil, nil end
+          local set, values = {}, {}
+          for _ = 1, n do set[ARGV[pos]] = true; values[#values + 1] = ARGV[pos]; pos = pos + 1 end
+          return set, values
+        end
+        local clients, clientList = list()
+        local types, typeList = list()
+        -- candidate indexes: {set key, field position, value}
+        local best, bestCount = nil, nil
+        local function consider(field, kind, values)
+          local sets, n = {}, 0
+          for _, v in ipairs(values) do
+            local set = base .. kind .. ':' .. v
+            sets[#sets + 1] = {set, field, v}
+            n = n + redis.call('SCARD', set)
+          end
+          if bestCount == nil or n < bestCount then best, bestCount = sets, n end
+        end
+        if sub ~= '' then consider(2, 's', {sub}) end
+        if sid ~= '' then consider(3, 'i', {sid}) end
+        if clientList then consider(4, 'c', clientList) end
+        if typeList then consider(1, 't', typeList) end
+        local out, removed, seen = {}, 0, {}
+        for _, index in ipairs(best or {}) do
+          for _, key in ipairs(redis.call('SMEMBERS', index[1])) do
+            local f = load(base, key)
+            if f[index[2]] ~= index[3] then
+              redis.call('SREM', index[1], key)
+            elseif not seen[key] then
+              seen[key] = true
+              if (sub == '' or f[2] == sub) and (sid == '' or f[3] == sid)
+                 and (clients == nil or clients[f[4]]) and (types == nil or types[f[1]]) then
+                if mode == 'd' then
+                  drop(base, key, f)
+                  removed = removed + 1
+                else
+                  out[#out + 1] = key
+                  for j = 1, #FIELDS do out[#out + 1] = f[j] end
+                end
+              end
+            end
+          end
+        end
+        if mode == 'd' then return removed end
+        return out
+        """)
+
+    /// Cleanup batch: removes the given members of sorted set ARGV[1] whose score is still before ARGV[2];
+    /// returns exactly the grants it removed.
+    static let clean = RedisScript("grant-clean", common + """
+        local base, zset, bound = KEYS[1], ARGV[1], tonumber(ARGV[2])
+        local out = {}
+        for j = 3, #ARGV do
+          local key = ARGV[j]
+          local score = redis.call('ZSCORE', base .. zset, key)
+          if score and tonumber(score) < bound then
+            if redis.call('EXISTS', base .. 'k:' .. key) == 1 then
+              local f = load(base, key)
+              drop(base, key, f)
+              out[#out + 1] = key
+              for i = 1, #FIELDS do out[#out + 1] = f[i] end
+            else
+              redis.call('ZREM', base .. zset, key)
+            end
+          end
+        end
+        return out
+        """)
+}
+
+/// `WITHSCORES` replies.
+enum RedisScores {
+    /// `[member, score, member, score, …]` with integral scores (instants in microseconds).
+    static func pairs(_ reply: RedisReply) throws(IdentityStorageError) -> [(member: [UInt8], score: Int64)] {
+        let items = try reply.items()
+        var pairs: [(member: [UInt8], score: Int64)] = []
+        var index = 0
+        while index + 1 < items.count {
+            let member = try items[index].optionalBytes() ?? []
+            let text = String(decoding: try items[index + 1].optionalBytes() ?? [], as: UTF8.self)
+            guard let score = Double(text), let exact = Int64(exactly: score.rounded()) else {
+                throw .corruptedData("a sorted-set score '\(text)' is not an instant")
+            }
+            pairs.append((member, exact))
+            index += 2
+        }
+        return pairs
+    }
+}

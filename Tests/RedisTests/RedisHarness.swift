@@ -1,0 +1,172 @@
+import Foundation
+import IdentityStorage
+import IdentityStorageConformance
+@_spi(Testing) import IdentityStorageRedis
+import Testing
+
+/// Which Redis the tests use: the standalone server or the 6-node cluster (`Scripts/services.sh start redis redis-cluster`).
+enum RedisKind: String, Sendable, CaseIterable {
+    case standalone
+    case cluster
+
+    var environmentVariable: String { self == .standalone ? "IDSTORE_TEST_REDIS_URL" : "IDSTORE_TEST_REDIS_CLUSTER_URL" }
+
+    var defaultURL: String {
+        self == .standalone ? "redis://127.0.0.1:56379/0"
+            : "redis-cluster://127.0.0.1:47001,127.0.0.1:47002,127.0.0.1:47003,127.0.0.1:47004,127.0.0.1:47005,127.0.0.1:47006"
+    }
+
+    var url: String { ProcessInfo.processInfo.environment[environmentVariable].flatMap { $0.isEmpty ? nil : $0 } ?? defaultURL }
+
+    var address: ServerAddress {
+        get throws {
+            switch try StoreLocation(parsing: url) {
+            case .redis(let address), .redisCluster(let address): return address
+            default: throw IdentityStorageError.invalidArgument("\(environmentVariable) is not a redis URL")
+            }
+        }
+    }
+
+    /// Test configuration: its own key prefix, a larger pool for the parallel suite.
+    func configuration(prefix: String = "idstore-test:", clientName: String = "idstore-tests", poolSize: Int = 8) throws -> RedisIdentityStorage.Configuration {
+        var configuration = try RedisIdentityStorage.Configuration(address: address)
+        configuration.keyPrefix = prefix
+        configuration.clientName = clientName
+        configuration.poolSizePerNode = poolSize
+        configuration.acquireTimeout = 30
+        return configuration
+    }
+
+    /// Serialises the fault tests that stop servers against every other test of this kind.
+    var gate: ServerGate { self == .standalone ? ServerGate.standalone : ServerGate.cluster }
+}
+
+/// One storage per kind for the whole test process (as a deployment would open it), or nil when the
+/// server cannot be reached: then each test records an issue under `CI=true`, or says once that it did not run.
+actor RedisServers {
+    static let shared = RedisServers()
+    private var opened: [RedisKind: Result<RedisIdentityStorage, any Error>] = [:]
+    private var announced: Set<RedisKind> = []
+
+    func storage(_ kind: RedisKind) async -> RedisIdentityStorage? {
+        if opened[kind] == nil {
+            do {
+                opened[kind] = .success(try await RedisIdentityStorage.open(try kind.configuration()))
+            } catch {
+                opened[kind] = .failure(error)
+            }
+        }
+        switch opened[kind]! {
+        case .success(let storage): return storage
+        case .failure(let error):
+            if ProcessInfo.processInfo.environment["CI"] == "true" {
+                Issue.record("Redis \(kind.rawValue) at \(kind.url) is not reachable (CI=true requires it; start it with Scripts/services.sh start redis redis-cluster): \(error)")
+            } else if announced.insert(kind).inserted {
+                print("RedisTests: Redis \(kind.rawValue) at \(kind.url) not reachable, tests not run (\(error))")
+            }
+            return nil
+        }
+    }
+}
+
+/// The conformance harness: stores of the shared storage per case; corruption through the adapter's hook.
+struct RedisHarness: ConformanceHarness {
+    let kind: RedisKind
+    let storage: RedisIdentityStorage
+
+    var backendName: String { "redis-\(kind.rawValue)" }
+
+    /// Set for cases that run housekeeping (cleanup, claiming expired sessions): they get a key prefix of their own.
+    /// Their isolated 1995 epochs overlap (random minutes), so on one shared keyspace a case's drain removes the rows
+    /// of a concurrently running case (and far-past rows of unrelated cases); the suite runs in seconds here, so
+    /// such overlaps are frequent. Every other case shares the one keyspace.
+    let privatePrefix: String?
+
+    init(kind: RedisKind, storage: RedisIdentityStorage, testCase: ConformanceCase) {
+        self.kind = kind
+        self.storage = storage
+        let housekeeping = testCase.name.hasPrefix("cleanup.") || testCase.name.hasPrefix("sessions.claim-expired.")
+        privatePrefix = housekeeping ? "idstore-test-\(testCase.name)-\(UInt32.random(in: 0 ... .max)):" : nil
+    }
+
+    func makeStores(clock: ManualWallClock) async throws -> IdentityStores {
+        if let privatePrefix { return try storage.makeStores(clock: clock, keyPrefix: privatePrefix) }
+        return storage.makeStores(clock: clock)
+    }
+
+    func corrupt(_ corruption: StoredDataCorruption, in stores: IdentityStores) async throws {
+        guard let owner = RedisIdentityStorage.owner(of: stores) else { throw ConformanceFailure("stores are not Redis stores") }
+        try await owner.corrupt(corruption, in: stores)
+    }
+}
+
+/// A readers-writer gate: conformance cases and ordinary tests hold it shared; fault tests that stop or restart
+/// the server hold it exclusively, so no other test of that kind runs meanwhile. Writers are preferred.
+actor ServerGate {
+    static let standalone = ServerGate()
+    static let cluster = ServerGate()
+
+    private var readers = 0
+    private var writing = false
+    private var waitingWriters: [CheckedContinuation<Void, Never>] = []
+    private var waitingReaders: [CheckedContinuation<Void, Never>] = []
+
+    func acquireShared() async {
+        if !writing && waitingWriters.isEmpty {
+            readers += 1
+            return
+        }
+        await withCheckedContinuation { waitingReaders.append($0) }
+    }
+
+    func releaseShared() {
+        readers -= 1
+        if readers == 0, !waitingWriters.isEmpty {
+            writing = true
+            waitingWriters.removeFirst().resume()
+        }
+    }
+
+    func acquireExclusive() async {
+        if !writing && readers == 0 {
+            writing = true
+            return
+        }
+        await withCheckedContinuation { waitingWriters.append($0) }
+    }
+
+    func releaseExclusive() {
+        if !waitingWriters.isEmpty {
+            waitingWriters.removeFirst().resume()
+            return
+        }
+        writing = false
+        readers += waitingReaders.count
+        for reader in waitingReaders { reader.resume() }
+        waitingReaders = []
+    }
+
+    nonisolated func shared<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        await acquireShared()
+        do {
+            let result = try await body()
+            await releaseShared()
+            return result
+        } catch {
+            await releaseShared()
+            throw error
+        }
+    }
+
+    nonisolated func exclusive<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        await acquireExclusive()
+        do {
+            let result = try await body()
+            await releaseExclusive()
+            return result
+        } catch {
+            await releaseExclusive()
+            throw error
+        }
+    }
+}
