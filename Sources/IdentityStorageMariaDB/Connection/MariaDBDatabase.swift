@@ -1,0 +1,59 @@
+import Foundation
+import IdentityStorage
+import IdentityStorageBlockingPool
+
+/// The connections of one storage: a ``BlockingConnectionPool`` of ``MariaDBConnection``s, each on its
+/// own thread. Every libmariadb call happens inside ``run(_:)``, on the connection's thread.
+final class MariaDBDatabase: Sendable {
+    private let pool: BlockingConnectionPool<MariaDBConnection>
+    let settings: MariaDBConnectionSettings
+
+    private init(pool: BlockingConnectionPool<MariaDBConnection>, settings: MariaDBConnectionSettings) {
+        self.pool = pool
+        self.settings = settings
+    }
+
+    /// Starts the pool and migrates the schema on its first connection, so a bad address, bad credentials
+    /// or a newer schema fail `open`, not the first call.
+    static func open(_ configuration: MariaDBIdentityStorage.Configuration) async throws -> MariaDBDatabase {
+        let settings = try configuration.connectionSettings()
+        // libmariadb is initialised here, once per process, before the pool starts any thread.
+        guard mariaDBLibraryInitialized else {
+            throw IdentityStorageError(.unavailable, "mysql_library_init failed: libmariadb could not be initialised")
+        }
+        let pool = BlockingConnectionPool(configuration: .init(size: configuration.poolSize, acquireTimeout: configuration.acquireTimeout,
+                                                               healthCheckInterval: configuration.healthCheckInterval, threadName: "mariadb")) {
+            try MariaDBConnection(settings: settings)
+        }
+        let database = MariaDBDatabase(pool: pool, settings: settings)
+        do {
+            try await database.run { connection in
+                try MariaDBSchema.migrate(connection, database: settings.database)
+            }
+        } catch {
+            await pool.shutdown()
+            throw error
+        }
+        return database
+    }
+
+    /// Runs `body` on a pooled connection's thread. A connection the server closed while idle is reopened
+    /// first; a body the server picked as a deadlock victim is run again (it was rolled back whole).
+    @discardableResult
+    func run<T: Sendable>(_ body: @escaping @Sendable (MariaDBConnection) throws -> T) async throws -> T {
+        try await pool.withConnection { connection in
+            try connection.ensureOpen()
+            return try connection.retryingDeadlocks { try body(connection) }
+        }
+    }
+
+    /// Runs `body` in a transaction (retried whole after a deadlock).
+    @discardableResult
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (MariaDBConnection) throws -> T) async throws -> T {
+        try await run { connection in try connection.transaction { try body(connection) } }
+    }
+
+    func close() async {
+        await pool.shutdown()
+    }
+}

@@ -1,0 +1,214 @@
+import Foundation
+import IdentityStorage
+import IdentityStorageConformance
+@_spi(Testing) import IdentityStorageMariaDB
+import Synchronization
+import Testing
+
+/// The suite on one shared storage over the test server (opened once per test process, as a
+/// deployment would), `makeStores(clock:)` per case.
+struct MariaDBHarness: ConformanceHarness {
+    var backendName: String { "mariadb" }
+
+    func makeStores(clock: ManualWallClock) async throws -> IdentityStores {
+        try await SharedMariaDB.shared.storage().makeStores(clock: clock)
+    }
+
+    func corrupt(_ corruption: StoredDataCorruption, in stores: IdentityStores) async throws {
+        guard let storage = MariaDBIdentityStorage.owner(of: stores) else { throw ConformanceFailure("stores are not MariaDB stores") }
+        try await storage.corrupt(corruption)
+    }
+}
+
+/// The test server: `IDSTORE_TEST_MARIADB_URL`, default the one `Scripts/services.sh start mariadb` runs.
+enum MariaDBTestServer {
+    static let defaultURL = "mariadb://idstore:idstore@127.0.0.1:53306/idstore"
+
+    static var url: String { ProcessInfo.processInfo.environment["IDSTORE_TEST_MARIADB_URL"] ?? defaultURL }
+
+    static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
+
+    /// The configuration of the test URL, optionally on another database of the same server.
+    static func configuration(database: String? = nil) throws -> MariaDBIdentityStorage.Configuration {
+        guard case .mariadb(let address) = try StoreLocation(parsing: url) else {
+            throw IdentityStorageError(.invalidArgument, "IDSTORE_TEST_MARIADB_URL is not a mariadb:// or mysql:// URL")
+        }
+        var configuration = try MariaDBIdentityStorage.Configuration(address: address)
+        if let database { configuration.database = database }
+        return configuration
+    }
+
+    /// The configuration when the server answers. Otherwise records an issue under `CI=true`, or
+    /// prints one line saying the test was not run, and returns nil.
+    static func available(_ test: String = #function) async -> MariaDBIdentityStorage.Configuration? {
+        switch await Probe.shared.result() {
+        case .success(let configuration):
+            return configuration
+        case .failure(let error):
+            let shown = (try? configuration().description) ?? "the test URL"
+            if isCI {
+                Issue.record("MariaDB is not reachable at \(shown) (\(error)); CI must start it with Scripts/services.sh start mariadb")
+            } else if Probe.shared.shouldPrint(test) {
+                print("MariaDBTests: \(test) not run: MariaDB is not reachable at \(shown); start it with Scripts/services.sh start mariadb")
+            }
+            return nil
+        }
+    }
+
+    /// Connects once per process to find out whether the server is there.
+    actor Probe {
+        static let shared = Probe()
+        private var outcome: Task<Result<MariaDBIdentityStorage.Configuration, any Error>, Never>?
+        private let printed = Mutex<Set<String>>([])
+
+        func result() async -> Result<MariaDBIdentityStorage.Configuration, any Error> {
+            if let outcome { return await outcome.value }
+            // One probe for every caller: the actor is re-entered while the probe connects.
+            let task = Task { () -> Result<MariaDBIdentityStorage.Configuration, any Error> in
+                do {
+                    var configuration = try MariaDBTestServer.configuration()
+                    configuration.poolSize = 1
+                    configuration.connectTimeout = 3
+                    let storage = try await MariaDBIdentityStorage.open(configuration)
+                    await storage.close()
+                    return .success(try MariaDBTestServer.configuration())
+                } catch {
+                    return .failure(error)
+                }
+            }
+            outcome = task
+            return await task.value
+        }
+
+        nonisolated func shouldPrint(_ test: String) -> Bool {
+            printed.withLock { $0.insert(test).inserted }
+        }
+    }
+
+    /// Creates an empty database on the test server for one test, runs `body` with its configuration,
+    /// and drops it again.
+    static func withScratchDatabase<T>(_ base: MariaDBIdentityStorage.Configuration, _ name: String,
+                                       _ body: (MariaDBIdentityStorage.Configuration) async throws -> T) async throws -> T {
+        let database = "idstore_\(name)_\(UInt32.random(in: 0...UInt32.max))"
+        let admin = try await MariaDBIdentityStorage.open(base)
+        _ = try await admin.queryRaw("CREATE DATABASE `\(database)` CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin")
+        var configuration = base
+        configuration.database = database
+        do {
+            let result = try await body(configuration)
+            _ = try await admin.queryRaw("DROP DATABASE `\(database)`")
+            await admin.close()
+            return result
+        } catch {
+            _ = try? await admin.queryRaw("DROP DATABASE `\(database)`")
+            await admin.close()
+            throw error
+        }
+    }
+}
+
+/// One storage over the test server for the whole test process, on a database of its own
+/// (`idstore_conformance`, recreated at the start of each test process) so rows a failed earlier run
+/// left behind cannot disturb this run's cases.
+actor SharedMariaDB {
+    static let shared = SharedMariaDB()
+    private var opened: Task<MariaDBIdentityStorage, any Error>?
+
+    func storage() async throws -> MariaDBIdentityStorage {
+        if let opened { return try await opened.value }
+        // One storage for every caller: the actor is re-entered while it opens.
+        let task = Task {
+            let base = try MariaDBTestServer.configuration()
+            let admin = try await MariaDBIdentityStorage.open(base)
+            _ = try await admin.queryRaw("DROP DATABASE IF EXISTS idstore_conformance")
+            _ = try await admin.queryRaw("CREATE DATABASE idstore_conformance CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin")
+            await admin.close()
+            return try await MariaDBIdentityStorage.open(try MariaDBTestServer.configuration(database: "idstore_conformance"))
+        }
+        opened = task
+        return try await task.value
+    }
+}
+
+/// Tests that restart the server, kill its connections or change its global settings take it
+/// exclusively; every other test that uses the server takes it shared, so such a test never lands in
+/// the middle of a conformance case.
+actor ServerGate {
+    static let shared = ServerGate()
+    private var readers = 0
+    private var writer = false
+    private var waitingWriters: [CheckedContinuation<Void, Never>] = []
+    private var waitingReaders: [CheckedContinuation<Void, Never>] = []
+
+    func acquireShared() async {
+        if !writer && waitingWriters.isEmpty {
+            readers += 1
+            return
+        }
+        await withCheckedContinuation { waitingReaders.append($0) }
+    }
+
+    func releaseShared() {
+        readers -= 1
+        if readers == 0, !waitingWriters.isEmpty {
+            writer = true
+            waitingWriters.removeFirst().resume()
+        }
+    }
+
+    func acquireExclusive() async {
+        if !writer && readers == 0 {
+            writer = true
+            return
+        }
+        await withCheckedContinuation { waitingWriters.append($0) }
+    }
+
+    func releaseExclusive() {
+        if !waitingWriters.isEmpty {
+            waitingWriters.removeFirst().resume()
+            return
+        }
+        writer = false
+        readers += waitingReaders.count
+        let readers = waitingReaders
+        waitingReaders.removeAll()
+        for reader in readers { reader.resume() }
+    }
+
+    nonisolated func shared<T: Sendable>(_ body: () async throws -> T) async rethrows -> T {
+        await acquireShared()
+        do {
+            let result = try await body()
+            await releaseShared()
+            return result
+        } catch {
+            await releaseShared()
+            throw error
+        }
+    }
+
+    nonisolated func exclusive<T: Sendable>(_ body: () async throws -> T) async rethrows -> T {
+        await acquireExclusive()
+        do {
+            let result = try await body()
+            await releaseExclusive()
+            return result
+        } catch {
+            await releaseExclusive()
+            throw error
+        }
+    }
+}
+
+/// Records an issue unless `body` throws an ``IdentityStorageError`` with `code`.
+func expectCode(_ code: IdentityStorageError.Code, sourceLocation: SourceLocation = #_sourceLocation, _ body: () async throws -> Void) async {
+    do {
+        try await body()
+        Issue.record("expected error '\(code)', got success", sourceLocation: sourceLocation)
+    } catch let error as IdentityStorageError {
+        #expect(error.code == code, "\(error)", sourceLocation: sourceLocation)
+    } catch {
+        Issue.record("expected IdentityStorageError '\(code)', got \(error)", sourceLocation: sourceLocation)
+    }
+}
