@@ -1,6 +1,7 @@
 import CLibPQ
 import Foundation
 import IdentityStorage
+import Synchronization
 
 extension PostgresIdentityStorage {
     /// Settings of the PostgreSQL adapter. Build one from a store URL's ``ServerAddress`` with
@@ -173,6 +174,8 @@ struct PostgresConnectionSettings: Sendable, CustomStringConvertible {
     let connectTimeout: TimeInterval
     let schema: String
     let description: String
+    /// Round trips of every connection of the storage, for tests that count them.
+    let roundTrips = RoundTripCounter()
 
     init(_ configuration: PostgresIdentityStorage.Configuration) {
         var keywords: [(String, String)] = [("host", configuration.host), ("port", String(configuration.port))]
@@ -202,4 +205,13 @@ struct PostgresConnectionSettings: Sendable, CustomStringConvertible {
         schema = configuration.schema
         description = configuration.description
     }
+}
+
+/// A count of statements sent to the server (each one round trip).
+final class RoundTripCounter: Sendable {
+    private let count = Atomic<Int>(0)
+
+    func increment() { count.add(1, ordering: .relaxed) }
+
+    var value: Int { count.load(ordering: .relaxed) }
 }

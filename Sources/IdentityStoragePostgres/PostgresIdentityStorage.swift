@@ -133,6 +133,11 @@ public final class PostgresIdentityStorage: Sendable {
         try await database.run { connection in try connection.executeScript(sql) }
     }
 
+    /// Test hook: statements sent to the server so far by every connection (each one round trip;
+    /// preparing a statement, once per connection, is one more).
+    @_spi(Testing)
+    public var roundTrips: Int { database.roundTrips.value }
+
     /// Test hook: every statement that selects rows by something other than a primary key, with sample
     /// arguments, so tests can check with `EXPLAIN` that each one uses an index.
     @_spi(Testing)

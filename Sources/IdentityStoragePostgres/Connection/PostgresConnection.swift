@@ -105,9 +105,13 @@ final class PostgresConnection: BlockingConnection {
             throw IdentityStorageError(.unavailable, "the PostgreSQL connection was lost")
         }
         guard PQtransactionStatus(connection) == PQTRANS_IDLE else { return connection }
-        if clibpq_wait_socket(connection, Int16(POLLIN), 0) != 0 {
+        // A terminated session has its FATAL message, then EOF, waiting: one PQconsumeInput reads the
+        // message, the next one the EOF (which marks the connection bad). Read until nothing is left.
+        var reads = 0
+        while reads < 8, PQstatus(connection) == CONNECTION_OK, clibpq_wait_socket(connection, Int16(POLLIN), 0) != 0 {
             _ = PQconsumeInput(connection)
             while let notification = PQnotifies(connection) { PQfreemem(notification) }
+            reads += 1
         }
         if PQstatus(connection) != CONNECTION_OK {
             do {
@@ -147,6 +151,7 @@ final class PostgresConnection: BlockingConnection {
     /// Runs one or more statements without parameters over the simple query protocol (schema, session setup).
     func executeScript(_ sql: String) throws(IdentityStorageError) {
         let connection = try ready()
+        settings.roundTrips.increment()
         guard PQsendQuery(connection, sql) == 1 else { throw lost(connection, sql) }
         PQclear(try answer(connection, sql))
     }
@@ -169,6 +174,7 @@ final class PostgresConnection: BlockingConnection {
     private func execute(_ sql: String, _ bindings: [SQLValue], cached: Bool) throws(IdentityStorageError) -> OpaquePointer {
         let connection = try ready()
         let sent: Int32
+        settings.roundTrips.increment()
         if cached {
             let name = try prepared(sql, connection)
             sent = try Self.withParameters(bindings, sql) { count, values, lengths, formats in
@@ -187,6 +193,7 @@ final class PostgresConnection: BlockingConnection {
         if let name = statements[sql] { return name }
         statementCount += 1
         let name = "s\(statementCount)"
+        settings.roundTrips.increment()
         guard PQsendPrepare(connection, name, sql, 0, nil) == 1 else { throw lost(connection, sql) }
         PQclear(try answer(connection, sql))
         statements[sql] = name

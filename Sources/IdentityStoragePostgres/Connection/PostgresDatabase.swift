@@ -13,10 +13,12 @@ import IdentityStorageBlockingPool
 final class PostgresDatabase: Sendable {
     private let pool: BlockingConnectionPool<PostgresConnection>
     let schema: String
+    let roundTrips: RoundTripCounter
 
-    private init(pool: BlockingConnectionPool<PostgresConnection>, schema: String) {
+    private init(pool: BlockingConnectionPool<PostgresConnection>, schema: String, roundTrips: RoundTripCounter) {
         self.pool = pool
         self.schema = schema
+        self.roundTrips = roundTrips
     }
 
     static func open(_ configuration: PostgresIdentityStorage.Configuration) async throws -> PostgresDatabase {
@@ -35,7 +37,7 @@ final class PostgresDatabase: Sendable {
             await pool.shutdown()
             throw error
         }
-        return PostgresDatabase(pool: pool, schema: schema)
+        return PostgresDatabase(pool: pool, schema: schema, roundTrips: settings.roundTrips)
     }
 
     /// Runs `body` with a connection, on the connection's thread.
