@@ -71,7 +71,10 @@ let package = Package(
         ),
         .target(
             name: "IdentityStorageOpener",
-            dependencies: ["IdentityStorage", "IdentityStorageMemory", "IdentityStorageSQLite"]
+            dependencies: [
+                "IdentityStorage", "IdentityStorageMemory", "IdentityStorageSQLite", "IdentityStoragePostgres",
+                "IdentityStorageMariaDB", "IdentityStorageRedis",
+            ]
         ),
         .executableTarget(
             name: "idstore",

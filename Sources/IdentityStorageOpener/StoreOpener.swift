@@ -1,5 +1,8 @@
 @_spi(Benchmark) import IdentityStorage
 @_spi(Testing) import IdentityStorageMemory
+@_spi(Testing) import IdentityStorageMariaDB
+@_spi(Testing) import IdentityStoragePostgres
+@_spi(Testing) import IdentityStorageRedis
 @_spi(Testing) @_spi(Benchmark) import IdentityStorageSQLite
 
 /// Opens a store from a URL, for every adapter this package builds. The `idstore` tool uses it;
@@ -27,8 +30,18 @@ public enum StoreOpener {
             var configuration = SQLiteIdentityStorage.Configuration(path: path)
             configuration.clock = clock
             return OpenedStore(location: location, backend: .sqlite(try await SQLiteIdentityStorage.open(configuration)))
-        case .postgres, .mariadb, .redis, .redisCluster:
-            throw IdentityStorageError(.unsupported, "the \(location.backendName) adapter is not part of this build yet; available: memory:, sqlite:")
+        case .postgres(let address):
+            var configuration = try PostgresIdentityStorage.Configuration(address: address)
+            configuration.clock = clock
+            return OpenedStore(location: location, backend: .postgres(try await PostgresIdentityStorage.open(configuration)))
+        case .mariadb(let address):
+            var configuration = try MariaDBIdentityStorage.Configuration(address: address)
+            configuration.clock = clock
+            return OpenedStore(location: location, backend: .mariadb(try await MariaDBIdentityStorage.open(configuration)))
+        case .redis(let address), .redisCluster(let address):
+            var configuration = try RedisIdentityStorage.Configuration(address: address)
+            configuration.clock = clock
+            return OpenedStore(location: location, backend: .redis(try await RedisIdentityStorage.open(configuration)))
         }
     }
 }
@@ -38,6 +51,9 @@ public struct OpenedStore: Sendable {
     enum Backend: Sendable {
         case memory(MemoryIdentityStorage)
         case sqlite(SQLiteIdentityStorage)
+        case postgres(PostgresIdentityStorage)
+        case mariadb(MariaDBIdentityStorage)
+        case redis(RedisIdentityStorage)
     }
 
     /// Where the store is; its `description` hides any password.
@@ -53,16 +69,20 @@ public struct OpenedStore: Sendable {
             var configuration = storage.configuration
             configuration.clock = clock
             return MemoryIdentityStorage(configuration: configuration).makeStores()
-        case .sqlite(let storage):
-            return storage.makeStores(clock: clock)
+        case .sqlite(let storage): return storage.makeStores(clock: clock)
+        case .postgres(let storage): return storage.makeStores(clock: clock)
+        case .mariadb(let storage): return storage.makeStores(clock: clock)
+        case .redis(let storage): return storage.makeStores(clock: clock)
         }
     }
 
-    /// The schema version in force, or nil for a backend without a schema (memory).
+    /// The schema version in force, or nil for a backend without a schema (memory, Redis).
     public func schemaVersion() async throws -> Int? {
         switch backend {
-        case .memory: return nil
+        case .memory, .redis: return nil
         case .sqlite(let storage): return try await storage.schemaVersion()
+        case .postgres(let storage): return try await storage.schemaVersion()
+        case .mariadb(let storage): return try await storage.schemaVersion()
         }
     }
 
@@ -71,6 +91,9 @@ public struct OpenedStore: Sendable {
         switch backend {
         case .memory: break
         case .sqlite(let storage): await storage.close()
+        case .postgres(let storage): await storage.close()
+        case .mariadb(let storage): await storage.close()
+        case .redis(let storage): await storage.close()
         }
     }
 
@@ -78,8 +101,8 @@ public struct OpenedStore: Sendable {
     @_spi(Benchmark)
     public var rawBaseline: (any RawGrantBaseline)? {
         switch backend {
-        case .memory: return nil
         case .sqlite(let storage): return storage
+        case .memory, .postgres, .mariadb, .redis: return nil
         }
     }
 
@@ -87,8 +110,8 @@ public struct OpenedStore: Sendable {
     @_spi(Benchmark)
     public var bulkLoader: (any GrantBulkLoading)? {
         switch backend {
-        case .memory: return nil
         case .sqlite(let storage): return storage
+        case .memory, .postgres, .mariadb, .redis: return nil
         }
     }
 
@@ -98,6 +121,9 @@ public struct OpenedStore: Sendable {
         switch backend {
         case .memory: MemoryIdentityStorage.corrupt(corruption, in: stores)
         case .sqlite(let storage): try await storage.corrupt(corruption)
+        case .postgres(let storage): try await storage.corrupt(corruption)
+        case .mariadb(let storage): try await storage.corrupt(corruption)
+        case .redis(let storage): try await storage.corrupt(corruption, in: stores)
         }
     }
 }
