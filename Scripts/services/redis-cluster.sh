@@ -14,9 +14,7 @@ start_redis_cluster() {
     local nodes=()
     for port in $(redis_cluster_ports); do
         mkdir -p "$base/$port"
-        redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
-            --cluster-enabled yes --cluster-config-file "nodes-$port.conf" --cluster-node-timeout 5000 \
-            --dir "$base/$port" --pidfile "$base/$port/redis.pid" --logfile "$base/$port/server.log"
+        redis_cluster_node_server "$port"
         nodes+=("127.0.0.1:$port")
     done
     for port in $(redis_cluster_ports); do
@@ -27,6 +25,27 @@ start_redis_cluster() {
     done
     redis-cli --cluster create "${nodes[@]}" --cluster-replicas 1 --cluster-yes >"$base/create.log" 2>&1
     wait_redis_cluster_healthy
+}
+
+# One node's server, with its cluster config file in its own directory (so a restarted node rejoins).
+redis_cluster_node_server() {
+    local port="$1" base="$IDSTORE_SERVICES_DIR/redis-cluster"
+    redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
+        --cluster-enabled yes --cluster-config-file "nodes-$port.conf" --cluster-node-timeout 5000 \
+        --dir "$base/$port" --pidfile "$base/$port/redis.pid" --logfile "$base/$port/server.log"
+}
+
+# Starts one stopped node again (fault tests stop a master); it rejoins the cluster, as a replica if its
+# replica was promoted meanwhile. Follow with wait_redis_cluster_healthy.
+start_redis_cluster_node() {
+    local port="$1"
+    redis_cluster_node_server "$port"
+    for _ in $(seq 1 60); do
+        [ "$(redis-cli -p "$port" ping 2>/dev/null)" = "PONG" ] && return 0
+        sleep 0.25
+    done
+    echo "redis cluster node $port did not answer" >&2
+    return 1
 }
 
 # Every node answers PONG and reports cluster_state:ok.

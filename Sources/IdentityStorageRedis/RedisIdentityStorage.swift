@@ -41,6 +41,9 @@ public final class RedisIdentityStorage: Sendable {
         public var commandTimeout: TimeInterval = 5
         /// Seconds a call may wait for a free connection (`timeout`). Default 10.
         public var acquireTimeout: TimeInterval = 10
+        /// A connection idle longer than this (seconds) is checked with `PING` before use, so connections broken
+        /// by a server restart or `CLIENT KILL` are replaced before a call fails on them. Default 1.
+        public var healthCheckInterval: TimeInterval = 1
         /// The clock every expiry decision uses (cache entries included). Default: the system clock.
         public var clock: any WallClock = SystemWallClock()
         /// Sliding expiration of authorization-parameter messages, in seconds. Default 3600, as upstream.
@@ -122,6 +125,7 @@ public final class RedisIdentityStorage: Sendable {
             }
             if keyPrefix.utf8.count > 100 { throw .invalidArgument("the Redis key prefix is longer than 100 bytes") }
             if poolSizePerNode < 1 { throw .invalidArgument("poolSizePerNode must be at least 1") }
+            if !(healthCheckInterval >= 0) { throw .invalidArgument("healthCheckInterval must not be negative") }
             for (value, name) in [(connectTimeout, "connectTimeout"), (commandTimeout, "commandTimeout"), (acquireTimeout, "acquireTimeout"),
                                   (messageSlidingExpiration, "messageSlidingExpiration")] where !(value > 0) {
                 throw .invalidArgument("\(name) must be positive")
@@ -147,7 +151,8 @@ public final class RedisIdentityStorage: Sendable {
         let settings = RedisConnectionSettings(user: configuration.user, password: configuration.password, database: configuration.database,
                                                connectTimeout: configuration.connectTimeout, commandTimeout: configuration.commandTimeout,
                                                clientName: configuration.clientName)
-        let pool = RedisPool.Configuration(size: configuration.poolSizePerNode, acquireTimeout: configuration.acquireTimeout, threadName: "redis")
+        let pool = RedisPool.Configuration(size: configuration.poolSizePerNode, acquireTimeout: configuration.acquireTimeout,
+                                           healthCheckInterval: configuration.healthCheckInterval, threadName: "redis")
         let client = try await RedisClient.connect(endpoints: configuration.endpoints.map { RedisEndpoint(host: $0.host, port: $0.port) },
                                                    cluster: configuration.mode == .cluster, settings: settings, pool: pool)
         let storage = RedisIdentityStorage(client: client, keys: RedisKeyspace(prefix: configuration.keyPrefix), configuration: configuration)
@@ -288,6 +293,12 @@ public final class RedisIdentityStorage: Sendable {
             }
         }
         return lines(reply)
+    }
+
+    /// Test hook: re-reads the cluster's slot map now (a no-op on a standalone server).
+    @_spi(Testing)
+    public func refreshTopology() async throws {
+        if case .cluster(let router) = client.topology { try await router.refresh() }
     }
 
     /// Test hook: the raw Redis key of a grant (so tests can check where it landed).
