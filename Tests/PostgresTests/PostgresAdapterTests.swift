@@ -1,6 +1,6 @@
 import Foundation
-import IdentityStorage
-@_spi(Testing) import IdentityStoragePostgres
+@_spi(Benchmark) import IdentityStorage
+@_spi(Benchmark) @_spi(Testing) import IdentityStoragePostgres
 import Testing
 
 /// Behaviour specific to the PostgreSQL adapter: configuration, schema and migrations, query plans.
@@ -240,6 +240,35 @@ struct PostgresAdapterTests {
         #expect(storage.roundTrips - before == 3, "round trips of a client load, all resources, API resources by scopes")
         #expect(try await stores.clients.client(withId: "c") == (try client.normalizedForStorage()))
         #expect(try await stores.clients.isOriginAllowed("https://b.example"))
+        try await opened.close()
+    }
+
+    // MARK: Benchmark support
+
+    @Test func bulkLoadingAndRawBaselines() async throws {
+        guard let base = await PostgresTestServer.available() else { return }
+        let opened = try await PrivateSchemaStorage.open(base, prefix: "idstore_bulk") { $0.poolSize = 2 }
+        let storage = opened.storage
+        let now = Date().roundedToStoragePrecision
+        var grants = (0..<12_000).map { index in
+            PersistedGrant(key: "bulk-\(index)", type: "refresh_token", subjectId: index % 2 == 0 ? "s" : nil, clientId: "c",
+                           description: index % 3 == 0 ? "d\(index)" : nil, creationTime: now, expiration: now.addingTimeInterval(60),
+                           data: "payload \(index) é")
+        }
+        var replaced = grants[0]
+        replaced.data = "last one wins"
+        grants.append(replaced)
+        try await storage.bulkStoreGrants(grants)
+        #expect(try await storage.executeRaw("SELECT count(*) FROM persisted_grants") == [["12000"]])
+        let stores = storage.makeStores()
+        #expect(try await stores.grants.grant(forKey: "bulk-0") == replaced)
+        #expect(try await stores.grants.grant(forKey: "bulk-11999") == grants[11_999])
+        let keys = (0..<100).map { "bulk-\($0)" }
+        for operation in [RawGrantOperation.get, .consume, .take, .upsert] {
+            let latencies = try await storage.measureRaw(operation, keys: keys, concurrency: 4)
+            #expect(latencies.count == keys.count, "\(operation)")
+        }
+        #expect(try await stores.grants.grant(forKey: "bulk-5")?.data == "raw", "take removed it, upsert wrote it again")
         try await opened.close()
     }
 }
