@@ -1,29 +1,30 @@
 # MariaDB 10.11 on 127.0.0.1:$IDSTORE_MARIADB_PORT (default 53306), user idstore / password idstore,
 # database idstore. `--no-defaults` keeps the system's /etc/mysql configuration out.
+#
+#   start_mariadb     a new, empty server (the data directory is wiped first)
+#   stop_mariadb      a clean shutdown; returns once the server process is gone
+#   restart_mariadb   stop, then start again on the same data (the fault tests use it: nothing committed may be lost)
+#
+# restart_mariadb is not an action of Scripts/services.sh; call it as
+#   bash -c 'source Scripts/services/mariadb.sh && restart_mariadb'
 IDSTORE_MARIADB_PORT="${IDSTORE_MARIADB_PORT:-53306}"
 
-start_mariadb() {
-    local base="$IDSTORE_SERVICES_DIR/mariadb"
-    stop_mariadb >/dev/null 2>&1 || true
-    rm -rf "$base"
-    mkdir -p "$base/data"
+mariadb_base() {
+    echo "${IDSTORE_SERVICES_DIR:-/tmp/identitystorage-services}/mariadb"
+}
+
+# Starts mariadbd on the existing data directory and waits until it answers.
+launch_mariadb() {
+    local base
+    base="$(mariadb_base)"
     local user_args=()
-    if [ "$(id -u)" -eq 0 ]; then chown -R mysql:mysql "$base"; user_args=(--user=mysql); fi
-    mariadb-install-db --no-defaults --datadir="$base/data" "${user_args[@]}" --skip-test-db --skip-name-resolve \
-        >"$base/install.log" 2>&1
+    if [ "$(id -u)" -eq 0 ]; then user_args=(--user=mysql); fi
     setsid nohup mariadbd --no-defaults --datadir="$base/data" "${user_args[@]}" --socket="$base/mariadb.sock" \
         --port="$IDSTORE_MARIADB_PORT" --bind-address=127.0.0.1 --pid-file="$base/mariadb.pid" \
         --log-error="$base/server.log" --max-connections=300 --innodb-flush-log-at-trx-commit=2 \
         --skip-name-resolve >/dev/null 2>&1 &
     for _ in $(seq 1 120); do
         if mariadb-admin --no-defaults --socket="$base/mariadb.sock" -uroot ping >/dev/null 2>&1; then
-            mariadb --no-defaults --socket="$base/mariadb.sock" -uroot <<SQL
-CREATE USER IF NOT EXISTS 'idstore'@'127.0.0.1' IDENTIFIED BY 'idstore';
-CREATE USER IF NOT EXISTS 'idstore'@'localhost' IDENTIFIED BY 'idstore';
-GRANT ALL PRIVILEGES ON *.* TO 'idstore'@'127.0.0.1' WITH GRANT OPTION;
-GRANT ALL PRIVILEGES ON *.* TO 'idstore'@'localhost' WITH GRANT OPTION;
-CREATE DATABASE IF NOT EXISTS idstore CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
-SQL
             return 0
         fi
         sleep 0.5
@@ -32,10 +33,47 @@ SQL
     return 1
 }
 
+start_mariadb() {
+    local base
+    base="$(mariadb_base)"
+    stop_mariadb >/dev/null 2>&1 || true
+    rm -rf "$base"
+    mkdir -p "$base/data"
+    local user_args=()
+    if [ "$(id -u)" -eq 0 ]; then chown -R mysql:mysql "$base"; user_args=(--user=mysql); fi
+    mariadb-install-db --no-defaults --datadir="$base/data" "${user_args[@]}" --skip-test-db --skip-name-resolve \
+        >"$base/install.log" 2>&1
+    launch_mariadb || return 1
+    mariadb --no-defaults --socket="$base/mariadb.sock" -uroot <<SQL
+CREATE USER IF NOT EXISTS 'idstore'@'127.0.0.1' IDENTIFIED BY 'idstore';
+CREATE USER IF NOT EXISTS 'idstore'@'localhost' IDENTIFIED BY 'idstore';
+GRANT ALL PRIVILEGES ON *.* TO 'idstore'@'127.0.0.1' WITH GRANT OPTION;
+GRANT ALL PRIVILEGES ON *.* TO 'idstore'@'localhost' WITH GRANT OPTION;
+CREATE DATABASE IF NOT EXISTS idstore CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin;
+SQL
+}
+
 stop_mariadb() {
-    local base="$IDSTORE_SERVICES_DIR/mariadb"
+    local base
+    base="$(mariadb_base)"
     [ -S "$base/mariadb.sock" ] || return 0
+    local pid=""
+    [ -f "$base/mariadb.pid" ] && pid="$(cat "$base/mariadb.pid" 2>/dev/null || true)"
     mariadb-admin --no-defaults --socket="$base/mariadb.sock" -uroot shutdown >/dev/null 2>&1 || true
+    # A stopped daemon can linger as a zombie for a moment: wait until it is gone or a zombie.
+    if [ -n "$pid" ]; then
+        for _ in $(seq 1 120); do
+            local state
+            state="$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)"
+            if [ -z "$state" ] || [ "$state" = "Z" ]; then break; fi
+            sleep 0.25
+        done
+    fi
+}
+
+restart_mariadb() {
+    stop_mariadb
+    launch_mariadb
 }
 
 env_mariadb() {

@@ -268,9 +268,15 @@ public final class MariaDBIdentityStorage: Sendable {
     public static func indexedStatements() throws -> [(name: String, sql: String, arguments: [SQLValue])] {
         var statements: [(name: String, sql: String, arguments: [SQLValue])] = []
         for (name, filter) in GrantFilterSQL.allShapes() {
-            guard let (condition, values) = try GrantFilterSQL.condition(filter, dialect: .mariadb) else { continue }
+            guard let (listed, listValues) = try GrantFilterSQL.condition(filter, dialect: .mariadb) else { continue }
+            let (condition, values) = try MariaDBSQL.expandingLists(listed, listValues)
             statements.append(("grants filter " + name, "SELECT `key` FROM persisted_grants WHERE \(condition)", values))
             statements.append(("grants delete " + name, MariaDBPersistedGrantStore.deleteMatching(condition), [.text("[\"a\",\"b\"]")] + values))
+        }
+        let wide = PersistedGrantFilter(clientIds: ["c1", "c2", "c3"], types: ["t1", "t2"])
+        if let (listed, listValues) = try GrantFilterSQL.condition(wide.normalized, dialect: .mariadb) {
+            let (condition, values) = try MariaDBSQL.expandingLists(listed, listValues)
+            statements.append(("grants filter 3 clients + 2 types", "SELECT `key` FROM persisted_grants WHERE \(condition)", values))
         }
         for (name, sql) in MariaDBCleanupStore.batchSelections {
             statements.append(("cleanup " + name, sql, [.integer(1_000_000), .integer(10)]))

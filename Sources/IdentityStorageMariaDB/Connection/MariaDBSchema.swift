@@ -217,15 +217,17 @@ enum MariaDBSchema {
 }
 
 extension SQLDialect {
-    /// MariaDB: `?` placeholders; a list is one JSON array parameter joined through `JSON_TABLE`
-    /// (MariaDB 10.6+, MySQL 8.0.4+): `column IN (SELECT v FROM JSON_TABLE(?, '$[*]' COLUMNS (...)))`.
-    /// One statement text per filter shape, so statements stay prepared. The optimizer turns the IN into a
-    /// semi-join, materialises the (small) list and looks each value up in the column's index; EXPLAIN
-    /// checks it in the tests. A single-table DELETE cannot use semi-joins before MariaDB 11.1, so
-    /// deletes by a list use the multi-table form `DELETE t FROM t WHERE …`, which can.
-    /// The JSON_TABLE column is declared with the key columns' collation so the comparison is exact.
+    /// MariaDB: `?` placeholders; a list becomes `column IN (?, ?, …)`, one parameter per element.
+    ///
+    /// The shared builder binds a list as one JSON array; this dialect marks that parameter and
+    /// ``MariaDBSQL/expandingLists(_:_:)`` rewrites it into one placeholder per element, padded to the next
+    /// power of two by repeating the last element, so a filter shape has at most a handful of statement texts
+    /// (1, 2, 4, 8, … elements) that stay prepared. Why not `IN (SELECT … FROM JSON_TABLE(?))`: MariaDB
+    /// estimates every JSON_TABLE at 40 rows, so on a column with few distinct values (grant types) it
+    /// prefers a full index scan; with literal lists the range optimizer dives into the index for each value
+    /// and looks them up (checked by EXPLAIN in the tests). `IN (?, …)` is also what MySQL 8 plans best.
     static let mariadb = SQLDialect(placeholder: { _ in "?" }, inJSONArray: { column, placeholder in
-        "\(column) IN (\(MariaDBSQL.jsonList(placeholder)))"
+        "\(column) IN (\(placeholder)\(MariaDBSQL.listMarker))"
     })
 }
 
@@ -261,6 +263,43 @@ enum MariaDBSQL {
     /// A shared column list (`key, type, …`) with every name quoted: `key` is a reserved word in MariaDB.
     static func quoted(_ columns: String) -> String {
         columns.split(separator: ",").map { "`\($0.trimmingCharacters(in: .whitespaces))`" }.joined(separator: ", ")
+    }
+
+    /// Follows a placeholder whose value is a JSON array to expand (see ``SQLDialect/mariadb``).
+    static let listMarker = "/*list*/"
+
+    /// Rewrites every list parameter marked by ``SQLDialect/mariadb`` into one placeholder per element
+    /// (padded to a power of two with the last element) and the element values.
+    static func expandingLists(_ sql: String, _ values: [SQLValue]) throws(IdentityStorageError) -> (sql: String, values: [SQLValue]) {
+        guard sql.contains(listMarker) else { return (sql, values) }
+        var text = ""
+        var expanded: [SQLValue] = []
+        var remaining = values[...]
+        var rest = Substring(sql)
+        while let mark = rest.firstIndex(of: "?") {
+            text += rest[..<mark]
+            rest = rest[rest.index(after: mark)...]
+            guard let value = remaining.popFirst() else {
+                throw IdentityStorageError(.invalidArgument, "statement '\(MariaDBErrors.excerpt(sql))' has more placeholders than values")
+            }
+            guard rest.hasPrefix(listMarker) else {
+                text += "?"
+                expanded.append(value)
+                continue
+            }
+            rest = rest.dropFirst(listMarker.count)
+            guard case .text(let json) = value,
+                  let elements = try? JSONDecoder().decode([String].self, from: Data(json.utf8)), let last = elements.last else {
+                throw IdentityStorageError(.invalidArgument, "a list parameter of '\(MariaDBErrors.excerpt(sql))' is not a non-empty JSON array of strings")
+            }
+            var size = 1
+            while size < elements.count { size *= 2 }
+            text += placeholders(size)
+            expanded += elements.map(SQLValue.text) + Array(repeating: .text(last), count: size - elements.count)
+        }
+        text += rest
+        expanded += remaining
+        return (text, expanded)
     }
 
     /// `?, ?, …` for `count` parameters.

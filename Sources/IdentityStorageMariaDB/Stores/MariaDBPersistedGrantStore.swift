@@ -35,7 +35,7 @@ struct MariaDBPersistedGrantStore: PersistedGrantStore {
 
     func grants(matching filter: PersistedGrantFilter) async throws -> [PersistedGrant] {
         try filter.validate()
-        guard let (condition, bindings) = try GrantFilterSQL.condition(filter.normalized, dialect: .mariadb) else { return [] }
+        guard let (condition, bindings) = try Self.condition(filter) else { return [] }
         return try await database.run { connection in
             try connection.query("SELECT \(Self.columns) FROM persisted_grants WHERE \(condition)", bindings, SQLTables.Grants.decode)
         }
@@ -52,7 +52,7 @@ struct MariaDBPersistedGrantStore: PersistedGrantStore {
     @discardableResult
     func removeGrants(matching filter: PersistedGrantFilter) async throws -> Int {
         try filter.validate()
-        guard let (condition, bindings) = try GrantFilterSQL.condition(filter.normalized, dialect: .mariadb) else { return 0 }
+        guard let (condition, bindings) = try Self.condition(filter) else { return 0 }
         return try await database.run { connection in
             // Find the keys without locking, then delete by primary key, re-checking the filter on each row's
             // current version: only rows that still match go, and the delete locks nothing else (a locking
@@ -65,6 +65,12 @@ struct MariaDBPersistedGrantStore: PersistedGrantStore {
             }
             return removed
         }
+    }
+
+    /// The filter's condition with its lists expanded to `IN (?, …)` (see ``SQLDialect/mariadb``).
+    static func condition(_ filter: PersistedGrantFilter) throws -> (String, [SQLValue])? {
+        guard let (condition, values) = try GrantFilterSQL.condition(filter.normalized, dialect: .mariadb) else { return nil }
+        return try MariaDBSQL.expandingLists(condition, values)
     }
 
     /// Keys per delete statement when removing by filter.

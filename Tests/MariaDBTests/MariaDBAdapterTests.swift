@@ -1,0 +1,399 @@
+import Foundation
+import IdentityStorage
+@_spi(Testing) import IdentityStorageMariaDB
+import IdentityStorageSQL
+import Testing
+
+/// Behaviour specific to the MariaDB adapter: configuration, schema, query plans, values at the edges.
+@Suite("MariaDB adapter")
+struct MariaDBAdapterTests {
+    // MARK: Configuration (no server needed)
+
+    @Test func configurationComesFromTheURL() throws {
+        guard case .mariadb(let address) = try StoreLocation(parsing:
+            "mysql://app:p%40ss@db.example:3307/identity?ssl-mode=VERIFY_IDENTITY&ssl-ca=/etc/ca.pem&ssl_cert=/c.pem&ssl-key=/k.pem"
+            + "&tls-version=TLSv1.3&pool-size=16&connect-timeout=3&read_timeout=7&write-timeout=9&acquire-timeout=2.5"
+            + "&health-check-interval=12&lock-wait-timeout=4") else {
+            Issue.record("not a mariadb location")
+            return
+        }
+        let configuration = try MariaDBIdentityStorage.Configuration(address: address)
+        #expect(configuration.host == "db.example")
+        #expect(configuration.port == 3307)
+        #expect(configuration.user == "app")
+        #expect(configuration.password == "p@ss")
+        #expect(configuration.database == "identity")
+        #expect(configuration.tls.mode == .verifyIdentity)
+        #expect(configuration.tls.ca == "/etc/ca.pem")
+        #expect(configuration.tls.certificate == "/c.pem")
+        #expect(configuration.tls.key == "/k.pem")
+        #expect(configuration.tls.versions == "TLSv1.3")
+        #expect(configuration.poolSize == 16)
+        #expect(configuration.connectTimeout == 3)
+        #expect(configuration.readTimeout == 7)
+        #expect(configuration.writeTimeout == 9)
+        #expect(configuration.acquireTimeout == 2.5)
+        #expect(configuration.healthCheckInterval == 12)
+        #expect(configuration.lockWaitTimeout == 4)
+        #expect(!configuration.description.contains("p@ss"))
+        #expect(configuration.description.contains("***"))
+    }
+
+    @Test func defaultsAndBadURLs() throws {
+        guard case .mariadb(let address) = try StoreLocation(parsing: "mariadb://u@localhost/db") else { return }
+        let configuration = try MariaDBIdentityStorage.Configuration(address: address)
+        #expect(configuration.port == 3306)
+        #expect(configuration.poolSize == 8)
+        #expect(configuration.tls.mode == .preferred)
+        for bad in ["mariadb://u:secret@h/db?colour=blue", "mariadb://u:secret@h/db?pool-size=0", "mariadb://u:secret@h/db?ssl-mode=sometimes",
+                    "mariadb://u:secret@h/db?read-timeout=-1", "mariadb://u:secret@h"] {
+            guard case .mariadb(let address) = try StoreLocation(parsing: bad) else { continue }
+            do {
+                _ = try MariaDBIdentityStorage.Configuration(address: address)
+                Issue.record("\(bad) was accepted")
+            } catch {
+                #expect(error.code == .invalidArgument, "\(bad): \(error)")
+                #expect(!String(describing: error).contains("secret"), "\(bad): \(error)")
+            }
+        }
+    }
+
+    // MARK: Connecting
+
+    @Test func aWrongPasswordIsUnavailableAndNeverShown() async throws {
+        guard var configuration = await MariaDBTestServer.available() else { return }
+        configuration.password = "Wr0ng-Pa55word-xyz"
+        configuration.poolSize = 1
+        do {
+            let storage = try await MariaDBIdentityStorage.open(configuration)
+            await storage.close()
+            Issue.record("a wrong password was accepted")
+        } catch let error as IdentityStorageError {
+            #expect(error.code == .unavailable, "\(error)")
+            #expect(!String(describing: error).contains("Wr0ng-Pa55word-xyz"), "\(error)")
+            #expect(error.backendDetail?.code?.hasPrefix("1045") == true, "\(error)")
+        }
+    }
+
+    @Test func anUnreachableServerIsUnavailable() async throws {
+        var configuration = MariaDBIdentityStorage.Configuration(host: "127.0.0.1", port: 1, user: "u", password: "pw", database: "db")
+        configuration.poolSize = 1
+        configuration.connectTimeout = 2
+        await expectCode(.unavailable) { _ = try await MariaDBIdentityStorage.open(configuration) }
+    }
+
+    // MARK: Schema
+
+    @Test func migrationIsIdempotentAndVersioned() async throws {
+        guard let base = await MariaDBTestServer.available() else { return }
+        try await ServerGate.shared.shared {
+            try await MariaDBTestServer.withScratchDatabase(base, "migrate") { configuration in
+                for _ in 0..<3 {
+                    let storage = try await MariaDBIdentityStorage.open(configuration)
+                    #expect(try await storage.schemaVersion() == 1)
+                    #expect(try await storage.queryRaw("SELECT COUNT(*) FROM identity_storage_migrations") == [["1"]])
+                    await storage.close()
+                }
+            }
+        }
+    }
+
+    @Test func newerSchemaIsRefused() async throws {
+        guard let base = await MariaDBTestServer.available() else { return }
+        try await ServerGate.shared.shared {
+            try await MariaDBTestServer.withScratchDatabase(base, "newer") { configuration in
+                let storage = try await MariaDBIdentityStorage.open(configuration)
+                try await storage.executeRaw("INSERT INTO identity_storage_migrations(version, applied_at) VALUES (99, 0)")
+                await storage.close()
+                await expectCode(.schemaMismatch) { _ = try await MariaDBIdentityStorage.open(configuration) }
+            }
+        }
+    }
+
+    /// Four storages (each with its own connections, as four processes would have) migrate one empty
+    /// database at the same moment: all succeed and the schema is applied once.
+    @Test(arguments: 0..<3)
+    func concurrentMigrationsOfOneEmptyDatabaseAllSucceed(round: Int) async throws {
+        guard let base = await MariaDBTestServer.available() else { return }
+        try await ServerGate.shared.shared {
+            try await MariaDBTestServer.withScratchDatabase(base, "concurrent\(round)") { configuration in
+                var configuration = configuration
+                configuration.poolSize = 2
+                let opened = configuration
+                let versions = try await withThrowingTaskGroup(of: Int.self) { group in
+                    for _ in 0..<4 {
+                        group.addTask {
+                            let storage = try await MariaDBIdentityStorage.open(opened)
+                            let version = try await storage.schemaVersion()
+                            // Each instance can work on the schema at once.
+                            let stores = storage.makeStores()
+                            let key = "k\(UInt32.random(in: 0...UInt32.max))"
+                            try await stores.grants.storeGrant(PersistedGrant(key: key, type: "t", clientId: "c", creationTime: Date(), data: "d"))
+                            #expect(try await stores.grants.grant(forKey: key) != nil)
+                            await storage.close()
+                            return version
+                        }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+                #expect(versions == [1, 1, 1, 1])
+                let storage = try await MariaDBIdentityStorage.open(configuration)
+                #expect(try await storage.queryRaw("SELECT COUNT(*) FROM identity_storage_migrations") == [["1"]])
+                let tables = try await storage.queryRaw("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()")
+                #expect(tables == [["17"]])
+                await storage.close()
+            }
+        }
+    }
+
+    // MARK: Query plans
+
+    /// Every statement that finds rows by something other than a primary key uses an index (EXPLAIN on a
+    /// database filled with a few thousand varied rows and analysed, so the optimizer has real statistics).
+    @Test func everyFilterAndCleanupQueryUsesAnIndex() async throws {
+        guard let base = await MariaDBTestServer.available() else { return }
+        try await ServerGate.shared.shared {
+            try await MariaDBTestServer.withScratchDatabase(base, "plans") { configuration in
+                let storage = try await MariaDBIdentityStorage.open(configuration)
+                for statement in Self.fillStatements { try await storage.executeRaw(statement) }
+                _ = try await storage.queryRaw("""
+                    ANALYZE TABLE persisted_grants, device_codes, server_side_sessions, pushed_authorization_requests,
+                        backchannel_requests, cache_entries, client_cors_origins, clients, api_resources, api_resource_scopes,
+                        identity_resources, api_scopes, signing_keys, key_ring
+                    """)
+                for statement in try MariaDBIdentityStorage.indexedStatements() {
+                    let plan = try await storage.explain(statement.sql, statement.arguments)
+                    let shown = plan.map { "\($0["table"] ?? "?"):\($0["type"] ?? "?"):\($0["key"] ?? "?")" }.joined(separator: " | ")
+                    for step in plan {
+                        let table = step["table"] ?? "NULL"
+                        // Derived lists (JSON_TABLE, materialised subqueries) are the caller's small inputs.
+                        if table == "NULL" || table.hasPrefix("<") || table == "list" || table == "keys_to_delete" { continue }
+                        let type = step["type"] ?? "NULL"
+                        let indexed = type != "ALL" && type != "index" && (step["key"] ?? "NULL") != "NULL"
+                        #expect(indexed, "\(statement.name) reads \(table) without an index (\(step)): \(shown)")
+                    }
+                }
+                await storage.close()
+            }
+        }
+    }
+
+    /// A few thousand rows with varied keys, so that every index is selective, as in production.
+    static let fillStatements = [
+        """
+        INSERT INTO persisted_grants(`key`, type, subject_id, session_id, client_id, description, creation_time, expiration, consumed_time, data)
+        SELECT CONCAT('g', seq), CONCAT('type', seq % 7), CONCAT('sub', seq % 997), CONCAT('sid', seq % 1499), CONCAT('client', seq % 61),
+               NULL, seq, IF(seq % 5 = 0, NULL, 1000000000 + seq * 1000), IF(seq % 3 = 0, 1000000000 + seq, NULL), 'data'
+        FROM seq_1_to_6000
+        """,
+        """
+        INSERT INTO device_codes(device_code, user_code, client_id, subject_id, session_id, description, creation_time, expiration, data)
+        SELECT CONCAT('d', seq), CONCAT('u', seq), 'client', NULL, NULL, NULL, seq, 1000000000 + seq * 1000, 'data' FROM seq_1_to_3000
+        """,
+        """
+        INSERT INTO server_side_sessions(`key`, scheme, subject_id, session_id, display_name, created, renewed, expires, ticket)
+        SELECT CONCAT('s', seq), 'cookie', CONCAT('sub', seq % 997), CONCAT('sid', seq), NULL, seq, seq,
+               IF(seq % 4 = 0, NULL, 1000000000 + seq * 1000), 'ticket' FROM seq_1_to_3000
+        """,
+        """
+        INSERT INTO pushed_authorization_requests(reference_value_hash, expires_at, parameters)
+        SELECT CONCAT('p', seq), 1000000000 + seq * 1000, 'parameters' FROM seq_1_to_3000
+        """,
+        """
+        INSERT INTO backchannel_requests(internal_id, subject_id, client_id, expiration, document)
+        SELECT CONCAT('b', seq), CONCAT('sub', seq % 997), CONCAT('client', seq % 61), 1000000000 + seq * 1000, '{}' FROM seq_1_to_3000
+        """,
+        """
+        INSERT INTO cache_entries(`key`, value, expires_at, absolute_expiration, sliding_microseconds)
+        SELECT CONCAT('c', seq), X'00', IF(seq % 4 = 0, NULL, 1000000000 + seq * 1000), NULL, NULL FROM seq_1_to_3000
+        """,
+        "INSERT INTO clients(client_id, document) SELECT CONCAT('client', seq), '{}' FROM seq_1_to_1000",
+        """
+        INSERT INTO client_cors_origins(origin, client_id) SELECT CONCAT('https://o', seq, '.example'), CONCAT('client', seq % 1000 + 1)
+        FROM seq_1_to_3000
+        """,
+        "INSERT INTO api_resources(name, document) SELECT CONCAT('api', seq), '{}' FROM seq_1_to_1000",
+        "INSERT INTO api_resource_scopes(scope, resource_name) SELECT CONCAT('scope', seq), CONCAT('api', seq % 1000 + 1) FROM seq_1_to_3000",
+        "INSERT INTO identity_resources(name, document) SELECT CONCAT('id', seq), '{}' FROM seq_1_to_1000",
+        "INSERT INTO api_scopes(name, document) SELECT CONCAT('scope', seq), '{}' FROM seq_1_to_1000",
+        """
+        INSERT INTO signing_keys(id, version, created, algorithm, is_x509_certificate, data, data_protected)
+        SELECT CONCAT('key', seq), 1, seq * 1000000, 'RS256', 0, 'data', 1 FROM seq_1_to_1000
+        """,
+        "INSERT INTO key_ring(friendly_name, xml) SELECT NULL, '<key/>' FROM seq_1_to_1000",
+    ]
+
+    // MARK: Values at the edges
+
+    /// Values around every buffer size the adapter uses (256-byte initial result buffers, 64 KiB retained
+    /// buffers, longer values fetched whole per row) come back whole, also many in one result set.
+    @Test func valuesOfAnySizeComeBackWhole() async throws {
+        guard await MariaDBTestServer.available() != nil else { return }
+        try await ServerGate.shared.shared {
+            let stores = try await SharedMariaDB.shared.storage().makeStores()
+            let prefix = "long\(UInt32.random(in: 0...UInt32.max))."
+            let sizes = [0, 1, 255, 256, 257, 4_095, 65_535, 65_536, 65_537, 300_000, 1_048_576, IdentityStorageLimits.maxPayloadBytes]
+            var grants: [PersistedGrant] = []
+            for (index, size) in sizes.enumerated() {
+                let data = String((0..<size).map { Character(UnicodeScalar(UInt8(97 + ($0 + index) % 26))) })
+                let grant = PersistedGrant(key: prefix + "\(index)", type: "t", subjectId: prefix + "sub", clientId: "c",
+                                           creationTime: Date().roundedToStoragePrecision, data: data)
+                try await stores.grants.storeGrant(grant)
+                grants.append(grant)
+            }
+            for grant in grants {
+                let loaded = try await stores.grants.grant(forKey: grant.key)
+                #expect(loaded?.data.utf8.count == grant.data.utf8.count)
+                #expect(loaded == grant, "grant of \(grant.data.utf8.count) bytes")
+            }
+            // One result set mixing short and long values, twice (the second after the buffers grew).
+            for _ in 0..<2 {
+                let all = try await stores.grants.grants(matching: PersistedGrantFilter(subjectId: prefix + "sub"))
+                #expect(Set(all) == Set(grants))
+            }
+            for size in [0, 257, 70_000, IdentityStorageLimits.maxPayloadBytes] {
+                let value = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+                try await stores.cache.set(prefix + "cache\(size)", value: value, options: .none)
+                #expect(try await stores.cache.get(prefix + "cache\(size)") == value, "cache value of \(size) bytes")
+            }
+            _ = try await stores.grants.removeGrants(matching: PersistedGrantFilter(subjectId: prefix + "sub"))
+        }
+    }
+
+    @Test func fourByteUnicodeRoundTripsAndComparesExactly() async throws {
+        guard await MariaDBTestServer.available() != nil else { return }
+        try await ServerGate.shared.shared {
+            let stores = try await SharedMariaDB.shared.storage().makeStores()
+            let prefix = "uni\(UInt32.random(in: 0...UInt32.max))."
+            // A 200-byte key made of 4-byte characters (the most a key may hold) and keys that differ only in them.
+            let filler = String(repeating: "🔑", count: (IdentityStorageLimits.maxKeyBytes - prefix.utf8.count) / 4)
+            let widest = prefix + filler + String(repeating: "x", count: (IdentityStorageLimits.maxKeyBytes - prefix.utf8.count) % 4)
+            #expect(widest.utf8.count == IdentityStorageLimits.maxKeyBytes)
+            let keys = [widest, prefix + "𝄞", prefix + "𝄟", prefix + "😀", prefix + "😀 "]
+            for key in keys {
+                let grant = PersistedGrant(key: key, type: "t", subjectId: prefix + "🧑‍💻", clientId: "c🚀", description: "𐍈 desc",
+                                           creationTime: Date().roundedToStoragePrecision, data: "{\"v\":\"\(key)🎉\"}")
+                try await stores.grants.storeGrant(grant)
+                #expect(try await stores.grants.grant(forKey: key) == grant)
+            }
+            #expect(try await stores.grants.grants(matching: PersistedGrantFilter(subjectId: prefix + "🧑‍💻")).count == keys.count)
+            #expect(try await stores.grants.grant(forKey: prefix + "😁") == nil)
+            let session = ServerSideSession(key: prefix + "s🍪", scheme: "cookie", subjectId: prefix + "👤", displayName: "Ada 🦄 Lovelace",
+                                            created: Date().roundedToStoragePrecision, renewed: Date().roundedToStoragePrecision,
+                                            expires: nil, ticket: "🎫")
+            try await stores.sessions.createSession(session)
+            let page = try await stores.sessions.querySessions(SessionQuery(displayName: "🦄"))
+            #expect(page.results.contains(session))
+            try await stores.cache.set(prefix + "🗝️", value: Array("💾".utf8), options: .none)
+            #expect(try await stores.cache.get(prefix + "🗝️") == Array("💾".utf8))
+            #expect(try await stores.cache.get(prefix + "🗝") == nil)
+            _ = try await stores.grants.removeGrants(matching: PersistedGrantFilter(subjectId: prefix + "🧑‍💻"))
+            _ = try await stores.sessions.deleteSession(forKey: session.key)
+        }
+    }
+
+    @Test func nulBytesAreRejectedBeforeAnythingIsWritten() async throws {
+        guard await MariaDBTestServer.available() != nil else { return }
+        try await ServerGate.shared.shared {
+            let stores = try await SharedMariaDB.shared.storage().makeStores()
+            let prefix = "nul\(UInt32.random(in: 0...UInt32.max))."
+            let good = PersistedGrant(key: prefix + "g", type: "t", clientId: "c", creationTime: Date().roundedToStoragePrecision, data: "d")
+            var bad = good
+            bad.key = prefix + "g\0tail"
+            await expectCode(.invalidArgument) { try await stores.grants.storeGrant(bad) }
+            bad = good
+            bad.data = "da\0ta"
+            await expectCode(.invalidArgument) { try await stores.grants.storeGrant(bad) }
+            await expectCode(.invalidArgument) { _ = try await stores.grants.grant(forKey: "a\0b") }
+            await expectCode(.invalidArgument) { try await stores.cache.set(prefix + "\0", value: [0], options: .none) }
+            #expect(try await stores.grants.grant(forKey: prefix + "g") == nil)
+            // NUL inside a binary cache value is data, not an error.
+            try await stores.cache.set(prefix + "bin", value: [0, 0, 1, 0], options: .none)
+            #expect(try await stores.cache.get(prefix + "bin") == [0, 0, 1, 0])
+        }
+    }
+
+    /// Values the validation lets through but a column cannot hold are rejected by the server (strict mode)
+    /// as a typed error, and the write is undone whole.
+    @Test func valuesOverTheColumnSizeGiveTypedErrors() async throws {
+        guard await MariaDBTestServer.available() != nil else { return }
+        try await ServerGate.shared.shared {
+            let storage = try await SharedMariaDB.shared.storage()
+            let stores = storage.makeStores()
+            let prefix = "wide\(UInt32.random(in: 0...UInt32.max))."
+            var client = Client(clientId: prefix + "client")
+            client.allowedCorsOrigins = ["https://kept.example"]
+            try await stores.clients.saveClient(client)
+            var changed = client
+            changed.clientName = "changed"
+            changed.allowedCorsOrigins = ["https://" + String(repeating: "a", count: 600) + ".example"]
+            await expectCode(.tooLarge) { try await stores.clients.saveClient(changed) }
+            #expect(try await stores.clients.client(withId: client.clientId) == client, "the earlier save is intact")
+            #expect(try await stores.clients.isOriginAllowed("https://kept.example"))
+            // A key column holds 200 characters; the server refuses more rather than cutting it.
+            await expectCode(.tooLarge) {
+                try await storage.executeRaw("INSERT INTO persisted_grants(`key`, type, client_id, creation_time, data) VALUES (?, 't', 'c', 0, 'd')",
+                                             [String(repeating: "k", count: 201)])
+            }
+            // Payloads over the documented limit never reach the server.
+            let huge = PersistedGrant(key: prefix + "huge", type: "t", clientId: "c", creationTime: Date(),
+                                      data: String(repeating: "x", count: IdentityStorageLimits.maxPayloadBytes + 1))
+            await expectCode(.tooLarge) { try await stores.grants.storeGrant(huge) }
+            _ = try await stores.clients.deleteClient(withId: client.clientId)
+        }
+    }
+
+    // MARK: Time zones
+
+    /// Nothing shifts when the server's global time zone and the process's TZ are not UTC: sessions pin
+    /// UTC, and instants are integers anyway.
+    @Test func aNonUTCServerAndProcessTimeZoneShiftNothing() async throws {
+        guard let base = await MariaDBTestServer.available() else { return }
+        try await ServerGate.shared.exclusive {
+            let admin = try await MariaDBIdentityStorage.open(base)
+            let previousTZ = ProcessInfo.processInfo.environment["TZ"]
+            _ = try await admin.queryRaw("SET GLOBAL time_zone = '+05:30'")
+            setenv("TZ", "America/St_Johns", 1)
+            tzset()
+            defer {
+                if let previousTZ { setenv("TZ", previousTZ, 1) } else { unsetenv("TZ") }
+                tzset()
+            }
+            do {
+                try await MariaDBTestServer.withScratchDatabase(base, "zones") { configuration in
+                    let storage = try await MariaDBIdentityStorage.open(configuration)
+                    #expect(try await storage.queryRaw("SELECT @@session.time_zone, @@global.time_zone") == [["+00:00", "+05:30"]])
+                    let clock = ManualWallClock(start: Date(timeIntervalSince1970: 1_710_037_800.123456)) // 2024-03-10 02:30 UTC
+                    let stores = storage.makeStores(clock: clock)
+                    let instants = [Date(timeIntervalSince1970: 1_710_037_800.123456), Date(timeIntervalSince1970: -2_208_988_800.000001),
+                                    Date(timeIntervalSince1970: 1_699_171_200.999999), Date(timeIntervalSince1970: 4_102_444_800.5)]
+                    for (index, instant) in instants.enumerated() {
+                        let grant = PersistedGrant(key: "tz\(index)", type: "t", clientId: "c", creationTime: instant.roundedToStoragePrecision,
+                                                   expiration: instant.addingTimeInterval(1).roundedToStoragePrecision, data: "d")
+                        try await stores.grants.storeGrant(grant)
+                        #expect(try await stores.grants.grant(forKey: grant.key) == grant)
+                    }
+                    // Expiry follows the injected clock to the microsecond, whatever the zones.
+                    let edge = PersistedGrant(key: "edge", type: "t", clientId: "c", creationTime: clock.now,
+                                              expiration: clock.now.addingTimeInterval(0.000001), data: "d")
+                    try await stores.grants.storeGrant(edge)
+                    #expect(try await stores.cleanup.removeExpiredGrants(limit: 100).map(\.key).sorted() == ["tz1", "tz2"])
+                    clock.advance(by: 0.000002)
+                    #expect(try await stores.cleanup.removeExpiredGrants(limit: 100).map(\.key).sorted() == ["edge"])
+                    try await stores.cache.set("c", value: [1], options: .relative(1))
+                    clock.advance(by: 0.999999)
+                    #expect(try await stores.cache.get("c") == [1])
+                    clock.advance(by: 0.000001)
+                    #expect(try await stores.cache.get("c") == nil)
+                    await storage.close()
+                }
+            } catch {
+                _ = try? await admin.queryRaw("SET GLOBAL time_zone = 'SYSTEM'")
+                await admin.close()
+                throw error
+            }
+            _ = try await admin.queryRaw("SET GLOBAL time_zone = 'SYSTEM'")
+            await admin.close()
+        }
+    }
+}
