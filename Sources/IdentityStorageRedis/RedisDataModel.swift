@@ -62,8 +62,13 @@ import IdentityStorage
 ///   memory and CPU;
 /// - a grant filter or `removeGrants` is atomic per bucket, not across buckets: a concurrent reader may see the
 ///   grants of some buckets removed and others not yet (each grant is still all-or-nothing);
-/// - cleanup batches pick the oldest items across buckets, then remove them bucket by bucket: still never
-///   reported twice, but two concurrent cleaners may each return fewer than `limit` while items remain;
+/// - cleanup batches of grants and cache entries pick the oldest due items across buckets, then remove them
+///   bucket by bucket (a script per bucket that re-checks each item): an item is never reported twice, and a batch
+///   whose candidates another cleaner took peeks again, so it comes up short only when nothing else is due; but
+///   "oldest first" holds within a batch, not strictly between concurrent cleaners;
+/// - resharding (slot migration) while the store writes is not supported: scripts name only their bucket's tag
+///   prefix as a key, so during a migration a script may run against a partly moved bucket; reshard with the
+///   application paused;
 /// - replication is asynchronous: a write acknowledged by a master that dies before its replica received it is
 ///   lost when the replica takes over (standalone without persistence loses everything on restart);
 /// - during a failover (cluster-node-timeout, 5 s in the test cluster) calls for the failed master's slots fail

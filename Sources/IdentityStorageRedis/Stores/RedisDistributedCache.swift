@@ -52,21 +52,12 @@ struct RedisDistributedCache: DistributedCache {
     func removeExpired(limit: Int) async throws -> Int {
         try FieldValidation.positive(limit, "limit")
         let bound = now()
-        let peeks = context.keys.cache.map { base in
-            RedisCommand([RedisValue.bytes("ZRANGEBYSCORE"), base.key("x"), RedisValue.bytes("-inf"), bound, RedisValue.bytes("WITHSCORES"),
-                          RedisValue.bytes("LIMIT"), RedisValue.bytes("0"), RedisValue.bytes(limit)], slot: base.slot)
-        }
-        var candidates: [(score: Int64, member: [UInt8], bucket: Int)] = []
-        for (bucket, reply) in try await context.client.runAll(peeks, "reading expired cache entries").enumerated() {
-            candidates += try RedisScores.pairs(reply).map { ($0.score, $0.member, bucket) }
-        }
-        candidates.sort { $0.score != $1.score ? $0.score < $1.score : $0.member.lexicographicallyPrecedes($1.member) }
-        var byBucket: [Int: [[UInt8]]] = [:]
-        for candidate in candidates.prefix(limit) { byBucket[candidate.bucket, default: []].append(candidate.member) }
-        let commands = byBucket.map { bucket, members in command(Self.clean, context.keys.cache[bucket], [bound] + members) }
-        var removed = 0
-        for reply in try await context.client.runAll(commands, "removing expired cache entries") { removed += Int(try reply.integerValue()) }
-        return removed
+        return try await RedisBucketCleanup.removeDue(client: context.client, bases: context.keys.cache, zset: "x", maximum: bound, limit: limit,
+                                                      what: "cache entries") { base, members in
+            command(Self.clean, base, [bound] + members)
+        } decode: { reply throws(IdentityStorageError) in
+            try reply.items()
+        }.count
     }
 
     // MARK: Encoding
@@ -177,10 +168,10 @@ struct RedisDistributedCache: DistributedCache {
         return {0}
         """)
 
-    /// Cleanup batch: removes the given entries that are still expired at ARGV[1]; returns how many.
+    /// Cleanup batch: removes the given entries that are still expired at ARGV[1]; returns the keys it removed.
     static let clean = RedisScript("cache-clean", common + """
         local base, now = KEYS[1], tonumber(ARGV[1])
-        local removed = 0
+        local removed = {}
         for j = 2, #ARGV do
           local key = ARGV[j]
           local ek = base .. 'v:' .. key
@@ -190,7 +181,7 @@ struct RedisDistributedCache: DistributedCache {
           elseif f[2] and tonumber(f[2]) <= now then
             redis.call('DEL', ek)
             redis.call('ZREM', base .. 'x', key)
-            removed = removed + 1
+            removed[#removed + 1] = key
           end
         end
         return removed

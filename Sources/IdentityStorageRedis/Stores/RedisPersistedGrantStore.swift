@@ -91,29 +91,16 @@ struct RedisPersistedGrantStore: PersistedGrantStore {
     // MARK: Cleanup
 
     /// Removes up to `limit` grants whose score in sorted set `zset` (`e` expiration, `u` consumption) is before
-    /// `threshold`, oldest first across every bucket: peek each bucket (one pipeline per node), choose the oldest
-    /// `limit`, then remove them bucket by bucket with a script that re-checks each and returns only what it removed.
+    /// `threshold`, oldest first across every bucket (see ``RedisBucketCleanup``).
     func removeDue(zset: String, before threshold: Date, limit: Int) async throws -> [PersistedGrant] {
         try FieldValidation.positive(limit, "limit")
         let bound = RedisValue.micros(threshold)
-        let peeks = context.keys.grants.map { base in
-            RedisCommand([RedisValue.bytes("ZRANGEBYSCORE"), base.key(zset), RedisValue.bytes("-inf"), [UInt8(ascii: "(")] + bound,
-                          RedisValue.bytes("WITHSCORES"), RedisValue.bytes("LIMIT"), RedisValue.bytes("0"), RedisValue.bytes(limit)], slot: base.slot)
+        return try await RedisBucketCleanup.removeDue(client: context.client, bases: context.keys.grants, zset: zset,
+                                                      maximum: [UInt8(ascii: "(")] + bound, limit: limit, what: "grants") { base, members in
+            RedisCommand(script: Self.clean, keys: [base.bytes], arguments: [RedisValue.bytes(zset), bound] + members, slot: base.slot)
+        } decode: { reply throws(IdentityStorageError) in
+            try Self.decodeList(reply)
         }
-        var candidates: [(score: Int64, member: [UInt8], bucket: Int)] = []
-        for (bucket, reply) in try await context.client.runAll(peeks, "reading due grants").enumerated() {
-            candidates += try RedisScores.pairs(reply).map { ($0.score, $0.member, bucket) }
-        }
-        candidates.sort { $0.score != $1.score ? $0.score < $1.score : $0.member.lexicographicallyPrecedes($1.member) }
-        var byBucket: [Int: [[UInt8]]] = [:]
-        for candidate in candidates.prefix(limit) { byBucket[candidate.bucket, default: []].append(candidate.member) }
-        let commands = byBucket.sorted { $0.key < $1.key }.map { bucket, members in
-            let base = context.keys.grants[bucket]
-            return RedisCommand(script: Self.clean, keys: [base.bytes], arguments: [RedisValue.bytes(zset), bound] + members, slot: base.slot)
-        }
-        var removed: [PersistedGrant] = []
-        for reply in try await context.client.runAll(commands, "removing due grants") { removed += try Self.decodeList(reply) }
-        return removed
     }
 
     // MARK: Encoding
@@ -305,6 +292,48 @@ struct RedisPersistedGrantStore: PersistedGrantStore {
         end
         return out
         """)
+}
+
+/// Cleanup across the 16 buckets of a store (grants, cache entries).
+///
+/// A batch peeks the oldest due members of every bucket (one pipeline per node), chooses the oldest `limit`,
+/// and removes them bucket by bucket with a script that re-checks each and returns only what it removed.
+/// Members another cleaner removed meanwhile are replaced by peeking again, so a batch returns `limit` items
+/// whenever that many are due (a runner stops at a short batch); each round that comes up short did so
+/// because another cleaner made progress, so the loop ends.
+enum RedisBucketCleanup {
+    static func removeDue<Item>(client: RedisClient, bases: [RedisKeyspace.Base], zset: String, maximum: [UInt8], limit: Int, what: String,
+                                clean: (RedisKeyspace.Base, [[UInt8]]) -> RedisCommand,
+                                decode: (RedisReply) throws(IdentityStorageError) -> [Item]) async throws -> [Item] {
+        var removed: [Item] = []
+        for _ in 0..<64 {
+            let wanted = limit - removed.count
+            if wanted <= 0 { break }
+            let peeks = bases.map { base in
+                RedisCommand([RedisValue.bytes("ZRANGEBYSCORE"), base.key(zset), RedisValue.bytes("-inf"), maximum, RedisValue.bytes("WITHSCORES"),
+                              RedisValue.bytes("LIMIT"), RedisValue.bytes("0"), RedisValue.bytes(wanted)], slot: base.slot)
+            }
+            var candidates: [(score: Int64, member: [UInt8], bucket: Int)] = []
+            for (bucket, reply) in try await client.runAll(peeks, "reading due \(what)").enumerated() {
+                candidates += try RedisScores.pairs(reply).map { ($0.score, $0.member, bucket) }
+            }
+            if candidates.isEmpty { break }
+            candidates.sort { $0.score != $1.score ? $0.score < $1.score : $0.member.lexicographicallyPrecedes($1.member) }
+            let chosen = candidates.prefix(wanted)
+            var byBucket: [Int: [[UInt8]]] = [:]
+            for candidate in chosen { byBucket[candidate.bucket, default: []].append(candidate.member) }
+            let commands = byBucket.sorted { $0.key < $1.key }.map { bucket, members in clean(bases[bucket], members) }
+            var round = 0
+            for reply in try await client.runAll(commands, "removing due \(what)") {
+                let items = try decode(reply)
+                round += items.count
+                removed += items
+            }
+            // Everything chosen was removed and it was all that is due: done.
+            if round == chosen.count, chosen.count < wanted { break }
+        }
+        return removed
+    }
 }
 
 /// `WITHSCORES` replies.
