@@ -304,6 +304,16 @@ public final class MariaDBIdentityStorage: Sendable {
         return statements
     }
 
+    /// Test hook: the marker the MariaDB dialect puts after a list parameter.
+    @_spi(Testing)
+    public static var listMarker: String { MariaDBSQL.listMarker }
+
+    /// Test hook: the rewrite of marked list parameters into `IN (?, ?, …)` (see `SQLDialect.mariadb`).
+    @_spi(Testing)
+    public static func expandingLists(_ sql: String, _ values: [SQLValue]) throws -> (sql: String, values: [SQLValue]) {
+        try MariaDBSQL.expandingLists(sql, values)
+    }
+
     /// Test hook: the rows of `EXPLAIN` for `sql` with `arguments` (as the server plans the prepared statement).
     @_spi(Testing)
     public func explain(_ sql: String, _ arguments: [SQLValue]) async throws -> [[String: String]] {

@@ -1,5 +1,5 @@
 import Foundation
-import IdentityStorage
+@_spi(Benchmark) import IdentityStorage
 @_spi(Testing) import IdentityStorageMariaDB
 import IdentityStorageSQL
 import Testing
@@ -55,6 +55,18 @@ struct MariaDBAdapterTests {
                 #expect(error.code == .invalidArgument, "\(bad): \(error)")
                 #expect(!String(describing: error).contains("secret"), "\(bad): \(error)")
             }
+        }
+    }
+
+    @Test func listParametersExpandToBoundedShapes() throws {
+        let sql = "subject_id = ? AND client_id IN (?\(MariaDBIdentityStorage.listMarker)) AND type IN (?\(MariaDBIdentityStorage.listMarker)) AND x = ?"
+        let (text, values) = try MariaDBIdentityStorage.expandingLists(sql, [.text("s"), .text("[\"a\",\"b\",\"c\"]"), .text("[\"t\"]"), .integer(7)])
+        #expect(text == "subject_id = ? AND client_id IN (?, ?, ?, ?) AND type IN (?) AND x = ?")
+        #expect(values == [.text("s"), .text("a"), .text("b"), .text("c"), .text("c"), .text("t"), .integer(7)])
+        for (count, size) in [(1, 1), (2, 2), (3, 4), (5, 8), (9, 16), (100, 128)] {
+            let list = try StorageJSON.string((0..<count).map { "v\($0)" })
+            let (expanded, bound) = try MariaDBIdentityStorage.expandingLists("c IN (?\(MariaDBIdentityStorage.listMarker))", [.text(list)])
+            #expect(bound.count == size && expanded.components(separatedBy: "?").count - 1 == size, "\(count) elements")
         }
     }
 
@@ -222,6 +234,36 @@ struct MariaDBAdapterTests {
         """,
         "INSERT INTO key_ring(friendly_name, xml) SELECT NULL, '<key/>' FROM seq_1_to_1000",
     ]
+
+    // MARK: Benchmark hooks
+
+    @Test func bulkLoaderAndRawBaselineForBench() async throws {
+        guard let base = await MariaDBTestServer.available() else { return }
+        try await ServerGate.shared.shared {
+            try await MariaDBTestServer.withScratchDatabase(base, "bench") { configuration in
+                let storage = try await MariaDBIdentityStorage.open(configuration)
+                let now = Date().roundedToStoragePrecision
+                var grants = (0..<2_500).map { index in
+                    PersistedGrant(key: "bulk\(index)", type: "refresh_token", subjectId: index % 2 == 0 ? "sub\(index)" : nil, clientId: "c",
+                                   description: index % 3 == 0 ? "d🎉" : nil, creationTime: now,
+                                   expiration: index % 5 == 0 ? nil : now.addingTimeInterval(60), data: "data \(index)")
+                }
+                grants.append(PersistedGrant(key: "bulk7", type: "authorization_code", clientId: "c", creationTime: now, data: "last wins"))
+                try await storage.bulkStoreGrants(grants)
+                let stores = storage.makeStores()
+                #expect(try await storage.queryRaw("SELECT COUNT(*) FROM persisted_grants") == [["2500"]])
+                #expect(try await stores.grants.grant(forKey: "bulk0") == grants[0])
+                #expect(try await stores.grants.grant(forKey: "bulk3") == grants[3])
+                #expect(try await stores.grants.grant(forKey: "bulk7")?.data == "last wins")
+                let keys = (0..<200).map { "bulk\($0)" }
+                for operation in RawGrantOperation.allCases {
+                    let latencies = try await storage.measureRaw(operation, keys: keys, concurrency: 4)
+                    #expect(latencies.count == keys.count, "\(operation)")
+                }
+                await storage.close()
+            }
+        }
+    }
 
     // MARK: Values at the edges
 

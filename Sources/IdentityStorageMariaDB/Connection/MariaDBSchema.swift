@@ -240,11 +240,6 @@ enum MariaDBSQL {
         "SELECT v FROM JSON_TABLE(\(placeholder), '$[*]' COLUMNS (v VARCHAR(\(width)) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin PATH '$')) AS list"
     }
 
-    /// The values of the JSON array of integers bound at `placeholder`.
-    static func jsonIntegerList(_ placeholder: String = "?") -> String {
-        "SELECT v FROM JSON_TABLE(\(placeholder), '$[*]' COLUMNS (v BIGINT PATH '$')) AS list"
-    }
-
     /// `DELETE` of the rows of `table` whose `key` column is in the JSON array bound to the first parameter,
     /// followed by an optional extra condition.
     ///

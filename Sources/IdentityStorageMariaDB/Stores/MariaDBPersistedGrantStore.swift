@@ -13,16 +13,19 @@ struct MariaDBPersistedGrantStore: PersistedGrantStore {
 
     static let columns = MariaDBSQL.quoted(SQLTables.Grants.columns)
 
+    static let upsert = """
+        INSERT INTO persisted_grants(\(columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON DUPLICATE KEY UPDATE type = VALUES(type), subject_id = VALUES(subject_id), session_id = VALUES(session_id),
+            client_id = VALUES(client_id), description = VALUES(description), creation_time = VALUES(creation_time),
+            expiration = VALUES(expiration), consumed_time = VALUES(consumed_time), data = VALUES(data)
+        """
+    static let consumeUpdate = "UPDATE persisted_grants SET consumed_time = ? WHERE `key` = ? AND consumed_time IS NULL"
+
     func storeGrant(_ grant: PersistedGrant) async throws {
         try grant.validate()
         let values = SQLTables.Grants.values(grant)
         try await database.run { connection in
-            try connection.run("""
-                INSERT INTO persisted_grants(\(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON DUPLICATE KEY UPDATE type = VALUES(type), subject_id = VALUES(subject_id), session_id = VALUES(session_id),
-                    client_id = VALUES(client_id), description = VALUES(description), creation_time = VALUES(creation_time),
-                    expiration = VALUES(expiration), consumed_time = VALUES(consumed_time), data = VALUES(data)
-                """, values)
+            try connection.run(Self.upsert, values)
         }
     }
 
@@ -91,8 +94,7 @@ struct MariaDBPersistedGrantStore: PersistedGrantStore {
         try FieldValidation.key(key, "grant key")
         let now = clock.now
         return try await database.transaction { connection in
-            let changed = try connection.run("UPDATE persisted_grants SET consumed_time = ? WHERE `key` = ? AND consumed_time IS NULL",
-                                             [.date(now), .text(key)])
+            let changed = try connection.run(Self.consumeUpdate, [.date(now), .text(key)])
             guard changed == 1 else { return nil }
             // The UPDATE holds the row's lock until commit: this read sees exactly what this call wrote.
             return try connection.query("SELECT \(Self.columns) FROM persisted_grants WHERE `key` = ? FOR UPDATE", [.text(key)],

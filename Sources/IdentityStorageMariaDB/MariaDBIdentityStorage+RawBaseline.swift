@@ -1,0 +1,99 @@
+import Foundation
+@_spi(Benchmark) import IdentityStorage
+import IdentityStorageSQL
+
+/// The raw libmariadb figures for `idstore bench`: the statements the stores run, prepared once per
+/// connection (`mysql_stmt_*`), executed on plain threads each with its own connection: no pool, no async hop.
+@_spi(Benchmark)
+extension MariaDBIdentityStorage: RawGrantBaseline {
+    public func measureRaw(_ operation: RawGrantOperation, keys: [String], concurrency: Int) async throws -> [UInt64] {
+        let settings = try configuration.connectionSettings()
+        let threads = max(1, concurrency)
+        let slices = (0..<threads).map { index in stride(from: index, to: keys.count, by: threads).map { keys[$0] } }
+        return try await withThrowingTaskGroup(of: [UInt64].self) { group in
+            for slice in slices {
+                group.addTask {
+                    try await withCheckedThrowingContinuation { continuation in
+                        Thread {
+                            continuation.resume(with: Result { try Self.measure(settings: settings, operation: operation, keys: slice) })
+                        }.start()
+                    }
+                }
+            }
+            return try await group.reduce(into: [UInt64]()) { $0 += $1 }
+        }
+    }
+
+    private static func measure(settings: MariaDBConnectionSettings, operation: RawGrantOperation, keys: [String]) throws -> [UInt64] {
+        let connection = try MariaDBConnection(settings: settings)
+        defer { connection.close() }
+        let columns = MariaDBPersistedGrantStore.columns
+        var latencies: [UInt64] = []
+        latencies.reserveCapacity(keys.count)
+        let now = Date()
+        for key in keys {
+            let started = DispatchTime.now().uptimeNanoseconds
+            switch operation {
+            case .get:
+                _ = try connection.query("SELECT \(columns) FROM persisted_grants WHERE `key` = ?", [.text(key)]) { _ in 0 }
+            case .take:
+                _ = try connection.query("DELETE FROM persisted_grants WHERE `key` = ? RETURNING \(columns)", [.text(key)]) { _ in 0 }
+            case .upsert:
+                try connection.run(MariaDBPersistedGrantStore.upsert, SQLTables.Grants.values(
+                    PersistedGrant(key: key, type: "refresh_token", subjectId: "bench", clientId: "bench", creationTime: now,
+                                   expiration: now.addingTimeInterval(3600), data: "raw")))
+            case .consume:
+                // What consumeGrant runs: a conditional UPDATE, then the winner reads its row, in one transaction.
+                _ = try connection.transaction {
+                    if try connection.run(MariaDBPersistedGrantStore.consumeUpdate, [.date(now), .text(key)]) == 1 {
+                        _ = try connection.query("SELECT \(columns) FROM persisted_grants WHERE `key` = ? FOR UPDATE", [.text(key)]) { _ in 0 }
+                    }
+                }
+            }
+            latencies.append(DispatchTime.now().uptimeNanoseconds - started)
+        }
+        return latencies
+    }
+}
+
+@_spi(Benchmark)
+extension MariaDBIdentityStorage: GrantBulkLoading {
+    /// Batches of up to 2,000 grants (and about 4 MB), each one `INSERT … SELECT … FROM JSON_TABLE(?) …
+    /// ON DUPLICATE KEY UPDATE` statement (one round trip); a key given twice keeps its last grant.
+    public func bulkStoreGrants(_ grants: [PersistedGrant]) async throws {
+        for grant in grants { try grant.validate() }
+        var start = 0
+        while start < grants.count {
+            var end = start
+            var bytes = 0
+            while end < grants.count, end - start < 2_000, bytes < 4_000_000 {
+                bytes += grants[end].data.utf8.count + (grants[end].description?.utf8.count ?? 0) + 400
+                end += 1
+            }
+            let document = try StorageJSON.string(Array(grants[start..<end]))
+            start = end
+            try await database.run { connection in
+                try connection.run(Self.bulkUpsert, [.text(document)])
+            }
+        }
+    }
+
+    private static let bulkUpsert = """
+        INSERT INTO persisted_grants(\(MariaDBPersistedGrantStore.columns))
+        SELECT grant_key, type, subject_id, session_id, client_id, description, creation_time, expiration, consumed_time, data
+        FROM JSON_TABLE(?, '$[*]' COLUMNS (
+            grant_key VARCHAR(200) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin PATH '$.key',
+            type VARCHAR(200) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin PATH '$.type',
+            subject_id VARCHAR(200) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin PATH '$.subjectId',
+            session_id VARCHAR(200) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin PATH '$.sessionId',
+            client_id VARCHAR(200) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin PATH '$.clientId',
+            description TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin PATH '$.description',
+            creation_time BIGINT PATH '$.creationTime',
+            expiration BIGINT PATH '$.expiration',
+            consumed_time BIGINT PATH '$.consumedTime',
+            data LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin PATH '$.data')) AS batch
+        ON DUPLICATE KEY UPDATE type = VALUES(type), subject_id = VALUES(subject_id), session_id = VALUES(session_id),
+            client_id = VALUES(client_id), description = VALUES(description), creation_time = VALUES(creation_time),
+            expiration = VALUES(expiration), consumed_time = VALUES(consumed_time), data = VALUES(data)
+        """
+}
