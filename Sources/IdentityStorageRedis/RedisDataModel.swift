@@ -51,8 +51,9 @@ import IdentityStorage
 /// Cache entries store their expires-at, absolute cap and sliding interval; every read, add and get-and-set
 /// evaluates them in Lua against "now" passed from the client's clock (so the injected clock governs the cache
 /// too), and renews sliding entries up to the cap. Each expiring entry also gets a safety `PEXPIRE` of its
-/// remaining lifetime plus ``RedisIdentityStorage/Configuration/cacheExpiryGracePeriod`` (always positive),
-/// so Redis reclaims entries even when cleanup never runs; cleanup removes logically expired entries earlier.
+/// remaining lifetime plus ``RedisIdentityStorage/Configuration/cacheExpiryGracePeriod`` (at least 1 ms, never
+/// non-positive; none when the grace period is nil), so Redis reclaims entries even when cleanup never runs;
+/// cleanup removes logically expired entries earlier.
 ///
 /// ## Cluster
 /// Grants and cache entries are spread over 16 tags each (`{g:00}`…`{g:15}`, `{c:00}`…`{c:15}`), so they spread

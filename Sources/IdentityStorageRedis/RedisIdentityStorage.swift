@@ -49,8 +49,11 @@ public final class RedisIdentityStorage: Sendable {
         /// Sliding expiration of authorization-parameter messages, in seconds. Default 3600, as upstream.
         public var messageSlidingExpiration: TimeInterval = 3600
         /// How long Redis keeps an expired cache entry before its safety `PEXPIRE` reclaims it, in seconds
-        /// (cleanup usually removes it earlier). Default 300.
-        public var cacheExpiryGracePeriod: TimeInterval = 300
+        /// (cleanup usually removes it earlier). The safety TTL is the entry's remaining lifetime by ``clock``
+        /// plus this, counted in the server's real time: with a clock that runs slower than real time (a test's
+        /// manual clock), an entry disappears after that much real time. Nil: no safety TTL, only cleanup removes
+        /// expired entries. Default 300.
+        public var cacheExpiryGracePeriod: TimeInterval? = 300
         /// `CLIENT SETNAME` of every connection (visible in `CLIENT LIST`); nil for none. Default `identitystorage`.
         public var clientName: String? = "identitystorage"
 
@@ -130,7 +133,7 @@ public final class RedisIdentityStorage: Sendable {
                                   (messageSlidingExpiration, "messageSlidingExpiration")] where !(value > 0) {
                 throw .invalidArgument("\(name) must be positive")
             }
-            if !(cacheExpiryGracePeriod >= 1) { throw .invalidArgument("cacheExpiryGracePeriod must be at least 1 second") }
+            if let grace = cacheExpiryGracePeriod, !(grace >= 1) { throw .invalidArgument("cacheExpiryGracePeriod must be at least 1 second") }
         }
     }
 
@@ -181,7 +184,7 @@ public final class RedisIdentityStorage: Sendable {
 
     private func makeStores(clock: (any WallClock)?, keys: RedisKeyspace) -> IdentityStores {
         let context = RedisStoreContext(client: client, keys: keys, clock: clock ?? configuration.clock, owner: self,
-                                        cacheGraceMilliseconds: Int64((configuration.cacheExpiryGracePeriod * 1000).rounded()))
+                                        cacheGraceMilliseconds: configuration.cacheExpiryGracePeriod.map { Int64(($0 * 1000).rounded()) } ?? -1)
         let cache = RedisDistributedCache(context: context)
         return IdentityStores(
             clients: RedisClientStore(context: context),
@@ -301,16 +304,21 @@ public final class RedisIdentityStorage: Sendable {
         if case .cluster(let router) = client.topology { try await router.refresh() }
     }
 
-    /// Test hook: the raw Redis key of a grant (so tests can check where it landed).
+    /// Test hook: the raw Redis key of a grant (so tests can check where it landed), in the keyspace of `stores`
+    /// (default: this storage's).
     @_spi(Testing)
-    public func grantRecordKey(_ key: String) -> [UInt8] {
-        keys.grantBase(key).key("k", key)
+    public func grantRecordKey(_ key: String, in stores: IdentityStores? = nil) -> [UInt8] {
+        keyspace(of: stores).grantBase(key).key("k", key)
     }
 
-    /// Test hook: the raw Redis key of a cache entry.
+    /// Test hook: the raw Redis key of a cache entry, in the keyspace of `stores` (default: this storage's).
     @_spi(Testing)
-    public func cacheRecordKey(_ key: String) -> [UInt8] {
-        keys.cacheBase(key).key("v", key)
+    public func cacheRecordKey(_ key: String, in stores: IdentityStores? = nil) -> [UInt8] {
+        keyspace(of: stores).cacheBase(key).key("v", key)
+    }
+
+    private func keyspace(of stores: IdentityStores?) -> RedisKeyspace {
+        stores.flatMap { ($0.grants as? RedisPersistedGrantStore)?.context.keys } ?? keys
     }
 }
 
@@ -321,5 +329,6 @@ struct RedisStoreContext: Sendable {
     let clock: any WallClock
     /// Keeps the storage (and its pools) reachable from the stores, for the test hooks.
     let owner: RedisIdentityStorage
+    /// The safety TTL's margin; -1 for no safety TTL.
     let cacheGraceMilliseconds: Int64
 }

@@ -106,6 +106,43 @@ struct RedisAdapterTests {
         }
     }
 
+    @Test("expiry model: operational items carry no TTL, cache entries a safety TTL past their lifetime", arguments: RedisKind.allCases)
+    func expiryModel(_ kind: RedisKind) async throws {
+        guard let storage = await RedisServers.shared.storage(kind) else { return }
+        try await kind.gate.shared {
+            let clock = ManualWallClock()
+            let stores = try storage.makeStores(clock: clock, keyPrefix: "idstore-expiry-\(UInt32.random(in: 0 ... .max)):")
+            func pttl(_ key: [UInt8]) async throws -> Int {
+                let raw = String(decoding: key, as: UTF8.self)
+                return Int(try await storage.rawCommand(["PTTL", raw], routingKey: raw).first ?? "") ?? -99
+            }
+            // An expired grant stays, with no TTL, until cleanup removes it.
+            var expired = grant("expired", "expired", 0)
+            expired.expiration = clock.now.addingTimeInterval(-60)
+            try await stores.grants.storeGrant(expired)
+            #expect(try await stores.grants.grant(forKey: "expired") == expired)
+            #expect(try await pttl(storage.grantRecordKey("expired", in: stores)) == -1, "a grant has no TTL")
+            // A cache entry lives by the injected clock; its safety TTL is its lifetime plus the grace period.
+            try await stores.cache.set("relative", value: [1], options: .relative(2))
+            let ttl = try await pttl(storage.cacheRecordKey("relative", in: stores))
+            #expect(ttl > 300_000 && ttl <= 302_000, "safety TTL \(ttl) ms of a 2 s entry with a 300 s grace period")
+            try await stores.cache.set("forever", value: [2], options: .none)
+            #expect(try await pttl(storage.cacheRecordKey("forever", in: stores)) == -1, "an entry without expiration has no TTL")
+            try await stores.cache.set("sliding", value: [3], options: CacheEntryOptions(absoluteExpiration: clock.now.addingTimeInterval(10), slidingExpiration: 4))
+            clock.advance(by: 3)
+            #expect(try await stores.cache.get("sliding") == [3])
+            let renewed = try await pttl(storage.cacheRecordKey("sliding", in: stores))
+            #expect(renewed > 303_000 && renewed <= 304_000, "renewed safety TTL \(renewed) ms (sliding 4 s from the read)")
+            clock.advance(by: 0.5)
+            #expect(try await stores.cache.get("relative") == nil, "expired by the injected clock")
+            let raw = String(decoding: storage.cacheRecordKey("relative", in: stores), as: UTF8.self)
+            #expect(try await storage.rawCommand(["EXISTS", raw], routingKey: raw) == ["1"], "still stored until cleanup or its safety TTL")
+            #expect(try await stores.cleanup.removeExpiredCacheEntries(limit: 10) == 1)
+            #expect(try await storage.rawCommand(["EXISTS", raw], routingKey: raw) == ["0"])
+            #expect(try await stores.cleanup.removeExpiredGrants(limit: 10) == [expired])
+        }
+    }
+
     @Test("hash slots match the server's CLUSTER KEYSLOT")
     func slots() async throws {
         guard let storage = await RedisServers.shared.storage(.cluster) else { return }

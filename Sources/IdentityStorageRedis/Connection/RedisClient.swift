@@ -118,7 +118,7 @@ final class RedisClient: Sendable {
             let results = try await withThrowingTaskGroup(of: [(Int, RedisReply)].self) { group in
                 for (endpoint, indices) in groups {
                     let batch = indices.map { commands[$0] }
-                    let pool = router.pool(for: endpoint)
+                    let pool = try router.pool(for: endpoint)
                     group.addTask {
                         do {
                             let answers = try await pool.withConnection { connection in try connection.pipeline(batch) }
@@ -153,7 +153,7 @@ final class RedisClient: Sendable {
             return try await pool.withConnection { connection in try body(RedisSession(connection: connection)) }
         case .cluster(let router):
             for attempt in 0..<Self.maxAttempts {
-                let pool = router.pool(for: try await router.endpoint(forSlot: slot))
+                let pool = try router.pool(for: try await router.endpoint(forSlot: slot))
                 do {
                     return try await pool.withConnection { connection in try body(RedisSession(connection: connection)) }
                 } catch let redirect as RedisRedirect {
@@ -250,10 +250,11 @@ final class RedisClusterRouter: Sendable {
         self.poolConfiguration = poolConfiguration
     }
 
-    /// The pool of `endpoint`, created on first use.
-    func pool(for endpoint: RedisEndpoint) -> RedisPool {
-        state.withLock { state in
+    /// The pool of `endpoint`, created on first use (never after ``shutdown()``).
+    func pool(for endpoint: RedisEndpoint) throws(IdentityStorageError) -> RedisPool {
+        try state.withLock { state throws(IdentityStorageError) in
             if let pool = state.pools[endpoint] { return pool }
+            if state.closed { throw IdentityStorageError(.unavailable, "the Redis storage has been closed") }
             var configuration = poolConfiguration
             configuration.threadName = "redis-\(endpoint)"
             let settings = self.settings

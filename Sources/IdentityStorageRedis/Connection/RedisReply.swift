@@ -111,7 +111,8 @@ enum RedisErrors {
             return IdentityStorageError(.corruptedData, "\(context): a stored value could not be processed by the store's script",
                                         backendDetail: detail(message))
         case "OOM":
-            return IdentityStorageError(.tooLarge, "\(context): the Redis server is out of memory (maxmemory reached)", backendDetail: detail(message))
+            return IdentityStorageError(.unavailable, "\(context): the Redis server is out of memory (maxmemory reached) and refuses writes",
+                                        backendDetail: detail(message))
         default:
             return IdentityStorageError(.unavailable, "\(context): the Redis server refused the command", backendDetail: detail(message))
         }

@@ -83,10 +83,12 @@ struct RedisDistributedCache: DistributedCache {
     // MARK: Scripts (KEYS[1] is the bucket's `P{c:NN}:`; an entry is `v:<key>`, the expiry set `x`)
 
     static let common = """
-        local function ttl(remaining, grace)
+        -- The safety TTL: remaining lifetime plus the grace period, at least 1 ms; none when grace is negative.
+        local function expire(ek, remaining, grace)
+          if grace < 0 then return end
           local ms = math.floor(remaining / 1000) + grace
           if ms < 1 then ms = 1 end
-          return int(ms)
+          redis.call('PEXPIRE', ek, int(ms))
         end
         local function live(f, now)
           return f[1] and (not f[2] or tonumber(f[2]) > now)
@@ -97,7 +99,7 @@ struct RedisDistributedCache: DistributedCache {
           if f[3] and tonumber(f[3]) < nx then nx = tonumber(f[3]) end
           redis.call('HSET', ek, 'x', int(nx))
           redis.call('ZADD', base .. 'x', int(nx), key)
-          redis.call('PEXPIRE', ek, ttl(nx - now, grace))
+          expire(ek, nx - now, grace)
         end
         local function write(base)
           local key, value, x, a, s, now, grace = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7])
@@ -110,7 +112,7 @@ struct RedisDistributedCache: DistributedCache {
           redis.call('HSET', ek, unpack(fields))
           if x ~= '' then
             redis.call('ZADD', base .. 'x', x, key)
-            redis.call('PEXPIRE', ek, ttl(tonumber(x) - now, grace))
+            expire(ek, tonumber(x) - now, grace)
           else
             redis.call('ZREM', base .. 'x', key)
           end
