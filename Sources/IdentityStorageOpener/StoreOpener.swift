@@ -1,7 +1,7 @@
 @_spi(Benchmark) import IdentityStorage
 @_spi(Testing) import IdentityStorageMemory
-@_spi(Testing) import IdentityStorageMariaDB
-@_spi(Testing) import IdentityStoragePostgres
+@_spi(Testing) @_spi(Benchmark) import IdentityStorageMariaDB
+@_spi(Testing) @_spi(Benchmark) import IdentityStoragePostgres
 @_spi(Testing) import IdentityStorageRedis
 @_spi(Testing) @_spi(Benchmark) import IdentityStorageSQLite
 
@@ -102,7 +102,9 @@ public struct OpenedStore: Sendable {
     public var rawBaseline: (any RawGrantBaseline)? {
         switch backend {
         case .sqlite(let storage): return storage
-        case .memory, .postgres, .mariadb, .redis: return nil
+        case .postgres(let storage): return storage
+        case .mariadb(let storage): return storage
+        case .memory, .redis: return nil
         }
     }
 
@@ -111,7 +113,9 @@ public struct OpenedStore: Sendable {
     public var bulkLoader: (any GrantBulkLoading)? {
         switch backend {
         case .sqlite(let storage): return storage
-        case .memory, .postgres, .mariadb, .redis: return nil
+        case .postgres(let storage): return storage
+        case .mariadb(let storage): return storage
+        case .memory, .redis: return nil
         }
     }
 
