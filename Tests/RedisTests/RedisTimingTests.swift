@@ -10,6 +10,11 @@ struct RedisTimingTests {
     static let sequential = 2000
     static let callers = 16
     static let perCaller = 250
+    #if DEBUG
+    static let buildKind = "debug"
+    #else
+    static let buildKind = "release"
+    #endif
 
     @Test("grant get and cache get beside raw hiredis GET", arguments: RedisKind.allCases)
     func timing(_ kind: RedisKind) async throws {
@@ -53,7 +58,7 @@ struct RedisTimingTests {
                     rows["raw hiredis GET, 16 threads (ops/s)", default: []].append(await rawConcurrent(port: rawPort, key: rawKey, threads: Self.callers,
                                                                                                         each: Self.perCaller))
                 }
-                lines.append("Redis \(kind.rawValue), pool \(poolSize) per node (median of 3; debug build):")
+                lines.append("Redis \(kind.rawValue), pool \(poolSize) per node (median of 3; \(Self.buildKind) build):")
                 for name in ["grant get, sequential (µs/op)", "cache get, sequential (µs/op)", "raw hiredis GET, sequential (µs/op)",
                              "grant get, 16 callers (ops/s)", "cache get, 16 callers (ops/s)", "raw hiredis GET, 16 threads (ops/s)"] {
                     let values = rows[name]!.sorted()
