@@ -5,11 +5,13 @@ import IdentityStorage
 ///
 /// ## Keys
 /// Every key is `P{T}:R`: the configured prefix `P` (default `idstore:`), a hash tag `{T}` naming the store
-/// (and, for grants and cache entries, a bucket), and a rest `R` made of a one-letter kind, a colon and the
-/// item's id as given, byte for byte. Because the tag comes first and the caller's bytes come last,
-/// no id can spell another key: `{`, `}`, `*`, `:`, spaces or any other byte in an id only lengthen the
-/// last component (NUL is rejected by validation everywhere, cache keys included). Kinds are distinct
-/// and colon-free, so `k:` keys never collide with `s:` keys whatever follows.
+/// (and, for grants and cache entries, a bucket), and a rest `R`: a fixed name (`e`, `ids`, …) or a short kind,
+/// a colon and the item's id as given, byte for byte. Because the tag comes first and the caller's bytes come
+/// last, no id can spell another key: `{`, `}`, `*`, `:`, spaces or any other byte in an id only lengthen the
+/// last component (NUL is rejected by validation everywhere, cache keys included). Kinds are distinct and
+/// colon-free, so `k:` keys never collide with `s:` keys whatever follows. The prefix may not contain `{` or `}`.
+/// Standalone servers use the same layout (the tags are then just part of the names). Tags do not include the
+/// prefix: deployments under different prefixes on one cluster share slots (only placement, never keys).
 ///
 /// Instants are integer microseconds since 1970 (decimal text in hashes, exact doubles in sorted-set scores,
 /// exact below 2^53, i.e. until the year 2255). Optional fields are absent hash fields, so nil and `""` differ.
@@ -41,6 +43,9 @@ import IdentityStorage
 /// subject) read the smallest matching index, then re-check every field of every member against the whole filter,
 /// and remove members whose item is gone or no longer has the indexed value. A filter never deletes an item it did
 /// not match field by field (upstream's Redis store deleted a subject's grants across sessions: reference §5.6).
+/// Every grant has a client and a type index entry; a subject or session index entry when it has one. A filter on
+/// type(s) or client(s) alone reads those indexes whole in each bucket, as a SQL store would scan: cheap filters
+/// name a subject or a session.
 ///
 /// ## Expiry
 /// Stores do not enforce expiry on reads: expired grants, device codes, PARs, CIBA requests and sessions stay
