@@ -139,11 +139,14 @@ public final class RedisIdentityStorage: Sendable {
 
     let client: RedisClient
     let keys: RedisKeyspace
+    /// What every connection needs to open (holds the password; never printed).
+    let settings: RedisConnectionSettings
     public let configuration: Configuration
 
-    private init(client: RedisClient, keys: RedisKeyspace, configuration: Configuration) {
+    private init(client: RedisClient, keys: RedisKeyspace, settings: RedisConnectionSettings, configuration: Configuration) {
         self.client = client
         self.keys = keys
+        self.settings = settings
         self.configuration = configuration
     }
 
@@ -158,7 +161,8 @@ public final class RedisIdentityStorage: Sendable {
                                            healthCheckInterval: configuration.healthCheckInterval, threadName: "redis")
         let client = try await RedisClient.connect(endpoints: configuration.endpoints.map { RedisEndpoint(host: $0.host, port: $0.port) },
                                                    cluster: configuration.mode == .cluster, settings: settings, pool: pool)
-        let storage = RedisIdentityStorage(client: client, keys: RedisKeyspace(prefix: configuration.keyPrefix), configuration: configuration)
+        let storage = RedisIdentityStorage(client: client, keys: RedisKeyspace(prefix: configuration.keyPrefix), settings: settings,
+                                           configuration: configuration)
         do {
             try await storage.checkVersion()
         } catch {

@@ -1,6 +1,6 @@
 import Foundation
-import IdentityStorage
-@testable @_spi(Testing) import IdentityStorageRedis
+@_spi(Benchmark) import IdentityStorage
+@testable @_spi(Testing) @_spi(Benchmark) import IdentityStorageRedis
 import Testing
 
 /// A grant whose fields all carry `id`, so a record that reached another key would show.
@@ -140,6 +140,27 @@ struct RedisAdapterTests {
             #expect(try await stores.cleanup.removeExpiredCacheEntries(limit: 10) == 1)
             #expect(try await storage.rawCommand(["EXISTS", raw], routingKey: raw) == ["0"])
             #expect(try await stores.cleanup.removeExpiredGrants(limit: 10) == [expired])
+        }
+    }
+
+    @Test("raw baseline and bulk loader for idstore bench", arguments: RedisKind.allCases)
+    func benchHooks(_ kind: RedisKind) async throws {
+        guard let storage = await RedisServers.shared.storage(kind) else { return }
+        try await kind.gate.shared {
+            let ns = "bench-\(UInt32.random(in: 0 ... .max))-"
+            let loaded = (0..<1500).map { grant(ns + "\($0)", ns, $0) } + [grant(ns + "0", ns + "again", 9999)]
+            try await storage.bulkStoreGrants(loaded)
+            let stores = storage.makeStores()
+            #expect(try await stores.grants.grant(forKey: ns + "0") == loaded.last, "a key loaded twice keeps its last grant")
+            #expect(try await stores.grants.grant(forKey: ns + "1499") == loaded[1499])
+            let keys = (0..<200).map { ns + "\($0)" }
+            for operation in [RawGrantOperation.get, .consume, .upsert, .take] {
+                let latencies = try await storage.measureRaw(operation, keys: keys, concurrency: 4)
+                #expect(latencies.count == keys.count, "\(operation) latencies")
+            }
+            #expect(try await stores.grants.grant(forKey: ns + "5") == nil, "taken by the raw take")
+            #expect(try await stores.grants.grant(forKey: ns + "500") == loaded[500])
+            _ = try await stores.grants.removeGrants(matching: PersistedGrantFilter(subjectId: "sub " + ns))
         }
     }
 

@@ -291,6 +291,11 @@ final class RedisClusterRouter: Sendable {
         return current
     }
 
+    /// The current slot map: the master of each slot (nil while unknown), for code that routes by itself.
+    func slotMap() -> [RedisEndpoint?] {
+        state.withLock { state in state.slots.map { $0 >= 0 ? state.nodes[Int($0)] : nil } }
+    }
+
     /// Records a `MOVED` answer and asks for a full refresh.
     func moved(slot: Int, to endpoint: RedisEndpoint) {
         state.withLock { state in

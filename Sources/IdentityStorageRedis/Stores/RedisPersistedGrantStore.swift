@@ -12,26 +12,12 @@ struct RedisPersistedGrantStore: PersistedGrantStore {
 
     func storeGrant(_ grant: PersistedGrant) async throws {
         try grant.validate()
-        let base = context.keys.grantBase(grant.key)
-        var fields = RedisFields()
-        fields.add("t", grant.type)
-        fields.add("s", grant.subjectId)
-        fields.add("i", grant.sessionId)
-        fields.add("c", grant.clientId)
-        fields.add("d", grant.description)
-        fields.add("ct", grant.creationTime)
-        fields.add("e", grant.expiration)
-        fields.add("u", grant.consumedTime)
-        fields.add("v", grant.data)
-        _ = try await context.client.run(RedisCommand(script: Self.store, keys: [base.bytes], arguments: [RedisValue.bytes(grant.key)] + fields.arguments,
-                                                      slot: base.slot), "storing grant \(grant.key)")
+        _ = try await context.client.run(Self.storeCommand(grant, context.keys), "storing grant \(grant.key)")
     }
 
     func grant(forKey key: String) async throws -> PersistedGrant? {
         try FieldValidation.key(key, "grant key")
-        let base = context.keys.grantBase(key)
-        let reply = try await context.client.run(RedisCommand([RedisValue.bytes("HMGET"), base.key("k", key)] + Self.fieldArguments, slot: base.slot),
-                                                 "reading grant \(key)")
+        let reply = try await context.client.run(Self.getCommand(key, context.keys), "reading grant \(key)")
         return try Self.decode(key: key, reply.items()[...])
     }
 
@@ -73,19 +59,48 @@ struct RedisPersistedGrantStore: PersistedGrantStore {
 
     func takeGrant(forKey key: String) async throws -> PersistedGrant? {
         try FieldValidation.key(key, "grant key")
-        let base = context.keys.grantBase(key)
-        let reply = try await context.client.run(RedisCommand(script: Self.take, keys: [base.bytes], arguments: [RedisValue.bytes(key)], slot: base.slot),
-                                                 "taking grant \(key)")
+        let reply = try await context.client.run(Self.takeCommand(key, context.keys), "taking grant \(key)")
         return try Self.decode(key: key, reply.items()[...])
     }
 
     func consumeGrant(forKey key: String) async throws -> PersistedGrant? {
         try FieldValidation.key(key, "grant key")
-        let base = context.keys.grantBase(key)
-        let now = context.clock.now
-        let reply = try await context.client.run(RedisCommand(script: Self.consume, keys: [base.bytes], arguments: [RedisValue.bytes(key), RedisValue.micros(now)],
-                                                              slot: base.slot), "consuming grant \(key)")
+        let reply = try await context.client.run(Self.consumeCommand(key, at: context.clock.now, context.keys), "consuming grant \(key)")
         return try Self.decode(key: key, reply.items()[...])
+    }
+
+    // MARK: Commands (shared with the raw baseline and the bulk loader)
+
+    /// The upsert script with the grant's present fields.
+    static func storeCommand(_ grant: PersistedGrant, _ keys: RedisKeyspace) -> RedisCommand {
+        let base = keys.grantBase(grant.key)
+        var fields = RedisFields()
+        fields.add("t", grant.type)
+        fields.add("s", grant.subjectId)
+        fields.add("i", grant.sessionId)
+        fields.add("c", grant.clientId)
+        fields.add("d", grant.description)
+        fields.add("ct", grant.creationTime)
+        fields.add("e", grant.expiration)
+        fields.add("u", grant.consumedTime)
+        fields.add("v", grant.data)
+        return RedisCommand(script: store, keys: [base.bytes], arguments: [RedisValue.bytes(grant.key)] + fields.arguments, slot: base.slot)
+    }
+
+    /// `HMGET` of every field: one command, no script.
+    static func getCommand(_ key: String, _ keys: RedisKeyspace) -> RedisCommand {
+        let base = keys.grantBase(key)
+        return RedisCommand([RedisValue.bytes("HMGET"), base.key("k", key)] + fieldArguments, slot: base.slot)
+    }
+
+    static func takeCommand(_ key: String, _ keys: RedisKeyspace) -> RedisCommand {
+        let base = keys.grantBase(key)
+        return RedisCommand(script: take, keys: [base.bytes], arguments: [RedisValue.bytes(key)], slot: base.slot)
+    }
+
+    static func consumeCommand(_ key: String, at now: Date, _ keys: RedisKeyspace) -> RedisCommand {
+        let base = keys.grantBase(key)
+        return RedisCommand(script: consume, keys: [base.bytes], arguments: [RedisValue.bytes(key), RedisValue.micros(now)], slot: base.slot)
     }
 
     // MARK: Cleanup
