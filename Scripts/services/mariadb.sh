@@ -1,5 +1,7 @@
 # MariaDB 10.11 on 127.0.0.1:$IDSTORE_MARIADB_PORT (default 53306), user idstore / password idstore,
-# database idstore. `--no-defaults` keeps the system's /etc/mysql configuration out.
+# database idstore. `--no-defaults` keeps the system's /etc/mysql configuration out. The server offers TLS
+# with a throwaway CA made at start ($IDSTORE_SERVICES_DIR/mariadb/tls/ca.pem; the server certificate names
+# 127.0.0.1 and localhost); clients may still connect without it.
 #
 #   start_mariadb     a new, empty server (the data directory is wiped first)
 #   stop_mariadb      a clean shutdown; returns once the server process is gone
@@ -19,7 +21,11 @@ launch_mariadb() {
     base="$(mariadb_base)"
     local user_args=()
     if [ "$(id -u)" -eq 0 ]; then user_args=(--user=mysql); fi
-    setsid nohup mariadbd --no-defaults --datadir="$base/data" "${user_args[@]}" --socket="$base/mariadb.sock" \
+    local tls_args=()
+    if [ -f "$base/tls/server.pem" ]; then
+        tls_args=(--ssl-ca="$base/tls/ca.pem" --ssl-cert="$base/tls/server.pem" --ssl-key="$base/tls/server.key")
+    fi
+    setsid nohup mariadbd --no-defaults --datadir="$base/data" "${user_args[@]}" "${tls_args[@]}" --socket="$base/mariadb.sock" \
         --port="$IDSTORE_MARIADB_PORT" --bind-address=127.0.0.1 --pid-file="$base/mariadb.pid" \
         --log-error="$base/server.log" --max-connections=300 --innodb-flush-log-at-trx-commit=2 \
         --skip-name-resolve >/dev/null 2>&1 &
@@ -43,6 +49,8 @@ start_mariadb() {
     if [ "$(id -u)" -eq 0 ]; then chown -R mysql:mysql "$base"; user_args=(--user=mysql); fi
     mariadb-install-db --no-defaults --datadir="$base/data" "${user_args[@]}" --skip-test-db --skip-name-resolve \
         >"$base/install.log" 2>&1
+    make_mariadb_tls "$base/tls" >"$base/tls.log" 2>&1 || echo "mariadb: no TLS (openssl failed; see $base/tls.log)" >&2
+    if [ "$(id -u)" -eq 0 ] && [ -d "$base/tls" ]; then chown -R mysql:mysql "$base/tls"; fi
     launch_mariadb || return 1
     mariadb --no-defaults --socket="$base/mariadb.sock" -uroot <<SQL
 CREATE USER IF NOT EXISTS 'idstore'@'127.0.0.1' IDENTIFIED BY 'idstore';
@@ -51,6 +59,19 @@ GRANT ALL PRIVILEGES ON *.* TO 'idstore'@'127.0.0.1' WITH GRANT OPTION;
 GRANT ALL PRIVILEGES ON *.* TO 'idstore'@'localhost' WITH GRANT OPTION;
 CREATE DATABASE IF NOT EXISTS idstore CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin;
 SQL
+}
+
+# A throwaway CA and a server certificate for 127.0.0.1 and localhost, valid for a day.
+make_mariadb_tls() {
+    local dir="$1"
+    command -v openssl >/dev/null || return 1
+    mkdir -p "$dir"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=IdentityStorage test CA" \
+        -keyout "$dir/ca.key" -out "$dir/ca.pem" || return 1
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$dir/server.key" -out "$dir/server.csr" || return 1
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$dir/server.ext"
+    openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial -days 1 \
+        -extfile "$dir/server.ext" -out "$dir/server.pem" || return 1
 }
 
 stop_mariadb() {

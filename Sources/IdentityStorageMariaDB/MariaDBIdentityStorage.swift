@@ -15,9 +15,12 @@ import IdentityStorageSQL
 /// open under `GET_LOCK`. Expiry is judged against the configured ``Configuration/clock``, passed to
 /// the server as a parameter: the server's clock and time zone play no part.
 ///
-/// MySQL 8: the SQL keeps to what MySQL 8 also accepts except for `DELETE … RETURNING` (take, cache
-/// remove), `utf8mb4_nopad_bin` (MySQL: `utf8mb4_0900_bin`) and `VALUES()` in upserts (deprecated there);
-/// only MariaDB is tested.
+/// MySQL 8: the SQL keeps to what MySQL 8 also accepts (`ON DUPLICATE KEY UPDATE`, `FOR UPDATE SKIP LOCKED`,
+/// `JSON_TABLE`, `GET_LOCK`, `STRAIGHT_JOIN`, `FORCE INDEX`, `IN (?, …)`) except where MariaDB's own form is
+/// needed or cheaper: `DELETE … RETURNING` (take, cache remove; MySQL would need a transaction),
+/// the `utf8mb4_nopad_bin` collation (MySQL 8: `utf8mb4_0900_bin`; both compare code points without
+/// padding), and `VALUES(column)` in upserts (deprecated, still accepted, in MySQL 8.0.20+). Only MariaDB
+/// 10.11 is tested.
 public final class MariaDBIdentityStorage: Sendable {
     /// TLS settings, passed to libmariadb as they are.
     public struct TLSOptions: Sendable, Hashable {

@@ -87,6 +87,59 @@ struct MariaDBAdapterTests {
         }
     }
 
+    /// TLS options from the URL reach libmariadb. Against the recipe's server (TLS with a throwaway CA):
+    /// `required`, `verify_ca` and `verify_identity` give encrypted sessions, a CA that did not sign the
+    /// server's certificate is refused, `disabled` stays plain. Against a server without TLS, every mode
+    /// but `disabled`/`preferred` refuses to connect instead of falling back to plain text.
+    @Test func tlsModesFromTheURL() async throws {
+        guard let plain = await MariaDBTestServer.available() else { return }
+        let offered = try await ServerGate.shared.shared { try await SharedMariaDB.shared.storage().queryRaw("SELECT @@have_ssl") }
+        let ca = ServerRecipe.servicesDirectory + "/mariadb/tls/ca.pem"
+        func open(_ parameters: String) async throws -> MariaDBIdentityStorage {
+            let url = MariaDBTestServer.url + (MariaDBTestServer.url.contains("?") ? "&" : "?") + "pool-size=1&" + parameters
+            guard case .mariadb(let address) = try StoreLocation(parsing: url) else { throw IdentityStorageError(.invalidArgument, "not mariadb") }
+            return try await MariaDBIdentityStorage.open(try MariaDBIdentityStorage.Configuration(address: address))
+        }
+        func cipher(_ storage: MariaDBIdentityStorage) async throws -> String {
+            (try await storage.queryRaw("SHOW SESSION STATUS LIKE 'Ssl_cipher'").first?[1] ?? nil) ?? ""
+        }
+        if offered == [["YES"]] {
+            guard FileManager.default.fileExists(atPath: ca) else {
+                print("MariaDBTests: tlsModesFromTheURL not run: the server offers TLS but its CA is not at \(ca)")
+                return
+            }
+            for mode in ["required", "verify_ca", "VERIFY-IDENTITY"] {
+                let storage = try await open("ssl-mode=\(mode)&ssl-ca=\(ca)")
+                let negotiated = try await cipher(storage)
+                #expect(!negotiated.isEmpty, "ssl-mode=\(mode) gave a plain session")
+                if mode == "required" { print("MariaDBTests: TLS session negotiated \(negotiated)") }
+                await storage.close()
+            }
+            let plainStorage = try await open("ssl-mode=disabled")
+            #expect(try await cipher(plainStorage).isEmpty, "ssl-mode=disabled gave a TLS session")
+            await plainStorage.close()
+            // A trust store without the test CA: verification fails, typed, before any query.
+            let other = "/etc/ssl/certs/ca-certificates.crt"
+            if FileManager.default.fileExists(atPath: other) {
+                await expectCode(.unavailable) { _ = try await open("ssl-mode=verify_ca&ssl-ca=\(other)") }
+            }
+        } else {
+            var configuration = plain
+            configuration.poolSize = 1
+            for mode in [MariaDBIdentityStorage.TLSOptions.Mode.required, .verifyCA, .verifyIdentity] {
+                configuration.tls.mode = mode
+                do {
+                    let storage = try await MariaDBIdentityStorage.open(configuration)
+                    await storage.close()
+                    Issue.record("ssl-mode=\(mode.rawValue) connected to a server without TLS")
+                } catch let error as IdentityStorageError {
+                    #expect(error.code == .unavailable, "\(error)")
+                    #expect(error.backendDetail?.code?.hasPrefix("2026") == true, "\(error)")
+                }
+            }
+        }
+    }
+
     @Test func anUnreachableServerIsUnavailable() async throws {
         var configuration = MariaDBIdentityStorage.Configuration(host: "127.0.0.1", port: 1, user: "u", password: "pw", database: "db")
         configuration.poolSize = 1

@@ -84,6 +84,7 @@ final class MariaDBConnection: BlockingConnection {
     /// Runs a statement and maps each result row; the statement is prepared once per connection.
     func query<T>(_ sql: String, _ bindings: [SQLValue] = [], _ map: (MariaDBRow) throws -> T) throws -> [T] {
         let statement = try execute(sql, bindings)
+        guard statement.columnCount > 0 else { return [] }
         var rows: [T] = []
         do {
             while try statement.fetch() {
@@ -263,6 +264,12 @@ final class MariaDBConnection: BlockingConnection {
                                                settings.database, UInt32(settings.port), settings.unixSocket, 0)
             if connected == nil {
                 throw MariaDBErrors.connectionError(mysql, "connecting to MariaDB at \(settings.endpoint)")
+            }
+            // Connector/C 3.3 falls back to plain text when the server offers no TLS unless the certificate
+            // is verified: `required` is enforced here, as MySQL's client does.
+            if settings.tls.mode != .disabled, settings.tls.mode != .preferred, mysql_get_ssl_cipher(mysql) == nil {
+                throw IdentityStorageError(.unavailable, "connecting to MariaDB at \(settings.endpoint): ssl-mode=\(settings.tls.mode.rawValue) but the server did not negotiate TLS",
+                                           backendDetail: .init(backend: "mariadb", code: "2026", message: "TLS required but not negotiated"))
             }
         } catch {
             mysql_close(mysql)

@@ -56,10 +56,11 @@ struct MariaDBPersistedGrantStore: PersistedGrantStore {
     func removeGrants(matching filter: PersistedGrantFilter) async throws -> Int {
         try filter.validate()
         guard let (condition, bindings) = try Self.condition(filter) else { return 0 }
-        return try await database.run { connection in
+        return try await database.transaction { connection in
             // Find the keys without locking, then delete by primary key, re-checking the filter on each row's
             // current version: only rows that still match go, and the delete locks nothing else (a locking
-            // scan of a small table would lock every row; see MariaDBSQL.deleteByKeys).
+            // scan of a small table would lock every row; see MariaDBSQL.deleteByKeys). One transaction, so a
+            // deadlock retry starts over with nothing half-counted.
             let keys = try connection.query("SELECT `key` FROM persisted_grants WHERE \(condition)", bindings) { try $0.text(0) }
             var removed = 0
             for start in stride(from: 0, to: keys.count, by: Self.deleteChunk) {
