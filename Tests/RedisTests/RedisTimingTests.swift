@@ -19,7 +19,8 @@ struct RedisTimingTests {
     @Test("grant get and cache get beside raw hiredis GET", arguments: RedisKind.allCases)
     func timing(_ kind: RedisKind) async throws {
         guard await RedisServers.shared.storage(kind) != nil else { return }
-        try await kind.gate.exclusive {
+        // Both servers quiet: no other Redis test runs meanwhile (the gates are always taken in this order).
+        try await ServerGate.standalone.exclusive { try await ServerGate.cluster.exclusive {
             var lines: [String] = []
             for poolSize in [4, 16] {
                 let storage = try await RedisIdentityStorage.open(try kind.configuration(prefix: "idstore-timing:", clientName: "idstore-timing",
@@ -67,7 +68,7 @@ struct RedisTimingTests {
                 await storage.close()
             }
             print("RedisTests timing\n" + lines.joined(separator: "\n"))
-        }
+        } }
     }
 
     /// µs per call of `count` calls one after another.
