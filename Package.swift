@@ -98,7 +98,8 @@ let package = Package(
         ),
         .testTarget(
             name: "MariaDBTests",
-            dependencies: ["IdentityStorage", "IdentityStorageMariaDB", "IdentityStorageConformance"]
+            // CMariaDB for the raw libmariadb baseline of the timing test; IdentityStorageSQL for statement parameters.
+            dependencies: ["IdentityStorage", "IdentityStorageMariaDB", "IdentityStorageConformance", "IdentityStorageSQL", "CMariaDB"]
         ),
         .testTarget(
             name: "RedisTests",
