@@ -510,6 +510,26 @@ extension ConformanceSuite {
             try expect(try await ctx.stores.clients.isOriginAllowed("https://\(good)"), "original origin after rejected saves")
             try expect(!(try await ctx.stores.clients.isOriginAllowed("https://\(later)")), "valid origin of a rejected save")
         },
+
+        ConformanceCase("clients.cors.over-long-origin-too-large") { ctx in
+            // Every backend indexes origins, so one limit (CorsOrigin.maxBytes) holds everywhere.
+            let host = ConfigSupport.host(ctx, "long")
+            var client = Client(clientId: ctx.key("cors"))
+            client.allowedCorsOrigins = ["https://\(host)"]
+            try await ctx.stores.clients.saveClient(client)
+            let longest = "https://" + String(repeating: "a", count: CorsOrigin.maxBytes - 8 - host.utf8.count - 1) + "." + host
+            var atLimit = client
+            atLimit.allowedCorsOrigins = [longest]
+            try await ctx.stores.clients.saveClient(atLimit)
+            try expect(try await ctx.stores.clients.isOriginAllowed(longest), "an origin of exactly \(CorsOrigin.maxBytes) bytes")
+            var tooLong = client
+            tooLong.clientName = "changed"
+            tooLong.allowedCorsOrigins = ["https://a" + String(repeating: "a", count: CorsOrigin.maxBytes) + ".example"]
+            try await expectError(.tooLarge, "saving a client with a CORS origin over the limit") {
+                try await ctx.stores.clients.saveClient(tooLong)
+            }
+            try expectEqual(try await ctx.stores.clients.client(withId: client.clientId), atLimit, "client after the rejected save")
+        },
     ]
 }
 

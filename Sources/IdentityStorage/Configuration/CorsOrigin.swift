@@ -1,8 +1,15 @@
 /// CORS origin normalisation: lower-case `scheme://host[:port]`, default ports dropped, no path.
 public enum CorsOrigin {
+    /// Longest stored origin, in UTF-8 bytes: what every backend can index (MariaDB's key length bounds it).
+    public static let maxBytes = 500
+
     /// The normalised form of `origin`, or throws ``IdentityStorageError/Code-swift.struct/invalidArgument``
-    /// when it is not an `http(s)://host[:port]` origin.
+    /// when it is not an `http(s)://host[:port]` origin, ``IdentityStorageError/Code-swift.struct/tooLarge``
+    /// when it is longer than ``maxBytes``.
     public static func normalize(_ origin: String) throws(IdentityStorageError) -> String {
+        if origin.utf8.count > maxBytes {
+            throw .tooLarge("CORS origin is \(origin.utf8.count) bytes; at most \(maxBytes) are allowed")
+        }
         guard let normalized = normalizedOrNil(origin) else {
             throw .invalidArgument("'\(origin)' is not a CORS origin; expected scheme://host[:port]")
         }
