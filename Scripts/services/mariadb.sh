@@ -1,4 +1,4 @@
-# MariaDB 10.11 on 127.0.0.1:$IDSTORE_MARIADB_PORT (default 53306), user idstore / password idstore,
+# MariaDB 10.11 on 127.0.0.1:$IDSTORE_MARIADB_PORT (default 23306), user idstore / password idstore,
 # database idstore. `--no-defaults` keeps the system's /etc/mysql configuration out. The server offers TLS
 # with a throwaway CA made at start ($IDSTORE_SERVICES_DIR/mariadb/tls/ca.pem; the server certificate names
 # 127.0.0.1 and localhost); clients may still connect without it.
@@ -9,7 +9,7 @@
 #
 # restart_mariadb is not an action of Scripts/services.sh; call it as
 #   bash -c 'source Scripts/services/mariadb.sh && restart_mariadb'
-IDSTORE_MARIADB_PORT="${IDSTORE_MARIADB_PORT:-53306}"
+IDSTORE_MARIADB_PORT="${IDSTORE_MARIADB_PORT:-23306}"
 
 mariadb_base() {
     echo "${IDSTORE_SERVICES_DIR:-/tmp/identitystorage-services}/mariadb"

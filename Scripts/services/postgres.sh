@@ -1,6 +1,6 @@
-# PostgreSQL 15 on 127.0.0.1:$IDSTORE_POSTGRES_PORT (default 55432), user idstore / password idstore,
+# PostgreSQL 15 on 127.0.0.1:$IDSTORE_POSTGRES_PORT (default 25432), user idstore / password idstore,
 # database idstore. PostgreSQL refuses to run as root, so its tools run as the postgres user.
-IDSTORE_POSTGRES_PORT="${IDSTORE_POSTGRES_PORT:-55432}"
+IDSTORE_POSTGRES_PORT="${IDSTORE_POSTGRES_PORT:-25432}"
 postgres_bin=/usr/lib/postgresql/15/bin
 
 as_postgres() {

@@ -1,7 +1,7 @@
 # A 6-node Redis Cluster (3 masters, 3 replicas) on 127.0.0.1 ports $IDSTORE_REDIS_CLUSTER_PORT..+5
-# (default 47001-47006); the cluster bus uses port+10000, so ports must stay below 55536. Healthy only when every node answers PONG
+# (default 17001-17006); the cluster bus uses port+10000. Every port here stays below the ephemeral range (32768+), where an outgoing connection could already hold it. Healthy only when every node answers PONG
 # and reports cluster_state:ok (one node can say ok while another is dead).
-IDSTORE_REDIS_CLUSTER_PORT="${IDSTORE_REDIS_CLUSTER_PORT:-47001}"
+IDSTORE_REDIS_CLUSTER_PORT="${IDSTORE_REDIS_CLUSTER_PORT:-17001}"
 
 redis_cluster_ports() {
     seq "$IDSTORE_REDIS_CLUSTER_PORT" $((IDSTORE_REDIS_CLUSTER_PORT + 5))

@@ -1,5 +1,5 @@
-# A standalone Redis on 127.0.0.1:$IDSTORE_REDIS_PORT (default 56379), no persistence.
-IDSTORE_REDIS_PORT="${IDSTORE_REDIS_PORT:-56379}"
+# A standalone Redis on 127.0.0.1:$IDSTORE_REDIS_PORT (default 26379), no persistence.
+IDSTORE_REDIS_PORT="${IDSTORE_REDIS_PORT:-26379}"
 
 start_redis() {
     local base="$IDSTORE_SERVICES_DIR/redis"

@@ -22,7 +22,7 @@ struct MariaDBHarness: ConformanceHarness {
 
 /// The test server: `IDSTORE_TEST_MARIADB_URL`, default the one `Scripts/services.sh start mariadb` runs.
 enum MariaDBTestServer {
-    static let defaultURL = "mariadb://idstore:idstore@127.0.0.1:53306/idstore"
+    static let defaultURL = "mariadb://idstore:idstore@127.0.0.1:23306/idstore"
 
     static var url: String { ProcessInfo.processInfo.environment["IDSTORE_TEST_MARIADB_URL"] ?? defaultURL }
 

@@ -22,7 +22,7 @@ struct PostgresHarness: ConformanceHarness {
 
 /// The test server: `IDSTORE_TEST_POSTGRES_URL`, default the one `Scripts/services.sh start postgres` runs.
 enum PostgresTestServer {
-    static let defaultURL = "postgres://idstore:idstore@127.0.0.1:55432/idstore"
+    static let defaultURL = "postgres://idstore:idstore@127.0.0.1:25432/idstore"
 
     static var url: String { ProcessInfo.processInfo.environment["IDSTORE_TEST_POSTGRES_URL"] ?? defaultURL }
 

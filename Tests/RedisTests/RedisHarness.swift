@@ -12,8 +12,8 @@ enum RedisKind: String, Sendable, CaseIterable {
     var environmentVariable: String { self == .standalone ? "IDSTORE_TEST_REDIS_URL" : "IDSTORE_TEST_REDIS_CLUSTER_URL" }
 
     var defaultURL: String {
-        self == .standalone ? "redis://127.0.0.1:56379/0"
-            : "redis-cluster://127.0.0.1:47001,127.0.0.1:47002,127.0.0.1:47003,127.0.0.1:47004,127.0.0.1:47005,127.0.0.1:47006"
+        self == .standalone ? "redis://127.0.0.1:26379/0"
+            : "redis-cluster://127.0.0.1:17001,127.0.0.1:17002,127.0.0.1:17003,127.0.0.1:17004,127.0.0.1:17005,127.0.0.1:17006"
     }
 
     var url: String { ProcessInfo.processInfo.environment[environmentVariable].flatMap { $0.isEmpty ? nil : $0 } ?? defaultURL }
