@@ -2,7 +2,7 @@
 @_spi(Testing) import IdentityStorageMemory
 @_spi(Testing) @_spi(Benchmark) import IdentityStorageMariaDB
 @_spi(Testing) @_spi(Benchmark) import IdentityStoragePostgres
-@_spi(Testing) import IdentityStorageRedis
+@_spi(Testing) @_spi(Benchmark) import IdentityStorageRedis
 @_spi(Testing) @_spi(Benchmark) import IdentityStorageSQLite
 
 /// Opens a store from a URL, for every adapter this package builds. The `idstore` tool uses it;
@@ -104,7 +104,8 @@ public struct OpenedStore: Sendable {
         case .sqlite(let storage): return storage
         case .postgres(let storage): return storage
         case .mariadb(let storage): return storage
-        case .memory, .redis: return nil
+        case .redis(let storage): return storage
+        case .memory: return nil
         }
     }
 
@@ -115,7 +116,8 @@ public struct OpenedStore: Sendable {
         case .sqlite(let storage): return storage
         case .postgres(let storage): return storage
         case .mariadb(let storage): return storage
-        case .memory, .redis: return nil
+        case .redis(let storage): return storage
+        case .memory: return nil
         }
     }
 
