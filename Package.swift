@@ -56,7 +56,7 @@ let package = Package(
         .systemLibrary(name: "CMariaDB", pkgConfig: "libmariadb", providers: [.apt(["libmariadb-dev"])]),
         .target(
             name: "IdentityStorageMariaDB",
-            dependencies: ["IdentityStorage", "IdentityStorageBlockingPool", "IdentityStorageSQL", "CMariaDB"]
+            dependencies: ["IdentityStorage", "IdentityStorageBlockingPool", "IdentityStorageSQL", "CMariaDB", "ServerTestSupport"]
         ),
         .systemLibrary(name: "CHiredis", providers: [.apt(["libhiredis-dev"])]),
         .target(
@@ -92,18 +92,22 @@ let package = Package(
             name: "BlockingPoolTests",
             dependencies: ["IdentityStorage", "IdentityStorageBlockingPool"]
         ),
+        .target(
+            name: "ServerTestSupport",
+            path: "Tests/ServerTestSupport"
+        ),
         .testTarget(
             name: "PostgresTests",
-            dependencies: ["IdentityStorage", "IdentityStoragePostgres", "IdentityStorageConformance"]
+            dependencies: ["IdentityStorage", "IdentityStoragePostgres", "IdentityStorageConformance", "ServerTestSupport"]
         ),
         .testTarget(
             name: "MariaDBTests",
             // CMariaDB for the raw libmariadb baseline of the timing test; IdentityStorageSQL for statement parameters.
-            dependencies: ["IdentityStorage", "IdentityStorageMariaDB", "IdentityStorageConformance", "IdentityStorageSQL", "CMariaDB"]
+            dependencies: ["IdentityStorage", "IdentityStorageMariaDB", "IdentityStorageConformance", "IdentityStorageSQL", "CMariaDB", "ServerTestSupport"]
         ),
         .testTarget(
             name: "RedisTests",
-            dependencies: ["IdentityStorage", "IdentityStorageRedis", "IdentityStorageConformance", "CHiredis"]
+            dependencies: ["IdentityStorage", "IdentityStorageRedis", "IdentityStorageConformance", "CHiredis", "ServerTestSupport"]
         ),
         .testTarget(
             name: "SQLiteTests",

@@ -2,6 +2,7 @@ import Foundation
 @_spi(Benchmark) import IdentityStorage
 @_spi(Testing) import IdentityStorageMariaDB
 import IdentityStorageSQL
+import ServerTestSupport
 import Testing
 
 /// Behaviour specific to the MariaDB adapter: configuration, schema, query plans, values at the edges.

@@ -1,5 +1,6 @@
 import IdentityStorage
 import IdentityStorageConformance
+import ServerTestSupport
 import Testing
 
 @Suite("Conformance on MariaDB")

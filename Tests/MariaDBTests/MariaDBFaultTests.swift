@@ -2,6 +2,7 @@ import Foundation
 import IdentityStorage
 @_spi(Testing) import IdentityStorageMariaDB
 import Synchronization
+import ServerTestSupport
 import Testing
 
 /// Connection loss under load: every client connection killed mid-workload, and the server restarted.

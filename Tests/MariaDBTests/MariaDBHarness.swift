@@ -3,6 +3,7 @@ import IdentityStorage
 import IdentityStorageConformance
 @_spi(Testing) import IdentityStorageMariaDB
 import Synchronization
+import ServerTestSupport
 import Testing
 
 /// The suite on one shared storage over the test server (opened once per test process, as a
@@ -130,76 +131,6 @@ actor SharedMariaDB {
     }
 }
 
-/// Tests that restart the server, kill its connections or change its global settings take it
-/// exclusively; every other test that uses the server takes it shared, so such a test never lands in
-/// the middle of a conformance case.
-actor ServerGate {
-    static let shared = ServerGate()
-    private var readers = 0
-    private var writer = false
-    private var waitingWriters: [CheckedContinuation<Void, Never>] = []
-    private var waitingReaders: [CheckedContinuation<Void, Never>] = []
-
-    func acquireShared() async {
-        if !writer && waitingWriters.isEmpty {
-            readers += 1
-            return
-        }
-        await withCheckedContinuation { waitingReaders.append($0) }
-    }
-
-    func releaseShared() {
-        readers -= 1
-        if readers == 0, !waitingWriters.isEmpty {
-            writer = true
-            waitingWriters.removeFirst().resume()
-        }
-    }
-
-    func acquireExclusive() async {
-        if !writer && readers == 0 {
-            writer = true
-            return
-        }
-        await withCheckedContinuation { waitingWriters.append($0) }
-    }
-
-    func releaseExclusive() {
-        if !waitingWriters.isEmpty {
-            waitingWriters.removeFirst().resume()
-            return
-        }
-        writer = false
-        readers += waitingReaders.count
-        let readers = waitingReaders
-        waitingReaders.removeAll()
-        for reader in readers { reader.resume() }
-    }
-
-    nonisolated func shared<T: Sendable>(_ body: () async throws -> T) async rethrows -> T {
-        await acquireShared()
-        do {
-            let result = try await body()
-            await releaseShared()
-            return result
-        } catch {
-            await releaseShared()
-            throw error
-        }
-    }
-
-    nonisolated func exclusive<T: Sendable>(_ body: () async throws -> T) async rethrows -> T {
-        await acquireExclusive()
-        do {
-            let result = try await body()
-            await releaseExclusive()
-            return result
-        } catch {
-            await releaseExclusive()
-            throw error
-        }
-    }
-}
 
 /// Records an issue unless `body` throws an ``IdentityStorageError`` with `code`.
 func expectCode(_ code: IdentityStorageError.Code, sourceLocation: SourceLocation = #_sourceLocation, _ body: () async throws -> Void) async {

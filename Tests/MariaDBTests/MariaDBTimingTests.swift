@@ -3,6 +3,7 @@ import Foundation
 import IdentityStorage
 @_spi(Testing) import IdentityStorageMariaDB
 import Synchronization
+import ServerTestSupport
 import Testing
 
 /// Grant get by key through the adapter, sequentially and with 16 concurrent callers, beside the raw

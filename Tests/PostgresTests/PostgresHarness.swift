@@ -3,6 +3,7 @@ import IdentityStorage
 import IdentityStorageConformance
 @_spi(Testing) import IdentityStoragePostgres
 import Synchronization
+import ServerTestSupport
 import Testing
 
 /// The suite on one shared storage over the test server (opened once per test process, as a
@@ -107,78 +108,13 @@ actor SharedPostgres {
     }
 }
 
-/// Tests that restart the server take it exclusively; every other test that uses the shared server
-/// takes it shared, so a restart never lands in the middle of a conformance case.
-actor ServerGate {
-    static let shared = ServerGate()
-    private var readers = 0
-    private var writer = false
-    private var waitingWriters: [CheckedContinuation<Void, Never>] = []
-    private var waitingReaders: [CheckedContinuation<Void, Never>] = []
 
-    func acquireShared() async {
-        if !writer && waitingWriters.isEmpty {
-            readers += 1
-            return
-        }
-        await withCheckedContinuation { waitingReaders.append($0) }
-    }
-
-    func releaseShared() {
-        readers -= 1
-        wakeUp()
-    }
-
-    func acquireExclusive() async {
-        if !writer && readers == 0 {
-            writer = true
-            return
-        }
-        await withCheckedContinuation { waitingWriters.append($0) }
-    }
-
-    func releaseExclusive() {
-        writer = false
-        wakeUp()
-    }
-
-    private func wakeUp() {
-        guard !writer else { return }
-        if readers == 0, !waitingWriters.isEmpty {
-            writer = true
-            waitingWriters.removeFirst().resume()
-            return
-        }
-        if waitingWriters.isEmpty {
-            readers += waitingReaders.count
-            for reader in waitingReaders { reader.resume() }
-            waitingReaders.removeAll()
-        }
-    }
+func withSharedServer<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+    try await ServerGate.shared.shared(body)
 }
 
-func withSharedServer<T>(_ body: () async throws -> T) async throws -> T {
-    await ServerGate.shared.acquireShared()
-    do {
-        let result = try await body()
-        await ServerGate.shared.releaseShared()
-        return result
-    } catch {
-        await ServerGate.shared.releaseShared()
-        throw error
-    }
-}
-
-func withExclusiveServer<T>(_ body: () async throws -> T) async throws -> T {
-    await ServerGate.shared.acquireExclusive()
-    do {
-        let result = try await body()
-        await ServerGate.shared.releaseExclusive()
-        return result
-    } catch {
-        await ServerGate.shared.releaseExclusive()
-        throw error
-    }
+func withExclusiveServer<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+    try await ServerGate.shared.exclusive(body)
 }
 
 /// A name unique to this run, for schemas and databases the tests create.

@@ -2,6 +2,7 @@ import Foundation
 import IdentityStorage
 import IdentityStorageConformance
 @_spi(Testing) import IdentityStorageRedis
+import ServerTestSupport
 import Testing
 
 /// Which Redis the tests use: the standalone server or the 6-node cluster (`Scripts/services.sh start redis redis-cluster`).
@@ -102,73 +103,9 @@ struct RedisHarness: ConformanceHarness {
     }
 }
 
-/// A readers-writer gate: conformance cases and ordinary tests hold it shared; fault tests that stop or restart
-/// the server hold it exclusively, so no other test of that kind runs meanwhile. Writers are preferred.
-actor ServerGate {
+extension ServerGate {
+    /// The standalone server's gate.
     static let standalone = ServerGate()
+    /// The cluster's gate.
     static let cluster = ServerGate()
-
-    private var readers = 0
-    private var writing = false
-    private var waitingWriters: [CheckedContinuation<Void, Never>] = []
-    private var waitingReaders: [CheckedContinuation<Void, Never>] = []
-
-    func acquireShared() async {
-        if !writing && waitingWriters.isEmpty {
-            readers += 1
-            return
-        }
-        await withCheckedContinuation { waitingReaders.append($0) }
-    }
-
-    func releaseShared() {
-        readers -= 1
-        if readers == 0, !waitingWriters.isEmpty {
-            writing = true
-            waitingWriters.removeFirst().resume()
-        }
-    }
-
-    func acquireExclusive() async {
-        if !writing && readers == 0 {
-            writing = true
-            return
-        }
-        await withCheckedContinuation { waitingWriters.append($0) }
-    }
-
-    func releaseExclusive() {
-        if !waitingWriters.isEmpty {
-            waitingWriters.removeFirst().resume()
-            return
-        }
-        writing = false
-        readers += waitingReaders.count
-        for reader in waitingReaders { reader.resume() }
-        waitingReaders = []
-    }
-
-    nonisolated func shared<T: Sendable>(_ body: () async throws -> T) async throws -> T {
-        await acquireShared()
-        do {
-            let result = try await body()
-            await releaseShared()
-            return result
-        } catch {
-            await releaseShared()
-            throw error
-        }
-    }
-
-    nonisolated func exclusive<T: Sendable>(_ body: () async throws -> T) async throws -> T {
-        await acquireExclusive()
-        do {
-            let result = try await body()
-            await releaseExclusive()
-            return result
-        } catch {
-            await releaseExclusive()
-            throw error
-        }
-    }
 }

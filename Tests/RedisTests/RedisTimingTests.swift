@@ -1,6 +1,7 @@
 import Foundation
 import IdentityStorage
 @_spi(Testing) import IdentityStorageRedis
+import ServerTestSupport
 import Testing
 
 /// Figures for the report, printed, never asserted: grant get by key and cache get, sequential and with 16

@@ -1,0 +1,80 @@
+/// A readers-writer gate over one test server: conformance cases and ordinary tests hold it shared; fault tests
+/// that kill connections, stop or restart the server, or change its global settings hold it exclusively, so such
+/// a test never lands in the middle of another. Waiting writers go first.
+public actor ServerGate {
+    /// The gate of a test target's one server.
+    public static let shared = ServerGate()
+
+    private var readers = 0
+    private var writing = false
+    private var waitingWriters: [CheckedContinuation<Void, Never>] = []
+    private var waitingReaders: [CheckedContinuation<Void, Never>] = []
+
+    public init() {}
+
+    /// Runs `body` while holding the gate shared.
+    public nonisolated func shared<T: Sendable>(_ body: () async throws -> T) async rethrows -> T {
+        await acquireShared()
+        do {
+            let result = try await body()
+            await releaseShared()
+            return result
+        } catch {
+            await releaseShared()
+            throw error
+        }
+    }
+
+    /// Runs `body` while holding the gate exclusively.
+    public nonisolated func exclusive<T: Sendable>(_ body: () async throws -> T) async rethrows -> T {
+        await acquireExclusive()
+        do {
+            let result = try await body()
+            await releaseExclusive()
+            return result
+        } catch {
+            await releaseExclusive()
+            throw error
+        }
+    }
+
+    private func acquireShared() async {
+        if !writing && waitingWriters.isEmpty {
+            readers += 1
+            return
+        }
+        await withCheckedContinuation { waitingReaders.append($0) }
+    }
+
+    private func releaseShared() {
+        readers -= 1
+        wakeUp()
+    }
+
+    private func acquireExclusive() async {
+        if !writing && readers == 0 {
+            writing = true
+            return
+        }
+        await withCheckedContinuation { waitingWriters.append($0) }
+    }
+
+    private func releaseExclusive() {
+        writing = false
+        wakeUp()
+    }
+
+    private func wakeUp() {
+        guard !writing else { return }
+        if readers == 0, !waitingWriters.isEmpty {
+            writing = true
+            waitingWriters.removeFirst().resume()
+            return
+        }
+        if waitingWriters.isEmpty {
+            readers += waitingReaders.count
+            for reader in waitingReaders { reader.resume() }
+            waitingReaders.removeAll()
+        }
+    }
+}
