@@ -21,6 +21,20 @@ public struct ConformanceCase: Sendable, Identifiable, CustomStringConvertible {
 
     public var id: String { name }
     public var description: String { name }
+
+    /// Whether the case must not run at the same moment as other cases on one shared database. A harness that
+    /// runs cases in parallel runs these one at a time (or gives them a keyspace of their own); run one after
+    /// another, as `idstore check` does, every case can share one database.
+    /// - housekeeping (cleanup, claiming expired sessions): their isolated 1995 epochs are random minutes that can
+    ///   overlap, so one case's drain removes another running case's rows, and far-past rows of unrelated cases
+    ///   (`grants.store.far-past-dates` writes a grant that expired in 1900);
+    /// - corrupted clients: listing clients in another case reads every client and fails on the damaged one.
+    public var needsDatabaseToItself: Bool {
+        Self.exclusivePrefixes.contains { name.hasPrefix($0) } || name.contains(".claim-expired")
+            || name == "grants.store.far-past-dates"
+    }
+
+    private static let exclusivePrefixes = ["cleanup.", "clients.corrupted.", "clients.list."]
 }
 
 /// What a case failed on.

@@ -77,19 +77,14 @@ struct RedisHarness: ConformanceHarness {
 
     var backendName: String { "redis-\(kind.rawValue)" }
 
-    /// Set for cases that would disturb concurrently running cases on one shared keyspace; they get a key prefix
-    /// of their own (every other case shares the one keyspace, as a deployment would):
-    /// - housekeeping (cleanup, claiming expired sessions): their isolated 1995 epochs overlap (random minutes),
-    ///   so a case's drain removes the rows of another running case (and far-past rows of unrelated cases);
-    /// - corrupted clients: `listClients` in other cases reads every client and fails on the damaged one.
-    /// The suite runs in seconds here, so such overlaps are frequent.
+    /// Set for cases that need the database to themselves (``ConformanceCase/needsDatabaseToItself``): they get a
+    /// key prefix of their own; every other case shares the one keyspace, as a deployment would.
     let privatePrefix: String?
 
     init(kind: RedisKind, storage: RedisIdentityStorage, testCase: ConformanceCase) {
         self.kind = kind
         self.storage = storage
-        let disturbing = ["cleanup.", "sessions.claim-expired.", "clients.corrupted."].contains { testCase.name.hasPrefix($0) }
-        privatePrefix = disturbing ? "idstore-test-\(testCase.name)-\(UInt32.random(in: 0 ... .max)):" : nil
+        privatePrefix = testCase.needsDatabaseToItself ? "idstore-test-\(testCase.name)-\(UInt32.random(in: 0 ... .max)):" : nil
     }
 
     func makeStores(clock: ManualWallClock) async throws -> IdentityStores {
