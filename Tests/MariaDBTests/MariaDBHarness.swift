@@ -27,7 +27,7 @@ enum MariaDBTestServer {
 
     static var url: String { ProcessInfo.processInfo.environment["IDSTORE_TEST_MARIADB_URL"] ?? defaultURL }
 
-    static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
+    static var isCI: Bool { ServerAvailability<MariaDBIdentityStorage.Configuration>.isCI }
 
     /// The configuration of the test URL, optionally on another database of the same server.
     static func configuration(database: String? = nil) throws -> MariaDBIdentityStorage.Configuration {
@@ -39,51 +39,23 @@ enum MariaDBTestServer {
         return configuration
     }
 
-    /// The configuration when the server answers. Otherwise records an issue under `CI=true`, or
-    /// prints one line saying the test was not run, and returns nil.
-    static func available(_ test: String = #function) async -> MariaDBIdentityStorage.Configuration? {
-        switch await Probe.shared.result() {
-        case .success(let configuration):
-            return configuration
-        case .failure(let error):
-            let shown = (try? configuration().description) ?? "the test URL"
-            if isCI {
-                Issue.record("MariaDB is not reachable at \(shown) (\(error)); CI must start it with Scripts/services.sh start mariadb")
-            } else if Probe.shared.shouldPrint(test) {
-                print("MariaDBTests: \(test) not run: MariaDB is not reachable at \(shown); start it with Scripts/services.sh start mariadb")
-            }
-            return nil
-        }
-    }
-
     /// Connects once per process to find out whether the server is there.
-    actor Probe {
-        static let shared = Probe()
-        private var outcome: Task<Result<MariaDBIdentityStorage.Configuration, any Error>, Never>?
-        private let printed = Mutex<Set<String>>([])
+    static let availability = ServerAvailability<MariaDBIdentityStorage.Configuration>(
+        server: "MariaDB", service: "mariadb", target: "MariaDBTests",
+        describe: { (try? configuration().description) ?? "the test URL" },
+        open: {
+            var configuration = try MariaDBTestServer.configuration()
+            configuration.poolSize = 1
+            configuration.connectTimeout = 3
+            let storage = try await MariaDBIdentityStorage.open(configuration)
+            await storage.close()
+            return try MariaDBTestServer.configuration()
+        })
 
-        func result() async -> Result<MariaDBIdentityStorage.Configuration, any Error> {
-            if let outcome { return await outcome.value }
-            // One probe for every caller: the actor is re-entered while the probe connects.
-            let task = Task { () -> Result<MariaDBIdentityStorage.Configuration, any Error> in
-                do {
-                    var configuration = try MariaDBTestServer.configuration()
-                    configuration.poolSize = 1
-                    configuration.connectTimeout = 3
-                    let storage = try await MariaDBIdentityStorage.open(configuration)
-                    await storage.close()
-                    return .success(try MariaDBTestServer.configuration())
-                } catch {
-                    return .failure(error)
-                }
-            }
-            outcome = task
-            return await task.value
-        }
-
-        nonisolated func shouldPrint(_ test: String) -> Bool {
-            printed.withLock { $0.insert(test).inserted }
-        }
+    /// The configuration when the server answers; otherwise records an issue under `CI=true`, or prints one
+    /// line saying the test was not run, and returns nil.
+    static func available(_ test: String = #function) async -> MariaDBIdentityStorage.Configuration? {
+        await availability.available(test)
     }
 
     /// Creates an empty database on the test server for one test, runs `body` with its configuration,

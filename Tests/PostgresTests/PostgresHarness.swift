@@ -27,8 +27,6 @@ enum PostgresTestServer {
 
     static var url: String { ProcessInfo.processInfo.environment["IDSTORE_TEST_POSTGRES_URL"] ?? defaultURL }
 
-    static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
-
     /// The configuration of the test URL (schema from the URL, `public` by default).
     static func configuration() throws -> PostgresIdentityStorage.Configuration {
         guard case .postgres(let address) = try StoreLocation(parsing: url) else {
@@ -37,51 +35,25 @@ enum PostgresTestServer {
         return try PostgresIdentityStorage.Configuration(address: address)
     }
 
-    /// The configuration when the server answers. Otherwise records an issue under `CI=true`, or
-    /// prints one line saying the test was not run, and returns nil.
-    static func available(_ test: String = #function) async -> PostgresIdentityStorage.Configuration? {
-        switch await Probe.shared.result() {
-        case .success(let configuration):
-            return configuration
-        case .failure(let error):
-            let shown = (try? configuration().description) ?? "the test URL"
-            if isCI {
-                Issue.record("PostgreSQL is not reachable at \(shown) (\(error)); CI must start it with Scripts/services.sh start postgres")
-            } else if Probe.shared.shouldPrint(test) {
-                print("PostgresTests: \(test) not run: PostgreSQL is not reachable at \(shown); start it with Scripts/services.sh start postgres")
-            }
-            return nil
-        }
-    }
+    static var isCI: Bool { ServerAvailability<PostgresIdentityStorage.Configuration>.isCI }
 
     /// Connects once per process to find out whether the server is there.
-    actor Probe {
-        static let shared = Probe()
-        private var outcome: Task<Result<PostgresIdentityStorage.Configuration, any Error>, Never>?
-        private let printed = Mutex<Set<String>>([])
+    static let availability = ServerAvailability<PostgresIdentityStorage.Configuration>(
+        server: "PostgreSQL", service: "postgres", target: "PostgresTests",
+        describe: { (try? configuration().description) ?? "the test URL" },
+        open: {
+            var configuration = try PostgresTestServer.configuration()
+            configuration.poolSize = 1
+            configuration.connectTimeout = 3
+            let storage = try await PostgresIdentityStorage.open(configuration)
+            await storage.close()
+            return try PostgresTestServer.configuration()
+        })
 
-        func result() async -> Result<PostgresIdentityStorage.Configuration, any Error> {
-            if let outcome { return await outcome.value }
-            // One probe for every caller: the actor is re-entered while the probe connects.
-            let task = Task { () -> Result<PostgresIdentityStorage.Configuration, any Error> in
-                do {
-                    var configuration = try PostgresTestServer.configuration()
-                    configuration.poolSize = 1
-                    configuration.connectTimeout = 3
-                    let storage = try await PostgresIdentityStorage.open(configuration)
-                    await storage.close()
-                    return .success(try PostgresTestServer.configuration())
-                } catch {
-                    return .failure(error)
-                }
-            }
-            outcome = task
-            return await task.value
-        }
-
-        nonisolated func shouldPrint(_ test: String) -> Bool {
-            printed.withLock { $0.insert(test).inserted }
-        }
+    /// The configuration when the server answers; otherwise records an issue under `CI=true`, or prints one
+    /// line saying the test was not run, and returns nil.
+    static func available(_ test: String = #function) async -> PostgresIdentityStorage.Configuration? {
+        await availability.available(test)
     }
 }
 
