@@ -92,14 +92,7 @@ struct MariaDBServerSideSessionStore: ServerSideSessionStore {
     }
 
     private static func condition(_ filter: SessionFilter) -> (String, [SQLValue])? {
-        let subject = filter.subjectId.flatMap { $0.allSatisfy(\.isWhitespace) ? nil : $0 }
-        let session = filter.sessionId.flatMap { $0.allSatisfy(\.isWhitespace) ? nil : $0 }
-        switch (subject, session) {
-        case let (subject?, session?): return ("subject_id = ? AND session_id = ?", [.text(subject), .text(session)])
-        case let (subject?, nil): return ("subject_id = ?", [.text(subject)])
-        case let (nil, session?): return ("session_id = ?", [.text(session)])
-        case (nil, nil): return nil
-        }
+        SessionSQL.filterCondition(filter, dialect: .mariadb).map { ($0.sql, $0.values) }
     }
 
     /// The query's substring filters as SQL (`INSTR` under the binary collation compares code points
@@ -109,23 +102,8 @@ struct MariaDBServerSideSessionStore: ServerSideSessionStore {
         let query: SessionQuery
 
         private var filter: (String, [SQLValue]) {
-            let blank = [query.subjectId, query.sessionId, query.displayName].allSatisfy { $0.map { $0.allSatisfy(\.isWhitespace) } ?? true }
-            if blank { return ("TRUE", []) }
-            var conditions: [String] = []
-            var bindings: [SQLValue] = []
-            if let subjectId = query.subjectId {
-                conditions.append("INSTR(subject_id, ?) > 0")
-                bindings.append(.text(subjectId))
-            }
-            if let sessionId = query.sessionId {
-                conditions.append("INSTR(session_id, ?) > 0")
-                bindings.append(.text(sessionId))
-            }
-            if let displayName = query.displayName {
-                conditions.append("INSTR(display_name, ?) > 0")
-                bindings.append(.text(displayName))
-            }
-            return (conditions.joined(separator: " AND "), bindings)
+            let condition = SessionSQL.queryCondition(query, dialect: .mariadb)
+            return (condition.sql, condition.values)
         }
 
         func sessions(after key: String?, limit: Int) throws -> [ServerSideSession] {

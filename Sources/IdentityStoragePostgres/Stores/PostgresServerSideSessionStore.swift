@@ -89,33 +89,18 @@ struct PostgresServerSideSessionStore: ServerSideSessionStore {
 
     /// The filter's condition; nil when it can match nothing (both fields blank).
     private static func condition(_ filter: SessionFilter) -> (String, [SQLValue])? {
-        let subject = filter.subjectId.flatMap { $0.allSatisfy(\.isWhitespace) ? nil : $0 }
-        let session = filter.sessionId.flatMap { $0.allSatisfy(\.isWhitespace) ? nil : $0 }
-        switch (subject, session) {
-        case let (subject?, session?): return ("subject_id = $1 AND session_id = $2", [.text(subject), .text(session)])
-        case let (subject?, nil): return ("subject_id = $1", [.text(subject)])
-        case let (nil, session?): return ("session_id = $1", [.text(session)])
-        case (nil, nil): return nil
-        }
+        SessionSQL.filterCondition(filter, dialect: .postgres).map { ($0.sql, $0.values) }
     }
 
-    /// The query's substring filters as SQL (`strpos` compares bytes, as the in-memory adapter does).
+    /// The query's substring filters as SQL (``SessionSQL``; `strpos` compares bytes, as the in-memory adapter does).
     private struct Source: SessionPageSource {
         let connection: PostgresConnection
         let query: SessionQuery
 
         /// Parameters numbered after `first` fixed ones.
         private func filter(after first: Int) -> (String, [SQLValue]) {
-            let blank = [query.subjectId, query.sessionId, query.displayName].allSatisfy { $0.map { $0.allSatisfy(\.isWhitespace) } ?? true }
-            if blank { return ("true", []) }
-            var conditions: [String] = []
-            var bindings: [SQLValue] = []
-            for (column, value) in [("subject_id", query.subjectId), ("session_id", query.sessionId), ("display_name", query.displayName)] {
-                guard let value else { continue }
-                bindings.append(.text(value))
-                conditions.append("strpos(\(column), $\(first + bindings.count)) > 0")
-            }
-            return (conditions.joined(separator: " AND "), bindings)
+            let condition = SessionSQL.queryCondition(query, dialect: .postgres, firstParameter: first + 1)
+            return (condition.sql, condition.values)
         }
 
         func sessions(after key: String?, limit: Int) throws -> [ServerSideSession] {

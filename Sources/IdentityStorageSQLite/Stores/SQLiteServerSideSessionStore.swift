@@ -87,14 +87,7 @@ struct SQLiteServerSideSessionStore: ServerSideSessionStore {
     }
 
     private static func condition(_ filter: SessionFilter) -> (String, [SQLValue]) {
-        let subject = filter.subjectId.flatMap { $0.allSatisfy(\.isWhitespace) ? nil : $0 }
-        let session = filter.sessionId.flatMap { $0.allSatisfy(\.isWhitespace) ? nil : $0 }
-        switch (subject, session) {
-        case let (subject?, session?): return ("subject_id = ? AND session_id = ?", [.text(subject), .text(session)])
-        case let (subject?, nil): return ("subject_id = ?", [.text(subject)])
-        case let (nil, session?): return ("session_id = ?", [.text(session)])
-        case (nil, nil): return ("0", [])
-        }
+        SessionSQL.filterCondition(filter, dialect: .sqlite).map { ($0.sql, $0.values) } ?? ("0", [])
     }
 
     /// The query's substring filters as SQL (`instr` compares bytes, as the in-memory adapter does).
@@ -103,23 +96,8 @@ struct SQLiteServerSideSessionStore: ServerSideSessionStore {
         let query: SessionQuery
 
         private var filter: (String, [SQLValue]) {
-            let blank = [query.subjectId, query.sessionId, query.displayName].allSatisfy { $0.map { $0.allSatisfy(\.isWhitespace) } ?? true }
-            if blank { return ("1", []) }
-            var conditions: [String] = []
-            var bindings: [SQLValue] = []
-            if let subjectId = query.subjectId {
-                conditions.append("instr(subject_id, ?) > 0")
-                bindings.append(.text(subjectId))
-            }
-            if let sessionId = query.sessionId {
-                conditions.append("instr(session_id, ?) > 0")
-                bindings.append(.text(sessionId))
-            }
-            if let displayName = query.displayName {
-                conditions.append("instr(display_name, ?) > 0")
-                bindings.append(.text(displayName))
-            }
-            return (conditions.joined(separator: " AND "), bindings)
+            let condition = SessionSQL.queryCondition(query, dialect: .sqlite)
+            return (condition.sql, condition.values)
         }
 
         func sessions(after key: String?, limit: Int) throws -> [ServerSideSession] {
