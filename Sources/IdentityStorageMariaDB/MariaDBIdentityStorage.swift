@@ -212,10 +212,7 @@ public final class MariaDBIdentityStorage: Sendable {
             pushedAuthorizationRequests: MariaDBPushedAuthorizationRequestStore(database: database),
             backchannelRequests: MariaDBBackchannelAuthenticationRequestStore(database: database),
             cache: cache,
-            replayCache: CacheBackedReplayCache(cache: cache, clock: clock),
-            authorizationParametersMessages: CacheBackedAuthorizationParametersMessageStore(
-                cache: cache, slidingExpiration: configuration.messageSlidingExpiration),
-            deviceFlowThrottling: CacheBackedDeviceFlowThrottling(cache: cache, clock: clock),
+            clock: clock, messageSlidingExpiration: configuration.messageSlidingExpiration,
             cleanup: MariaDBCleanupStore(database: database, clock: clock),
             capabilities: [.injectableClock, .durable]
         )

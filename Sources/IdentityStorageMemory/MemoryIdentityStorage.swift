@@ -49,10 +49,7 @@ public struct MemoryIdentityStorage: Sendable {
             pushedAuthorizationRequests: pushed,
             backchannelRequests: backchannel,
             cache: cache,
-            replayCache: CacheBackedReplayCache(cache: cache, clock: clock),
-            authorizationParametersMessages: CacheBackedAuthorizationParametersMessageStore(
-                cache: cache, slidingExpiration: configuration.messageSlidingExpiration),
-            deviceFlowThrottling: CacheBackedDeviceFlowThrottling(cache: cache, clock: clock),
+            clock: clock, messageSlidingExpiration: configuration.messageSlidingExpiration,
             cleanup: MemoryCleanupStore(grants: grants, deviceFlow: deviceFlow, pushedAuthorizationRequests: pushed,
                                         backchannelRequests: backchannel, cache: cache, clock: clock),
             capabilities: [.injectableClock]

@@ -54,10 +54,7 @@ public final class PostgresIdentityStorage: Sendable {
             pushedAuthorizationRequests: PostgresPushedAuthorizationRequestStore(database: database),
             backchannelRequests: PostgresBackchannelAuthenticationRequestStore(database: database),
             cache: cache,
-            replayCache: CacheBackedReplayCache(cache: cache, clock: clock),
-            authorizationParametersMessages: CacheBackedAuthorizationParametersMessageStore(
-                cache: cache, slidingExpiration: configuration.messageSlidingExpiration),
-            deviceFlowThrottling: CacheBackedDeviceFlowThrottling(cache: cache, clock: clock),
+            clock: clock, messageSlidingExpiration: configuration.messageSlidingExpiration,
             cleanup: PostgresCleanupStore(database: database, clock: clock),
             capabilities: [.injectableClock, .durable]
         )

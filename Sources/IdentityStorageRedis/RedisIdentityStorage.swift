@@ -202,10 +202,7 @@ public final class RedisIdentityStorage: Sendable {
             pushedAuthorizationRequests: RedisPushedAuthorizationRequestStore(context: context),
             backchannelRequests: RedisBackchannelAuthenticationRequestStore(context: context),
             cache: cache,
-            replayCache: CacheBackedReplayCache(cache: cache, clock: context.clock),
-            authorizationParametersMessages: CacheBackedAuthorizationParametersMessageStore(
-                cache: cache, slidingExpiration: configuration.messageSlidingExpiration),
-            deviceFlowThrottling: CacheBackedDeviceFlowThrottling(cache: cache, clock: context.clock),
+            clock: context.clock, messageSlidingExpiration: configuration.messageSlidingExpiration,
             cleanup: RedisCleanupStore(context: context),
             capabilities: [.injectableClock, .durable]
         )

@@ -70,10 +70,7 @@ public final class SQLiteIdentityStorage: Sendable {
             pushedAuthorizationRequests: SQLitePushedAuthorizationRequestStore(database: database),
             backchannelRequests: SQLiteBackchannelAuthenticationRequestStore(database: database),
             cache: cache,
-            replayCache: CacheBackedReplayCache(cache: cache, clock: clock),
-            authorizationParametersMessages: CacheBackedAuthorizationParametersMessageStore(
-                cache: cache, slidingExpiration: configuration.messageSlidingExpiration),
-            deviceFlowThrottling: CacheBackedDeviceFlowThrottling(cache: cache, clock: clock),
+            clock: clock, messageSlidingExpiration: configuration.messageSlidingExpiration,
             cleanup: SQLiteCleanupStore(database: database, clock: clock),
             capabilities: configuration.path == ":memory:" ? [.injectableClock] : [.injectableClock, .durable]
         )

@@ -45,6 +45,26 @@ public struct IdentityStores: Sendable {
     }
 }
 
+extension IdentityStores {
+    /// Every store from an adapter's own ones: the replay cache, the authorization-parameter message store and
+    /// device-flow throttling are the cache-backed ones, built on `cache` with `clock`.
+    public init(clients: any ClientStore, resources: any ResourceStore, identityProviders: any IdentityProviderStore,
+                signingKeys: any SigningKeyStore, keyRing: any KeyRingStore, grants: any PersistedGrantStore,
+                deviceFlow: any DeviceFlowStore, sessions: any ServerSideSessionStore,
+                pushedAuthorizationRequests: any PushedAuthorizationRequestStore,
+                backchannelRequests: any BackchannelAuthenticationRequestStore, cache: any DistributedCache,
+                clock: any WallClock, messageSlidingExpiration: Double, cleanup: any CleanupStore, capabilities: StoreCapabilities) {
+        self.init(clients: clients, resources: resources, identityProviders: identityProviders, signingKeys: signingKeys,
+                  keyRing: keyRing, grants: grants, deviceFlow: deviceFlow, sessions: sessions,
+                  pushedAuthorizationRequests: pushedAuthorizationRequests, backchannelRequests: backchannelRequests, cache: cache,
+                  replayCache: CacheBackedReplayCache(cache: cache, clock: clock),
+                  authorizationParametersMessages: CacheBackedAuthorizationParametersMessageStore(
+                      cache: cache, slidingExpiration: messageSlidingExpiration),
+                  deviceFlowThrottling: CacheBackedDeviceFlowThrottling(cache: cache, clock: clock),
+                  cleanup: cleanup, capabilities: capabilities)
+    }
+}
+
 /// What a backend declares it can do. The conformance suite skips a case whose requirement is
 /// missing and prints the reason; a skip of a required case fails CI.
 public struct StoreCapabilities: OptionSet, Hashable, Sendable {
