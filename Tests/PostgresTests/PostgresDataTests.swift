@@ -205,10 +205,9 @@ struct PostgresDataTests {
             configuration.queryTimeout = 1
             let storage = try await PostgresIdentityStorage.open(configuration)
             let pid = try await storage.executeRaw("SELECT pg_backend_pid()")
-            let started = ContinuousClock.now
+            // 57014 (query_canceled) proves the server's statement timeout ended the sleep, not its own end.
             let error = await expectCode(.timeout) { try await storage.executeRaw("SELECT pg_sleep(5)") }
             #expect(error?.backendDetail?.code == "57014")
-            #expect(ContinuousClock.now - started < .seconds(3))
             #expect(try await storage.executeRaw("SELECT pg_backend_pid()") == pid, "the same connection serves the next call")
             await storage.close()
         }
@@ -228,7 +227,9 @@ struct PostgresDataTests {
             let started = ContinuousClock.now
             let error = await expectCode(.timeout) { try await storage.executeRaw("SELECT pg_sleep(30)") }
             let waited = ContinuousClock.now - started
-            #expect(waited >= .seconds(5) && waited < .seconds(10), "\(waited)")
+            // Not before the deadline; well before the 30 s sleep would have answered (a tight upper bound would
+            // measure the machine's load).
+            #expect(waited >= .seconds(5) && waited < .seconds(25), "\(waited)")
             #expect(error?.backendDetail == nil)
             let next = try await storage.executeRaw("SELECT pg_backend_pid()")
             #expect(next != pid, "the abandoned connection was replaced")
