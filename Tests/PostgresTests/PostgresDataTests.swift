@@ -196,7 +196,7 @@ struct PostgresDataTests {
 
     // MARK: Timeouts
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(5)))
     func aStatementPastTheQueryTimeoutIsCancelledAndTheConnectionKept() async throws {
         guard let base = await PostgresTestServer.available() else { return }
         try await withSharedServer {
@@ -213,7 +213,7 @@ struct PostgresDataTests {
         }
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(5)))
     func aServerThatStopsAnsweringGivesATimeoutNotAHang() async throws {
         guard let base = await PostgresTestServer.available() else { return }
         try await withSharedServer {

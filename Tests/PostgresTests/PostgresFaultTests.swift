@@ -9,7 +9,7 @@ import Testing
 /// every acknowledged write is still there.
 @Suite("PostgreSQL faults")
 struct PostgresFaultTests {
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(10)))
     func terminatingEveryBackendMidWorkloadLosesNoAcknowledgedWrite() async throws {
         guard let base = await PostgresTestServer.available() else { return }
         try await withSharedServer {
@@ -50,7 +50,7 @@ struct PostgresFaultTests {
         }
     }
 
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(10)))
     func restartingTheServerMidWorkloadLosesNoAcknowledgedWrite() async throws {
         guard let base = await PostgresTestServer.available() else { return }
         guard let restart = ServerRestart.find() else { return }

@@ -206,7 +206,7 @@ struct RedisAdapterTests {
         #expect(throws: IdentityStorageError.self) { try RedisIdentityStorage.Configuration(address: unknown) }
     }
 
-    @Test("bad configuration is refused at open", .timeLimit(.minutes(1)))
+    @Test("bad configuration is refused at open", .timeLimit(.minutes(5)))
     func badConfiguration() async throws {
         var configuration = RedisIdentityStorage.Configuration(endpoints: [.init(host: "127.0.0.1", port: 1)])
         configuration.keyPrefix = "a{b}:"
