@@ -35,6 +35,10 @@ extension BlockingConnection {
 /// - A connection whose job reports a connection-level failure (``IdentityStorageError/Code-swift.struct/unavailable``)
 ///   is closed and replaced on the next job; idle connections are health-checked before reuse.
 /// - ``shutdown()`` finishes queued work, then closes every connection and ends the threads.
+/// - Parking a thread and waking it costs tens of microseconds on a virtual machine, more than a SQLite
+///   read. So a thread that has just finished a job polls the queue for ``Configuration/spinBeforeParking``
+///   before it parks, and only one thread polls at a time: a caller issuing call after call finds its
+///   thread awake, and a busy pool does not burn the cores the database server needs.
 public final class BlockingConnectionPool<Connection: BlockingConnection>: Sendable {
     /// Pool settings.
     public struct Configuration: Sendable {
@@ -46,12 +50,16 @@ public final class BlockingConnectionPool<Connection: BlockingConnection>: Senda
         public var healthCheckInterval: TimeInterval = 30
         /// Thread names start with this, for debuggers and `top -H`.
         public var threadName: String = "identitystorage"
+        /// How long one idle thread polls the queue before it parks. Zero parks at once. Default: 50 µs.
+        public var spinBeforeParking: Duration = .microseconds(50)
 
-        public init(size: Int = 4, acquireTimeout: TimeInterval = 10, healthCheckInterval: TimeInterval = 30, threadName: String = "identitystorage") {
+        public init(size: Int = 4, acquireTimeout: TimeInterval = 10, healthCheckInterval: TimeInterval = 30, threadName: String = "identitystorage",
+                    spinBeforeParking: Duration = .microseconds(50)) {
             self.size = size
             self.acquireTimeout = acquireTimeout
             self.healthCheckInterval = healthCheckInterval
             self.threadName = threadName
+            self.spinBeforeParking = spinBeforeParking
         }
     }
 
@@ -67,9 +75,15 @@ public final class BlockingConnectionPool<Connection: BlockingConnection>: Senda
         var head = 0
         var accepting = true
         var runningWorkers = 0
+        /// Threads waiting on `wakeUp`; `enqueue` signals only when one is, so no wake-up is wasted.
+        var parkedWorkers = 0
     }
 
     private let state = Mutex(State())
+    /// Jobs queued and not yet taken: what a polling thread reads without taking the lock.
+    private let pendingJobs = Atomic<Int>(0)
+    /// Set while one thread polls, so that at most one does.
+    private let polling = Atomic<Bool>(false)
     private let wakeUp = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
     private let connect: @Sendable () throws -> Connection
@@ -142,6 +156,7 @@ public final class BlockingConnectionPool<Connection: BlockingConnection>: Senda
             state.accepting = false
             return state.runningWorkers
         }
+        // Every thread gets a signal: parked ones wake, the others find it when they next park and return at once.
         for _ in 0..<workers { wakeUp.signal() }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             Thread { [self] in
@@ -152,12 +167,15 @@ public final class BlockingConnectionPool<Connection: BlockingConnection>: Senda
     }
 
     private func enqueue(_ job: Job) -> Bool {
-        let accepted = state.withLock { state in
-            guard state.accepting else { return false }
+        let (accepted, wake) = state.withLock { state -> (Bool, Bool) in
+            guard state.accepting else { return (false, false) }
             state.jobs.append(job)
-            return true
+            pendingJobs.add(1, ordering: .relaxed)
+            guard state.parkedWorkers > 0 else { return (true, false) }
+            state.parkedWorkers -= 1
+            return (true, true)
         }
-        if accepted { wakeUp.signal() }
+        if wake { wakeUp.signal() }
         return accepted
     }
 
@@ -174,6 +192,7 @@ public final class BlockingConnectionPool<Connection: BlockingConnection>: Senda
                 let stale = waiting.filter { $0.enqueued < deadline }
                 state.jobs = waiting.filter { $0.enqueued >= deadline }
                 state.head = 0
+                pendingJobs.subtract(stale.count, ordering: .relaxed)
                 return stale
             }
             for job in expired {
@@ -182,19 +201,58 @@ public final class BlockingConnectionPool<Connection: BlockingConnection>: Senda
         }
     }
 
-    /// Next queued job, or nil when the pool is shutting down and the queue is empty.
-    private func next() -> Job?? {
+    private enum Next {
+        case run(Job)
+        case park
+        case exit
+    }
+
+    /// The next queued job; when there is none, `park` (after counting this thread as parked) or,
+    /// once the pool is shutting down, `exit`.
+    private func next(parkIfEmpty: Bool) -> Next {
         state.withLock { state in
             if state.head < state.jobs.count {
                 let job = state.jobs[state.head]
                 state.head += 1
+                pendingJobs.subtract(1, ordering: .relaxed)
                 if state.head > 64, state.head * 2 > state.jobs.count {
                     state.jobs.removeFirst(state.head)
                     state.head = 0
                 }
-                return .some(job)
+                return .run(job)
             }
-            return state.accepting ? .some(nil) : nil
+            guard state.accepting else { return .exit }
+            if parkIfEmpty { state.parkedWorkers += 1 }
+            return .park
+        }
+    }
+
+    /// Waits for the next job: polls briefly if no other thread is polling, then parks. Nil: time to exit.
+    private func waitForJob() -> Job? {
+        let spin = configuration.spinBeforeParking
+        if spin > .zero, polling.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged {
+            let until = ContinuousClock.now + spin
+            var found: Next = .park
+            repeat {
+                if pendingJobs.load(ordering: .relaxed) > 0 {
+                    found = next(parkIfEmpty: false)
+                    if case .park = found { continue }
+                    break
+                }
+            } while ContinuousClock.now < until
+            polling.store(false, ordering: .releasing)
+            switch found {
+            case .run(let job): return job
+            case .exit: return nil
+            case .park: break
+            }
+        }
+        while true {
+            switch next(parkIfEmpty: true) {
+            case .run(let job): return job
+            case .exit: return nil
+            case .park: wakeUp.wait()
+            }
         }
     }
 
@@ -206,10 +264,7 @@ public final class BlockingConnectionPool<Connection: BlockingConnection>: Senda
             connection?.close()
             finished.signal()
         }
-        while true {
-            wakeUp.wait()
-            guard let item = next() else { return }
-            guard let job = item else { continue }
+        while let job = waitForJob() {
             if let current = connection, ContinuousClock.now - lastUsed > healthInterval, !current.isHealthy() {
                 current.close()
                 connection = nil

@@ -53,6 +53,28 @@ struct BlockingConnectionPoolTests {
         await pool.shutdown()
     }
 
+    @Test(arguments: [Duration.zero, .microseconds(50), .milliseconds(5)])
+    func everyCallIsServedWhateverThePolling(spin: Duration) async throws {
+        // Bursts and pauses make threads alternate between polling, parking and being woken; a lost wake-up
+        // would leave a call waiting until the acquire timeout turns it into an error.
+        let pool = BlockingConnectionPool(configuration: .init(size: 3, acquireTimeout: 60, spinBeforeParking: spin)) { FakeConnection() }
+        let served = Counter()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for caller in 0..<24 {
+                group.addTask {
+                    for call in 0..<200 {
+                        try await pool.withConnection { _ in served.increment() }
+                        if (call + caller) % 50 == 0 { try await Task.sleep(for: .milliseconds(1)) }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(served.current == 24 * 200)
+        #expect(pool.queuedCount == 0)
+        await pool.shutdown()
+    }
+
     @Test func oneConnectionIsUsedByOneThreadOnly() async throws {
         let pool = BlockingConnectionPool(configuration: .init(size: 2)) { FakeConnection() }
         let sameThread = try await withThrowingTaskGroup(of: Bool.self) { group in

@@ -57,7 +57,7 @@ struct RedisClientStore: ClientStore {
 
     static func decode(_ id: String, _ document: [UInt8]?) throws(IdentityStorageError) -> Client? {
         guard let document else { return nil }
-        return try StorageJSON.decode(Client.self, from: try RedisValue.text(document, "client \(id)"), what: "client \(id)")
+        return try DecodedDocuments.clients.decode(try RedisValue.text(document, "client \(id)"), id: id, what: "client \(id)")
     }
 
     // MARK: Scripts (KEYS[1] is `P{cl}:`)

@@ -9,30 +9,30 @@ struct RedisResourceStore: ResourceStore {
     private var base: RedisKeyspace.Base { context.keys.resources }
 
     func identityResources(withScopeNames scopeNames: [String]) async throws -> [IdentityResource] {
-        try await documents(IdentityResource.self, kind: "i", scopeNames)
+        try await documents(DecodedDocuments.identityResources, kind: "i", scopeNames)
     }
 
     func apiScopes(withNames scopeNames: [String]) async throws -> [ApiScope] {
-        try await documents(ApiScope.self, kind: "a", scopeNames)
+        try await documents(DecodedDocuments.apiScopes, kind: "a", scopeNames)
     }
 
     func apiResources(withScopeNames scopeNames: [String]) async throws -> [ApiResource] {
         let names = try Self.uniqueNames(scopeNames)
         if names.isEmpty { return [] }
         let reply = try await run(Self.byScopes, names.map(RedisValue.bytes), "reading API resources by scope")
-        return try Self.decodePairs(ApiResource.self, reply)
+        return try Self.decodePairs(DecodedDocuments.apiResources, reply)
     }
 
     func apiResources(withNames names: [String]) async throws -> [ApiResource] {
-        try await documents(ApiResource.self, kind: "r", names)
+        try await documents(DecodedDocuments.apiResources, kind: "r", names)
     }
 
     func allResources() async throws -> Resources {
         let items = try await run(Self.all, [], "reading all resources").items()
         guard items.count == 3 else { throw RedisErrors.unexpected(.array(items), expected: "three resource lists") }
-        return Resources(identityResources: try Self.decodePairs(IdentityResource.self, items[0]),
-                         apiResources: try Self.decodePairs(ApiResource.self, items[1]),
-                         apiScopes: try Self.decodePairs(ApiScope.self, items[2]))
+        return Resources(identityResources: try Self.decodePairs(DecodedDocuments.identityResources, items[0]),
+                         apiResources: try Self.decodePairs(DecodedDocuments.apiResources, items[1]),
+                         apiScopes: try Self.decodePairs(DecodedDocuments.apiScopes, items[2]))
     }
 
     func saveIdentityResource(_ resource: IdentityResource) async throws {
@@ -68,7 +68,7 @@ struct RedisResourceStore: ResourceStore {
         return try await run(Self.remove, [RedisValue.bytes(kind), RedisValue.bytes(name)], "deleting resource").integerValue() == 1
     }
 
-    private func documents<T: Decodable>(_ type: T.Type, kind: String, _ names: [String]) async throws -> [T] {
+    private func documents<T>(_ cache: DecodedDocumentCache<T>, kind: String, _ names: [String]) async throws -> [T] {
         let names = try Self.uniqueNames(names)
         if names.isEmpty { return [] }
         let reply = try await context.client.run(RedisCommand([RedisValue.bytes("MGET")] + names.map { base.key(kind, $0) }, slot: base.slot),
@@ -76,7 +76,7 @@ struct RedisResourceStore: ResourceStore {
         var result: [T] = []
         for (name, document) in zip(names, try reply.items()) {
             guard let bytes = try document.optionalBytes() else { continue }
-            result.append(try StorageJSON.decode(type, from: try RedisValue.text(bytes, "resource \(name)"), what: "resource \(name)"))
+            result.append(try cache.decode(try RedisValue.text(bytes, "resource \(name)"), id: name, what: "resource \(name)"))
         }
         return result
     }
@@ -96,14 +96,14 @@ struct RedisResourceStore: ResourceStore {
     }
 
     /// `[name, document, …]`.
-    private static func decodePairs<T: Decodable>(_ type: T.Type, _ reply: RedisReply) throws(IdentityStorageError) -> [T] {
+    private static func decodePairs<T>(_ cache: DecodedDocumentCache<T>, _ reply: RedisReply) throws(IdentityStorageError) -> [T] {
         let items = try reply.items()
         var result: [T] = []
         var index = 0
         while index + 1 < items.count {
             let name = String(decoding: try items[index].optionalBytes() ?? [], as: UTF8.self)
             if let bytes = try items[index + 1].optionalBytes() {
-                result.append(try StorageJSON.decode(type, from: try RedisValue.text(bytes, "resource \(name)"), what: "resource \(name)"))
+                result.append(try cache.decode(try RedisValue.text(bytes, "resource \(name)"), id: name, what: "resource \(name)"))
             }
             index += 2
         }
