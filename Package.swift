@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         // HdrHistogram for the latency percentiles of `idstore bench`.
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
     ],
     targets: [
         .target(
@@ -38,7 +39,7 @@ let package = Package(
         ),
         .target(
             name: "IdentityStorageBlockingPool",
-            dependencies: ["IdentityStorage"]
+            dependencies: ["IdentityStorage", .product(name: "DequeModule", package: "swift-collections")]
         ),
         .target(
             name: "IdentityStorageSQL",

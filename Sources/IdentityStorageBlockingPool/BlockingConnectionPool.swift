@@ -1,3 +1,4 @@
+import DequeModule
 import Foundation
 import IdentityStorage
 import Synchronization
@@ -71,8 +72,9 @@ public final class BlockingConnectionPool<Connection: BlockingConnection>: Senda
     }
 
     private struct State {
-        var jobs: [Job] = []
-        var head = 0
+        /// A deque, not an array with a moving head: a taken job must be released at once, or the closures of
+        /// finished calls (and everything they captured, such as a 10,000-grant bulk load) stay alive.
+        var jobs: Deque<Job> = []
         var accepting = true
         var runningWorkers = 0
         /// Threads waiting on `wakeUp`; `enqueue` signals only when one is, so no wake-up is wasted.
@@ -147,7 +149,7 @@ public final class BlockingConnectionPool<Connection: BlockingConnection>: Senda
     /// Test hook: calls waiting for a connection.
     @_spi(Testing)
     public var queuedCount: Int {
-        state.withLock { $0.jobs.count - $0.head }
+        state.withLock { $0.jobs.count }
     }
 
     /// Stops accepting calls, lets queued calls finish, closes every connection and ends the threads.
@@ -187,11 +189,9 @@ public final class BlockingConnectionPool<Connection: BlockingConnection>: Senda
             try? await Task.sleep(for: .milliseconds(100))
             let deadline = ContinuousClock.now - timeout
             let expired: [Job] = state.withLock { state in
-                guard state.head < state.jobs.count, state.jobs[state.head].enqueued < deadline else { return [] }
-                let waiting = state.jobs[state.head...]
-                let stale = waiting.filter { $0.enqueued < deadline }
-                state.jobs = waiting.filter { $0.enqueued >= deadline }
-                state.head = 0
+                guard let first = state.jobs.first, first.enqueued < deadline else { return [] }
+                let stale = Array(state.jobs.filter { $0.enqueued < deadline })
+                state.jobs = state.jobs.filter { $0.enqueued >= deadline }
                 pendingJobs.subtract(stale.count, ordering: .relaxed)
                 return stale
             }
@@ -211,14 +211,8 @@ public final class BlockingConnectionPool<Connection: BlockingConnection>: Senda
     /// once the pool is shutting down, `exit`.
     private func next(parkIfEmpty: Bool) -> Next {
         state.withLock { state in
-            if state.head < state.jobs.count {
-                let job = state.jobs[state.head]
-                state.head += 1
+            if let job = state.jobs.popFirst() {
                 pendingJobs.subtract(1, ordering: .relaxed)
-                if state.head > 64, state.head * 2 > state.jobs.count {
-                    state.jobs.removeFirst(state.head)
-                    state.head = 0
-                }
                 return .run(job)
             }
             guard state.accepting else { return .exit }

@@ -63,7 +63,7 @@ struct BlockingConnectionPoolTests {
             for caller in 0..<24 {
                 group.addTask {
                     for call in 0..<200 {
-                        try await pool.withConnection { _ in served.increment() }
+                        _ = try await pool.withConnection { _ in served.increment() }
                         if (call + caller) % 50 == 0 { try await Task.sleep(for: .milliseconds(1)) }
                     }
                 }
@@ -72,6 +72,20 @@ struct BlockingConnectionPoolTests {
         }
         #expect(served.current == 24 * 200)
         #expect(pool.queuedCount == 0)
+        await pool.shutdown()
+    }
+
+    @Test func whatAFinishedCallCapturedIsReleased() async throws {
+        // The queue once kept the last 64 finished jobs, and with them every bulk load they captured.
+        final class Payload: Sendable {}
+        let pool = BlockingConnectionPool(configuration: .init(size: 1)) { FakeConnection() }
+        weak var released: Payload?
+        do {
+            let payload = Payload()
+            released = payload
+            _ = try await pool.withConnection { _ in ObjectIdentifier(payload) }
+        }
+        #expect(released == nil)
         await pool.shutdown()
     }
 
