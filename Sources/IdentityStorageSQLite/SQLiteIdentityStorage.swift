@@ -27,6 +27,16 @@ public final class SQLiteIdentityStorage: Sendable {
         public var clock: any WallClock = SystemWallClock()
         /// Sliding expiration of authorization-parameter messages, in seconds. Default: 3600, as upstream.
         public var messageSlidingExpiration: TimeInterval = 3600
+        /// The writer connection's page cache, in KiB (`PRAGMA cache_size`). Default: 16384 (16 MiB).
+        ///
+        /// A cleanup batch deletes rows in expiration order, which is random order in the subject and session
+        /// indexes: with SQLite's 2 MiB default the pages a batch dirties no longer fit and spill to the WAL
+        /// mid-transaction, written more than once. Memory is taken only as pages are used.
+        public var writerCacheKiB: Int = 16384
+        /// WAL pages after which a commit checkpoints (`PRAGMA wal_autocheckpoint`). Default: 10000 (about 40 MiB).
+        ///
+        /// Each checkpoint ends in an fsync; SQLite's default (1000) checkpoints every few cleanup batches.
+        public var walAutoCheckpointPages: Int = 10000
 
         public init(path: String) {
             self.path = path

@@ -34,6 +34,9 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Expired grants the cleanup workload removes.")
     var cleanupRows: Int = 100_000
 
+    @Option(help: "Rows per cleanup batch (CleanupRunner.Configuration.batchSize) in the cleanup workload.")
+    var cleanupBatch: Int = 5000
+
     @Flag(help: "Also measure the raw C-library baseline.")
     var raw = false
 
@@ -44,8 +47,8 @@ struct Bench: AsyncParsableCommand {
         for name in workloads where Workload(rawValue: name) == nil {
             throw ValidationError("unknown workload '\(name)'; expected one of \(Workload.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        guard operations > 0, dataset >= 0, warmup >= 0, cleanupRows > 0 else {
-            throw ValidationError("--operations and --cleanup-rows must be positive; --dataset and --warmup not negative")
+        guard operations > 0, dataset >= 0, warmup >= 0, cleanupRows > 0, cleanupBatch > 0 else {
+            throw ValidationError("--operations, --cleanup-rows and --cleanup-batch must be positive; --dataset and --warmup not negative")
         }
         guard !concurrency.isEmpty, concurrency.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--concurrency values must be at least 1") }
         if let duration, duration <= 0 { throw ValidationError("--duration must be positive") }
@@ -64,7 +67,7 @@ struct Bench: AsyncParsableCommand {
             }
             for workload in selected {
                 for callers in workload == .cleanup ? [1] : concurrency {
-                    let result = try await runner.run(workload, concurrency: callers, raw: raw, cleanupRows: cleanupRows, progress: progress)
+                    let result = try await runner.run(workload, concurrency: callers, raw: raw, cleanupRows: cleanupRows, cleanupBatch: cleanupBatch, progress: progress)
                     if json {
                         let data = try JSONSerialization.data(withJSONObject: result.jsonObject, options: [.sortedKeys])
                         print(String(decoding: data, as: UTF8.self))

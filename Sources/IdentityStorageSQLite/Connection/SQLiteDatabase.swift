@@ -25,6 +25,7 @@ final class SQLiteDatabase: Sendable {
         let writer = BlockingConnectionPool(configuration: .init(size: 1, acquireTimeout: configuration.acquireTimeout, threadName: "sqlite-writer")) {
             let connection = try SQLiteConnection(path: path, readOnly: false, busyTimeoutMilliseconds: timeout)
             try SQLiteSchema.configure(connection, inMemory: inMemory)
+            try connection.execute("PRAGMA cache_size = -\(max(0, configuration.writerCacheKiB)); PRAGMA wal_autocheckpoint = \(max(0, configuration.walAutoCheckpointPages))")
             try SQLiteSchema.migrate(connection)
             return connection
         }
