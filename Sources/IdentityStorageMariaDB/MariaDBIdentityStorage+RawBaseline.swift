@@ -24,10 +24,13 @@ extension MariaDBIdentityStorage: RawGrantBaseline {
         }
     }
 
+    /// The statements of the grant store itself.
+    private static let grantStatements = SQLPersistedGrantStore<MariaDBDatabase>.Statements(.mariadb)
+
     private static func measure(settings: MariaDBConnectionSettings, operation: RawGrantOperation, keys: [String]) throws -> [UInt64] {
         let connection = try MariaDBConnection(settings: settings)
         defer { connection.close() }
-        let columns = MariaDBPersistedGrantStore.columns
+        let statements = Self.grantStatements
         var latencies: [UInt64] = []
         latencies.reserveCapacity(keys.count)
         let now = Date()
@@ -35,18 +38,18 @@ extension MariaDBIdentityStorage: RawGrantBaseline {
             let started = DispatchTime.now().uptimeNanoseconds
             switch operation {
             case .get:
-                _ = try connection.query("SELECT \(columns) FROM persisted_grants WHERE `key` = ?", [.text(key)]) { _ in 0 }
+                _ = try connection.query(statements.get, [.text(key)]) { _ in 0 }
             case .take:
-                _ = try connection.query("DELETE FROM persisted_grants WHERE `key` = ? RETURNING \(columns)", [.text(key)]) { _ in 0 }
+                _ = try connection.query(statements.take, [.text(key)]) { _ in 0 }
             case .upsert:
-                try connection.run(MariaDBPersistedGrantStore.upsert, SQLTables.Grants.values(
+                try connection.run(statements.upsert, SQLTables.Grants.values(
                     PersistedGrant(key: key, type: "refresh_token", subjectId: "bench", clientId: "bench", creationTime: now,
                                    expiration: now.addingTimeInterval(3600), data: "raw")))
             case .consume:
                 // What consumeGrant runs: a conditional UPDATE, then the winner reads its row, in one transaction.
                 _ = try connection.transaction {
-                    if try connection.run(MariaDBPersistedGrantStore.consumeUpdate, [.date(now), .text(key)]) == 1 {
-                        _ = try connection.query("SELECT \(columns) FROM persisted_grants WHERE `key` = ? FOR UPDATE", [.text(key)]) { _ in 0 }
+                    if try connection.run(statements.consume, [.date(now), .text(key)]) == 1 {
+                        _ = try connection.query(statements.consumedRow, [.text(key)]) { _ in 0 }
                     }
                 }
             }
@@ -79,7 +82,7 @@ extension MariaDBIdentityStorage: GrantBulkLoading {
     }
 
     private static let bulkUpsert = """
-        INSERT INTO persisted_grants(\(MariaDBPersistedGrantStore.columns))
+        INSERT INTO persisted_grants(\(SQLDialect.mariadb.columns(SQLTables.Grants.columns)))
         SELECT grant_key, type, subject_id, session_id, client_id, description, creation_time, expiration, consumed_time, data
         FROM JSON_TABLE(?, '$[*]' COLUMNS (
             grant_key VARCHAR(200) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin PATH '$.key',

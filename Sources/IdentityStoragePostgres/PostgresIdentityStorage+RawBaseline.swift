@@ -25,12 +25,11 @@ extension PostgresIdentityStorage: RawGrantBaseline {
         }
     }
 
-    private static let statements: [RawGrantOperation: String] = [
-        .get: PostgresPersistedGrantStore.selectByKey,
-        .upsert: PostgresPersistedGrantStore.upsert,
-        .take: "DELETE FROM persisted_grants WHERE key = $1 RETURNING \(SQLTables.Grants.columns)",
-        .consume: "UPDATE persisted_grants SET consumed_time = $1 WHERE key = $2 AND consumed_time IS NULL RETURNING \(SQLTables.Grants.columns)",
-    ]
+    /// The statements of the grant store itself.
+    private static let statements: [RawGrantOperation: String] = {
+        let grants = SQLPersistedGrantStore<PostgresDatabase>.Statements(.postgres)
+        return [.get: grants.get, .upsert: grants.upsert, .take: grants.take, .consume: grants.consume]
+    }()
 
     private static func measure(settings: PostgresConnectionSettings, operation: RawGrantOperation, keys: [String]) throws -> [UInt64] {
         let connection = try PostgresConnection(settings: settings)

@@ -24,11 +24,10 @@ extension SQLiteIdentityStorage: RawGrantBaseline {
         return results
     }
 
+    /// The statements of the grant store itself.
+    private static let grantStatements = SQLPersistedGrantStore<SQLiteDatabase>.Statements(.sqlite)
     private static let statements: [RawGrantOperation: String] = [
-        .get: "SELECT \(SQLTables.Grants.columns) FROM persisted_grants WHERE key = ?",
-        .upsert: SQLitePersistedGrantStore.upsertStatement,
-        .take: "DELETE FROM persisted_grants WHERE key = ? RETURNING \(SQLTables.Grants.columns)",
-        .consume: "UPDATE persisted_grants SET consumed_time = ?2 WHERE key = ?1 AND consumed_time IS NULL RETURNING \(SQLTables.Grants.columns)",
+        .get: grantStatements.get, .upsert: grantStatements.upsert, .take: grantStatements.take, .consume: grantStatements.consume,
     ]
 
     private static func runOnThread(path: String, operation: RawGrantOperation, keys: [String]) async throws -> [UInt64] {
@@ -54,7 +53,7 @@ extension SQLiteIdentityStorage: RawGrantBaseline {
             let values: [SQLValue]
             switch operation {
             case .get, .take: values = [.text(key)]
-            case .consume: values = [.text(key), .date(now)]
+            case .consume: values = [.date(now), .text(key)]
             case .upsert:
                 values = SQLTables.Grants.values(PersistedGrant(key: key, type: "refresh_token", subjectId: "bench", clientId: "bench",
                                                                 creationTime: now, expiration: now.addingTimeInterval(3600), data: "raw"))
@@ -75,7 +74,7 @@ extension SQLiteIdentityStorage: GrantBulkLoading {
         try await database.write { connection in
             try connection.transaction {
                 for grant in grants {
-                    try connection.run(SQLitePersistedGrantStore.upsertStatement, SQLTables.Grants.values(grant))
+                    try connection.run(Self.grantStatements.upsert, SQLTables.Grants.values(grant))
                 }
             }
         }

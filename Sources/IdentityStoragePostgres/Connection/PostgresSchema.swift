@@ -202,7 +202,21 @@ extension SQLDialect {
     /// which `EXPLAIN` shows for every grant-filter shape (see the index tests). `IN (SELECT jsonb_array_elements_text(…))`
     /// also uses the indexes but plans as a join against a function scan estimated at 100 rows.
     /// Substrings with `strpos`, which compares bytes under `COLLATE "C"`.
-    static let postgres = SQLDialect(placeholder: { "$\($0)" }, inJSONArray: { column, placeholder in
-        "\(column) = ANY(ARRAY(SELECT jsonb_array_elements_text(\(placeholder)::jsonb)))"
-    }, containsText: { column, placeholder in "strpos(\(column), \(placeholder)) > 0" })
+    ///
+    /// Upserts `ON CONFLICT`; `UPDATE`/`DELETE`/`INSERT … RETURNING`; expiry batches one
+    /// `DELETE … WHERE key IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING`, so concurrent cleaners lock
+    /// disjoint rows without waiting for each other.
+    static let postgres = SQLDialect(
+        placeholder: { "$\($0)" },
+        inJSONArray: { column, placeholder in "\(column) = ANY(ARRAY(SELECT jsonb_array_elements_text(\(placeholder)::jsonb)))" },
+        containsText: { column, placeholder in "strpos(\(column), \(placeholder)) > 0" },
+        insertJSONList: { table, valueColumn, ownerColumn, _ in
+            "INSERT INTO \(table)(\(valueColumn), \(ownerColumn)) SELECT DISTINCT item, ?::text FROM jsonb_array_elements_text(?::jsonb) AS list(item)"
+        },
+        deleteByJSONKeys: { table, key, condition, integer in
+            "DELETE FROM \(table) WHERE \(key) = ANY(ARRAY(SELECT jsonb_array_elements_text(?::jsonb)\(integer ? "::bigint" : "")))"
+                + (condition.map { " AND \($0)" } ?? "")
+        },
+        upsertSyntax: .onConflict, updateReturning: true, returningGeneratedID: " RETURNING id",
+        expiryBatches: .deleteReturning(lockClause: " FOR UPDATE SKIP LOCKED"), filteredDeletes: .direct)
 }
