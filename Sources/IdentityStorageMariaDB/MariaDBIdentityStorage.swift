@@ -14,7 +14,7 @@ import IdentityStorageSQL
 /// cooperative pool); server-side prepared statements cached per connection; the schema migrated on
 /// open under `GET_LOCK`. The stores are the generic SQL stores of `IdentityStorageSQL`
 /// (`Sources/IdentityStorageSQL/Stores/SQL<Store>.swift`) over ``MariaDBDatabase``, with the MariaDB dialect
-/// (`SQLDialect.mariadb`, in `Connection/MariaDBSchema.swift`); the distributed cache is `Stores/MariaDBDistributedCache.swift`. Expiry is judged against the configured ``Configuration/clock``, passed to
+/// (`SQLDialect.mariadb`, in `Connection/MariaDBSchema.swift`). Expiry is judged against the configured ``Configuration/clock``, passed to
 /// the server as a parameter: the server's clock and time zone play no part.
 ///
 /// MySQL 8: the SQL keeps to what MySQL 8 also accepts (`ON DUPLICATE KEY UPDATE`, `FOR UPDATE SKIP LOCKED`,
@@ -201,7 +201,7 @@ public final class MariaDBIdentityStorage: Sendable {
     /// Every store over this database. `clock` overrides the configured clock (tests pass a manual one).
     public func makeStores(clock: (any WallClock)? = nil) -> IdentityStores {
         let clock = clock ?? configuration.clock
-        let cache = MariaDBDistributedCache(database: database, clock: clock)
+        let cache = SQLDistributedCache(database: database, clock: clock)
         return IdentityStores(
             clients: SQLClientStore(database: database),
             resources: SQLResourceStore(database: database),

@@ -16,8 +16,7 @@ import IdentityStorageSQL
 /// cooperative pool); prepared statements cached per connection; the schema migrated on open under an
 /// advisory lock; every atomic primitive a single statement or a short transaction (see each store). The
 /// stores are the generic SQL stores of `IdentityStorageSQL` (`Sources/IdentityStorageSQL/Stores/SQL<Store>.swift`)
-/// over ``PostgresDatabase``, with the PostgreSQL dialect (`SQLDialect.postgres`, in `Connection/PostgresSchema.swift`);
-/// the distributed cache is `Stores/PostgresDistributedCache.swift`.
+/// over ``PostgresDatabase``, with the PostgreSQL dialect (`SQLDialect.postgres`, in `Connection/PostgresSchema.swift`).
 /// Expiry is judged against the configured ``Configuration/clock``, passed to the server as a parameter.
 public final class PostgresIdentityStorage: Sendable {
     let database: PostgresDatabase
@@ -44,7 +43,7 @@ public final class PostgresIdentityStorage: Sendable {
     /// Every store over this database. `clock` overrides the configured clock (tests pass a manual one).
     public func makeStores(clock: (any WallClock)? = nil) -> IdentityStores {
         let clock = clock ?? configuration.clock
-        let cache = PostgresDistributedCache(database: database, clock: clock)
+        let cache = SQLDistributedCache(database: database, clock: clock)
         return IdentityStores(
             clients: SQLClientStore(database: database),
             resources: SQLResourceStore(database: database),

@@ -35,6 +35,22 @@ public struct SQLDialect: Sendable {
         case keysThenDelete(chunk: Int)
     }
 
+    /// How the distributed cache's get-and-set keeps every other writer of the key out between reading the
+    /// previous value and storing the new one.
+    public enum CacheSwapStyle: Sendable {
+        /// A write transaction that reads, then upserts (SQLite: `BEGIN IMMEDIATE` holds the database's write lock).
+        case readThenUpsert
+        /// A transaction: `lock` (parameters: `lockBindings`, then the key) serialises the callers of one key,
+        /// even a missing one; then `swap`, one statement that locks the row, keeps its live value and upserts
+        /// (parameters: key, value, expiry, absolute expiry, sliding microseconds, now). PostgreSQL: a per-key
+        /// advisory lock, then a data-modifying CTE.
+        case lockThenSwap(lock: String, lockBindings: [SQLValue], swap: String)
+        /// A transaction: an insert that changes nothing when the key exists but locks its row; inserted means no
+        /// previous value; otherwise the value is read under that lock and replaced (MariaDB: no gap locks, so
+        /// racing callers queue instead of deadlocking).
+        case insertOrLockRow
+    }
+
     /// The text of parameter number `index` (1-based): `?` (SQLite, MariaDB) or `$1` (PostgreSQL).
     public var placeholder: @Sendable (Int) -> String
     /// A condition "`column` is one of the strings in the JSON array bound at `placeholder`", for grant filters.
@@ -67,6 +83,11 @@ public struct SQLDialect: Sendable {
     public var expiryBatches: ExpiryBatchStyle
     /// How rows matching a filter are deleted.
     public var filteredDeletes: FilteredDeleteStyle
+    /// How the distributed cache's get-and-set is made atomic.
+    public var cacheSwap: CacheSwapStyle
+    /// One statement that reads a live cache entry's value and renews its sliding expiry together
+    /// (parameters: key, now), where the dialect can; otherwise a read, then a renewal when the entry slides.
+    public var cacheReadRenewing: String?
 
     public init(placeholder: @escaping @Sendable (Int) -> String, inJSONArray: @escaping @Sendable (String, String) -> String,
                 containsText: @escaping @Sendable (String, String) -> String = { column, placeholder in "instr(\(column), \(placeholder)) > 0" },
@@ -76,7 +97,8 @@ public struct SQLDialect: Sendable {
                 deleteByJSONKeys: @escaping @Sendable (String, String, String?, Bool) -> String = { _, _, _, _ in "" },
                 expandingLists: @escaping @Sendable (String, [SQLValue]) throws -> (String, [SQLValue]) = { ($0, $1) },
                 upsertSyntax: UpsertSyntax = .onConflict, updateReturning: Bool = true, returningGeneratedID: String? = " RETURNING id",
-                expiryBatches: ExpiryBatchStyle = .deleteReturning(lockClause: ""), filteredDeletes: FilteredDeleteStyle = .direct) {
+                expiryBatches: ExpiryBatchStyle = .deleteReturning(lockClause: ""), filteredDeletes: FilteredDeleteStyle = .direct,
+                cacheSwap: CacheSwapStyle = .readThenUpsert, cacheReadRenewing: String? = nil) {
         self.placeholder = placeholder
         self.inJSONArray = inJSONArray
         self.containsText = containsText
@@ -90,6 +112,8 @@ public struct SQLDialect: Sendable {
         self.returningGeneratedID = returningGeneratedID
         self.expiryBatches = expiryBatches
         self.filteredDeletes = filteredDeletes
+        self.cacheSwap = cacheSwap
+        self.cacheReadRenewing = cacheReadRenewing
     }
 
     // MARK: Building statements

@@ -13,7 +13,7 @@ import IdentityStorageSQL
 /// calls block and must stay off Swift's cooperative pool); WAL journal; prepared statements cached per
 /// connection; the schema migrated on open. The stores are the generic SQL stores of `IdentityStorageSQL`
 /// (`Sources/IdentityStorageSQL/Stores/SQL<Store>.swift`) over ``SQLiteDatabase``, with the SQLite dialect
-/// (`SQLDialect.sqlite`, in `Connection/SQLiteSchema.swift`); the distributed cache is `Stores/SQLiteDistributedCache.swift`. Expiry is judged against the configured ``Configuration/clock``.
+/// (`SQLDialect.sqlite`, in `Connection/SQLiteSchema.swift`). Expiry is judged against the configured ``Configuration/clock``.
 public final class SQLiteIdentityStorage: Sendable {
     /// Settings of the SQLite adapter.
     public struct Configuration: Sendable {
@@ -59,7 +59,7 @@ public final class SQLiteIdentityStorage: Sendable {
     /// Every store over this database. `clock` overrides the configured clock (tests pass a manual one).
     public func makeStores(clock: (any WallClock)? = nil) -> IdentityStores {
         let clock = clock ?? configuration.clock
-        let cache = SQLiteDistributedCache(database: database, clock: clock)
+        let cache = SQLDistributedCache(database: database, clock: clock)
         return IdentityStores(
             clients: SQLClientStore(database: database),
             resources: SQLResourceStore(database: database),

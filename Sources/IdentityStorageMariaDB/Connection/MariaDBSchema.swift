@@ -242,7 +242,7 @@ extension SQLDialect {
         deleteByJSONKeys: { table, key, condition, integer in MariaDBSQL.deleteByKeys(table: table, key: key, condition: condition, integer: integer) },
         expandingLists: { sql, values in try MariaDBSQL.expandingLists(sql, values) },
         upsertSyntax: .onDuplicateKey, updateReturning: false, returningGeneratedID: nil,
-        expiryBatches: .selectLockedThenDelete, filteredDeletes: .keysThenDelete(chunk: 1000))
+        expiryBatches: .selectLockedThenDelete, filteredDeletes: .keysThenDelete(chunk: 1000), cacheSwap: .insertOrLockRow)
 }
 
 /// SQL fragments shared by the MariaDB stores.

@@ -15,11 +15,14 @@ final class PostgresDatabase: SQLDatabase {
     private let pool: BlockingConnectionPool<PostgresConnection>
     let schema: String
     let roundTrips: RoundTripCounter
+    /// The PostgreSQL dialect with this schema's cache lock class.
+    let dialect: SQLDialect
 
     private init(pool: BlockingConnectionPool<PostgresConnection>, schema: String, roundTrips: RoundTripCounter) {
         self.pool = pool
         self.schema = schema
         self.roundTrips = roundTrips
+        self.dialect = .postgres(schema: schema)
     }
 
     static func open(_ configuration: PostgresIdentityStorage.Configuration) async throws -> PostgresDatabase {
@@ -59,7 +62,6 @@ final class PostgresDatabase: SQLDatabase {
         }
     }
 
-    var dialect: SQLDialect { .postgres }
 
     /// Runs `body` on a pooled connection (every connection may read).
     @discardableResult

@@ -218,5 +218,39 @@ extension SQLDialect {
                 + (condition.map { " AND \($0)" } ?? "")
         },
         upsertSyntax: .onConflict, updateReturning: true, returningGeneratedID: " RETURNING id",
-        expiryBatches: .deleteReturning(lockClause: " FOR UPDATE SKIP LOCKED"), filteredDeletes: .direct)
+        expiryBatches: .deleteReturning(lockClause: " FOR UPDATE SKIP LOCKED"), filteredDeletes: .direct,
+        cacheSwap: cacheSwap(lockClass: 0),
+        cacheReadRenewing: """
+            WITH hit AS (
+                SELECT value FROM cache_entries WHERE key = $1 AND (expires_at IS NULL OR expires_at > $2::bigint)
+            ), renewed AS (
+                UPDATE cache_entries SET expires_at = LEAST($2::bigint + sliding_microseconds, absolute_expiration)
+                WHERE key = $1 AND sliding_microseconds IS NOT NULL AND expires_at > $2::bigint
+            )
+            SELECT value FROM hit
+            """)
+
+    /// The PostgreSQL dialect of one schema: the cache's per-key advisory locks in that schema's lock class.
+    static func postgres(schema: String) -> SQLDialect {
+        var dialect = SQLDialect.postgres
+        dialect.cacheSwap = cacheSwap(lockClass: PostgresSchema.cacheLockClass(schema: schema))
+        return dialect
+    }
+
+    /// Cache get-and-set: a per-key advisory lock (`pg_advisory_xact_lock(class, hashtext(key))`, needed
+    /// because a missing row cannot be locked with `FOR UPDATE`), then one statement that locks the row and
+    /// keeps its value (`previous`) before upserting the new one (`stored` reads from `previous`).
+    private static func cacheSwap(lockClass: Int32) -> CacheSwapStyle {
+        .lockThenSwap(lock: "SELECT pg_advisory_xact_lock($1::integer, hashtext($2::text))", lockBindings: [.int(Int(lockClass))], swap: """
+            WITH previous AS (
+                SELECT value, expires_at FROM cache_entries WHERE key = $1 FOR UPDATE
+            ), stored AS (
+                INSERT INTO cache_entries(key, value, expires_at, absolute_expiration, sliding_microseconds)
+                SELECT $1::text, $2::bytea, $3::bigint, $4::bigint, $5::bigint FROM (SELECT count(*) FROM previous) AS locked
+                ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at,
+                    absolute_expiration = excluded.absolute_expiration, sliding_microseconds = excluded.sliding_microseconds
+            )
+            SELECT value FROM previous WHERE expires_at IS NULL OR expires_at > $6::bigint
+            """)
+    }
 }
