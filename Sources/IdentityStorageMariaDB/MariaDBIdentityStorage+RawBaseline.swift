@@ -1,6 +1,6 @@
 import Foundation
 @_spi(Benchmark) import IdentityStorage
-import IdentityStorageSQL
+@_spi(Benchmark) import IdentityStorageSQL
 
 /// The raw libmariadb figures for `idstore bench`: the statements the stores run, prepared once per
 /// connection (`mysql_stmt_*`), executed on plain threads each with its own connection: no pool, no async hop.
@@ -8,19 +8,8 @@ import IdentityStorageSQL
 extension MariaDBIdentityStorage: RawGrantBaseline {
     public func measureRaw(_ operation: RawGrantOperation, keys: [String], concurrency: Int) async throws -> [UInt64] {
         let settings = try configuration.connectionSettings()
-        let threads = max(1, concurrency)
-        let slices = (0..<threads).map { index in stride(from: index, to: keys.count, by: threads).map { keys[$0] } }
-        return try await withThrowingTaskGroup(of: [UInt64].self) { group in
-            for slice in slices {
-                group.addTask {
-                    try await withCheckedThrowingContinuation { continuation in
-                        Thread {
-                            continuation.resume(with: Result { try Self.measure(settings: settings, operation: operation, keys: slice) })
-                        }.start()
-                    }
-                }
-            }
-            return try await group.reduce(into: [UInt64]()) { $0 += $1 }
+        return try await SQLRawBaseline.onThreads(keys: keys, threads: concurrency) { slice in
+            try Self.measure(settings: settings, operation: operation, keys: slice)
         }
     }
 
@@ -30,32 +19,23 @@ extension MariaDBIdentityStorage: RawGrantBaseline {
     private static func measure(settings: MariaDBConnectionSettings, operation: RawGrantOperation, keys: [String]) throws -> [UInt64] {
         let connection = try MariaDBConnection(settings: settings)
         defer { connection.close() }
-        let statements = Self.grantStatements
-        var latencies: [UInt64] = []
-        latencies.reserveCapacity(keys.count)
         let now = Date()
-        for key in keys {
-            let started = DispatchTime.now().uptimeNanoseconds
+        return try SQLRawBaseline.timing(keys) { key in
+            let (sql, values) = grantStatements.raw(operation, key: key, now: now)
             switch operation {
-            case .get:
-                _ = try connection.query(statements.get, [.text(key)]) { _ in 0 }
-            case .take:
-                _ = try connection.query(statements.take, [.text(key)]) { _ in 0 }
+            case .get, .take:
+                _ = try connection.query(sql, values) { _ in 0 }
             case .upsert:
-                try connection.run(statements.upsert, SQLTables.Grants.values(
-                    PersistedGrant(key: key, type: "refresh_token", subjectId: "bench", clientId: "bench", creationTime: now,
-                                   expiration: now.addingTimeInterval(3600), data: "raw")))
+                try connection.run(sql, values)
             case .consume:
                 // What consumeGrant runs: a conditional UPDATE, then the winner reads its row, in one transaction.
                 _ = try connection.transaction {
-                    if try connection.run(statements.consume, [.date(now), .text(key)]) == 1 {
-                        _ = try connection.query(statements.consumedRow, [.text(key)]) { _ in 0 }
+                    if try connection.run(sql, values) == 1 {
+                        _ = try connection.query(grantStatements.consumedRow, [.text(key)]) { _ in 0 }
                     }
                 }
             }
-            latencies.append(DispatchTime.now().uptimeNanoseconds - started)
         }
-        return latencies
     }
 }
 

@@ -201,23 +201,8 @@ public final class MariaDBIdentityStorage: Sendable {
     /// Every store over this database. `clock` overrides the configured clock (tests pass a manual one).
     public func makeStores(clock: (any WallClock)? = nil) -> IdentityStores {
         let clock = clock ?? configuration.clock
-        let cache = SQLDistributedCache(database: database, clock: clock)
-        return IdentityStores(
-            clients: SQLClientStore(database: database),
-            resources: SQLResourceStore(database: database),
-            identityProviders: SQLIdentityProviderStore(database: database),
-            signingKeys: SQLSigningKeyStore(database: database),
-            keyRing: SQLKeyRingStore(database: database),
-            grants: SQLPersistedGrantStore(database: database, clock: clock, owner: self),
-            deviceFlow: SQLDeviceFlowStore(database: database),
-            sessions: SQLServerSideSessionStore(database: database, clock: clock),
-            pushedAuthorizationRequests: SQLPushedAuthorizationRequestStore(database: database),
-            backchannelRequests: SQLBackchannelAuthenticationRequestStore(database: database),
-            cache: cache,
-            clock: clock, messageSlidingExpiration: configuration.messageSlidingExpiration,
-            cleanup: SQLCleanupStore(database: database, clock: clock),
-            capabilities: [.injectableClock, .durable]
-        )
+        return .sql(database, clock: clock, messageSlidingExpiration: configuration.messageSlidingExpiration,
+                    capabilities: [.injectableClock, .durable], owner: self)
     }
 
     /// Finishes queued work and closes every connection.
@@ -230,7 +215,7 @@ public final class MariaDBIdentityStorage: Sendable {
     /// Test hook: the storage whose stores these are.
     @_spi(Testing)
     public static func owner(of stores: IdentityStores) -> MariaDBIdentityStorage? {
-        (stores.grants as? SQLPersistedGrantStore<MariaDBDatabase>)?.owner as? MariaDBIdentityStorage
+        IdentityStores.sqlOwner(of: stores, over: MariaDBDatabase.self) as? MariaDBIdentityStorage
     }
 
     /// Test hook: damages a stored row behind the stores' back (see ``StoredDataCorruption``).
