@@ -166,7 +166,7 @@ extension SQLDialect {
         placeholder: { _ in "?" },
         inJSONArray: { column, placeholder in "\(column) IN (SELECT value FROM json_each(\(placeholder)))" },
         insertJSONList: { table, valueColumn, ownerColumn, _ in
-            "INSERT INTO \(table)(\(valueColumn), \(ownerColumn)) SELECT DISTINCT value, ?1 FROM json_each(?2)"
+            "INSERT INTO \(table)(\(valueColumn), \(ownerColumn)) SELECT DISTINCT value, ? FROM json_each(?)"
         },
         deleteByJSONKeys: { table, key, condition, _ in
             "DELETE FROM \(table) WHERE \(key) IN (SELECT value FROM json_each(?))" + (condition.map { " AND \($0)" } ?? "")
