@@ -78,3 +78,23 @@ public protocol SQLDatabase: Sendable {
     @discardableResult
     func locked<T: Sendable>(_ lock: SQLLock, _ body: @escaping @Sendable (Connection) throws -> T) async throws -> T
 }
+
+/// A database served by a pool of equal connections (PostgreSQL, MariaDB): any connection may read or
+/// write, so ``SQLDatabase/read(_:)`` and ``SQLDatabase/write(_:)`` are both ``run(_:)``.
+public protocol SQLPooledDatabase: SQLDatabase {
+    /// Runs `body` with a pooled connection, on the connection's thread.
+    @discardableResult
+    func run<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T
+}
+
+extension SQLPooledDatabase {
+    @discardableResult
+    public func read<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+        try await run(body)
+    }
+
+    @discardableResult
+    public func write<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+        try await run(body)
+    }
+}

@@ -5,7 +5,7 @@ import IdentityStorageSQL
 
 /// The connections of one storage: a ``BlockingConnectionPool`` of ``MariaDBConnection``s, each on its
 /// own thread. Every libmariadb call happens inside ``run(_:)``, on the connection's thread.
-final class MariaDBDatabase: SQLDatabase {
+final class MariaDBDatabase: SQLPooledDatabase {
     private let pool: BlockingConnectionPool<MariaDBConnection>
     let settings: MariaDBConnectionSettings
 
@@ -55,18 +55,6 @@ final class MariaDBDatabase: SQLDatabase {
     }
 
     var dialect: SQLDialect { .mariadb }
-
-    /// Runs `body` on a pooled connection (every connection may read).
-    @discardableResult
-    func read<T: Sendable>(_ body: @escaping @Sendable (MariaDBConnection) throws -> T) async throws -> T {
-        try await run(body)
-    }
-
-    /// Runs `body` on a pooled connection (every connection may write).
-    @discardableResult
-    func write<T: Sendable>(_ body: @escaping @Sendable (MariaDBConnection) throws -> T) async throws -> T {
-        try await run(body)
-    }
 
     /// Runs `body` in a transaction; REPEATABLE READ, so its reads see one snapshot.
     @discardableResult

@@ -11,7 +11,7 @@ import IdentityStorageSQL
 /// pool; each call is one job that runs its statements (or its whole transaction) on one connection.
 /// A connection that breaks is replaced on the next call (the failed call reports `unavailable`);
 /// one the server dropped while idle is re-opened before it is used, so that call still succeeds.
-final class PostgresDatabase: SQLDatabase {
+final class PostgresDatabase: SQLPooledDatabase {
     private let pool: BlockingConnectionPool<PostgresConnection>
     let schema: String
     let roundTrips: RoundTripCounter
@@ -62,18 +62,6 @@ final class PostgresDatabase: SQLDatabase {
         }
     }
 
-
-    /// Runs `body` on a pooled connection (every connection may read).
-    @discardableResult
-    func read<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
-        try await run(body)
-    }
-
-    /// Runs `body` on a pooled connection (every connection may write).
-    @discardableResult
-    func write<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
-        try await run(body)
-    }
 
     /// Runs `body` in a READ COMMITTED transaction.
     @discardableResult
