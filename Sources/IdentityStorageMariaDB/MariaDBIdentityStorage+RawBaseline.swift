@@ -1,6 +1,6 @@
 import Foundation
 @_spi(Benchmark) import IdentityStorage
-import IdentityStorageSQL
+@_spi(Benchmark) import IdentityStorageSQL
 
 /// The raw libmariadb figures for `idstore bench`: the statements the stores run, prepared once per
 /// connection (`mysql_stmt_*`), executed on plain threads each with its own connection: no pool, no async hop.
@@ -8,51 +8,34 @@ import IdentityStorageSQL
 extension MariaDBIdentityStorage: RawGrantBaseline {
     public func measureRaw(_ operation: RawGrantOperation, keys: [String], concurrency: Int) async throws -> [UInt64] {
         let settings = try configuration.connectionSettings()
-        let threads = max(1, concurrency)
-        let slices = (0..<threads).map { index in stride(from: index, to: keys.count, by: threads).map { keys[$0] } }
-        return try await withThrowingTaskGroup(of: [UInt64].self) { group in
-            for slice in slices {
-                group.addTask {
-                    try await withCheckedThrowingContinuation { continuation in
-                        Thread {
-                            continuation.resume(with: Result { try Self.measure(settings: settings, operation: operation, keys: slice) })
-                        }.start()
-                    }
-                }
-            }
-            return try await group.reduce(into: [UInt64]()) { $0 += $1 }
+        return try await SQLRawBaseline.onThreads(keys: keys, threads: concurrency) { slice in
+            try Self.measure(settings: settings, operation: operation, keys: slice)
         }
     }
+
+    /// The statements of the grant store itself.
+    private static let grantStatements = SQLPersistedGrantStore<MariaDBDatabase>.Statements(.mariadb)
 
     private static func measure(settings: MariaDBConnectionSettings, operation: RawGrantOperation, keys: [String]) throws -> [UInt64] {
         let connection = try MariaDBConnection(settings: settings)
         defer { connection.close() }
-        let columns = MariaDBPersistedGrantStore.columns
-        var latencies: [UInt64] = []
-        latencies.reserveCapacity(keys.count)
         let now = Date()
-        for key in keys {
-            let started = DispatchTime.now().uptimeNanoseconds
+        return try SQLRawBaseline.timing(keys) { key in
+            let (sql, values) = grantStatements.raw(operation, key: key, now: now)
             switch operation {
-            case .get:
-                _ = try connection.query("SELECT \(columns) FROM persisted_grants WHERE `key` = ?", [.text(key)]) { _ in 0 }
-            case .take:
-                _ = try connection.query("DELETE FROM persisted_grants WHERE `key` = ? RETURNING \(columns)", [.text(key)]) { _ in 0 }
+            case .get, .take:
+                _ = try connection.query(sql, values) { _ in 0 }
             case .upsert:
-                try connection.run(MariaDBPersistedGrantStore.upsert, SQLTables.Grants.values(
-                    PersistedGrant(key: key, type: "refresh_token", subjectId: "bench", clientId: "bench", creationTime: now,
-                                   expiration: now.addingTimeInterval(3600), data: "raw")))
+                try connection.run(sql, values)
             case .consume:
                 // What consumeGrant runs: a conditional UPDATE, then the winner reads its row, in one transaction.
                 _ = try connection.transaction {
-                    if try connection.run(MariaDBPersistedGrantStore.consumeUpdate, [.date(now), .text(key)]) == 1 {
-                        _ = try connection.query("SELECT \(columns) FROM persisted_grants WHERE `key` = ? FOR UPDATE", [.text(key)]) { _ in 0 }
+                    if try connection.run(sql, values) == 1 {
+                        _ = try connection.query(grantStatements.consumedRow, [.text(key)]) { _ in 0 }
                     }
                 }
             }
-            latencies.append(DispatchTime.now().uptimeNanoseconds - started)
         }
-        return latencies
     }
 }
 
@@ -79,7 +62,7 @@ extension MariaDBIdentityStorage: GrantBulkLoading {
     }
 
     private static let bulkUpsert = """
-        INSERT INTO persisted_grants(\(MariaDBPersistedGrantStore.columns))
+        INSERT INTO persisted_grants(\(SQLDialect.mariadb.columns(SQLTables.Grants.columns)))
         SELECT grant_key, type, subject_id, session_id, client_id, description, creation_time, expiration, consumed_time, data
         FROM JSON_TABLE(?, '$[*]' COLUMNS (
             grant_key VARCHAR(200) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin PATH '$.key',

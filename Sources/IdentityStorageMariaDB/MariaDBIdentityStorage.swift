@@ -12,7 +12,9 @@ import IdentityStorageSQL
 ///
 /// A pool of connections, each on its own thread (libmariadb calls block and must stay off Swift's
 /// cooperative pool); server-side prepared statements cached per connection; the schema migrated on
-/// open under `GET_LOCK`. Expiry is judged against the configured ``Configuration/clock``, passed to
+/// open under `GET_LOCK`. The stores are the generic SQL stores of `IdentityStorageSQL`
+/// (`Sources/IdentityStorageSQL/Stores/SQL<Store>.swift`) over ``MariaDBDatabase``, with the MariaDB dialect
+/// (`SQLDialect.mariadb`, in `Connection/MariaDBSchema.swift`). Expiry is judged against the configured ``Configuration/clock``, passed to
 /// the server as a parameter: the server's clock and time zone play no part.
 ///
 /// MySQL 8: the SQL keeps to what MySQL 8 also accepts (`ON DUPLICATE KEY UPDATE`, `FOR UPDATE SKIP LOCKED`,
@@ -199,23 +201,8 @@ public final class MariaDBIdentityStorage: Sendable {
     /// Every store over this database. `clock` overrides the configured clock (tests pass a manual one).
     public func makeStores(clock: (any WallClock)? = nil) -> IdentityStores {
         let clock = clock ?? configuration.clock
-        let cache = MariaDBDistributedCache(database: database, clock: clock)
-        return IdentityStores(
-            clients: MariaDBClientStore(database: database),
-            resources: MariaDBResourceStore(database: database),
-            identityProviders: MariaDBIdentityProviderStore(database: database),
-            signingKeys: MariaDBSigningKeyStore(database: database),
-            keyRing: MariaDBKeyRingStore(database: database),
-            grants: MariaDBPersistedGrantStore(database: database, clock: clock, owner: self),
-            deviceFlow: MariaDBDeviceFlowStore(database: database),
-            sessions: MariaDBServerSideSessionStore(database: database, clock: clock),
-            pushedAuthorizationRequests: MariaDBPushedAuthorizationRequestStore(database: database),
-            backchannelRequests: MariaDBBackchannelAuthenticationRequestStore(database: database),
-            cache: cache,
-            clock: clock, messageSlidingExpiration: configuration.messageSlidingExpiration,
-            cleanup: MariaDBCleanupStore(database: database, clock: clock),
-            capabilities: [.injectableClock, .durable]
-        )
+        return .sql(database, clock: clock, messageSlidingExpiration: configuration.messageSlidingExpiration,
+                    capabilities: [.injectableClock, .durable], owner: self)
     }
 
     /// Finishes queued work and closes every connection.
@@ -228,7 +215,7 @@ public final class MariaDBIdentityStorage: Sendable {
     /// Test hook: the storage whose stores these are.
     @_spi(Testing)
     public static func owner(of stores: IdentityStores) -> MariaDBIdentityStorage? {
-        (stores.grants as? MariaDBPersistedGrantStore)?.owner
+        IdentityStores.sqlOwner(of: stores, over: MariaDBDatabase.self) as? MariaDBIdentityStorage
     }
 
     /// Test hook: damages a stored row behind the stores' back (see ``StoredDataCorruption``).
@@ -267,21 +254,24 @@ public final class MariaDBIdentityStorage: Sendable {
     @_spi(Testing)
     public static func indexedStatements() throws -> [(name: String, sql: String, arguments: [SQLValue])] {
         var statements: [(name: String, sql: String, arguments: [SQLValue])] = []
+        let grants = SQLPersistedGrantStore<MariaDBDatabase>.Statements(.mariadb)
+        let resources = SQLResourceStore<MariaDBDatabase>.Statements(.mariadb)
+        let batches = SQLCleanupStore<MariaDBDatabase>.Batches(.mariadb)
         for (name, filter) in GrantFilterSQL.allShapes() {
             guard let (listed, listValues) = try GrantFilterSQL.condition(filter, dialect: .mariadb) else { continue }
             let (condition, values) = try MariaDBSQL.expandingLists(listed, listValues)
             statements.append(("grants filter " + name, "SELECT `key` FROM persisted_grants WHERE \(condition)", values))
-            statements.append(("grants delete " + name, MariaDBPersistedGrantStore.deleteMatching(condition), [.text("[\"a\",\"b\"]")] + values))
+            statements.append(("grants delete " + name, grants.deleteMatching(condition), [.text("[\"a\",\"b\"]")] + values))
         }
         let wide = PersistedGrantFilter(clientIds: ["c1", "c2", "c3"], types: ["t1", "t2"])
         if let (listed, listValues) = try GrantFilterSQL.condition(wide.normalized, dialect: .mariadb) {
             let (condition, values) = try MariaDBSQL.expandingLists(listed, listValues)
             statements.append(("grants filter 3 clients + 2 types", "SELECT `key` FROM persisted_grants WHERE \(condition)", values))
         }
-        for (name, sql) in MariaDBCleanupStore.batchSelections {
+        for (name, sql) in batches.selections {
             statements.append(("cleanup " + name, sql, [.integer(1_000_000), .integer(10)]))
         }
-        for (name, sql) in MariaDBCleanupStore.batchDeletions {
+        for (name, sql) in batches.removals {
             statements.append(("cleanup delete " + name, sql, [.text("[\"a\",\"b\"]")]))
         }
         statements += [
@@ -293,13 +283,13 @@ public final class MariaDBIdentityStorage: Sendable {
             ("backchannel logins of a subject", "SELECT internal_id FROM backchannel_requests WHERE subject_id = ?", [.text("s")]),
             ("cors origin", "SELECT 1 FROM client_cors_origins WHERE origin = ? LIMIT 1", [.text("https://a")]),
             ("cors origins of a client", "DELETE FROM client_cors_origins WHERE client_id = ?", [.text("c")]),
-            ("identity resources by name", MariaDBResourceStore.identityResourcesByName, [.text("[\"a\",\"b\"]")]),
-            ("api scopes by name", MariaDBResourceStore.apiScopesByName, [.text("[\"a\",\"b\"]")]),
-            ("api resources by name", MariaDBResourceStore.apiResourcesByName, [.text("[\"a\",\"b\"]")]),
-            ("api resources by scope", MariaDBResourceStore.apiResourcesByScope, [.text("[\"a\",\"b\"]")]),
+            ("identity resources by name", resources.identityResourcesByName, [.text("[\"a\",\"b\"]")]),
+            ("api scopes by name", resources.apiScopesByName, [.text("[\"a\",\"b\"]")]),
+            ("api resources by name", resources.apiResourcesByName, [.text("[\"a\",\"b\"]")]),
+            ("api resources by scope", resources.apiResourcesByScope, [.text("[\"a\",\"b\"]")]),
             ("api resource scopes of a resource", "DELETE FROM api_resource_scopes WHERE resource_name = ?", [.text("r")]),
             ("signing keys created after", "SELECT 1 FROM signing_keys WHERE created > ? LIMIT 1", [.integer(0)]),
-            ("key ring delete by ids", MariaDBKeyRingStore.deleteByIds, [.text("[1,2]")]),
+            ("key ring delete by ids", SQLKeyRingStore<MariaDBDatabase>.Statements(.mariadb).deleteByIds, [.text("[1,2]")]),
         ]
         return statements
     }

@@ -1,6 +1,6 @@
 import Foundation
 @_spi(Benchmark) import IdentityStorage
-import IdentityStorageSQL
+@_spi(Benchmark) import IdentityStorageSQL
 
 /// The raw libpq figures for `idstore bench`: the same statements the stores run, prepared once per
 /// connection and executed with `PQsendQueryPrepared` on plain threads, each with its own connection:
@@ -9,50 +9,22 @@ import IdentityStorageSQL
 extension PostgresIdentityStorage: RawGrantBaseline {
     public func measureRaw(_ operation: RawGrantOperation, keys: [String], concurrency: Int) async throws -> [UInt64] {
         let settings = PostgresConnectionSettings(configuration)
-        let threads = max(1, concurrency)
-        let slices = (0..<threads).map { index in stride(from: index, to: keys.count, by: threads).map { keys[$0] } }
-        return try await withThrowingTaskGroup(of: [UInt64].self) { group in
-            for slice in slices {
-                group.addTask {
-                    try await withCheckedThrowingContinuation { continuation in
-                        Thread {
-                            continuation.resume(with: Result { try Self.measure(settings: settings, operation: operation, keys: slice) })
-                        }.start()
-                    }
-                }
-            }
-            return try await group.reduce(into: [UInt64]()) { $0 += $1 }
+        return try await SQLRawBaseline.onThreads(keys: keys, threads: concurrency) { slice in
+            try Self.measure(settings: settings, operation: operation, keys: slice)
         }
     }
 
-    private static let statements: [RawGrantOperation: String] = [
-        .get: PostgresPersistedGrantStore.selectByKey,
-        .upsert: PostgresPersistedGrantStore.upsert,
-        .take: "DELETE FROM persisted_grants WHERE key = $1 RETURNING \(SQLTables.Grants.columns)",
-        .consume: "UPDATE persisted_grants SET consumed_time = $1 WHERE key = $2 AND consumed_time IS NULL RETURNING \(SQLTables.Grants.columns)",
-    ]
+    /// The statements of the grant store itself.
+    private static let grantStatements = SQLPersistedGrantStore<PostgresDatabase>.Statements(.postgres)
 
     private static func measure(settings: PostgresConnectionSettings, operation: RawGrantOperation, keys: [String]) throws -> [UInt64] {
         let connection = try PostgresConnection(settings: settings)
         defer { connection.close() }
-        let sql = statements[operation]!
-        var latencies: [UInt64] = []
-        latencies.reserveCapacity(keys.count)
         let now = Date()
-        for key in keys {
-            let values: [SQLValue]
-            switch operation {
-            case .get, .take: values = [.text(key)]
-            case .consume: values = [.date(now), .text(key)]
-            case .upsert:
-                values = SQLTables.Grants.values(PersistedGrant(key: key, type: "refresh_token", subjectId: "bench", clientId: "bench",
-                                                                creationTime: now, expiration: now.addingTimeInterval(3600), data: "raw"))
-            }
-            let started = DispatchTime.now().uptimeNanoseconds
+        return try SQLRawBaseline.timing(keys) { key in
+            let (sql, values) = grantStatements.raw(operation, key: key, now: now)
             _ = try connection.query(sql, values) { _ in 0 }
-            latencies.append(DispatchTime.now().uptimeNanoseconds - started)
         }
-        return latencies
     }
 }
 

@@ -14,7 +14,9 @@ import IdentityStorageSQL
 ///
 /// A pool of libpq connections, each on its own thread (libpq calls block and must stay off Swift's
 /// cooperative pool); prepared statements cached per connection; the schema migrated on open under an
-/// advisory lock; every atomic primitive a single statement or a short transaction (see each store).
+/// advisory lock; every atomic primitive a single statement or a short transaction (see each store). The
+/// stores are the generic SQL stores of `IdentityStorageSQL` (`Sources/IdentityStorageSQL/Stores/SQL<Store>.swift`)
+/// over ``PostgresDatabase``, with the PostgreSQL dialect (`SQLDialect.postgres`, in `Connection/PostgresSchema.swift`).
 /// Expiry is judged against the configured ``Configuration/clock``, passed to the server as a parameter.
 public final class PostgresIdentityStorage: Sendable {
     let database: PostgresDatabase
@@ -41,23 +43,8 @@ public final class PostgresIdentityStorage: Sendable {
     /// Every store over this database. `clock` overrides the configured clock (tests pass a manual one).
     public func makeStores(clock: (any WallClock)? = nil) -> IdentityStores {
         let clock = clock ?? configuration.clock
-        let cache = PostgresDistributedCache(database: database, clock: clock)
-        return IdentityStores(
-            clients: PostgresClientStore(database: database),
-            resources: PostgresResourceStore(database: database),
-            identityProviders: PostgresIdentityProviderStore(database: database),
-            signingKeys: PostgresSigningKeyStore(database: database),
-            keyRing: PostgresKeyRingStore(database: database),
-            grants: PostgresPersistedGrantStore(database: database, clock: clock, owner: self),
-            deviceFlow: PostgresDeviceFlowStore(database: database),
-            sessions: PostgresServerSideSessionStore(database: database, clock: clock),
-            pushedAuthorizationRequests: PostgresPushedAuthorizationRequestStore(database: database),
-            backchannelRequests: PostgresBackchannelAuthenticationRequestStore(database: database),
-            cache: cache,
-            clock: clock, messageSlidingExpiration: configuration.messageSlidingExpiration,
-            cleanup: PostgresCleanupStore(database: database, clock: clock),
-            capabilities: [.injectableClock, .durable]
-        )
+        return .sql(database, clock: clock, messageSlidingExpiration: configuration.messageSlidingExpiration,
+                    capabilities: [.injectableClock, .durable], owner: self)
     }
 
     /// Finishes queued work and closes every connection.
@@ -70,7 +57,7 @@ public final class PostgresIdentityStorage: Sendable {
     /// Test hook: the storage whose stores these are.
     @_spi(Testing)
     public static func owner(of stores: IdentityStores) -> PostgresIdentityStorage? {
-        (stores.grants as? PostgresPersistedGrantStore)?.owner
+        IdentityStores.sqlOwner(of: stores, over: PostgresDatabase.self) as? PostgresIdentityStorage
     }
 
     /// Test hook: damages a stored row behind the stores' back (see ``StoredDataCorruption``).
@@ -145,7 +132,7 @@ public final class PostgresIdentityStorage: Sendable {
             let arguments = values.map { value -> String in if case .text(let text) = value { return text } else { return "" } }
             statements.append(("grants filter " + name, "SELECT key FROM persisted_grants WHERE \(condition)", arguments))
         }
-        for (name, sql) in PostgresCleanupStore.batchSelections {
+        for (name, sql) in SQLCleanupStore<PostgresDatabase>.Batches(.postgres).selections {
             statements.append(("cleanup " + name, sql, ["0", "10"]))
         }
         let list = SQLDialect.postgres.inJSONArray

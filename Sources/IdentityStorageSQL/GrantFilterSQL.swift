@@ -1,24 +1,5 @@
 import IdentityStorage
 
-/// How an SQL dialect writes the two things the shared SQL builders need.
-public struct SQLDialect: Sendable {
-    /// The text of parameter number `index` (1-based): `?` (SQLite, MariaDB) or `$1` (PostgreSQL).
-    public var placeholder: @Sendable (Int) -> String
-    /// A condition "`column` is one of the strings in the JSON array bound at `placeholder`".
-    /// Binding a list as one JSON array keeps one statement text per filter shape, so statements stay cached.
-    public var inJSONArray: @Sendable (_ column: String, _ placeholder: String) -> String
-    /// A condition "`column` contains the text bound at `placeholder`", comparing bytes (or code points) exactly.
-    /// Default: `instr(column, placeholder) > 0` (SQLite, MariaDB under a binary collation).
-    public var containsText: @Sendable (_ column: String, _ placeholder: String) -> String
-
-    public init(placeholder: @escaping @Sendable (Int) -> String, inJSONArray: @escaping @Sendable (String, String) -> String,
-                containsText: @escaping @Sendable (String, String) -> String = { column, placeholder in "instr(\(column), \(placeholder)) > 0" }) {
-        self.placeholder = placeholder
-        self.inJSONArray = inJSONArray
-        self.containsText = containsText
-    }
-}
-
 /// The SQL condition of a persisted-grant filter, written once for every SQL adapter.
 public enum GrantFilterSQL {
     /// The condition and its parameters, numbered from `firstParameter`; nil when the filter can match nothing.

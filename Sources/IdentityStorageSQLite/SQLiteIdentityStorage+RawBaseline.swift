@@ -1,7 +1,7 @@
 import CSQLite3
 import Foundation
 @_spi(Benchmark) import IdentityStorage
-import IdentityStorageSQL
+@_spi(Benchmark) import IdentityStorageSQL
 
 /// The raw SQLite figures for `idstore bench`: the same statements the stores run, on plain threads with
 /// their own connections and prepared statements, no pool and no async hop.
@@ -13,31 +13,13 @@ extension SQLiteIdentityStorage: RawGrantBaseline {
             throw IdentityStorageError(.unsupported, "raw baselines need a file database: an in-memory one is private to its connection")
         }
         // Writes go through one writer in the store too: measure them on one thread.
-        let threads = operation == .get ? max(1, concurrency) : 1
-        let slices = (0..<threads).map { index in stride(from: index, to: keys.count, by: threads).map { keys[$0] } }
-        let results = try await withThrowingTaskGroup(of: [UInt64].self) { group in
-            for slice in slices {
-                group.addTask { try await Self.runOnThread(path: path, operation: operation, keys: slice) }
-            }
-            return try await group.reduce(into: [UInt64]()) { $0 += $1 }
-        }
-        return results
-    }
-
-    private static let statements: [RawGrantOperation: String] = [
-        .get: "SELECT \(SQLTables.Grants.columns) FROM persisted_grants WHERE key = ?",
-        .upsert: SQLitePersistedGrantStore.upsertStatement,
-        .take: "DELETE FROM persisted_grants WHERE key = ? RETURNING \(SQLTables.Grants.columns)",
-        .consume: "UPDATE persisted_grants SET consumed_time = ?2 WHERE key = ?1 AND consumed_time IS NULL RETURNING \(SQLTables.Grants.columns)",
-    ]
-
-    private static func runOnThread(path: String, operation: RawGrantOperation, keys: [String]) async throws -> [UInt64] {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread {
-                continuation.resume(with: Result { try measure(path: path, operation: operation, keys: keys) })
-            }.start()
+        return try await SQLRawBaseline.onThreads(keys: keys, threads: operation == .get ? concurrency : 1) { slice in
+            try Self.measure(path: path, operation: operation, keys: slice)
         }
     }
+
+    /// The statements of the grant store itself.
+    private static let grantStatements = SQLPersistedGrantStore<SQLiteDatabase>.Statements(.sqlite)
 
     private static func measure(path: String, operation: RawGrantOperation, keys: [String]) throws -> [UInt64] {
         let connection = try SQLiteConnection(path: path, readOnly: operation == .get, busyTimeoutMilliseconds: 5000)
@@ -46,24 +28,11 @@ extension SQLiteIdentityStorage: RawGrantBaseline {
             // The same durability settings as the store's writer, or the comparison is not fair.
             try SQLiteSchema.configure(connection, inMemory: false)
         }
-        let sql = statements[operation]!
-        var latencies: [UInt64] = []
-        latencies.reserveCapacity(keys.count)
         let now = Date()
-        for key in keys {
-            let values: [SQLValue]
-            switch operation {
-            case .get, .take: values = [.text(key)]
-            case .consume: values = [.text(key), .date(now)]
-            case .upsert:
-                values = SQLTables.Grants.values(PersistedGrant(key: key, type: "refresh_token", subjectId: "bench", clientId: "bench",
-                                                                creationTime: now, expiration: now.addingTimeInterval(3600), data: "raw"))
-            }
-            let started = DispatchTime.now().uptimeNanoseconds
+        return try SQLRawBaseline.timing(keys) { key in
+            let (sql, values) = grantStatements.raw(operation, key: key, now: now)
             _ = try connection.query(sql, values) { _ in 0 }
-            latencies.append(DispatchTime.now().uptimeNanoseconds - started)
         }
-        return latencies
     }
 }
 
@@ -75,7 +44,7 @@ extension SQLiteIdentityStorage: GrantBulkLoading {
         try await database.write { connection in
             try connection.transaction {
                 for grant in grants {
-                    try connection.run(SQLitePersistedGrantStore.upsertStatement, SQLTables.Grants.values(grant))
+                    try connection.run(Self.grantStatements.upsert, SQLTables.Grants.values(grant))
                 }
             }
         }

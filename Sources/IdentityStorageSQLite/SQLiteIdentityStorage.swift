@@ -11,7 +11,9 @@ import IdentityStorageSQL
 ///
 /// One writer connection and a small pool of read-only connections, each on its own thread (SQLite
 /// calls block and must stay off Swift's cooperative pool); WAL journal; prepared statements cached per
-/// connection; the schema migrated on open. Expiry is judged against the configured ``Configuration/clock``.
+/// connection; the schema migrated on open. The stores are the generic SQL stores of `IdentityStorageSQL`
+/// (`Sources/IdentityStorageSQL/Stores/SQL<Store>.swift`) over ``SQLiteDatabase``, with the SQLite dialect
+/// (`SQLDialect.sqlite`, in `Connection/SQLiteSchema.swift`). Expiry is judged against the configured ``Configuration/clock``.
 public final class SQLiteIdentityStorage: Sendable {
     /// Settings of the SQLite adapter.
     public struct Configuration: Sendable {
@@ -67,23 +69,8 @@ public final class SQLiteIdentityStorage: Sendable {
     /// Every store over this database. `clock` overrides the configured clock (tests pass a manual one).
     public func makeStores(clock: (any WallClock)? = nil) -> IdentityStores {
         let clock = clock ?? configuration.clock
-        let cache = SQLiteDistributedCache(database: database, clock: clock)
-        return IdentityStores(
-            clients: SQLiteClientStore(database: database),
-            resources: SQLiteResourceStore(database: database),
-            identityProviders: SQLiteIdentityProviderStore(database: database),
-            signingKeys: SQLiteSigningKeyStore(database: database),
-            keyRing: SQLiteKeyRingStore(database: database),
-            grants: SQLitePersistedGrantStore(database: database, clock: clock, owner: self),
-            deviceFlow: SQLiteDeviceFlowStore(database: database),
-            sessions: SQLiteServerSideSessionStore(database: database, clock: clock),
-            pushedAuthorizationRequests: SQLitePushedAuthorizationRequestStore(database: database),
-            backchannelRequests: SQLiteBackchannelAuthenticationRequestStore(database: database),
-            cache: cache,
-            clock: clock, messageSlidingExpiration: configuration.messageSlidingExpiration,
-            cleanup: SQLiteCleanupStore(database: database, clock: clock),
-            capabilities: configuration.path == ":memory:" ? [.injectableClock] : [.injectableClock, .durable]
-        )
+        return .sql(database, clock: clock, messageSlidingExpiration: configuration.messageSlidingExpiration,
+                    capabilities: configuration.path == ":memory:" ? [.injectableClock] : [.injectableClock, .durable], owner: self)
     }
 
     /// Finishes queued work and closes every connection.
@@ -94,7 +81,7 @@ public final class SQLiteIdentityStorage: Sendable {
     /// Test hook: the storage whose stores these are.
     @_spi(Testing)
     public static func owner(of stores: IdentityStores) -> SQLiteIdentityStorage? {
-        (stores.grants as? SQLitePersistedGrantStore)?.owner
+        IdentityStores.sqlOwner(of: stores, over: SQLiteDatabase.self) as? SQLiteIdentityStorage
     }
 
     /// Test hook: damages a stored row behind the stores' back (see ``StoredDataCorruption``).
@@ -130,14 +117,15 @@ public final class SQLiteIdentityStorage: Sendable {
             let arguments = values.map { value -> String in if case .text(let text) = value { return text } else { return "" } }
             statements.append(("grants filter " + name, "SELECT key FROM persisted_grants WHERE \(condition)", arguments))
         }
-        for (name, sql) in SQLiteCleanupStore.batchSelections {
+        for (name, sql) in SQLCleanupStore<SQLiteDatabase>.Batches(.sqlite).selections {
             statements.append(("cleanup " + name, sql, ["0", "10"]))
         }
         statements += [
             ("device by user code", "SELECT device_code FROM device_codes WHERE user_code = ?", ["u"]),
             ("sessions by subject", "SELECT key FROM server_side_sessions WHERE subject_id = ?", ["s"]),
             ("sessions by session id", "SELECT key FROM server_side_sessions WHERE session_id = ?", ["x"]),
-            ("backchannel logins", "SELECT internal_id FROM backchannel_requests WHERE subject_id = ?1 AND (?2 IS NULL OR client_id = ?2)", ["s", "c"]),
+            ("backchannel logins", "SELECT internal_id FROM backchannel_requests WHERE subject_id = ?", ["s"]),
+            ("backchannel logins of a client", "SELECT internal_id FROM backchannel_requests WHERE subject_id = ? AND client_id = ?", ["s", "c"]),
             ("cors origin", "SELECT 1 FROM client_cors_origins WHERE origin = ? LIMIT 1", ["https://a"]),
             ("api resources by scope", "SELECT resource_name FROM api_resource_scopes WHERE scope IN (SELECT value FROM json_each(?))", ["[\"s\"]"]),
             ("signing keys created after", "SELECT 1 FROM signing_keys WHERE created > ?", ["0"]),

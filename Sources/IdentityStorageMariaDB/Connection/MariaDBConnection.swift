@@ -346,6 +346,29 @@ final class MariaDBConnection: BlockingConnection {
     }
 }
 
+extension MariaDBConnection: SQLConnection {
+    /// Runs an UPDATE of one row and answers whether the row exists. The changed-row count is 0 both for
+    /// a missing row and for one already holding these values; only then does a second look tell them apart
+    /// (if the row vanished in between, the update is ordered after the delete: still a truthful answer).
+    func updateExisting(_ update: String, _ bindings: [SQLValue], exists: String, _ keyBindings: [SQLValue]) throws -> Bool {
+        if try run(update, bindings) > 0 { return true }
+        return try !query(exists, keyBindings) { _ in true }.isEmpty
+    }
+
+    /// Runs an INSERT and returns the AUTO_INCREMENT id it assigned (``insert(_:_:)``).
+    func insertReturningID(_ sql: String, _ bindings: [SQLValue]) throws -> Int64 {
+        try insert(sql, bindings)
+    }
+
+    /// Inside a transaction: takes the row lock of `name` in `identity_storage_locks` until commit.
+    func lock(_ name: String) throws {
+        let rows = try query("SELECT name FROM identity_storage_locks WHERE name = ? FOR UPDATE", [.text(name)]) { _ in true }
+        if rows.isEmpty {
+            throw IdentityStorageError(.schemaMismatch, "the lock row '\(name)' is missing from identity_storage_locks")
+        }
+    }
+}
+
 /// The current row of a statement; valid only inside the row-mapping closure.
 struct MariaDBRow: SQLRow {
     let statement: MariaDBStatement

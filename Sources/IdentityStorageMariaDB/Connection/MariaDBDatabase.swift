@@ -1,10 +1,11 @@
 import Foundation
 import IdentityStorage
 import IdentityStorageBlockingPool
+import IdentityStorageSQL
 
 /// The connections of one storage: a ``BlockingConnectionPool`` of ``MariaDBConnection``s, each on its
 /// own thread. Every libmariadb call happens inside ``run(_:)``, on the connection's thread.
-final class MariaDBDatabase: Sendable {
+final class MariaDBDatabase: SQLPooledDatabase {
     private let pool: BlockingConnectionPool<MariaDBConnection>
     let settings: MariaDBConnectionSettings
 
@@ -51,6 +52,28 @@ final class MariaDBDatabase: Sendable {
     @discardableResult
     func transaction<T: Sendable>(_ body: @escaping @Sendable (MariaDBConnection) throws -> T) async throws -> T {
         try await run { connection in try connection.transaction { try body(connection) } }
+    }
+
+    var dialect: SQLDialect { .mariadb }
+
+    /// Runs `body` in a transaction; REPEATABLE READ, so its reads see one snapshot.
+    @discardableResult
+    func snapshot<T: Sendable>(_ body: @escaping @Sendable (MariaDBConnection) throws -> T) async throws -> T {
+        try await transaction(body)
+    }
+
+    /// Runs `body` in a transaction that first locks the row of `lock` in `identity_storage_locks`
+    /// (`SELECT … FOR UPDATE`): instances deciding at once queue on it, and each sees what its predecessors stored.
+    @discardableResult
+    func locked<T: Sendable>(_ lock: SQLLock, _ body: @escaping @Sendable (MariaDBConnection) throws -> T) async throws -> T {
+        let name = switch lock {
+        case .signingKeys: "signing_keys"
+        case .keyRing: "key_ring"
+        }
+        return try await transaction { connection in
+            try connection.lock(name)
+            return try body(connection)
+        }
     }
 
     func close() async {

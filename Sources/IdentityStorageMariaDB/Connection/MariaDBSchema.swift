@@ -226,9 +226,23 @@ extension SQLDialect {
     /// estimates every JSON_TABLE at 40 rows, so on a column with few distinct values (grant types) it
     /// prefers a full index scan; with literal lists the range optimizer dives into the index for each value
     /// and looks them up (checked by EXPLAIN in the tests). `IN (?, …)` is also what MySQL 8 plans best.
-    static let mariadb = SQLDialect(placeholder: { _ in "?" }, inJSONArray: { column, placeholder in
-        "\(column) IN (\(placeholder)\(MariaDBSQL.listMarker))"
-    })
+    ///
+    /// Identifiers quoted (`key` is reserved); other lists (resource names, scopes) joined through `JSON_TABLE`;
+    /// upserts `ON DUPLICATE KEY UPDATE`; no `UPDATE … RETURNING` (consume is a transaction); the generated
+    /// id read from the connection; expiry batches a transaction of `SELECT … FOR UPDATE SKIP LOCKED` and a
+    /// delete by key list; filtered grant deletes by key list (``MariaDBSQL/deleteByKeys(table:key:condition:integer:)``).
+    static let mariadb = SQLDialect(
+        placeholder: { _ in "?" },
+        inJSONArray: { column, placeholder in "\(column) IN (\(placeholder)\(MariaDBSQL.listMarker))" },
+        quoteIdentifier: { "`\($0)`" },
+        inJSONList: { column, placeholder in "\(column) IN (\(MariaDBSQL.jsonList(placeholder)))" },
+        insertJSONList: { table, valueColumn, ownerColumn, width in
+            "INSERT INTO \(table)(\(valueColumn), \(ownerColumn)) SELECT v, ? FROM (\(MariaDBSQL.jsonList(width: width))) AS items"
+        },
+        deleteByJSONKeys: { table, key, condition, integer in MariaDBSQL.deleteByKeys(table: table, key: key, condition: condition, integer: integer) },
+        expandingLists: { sql, values in try MariaDBSQL.expandingLists(sql, values) },
+        upsertSyntax: .onDuplicateKey, updateReturning: false, returningGeneratedID: nil,
+        expiryBatches: .selectLockedThenDelete, filteredDeletes: .keysThenDelete(chunk: 1000), cacheSwap: .insertOrLockRow)
 }
 
 /// SQL fragments shared by the MariaDB stores.
@@ -253,11 +267,6 @@ enum MariaDBSQL {
             : "JSON_TABLE(?, '$[*]' COLUMNS (k VARCHAR(449) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin PATH '$'))"
         return "DELETE target FROM \(list) AS keys_to_delete STRAIGHT_JOIN \(table) AS target ON target.`\(key)` = keys_to_delete.k"
             + (condition.map { " WHERE \($0)" } ?? "")
-    }
-
-    /// A shared column list (`key, type, …`) with every name quoted: `key` is a reserved word in MariaDB.
-    static func quoted(_ columns: String) -> String {
-        columns.split(separator: ",").map { "`\($0.trimmingCharacters(in: .whitespaces))`" }.joined(separator: ", ")
     }
 
     /// Follows a placeholder whose value is a JSON array to expand (see ``SQLDialect/mariadb``).

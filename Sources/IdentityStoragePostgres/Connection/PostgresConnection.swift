@@ -127,8 +127,13 @@ final class PostgresConnection: BlockingConnection {
 
     // MARK: Statements
 
+    /// Runs a statement and maps each result row; prepared once per connection.
+    func query<T>(_ sql: String, _ bindings: [SQLValue] = [], _ map: (PostgresRow) throws -> T) throws -> [T] {
+        try query(sql, bindings, cached: true, map)
+    }
+
     /// Runs a statement and maps each result row; prepared once per connection unless `cached` is false.
-    func query<T>(_ sql: String, _ bindings: [SQLValue] = [], cached: Bool = true, _ map: (PostgresRow) throws -> T) throws -> [T] {
+    func query<T>(_ sql: String, _ bindings: [SQLValue] = [], cached: Bool, _ map: (PostgresRow) throws -> T) throws -> [T] {
         let result = try execute(sql, bindings, cached: cached)
         defer { PQclear(result) }
         let count = PQntuples(result)
@@ -140,9 +145,16 @@ final class PostgresConnection: BlockingConnection {
         return rows
     }
 
-    /// Runs a statement; returns the number of rows it inserted, updated or deleted.
+    /// Runs a statement (prepared once per connection); returns the number of rows it inserted, updated or deleted.
     @discardableResult
-    func run(_ sql: String, _ bindings: [SQLValue] = [], cached: Bool = true) throws(IdentityStorageError) -> Int {
+    func run(_ sql: String, _ bindings: [SQLValue] = []) throws(IdentityStorageError) -> Int {
+        try run(sql, bindings, cached: true)
+    }
+
+    /// Runs a statement, prepared once per connection unless `cached` is false; returns the number of rows it
+    /// inserted, updated or deleted.
+    @discardableResult
+    func run(_ sql: String, _ bindings: [SQLValue] = [], cached: Bool) throws(IdentityStorageError) -> Int {
         let result = try execute(sql, bindings, cached: cached)
         defer { PQclear(result) }
         return PQcmdTuples(result).flatMap { Int(String(cString: $0)) } ?? 0
@@ -327,6 +339,8 @@ final class PostgresConnection: BlockingConnection {
         }
     }
 }
+
+extension PostgresConnection: SQLConnection {}
 
 /// One row of a binary-format result; valid only inside the row-mapping closure.
 struct PostgresRow: SQLRow {

@@ -1,6 +1,7 @@
 import Foundation
 import IdentityStorage
 import IdentityStorageBlockingPool
+import IdentityStorageSQL
 
 /// The connections of one storage: a ``BlockingConnectionPool`` of ``PostgresConnection``s, each on
 /// its own thread, serving callers first come, first served.
@@ -10,15 +11,18 @@ import IdentityStorageBlockingPool
 /// pool; each call is one job that runs its statements (or its whole transaction) on one connection.
 /// A connection that breaks is replaced on the next call (the failed call reports `unavailable`);
 /// one the server dropped while idle is re-opened before it is used, so that call still succeeds.
-final class PostgresDatabase: Sendable {
+final class PostgresDatabase: SQLPooledDatabase {
     private let pool: BlockingConnectionPool<PostgresConnection>
     let schema: String
     let roundTrips: RoundTripCounter
+    /// The PostgreSQL dialect with this schema's cache lock class.
+    let dialect: SQLDialect
 
     private init(pool: BlockingConnectionPool<PostgresConnection>, schema: String, roundTrips: RoundTripCounter) {
         self.pool = pool
         self.schema = schema
         self.roundTrips = roundTrips
+        self.dialect = .postgres(schema: schema)
     }
 
     static func open(_ configuration: PostgresIdentityStorage.Configuration) async throws -> PostgresDatabase {
@@ -55,6 +59,30 @@ final class PostgresDatabase: Sendable {
                 try connection.run("SELECT pg_advisory_xact_lock($1::bigint)", [.integer(key)])
                 return try body(connection)
             }
+        }
+    }
+
+
+    /// Runs `body` in a READ COMMITTED transaction.
+    @discardableResult
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+        try await run { connection in try connection.transaction { try body(connection) } }
+    }
+
+    /// Runs `body` in a REPEATABLE READ, READ ONLY transaction: one snapshot throughout.
+    @discardableResult
+    func snapshot<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+        try await run { connection in
+            try connection.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") { try body(connection) }
+        }
+    }
+
+    /// Runs `body` in a transaction holding the schema's advisory lock for `lock` (``locked(_:_:)-(String,_)``).
+    @discardableResult
+    func locked<T: Sendable>(_ lock: SQLLock, _ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+        switch lock {
+        case .signingKeys: try await locked("signing-keys", body)
+        case .keyRing: try await locked("key-ring", body)
         }
     }
 

@@ -202,7 +202,56 @@ extension SQLDialect {
     /// which `EXPLAIN` shows for every grant-filter shape (see the index tests). `IN (SELECT jsonb_array_elements_text(…))`
     /// also uses the indexes but plans as a join against a function scan estimated at 100 rows.
     /// Substrings with `strpos`, which compares bytes under `COLLATE "C"`.
-    static let postgres = SQLDialect(placeholder: { "$\($0)" }, inJSONArray: { column, placeholder in
-        "\(column) = ANY(ARRAY(SELECT jsonb_array_elements_text(\(placeholder)::jsonb)))"
-    }, containsText: { column, placeholder in "strpos(\(column), \(placeholder)) > 0" })
+    ///
+    /// Upserts `ON CONFLICT`; `UPDATE`/`DELETE`/`INSERT … RETURNING`; expiry batches one
+    /// `DELETE … WHERE key IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING`, so concurrent cleaners lock
+    /// disjoint rows without waiting for each other. The stores use ``postgres(schema:)``: the cache's
+    /// get-and-set locks in its schema's lock class (here 0, for statements that need no schema).
+    static let postgres = SQLDialect(
+        placeholder: { "$\($0)" },
+        inJSONArray: { column, placeholder in "\(column) = ANY(ARRAY(SELECT jsonb_array_elements_text(\(placeholder)::jsonb)))" },
+        containsText: { column, placeholder in "strpos(\(column), \(placeholder)) > 0" },
+        insertJSONList: { table, valueColumn, ownerColumn, _ in
+            "INSERT INTO \(table)(\(valueColumn), \(ownerColumn)) SELECT DISTINCT item, ?::text FROM jsonb_array_elements_text(?::jsonb) AS list(item)"
+        },
+        deleteByJSONKeys: { table, key, condition, integer in
+            "DELETE FROM \(table) WHERE \(key) = ANY(ARRAY(SELECT jsonb_array_elements_text(?::jsonb)\(integer ? "::bigint" : "")))"
+                + (condition.map { " AND \($0)" } ?? "")
+        },
+        upsertSyntax: .onConflict, updateReturning: true, returningGeneratedID: " RETURNING id",
+        expiryBatches: .deleteReturning(lockClause: " FOR UPDATE SKIP LOCKED"), filteredDeletes: .direct,
+        cacheSwap: cacheSwap(lockClass: 0),
+        cacheReadRenewing: """
+            WITH hit AS (
+                SELECT value FROM cache_entries WHERE key = $1 AND (expires_at IS NULL OR expires_at > $2::bigint)
+            ), renewed AS (
+                UPDATE cache_entries SET expires_at = LEAST($2::bigint + sliding_microseconds, absolute_expiration)
+                WHERE key = $1 AND sliding_microseconds IS NOT NULL AND expires_at > $2::bigint
+            )
+            SELECT value FROM hit
+            """)
+
+    /// The PostgreSQL dialect of one schema: the cache's per-key advisory locks in that schema's lock class.
+    static func postgres(schema: String) -> SQLDialect {
+        var dialect = SQLDialect.postgres
+        dialect.cacheSwap = cacheSwap(lockClass: PostgresSchema.cacheLockClass(schema: schema))
+        return dialect
+    }
+
+    /// Cache get-and-set: a per-key advisory lock (`pg_advisory_xact_lock(class, hashtext(key))`, needed
+    /// because a missing row cannot be locked with `FOR UPDATE`), then one statement that locks the row and
+    /// keeps its value (`previous`) before upserting the new one (`stored` reads from `previous`).
+    private static func cacheSwap(lockClass: Int32) -> CacheSwapStyle {
+        .lockThenSwap(lock: "SELECT pg_advisory_xact_lock($1::integer, hashtext($2::text))", lockBindings: [.int(Int(lockClass))], swap: """
+            WITH previous AS (
+                SELECT value, expires_at FROM cache_entries WHERE key = $1 FOR UPDATE
+            ), stored AS (
+                INSERT INTO cache_entries(key, value, expires_at, absolute_expiration, sliding_microseconds)
+                SELECT $1::text, $2::bytea, $3::bigint, $4::bigint, $5::bigint FROM (SELECT count(*) FROM previous) AS locked
+                ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at,
+                    absolute_expiration = excluded.absolute_expiration, sliding_microseconds = excluded.sliding_microseconds
+            )
+            SELECT value FROM previous WHERE expires_at IS NULL OR expires_at > $6::bigint
+            """)
+    }
 }

@@ -131,6 +131,8 @@ final class SQLiteConnection: BlockingConnection {
     }
 }
 
+extension SQLiteConnection: SQLConnection {}
+
 /// The current row of a statement; valid only inside the row-mapping closure.
 struct SQLiteRow: SQLRow {
     let statement: OpaquePointer

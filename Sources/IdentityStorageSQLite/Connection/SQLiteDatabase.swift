@@ -1,6 +1,7 @@
 import Foundation
 import IdentityStorage
 import IdentityStorageBlockingPool
+import IdentityStorageSQL
 
 /// One writer connection and a few reader connections over one database, each on its own thread
 /// (a ``BlockingConnectionPool`` of one, and one of ``SQLiteIdentityStorage/Configuration/readerCount``).
@@ -9,7 +10,7 @@ import IdentityStorageBlockingPool
 /// (or `BEGIN IMMEDIATE` transactions) that never interleave within this process; `BEGIN IMMEDIATE`
 /// and the busy timeout serialise them against other processes on the same file. Readers see every
 /// committed write (WAL). An in-memory database has only the writer: its data is private to one connection.
-final class SQLiteDatabase: Sendable {
+final class SQLiteDatabase: SQLDatabase {
     private let writer: BlockingConnectionPool<SQLiteConnection>
     private let readers: BlockingConnectionPool<SQLiteConnection>?
 
@@ -58,6 +59,24 @@ final class SQLiteDatabase: Sendable {
     @discardableResult
     func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         try await writer.withConnection(body)
+    }
+
+    var dialect: SQLDialect { .sqlite }
+
+    /// Runs `body` in a `BEGIN IMMEDIATE` transaction on the writer.
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        try await writer.withConnection { connection in try connection.transaction(immediate: true) { try body(connection) } }
+    }
+
+    /// Runs `body` in a deferred read transaction on a reader: every statement sees one snapshot (WAL).
+    func snapshot<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        try await read { connection in try connection.transaction(immediate: false) { try body(connection) } }
+    }
+
+    /// Runs `body` in a `BEGIN IMMEDIATE` transaction on the writer: the single writer serialises this
+    /// process's writers, and the database's write lock, taken first, serialises every other process's.
+    func locked<T: Sendable>(_ lock: SQLLock, _ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        try await transaction(body)
     }
 
     func close() async {

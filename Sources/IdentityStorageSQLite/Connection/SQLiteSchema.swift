@@ -160,8 +160,17 @@ enum SQLiteSchema {
 }
 
 extension SQLDialect {
-    /// SQLite: `?` placeholders, lists as `IN (SELECT value FROM json_each(?))`.
-    static let sqlite = SQLDialect(placeholder: { _ in "?" }, inJSONArray: { column, placeholder in
-        "\(column) IN (SELECT value FROM json_each(\(placeholder)))"
-    })
+    /// SQLite: `?` placeholders, lists as `IN (SELECT value FROM json_each(?))`; upserts `ON CONFLICT`;
+    /// `UPDATE`/`DELETE`/`INSERT … RETURNING`; expiry batches one `DELETE … RETURNING` on the single writer.
+    static let sqlite = SQLDialect(
+        placeholder: { _ in "?" },
+        inJSONArray: { column, placeholder in "\(column) IN (SELECT value FROM json_each(\(placeholder)))" },
+        insertJSONList: { table, valueColumn, ownerColumn, _ in
+            "INSERT INTO \(table)(\(valueColumn), \(ownerColumn)) SELECT DISTINCT value, ? FROM json_each(?)"
+        },
+        deleteByJSONKeys: { table, key, condition, _ in
+            "DELETE FROM \(table) WHERE \(key) IN (SELECT value FROM json_each(?))" + (condition.map { " AND \($0)" } ?? "")
+        },
+        upsertSyntax: .onConflict, updateReturning: true, returningGeneratedID: " RETURNING id",
+        expiryBatches: .deleteReturning(lockClause: ""), filteredDeletes: .direct)
 }

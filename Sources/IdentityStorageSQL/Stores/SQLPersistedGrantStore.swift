@@ -1,0 +1,156 @@
+import Foundation
+import IdentityStorage
+
+/// Persisted grants on any SQL adapter, one row each. Store is the dialect's upsert; take is
+/// `DELETE … RETURNING`; consume a conditional `UPDATE … WHERE consumed_time IS NULL RETURNING` (one
+/// statement: a second writer of the row waits for the first and re-checks the condition on what it left),
+/// or, where `UPDATE … RETURNING` does not exist (MariaDB), a short transaction: the conditional `UPDATE`
+/// whose changed-row count says who won, then the winner reads the row it still holds locked.
+///
+/// The hot statements (get, store, take, consume) are built once, when the store is made.
+public struct SQLPersistedGrantStore<Database: SQLDatabase>: PersistedGrantStore {
+    let database: Database
+    let clock: any WallClock
+    let statements: Statements
+    /// Keeps the storage (and its threads) alive while stores are in use.
+    public let owner: any AnyObject & Sendable
+
+    /// The statements, built once per dialect; the raw benchmark baselines run the same ones.
+    public struct Statements: Sendable {
+        let dialect: SQLDialect
+        let columns: String
+        /// Select by key (parameter: the key).
+        public let get: String
+        /// The upsert (parameters: ``SQLTables/Grants/values(_:)``).
+        public let upsert: String
+        /// Delete by key returning the row (parameter: the key).
+        public let take: String
+        /// The conditional update of consume (parameters: the instant, the key); with `RETURNING` where the dialect has it.
+        public let consume: String
+        /// What the winner of consume reads, under the row lock its update holds (dialects without `UPDATE … RETURNING`).
+        public let consumedRow: String
+        let delete: String
+
+        /// The statements for `dialect`.
+        public init(_ dialect: SQLDialect) {
+            self.dialect = dialect
+            let key = dialect.quoted("key")
+            columns = dialect.columns(SQLTables.Grants.columns)
+            get = dialect.translate("SELECT \(columns) FROM persisted_grants WHERE \(key) = ?")
+            upsert = dialect.translate(dialect.upsert(into: "persisted_grants", columns: SQLTables.Grants.columns))
+            take = dialect.translate("DELETE FROM persisted_grants WHERE \(key) = ? RETURNING \(columns)")
+            let update = "UPDATE persisted_grants SET consumed_time = ? WHERE \(key) = ? AND consumed_time IS NULL"
+            consume = dialect.translate(dialect.updateReturning ? update + " RETURNING \(columns)" : update)
+            consumedRow = dialect.translate("SELECT \(columns) FROM persisted_grants WHERE \(key) = ? FOR UPDATE")
+            delete = dialect.translate("DELETE FROM persisted_grants WHERE \(key) = ?")
+        }
+
+        /// The filter's condition (lists expanded where the dialect wants), parameters numbered from `first`.
+        func condition(_ filter: PersistedGrantFilter, first: Int = 1) throws -> (String, [SQLValue])? {
+            guard let (condition, values) = try GrantFilterSQL.condition(filter.normalized, dialect: dialect, firstParameter: first) else { return nil }
+            return try dialect.expandingLists(condition, values)
+        }
+
+        /// The delete by key list that re-checks `condition` (``SQLDialect/FilteredDeleteStyle/keysThenDelete(chunk:)``).
+        public func deleteMatching(_ condition: String) -> String {
+            dialect.deleteByJSONKeys("persisted_grants", "key", condition, false)
+        }
+    }
+
+    /// A store over `database` judging consumption time by `clock`; `owner` is kept alive with the store.
+    public init(database: Database, clock: any WallClock, owner: any AnyObject & Sendable) {
+        self.database = database
+        self.clock = clock
+        self.owner = owner
+        self.statements = Statements(database.dialect)
+    }
+
+    public func storeGrant(_ grant: PersistedGrant) async throws {
+        try grant.validate()
+        let values = SQLTables.Grants.values(grant)
+        let sql = statements.upsert
+        try await database.write { connection in
+            try connection.run(sql, values)
+        }
+    }
+
+    public func grant(forKey key: String) async throws -> PersistedGrant? {
+        try FieldValidation.key(key, "grant key")
+        let sql = statements.get
+        return try await database.read { connection in
+            try connection.query(sql, [.text(key)]) { try SQLTables.Grants.decode($0) }.first
+        }
+    }
+
+    public func grants(matching filter: PersistedGrantFilter) async throws -> [PersistedGrant] {
+        try filter.validate()
+        guard let (condition, bindings) = try statements.condition(filter) else { return [] }
+        let sql = "SELECT \(statements.columns) FROM persisted_grants WHERE \(condition)"
+        return try await database.read { connection in
+            try connection.query(sql, bindings) { try SQLTables.Grants.decode($0) }
+        }
+    }
+
+    @discardableResult
+    public func removeGrant(forKey key: String) async throws -> Bool {
+        try FieldValidation.key(key, "grant key")
+        let sql = statements.delete
+        return try await database.write { connection in
+            try connection.run(sql, [.text(key)]) > 0
+        }
+    }
+
+    @discardableResult
+    public func removeGrants(matching filter: PersistedGrantFilter) async throws -> Int {
+        try filter.validate()
+        switch statements.dialect.filteredDeletes {
+        case .direct:
+            guard let (condition, bindings) = try statements.condition(filter) else { return 0 }
+            let sql = "DELETE FROM persisted_grants WHERE \(condition)"
+            return try await database.write { connection in
+                try connection.run(sql, bindings)
+            }
+        case .keysThenDelete(let chunk):
+            guard let (condition, bindings) = try statements.condition(filter),
+                  let (recheck, recheckBindings) = try statements.condition(filter, first: 2) else { return 0 }
+            let select = "SELECT \(statements.dialect.quoted("key")) FROM persisted_grants WHERE \(condition)"
+            let delete = statements.deleteMatching(recheck)
+            return try await database.transaction { connection in
+                // Find the keys without locking, then delete by primary key, re-checking the filter on each row's
+                // current version: only rows that still match go, and the delete locks nothing else. One
+                // transaction, so a deadlock retry starts over with nothing half-counted.
+                let keys = try connection.query(select, bindings) { try $0.text(0) }
+                var removed = 0
+                for start in stride(from: 0, to: keys.count, by: chunk) {
+                    let part = Array(keys[start..<min(start + chunk, keys.count)])
+                    removed += try connection.run(delete, [.text(try StorageJSON.string(part))] + recheckBindings)
+                }
+                return removed
+            }
+        }
+    }
+
+    public func takeGrant(forKey key: String) async throws -> PersistedGrant? {
+        try FieldValidation.key(key, "grant key")
+        let sql = statements.take
+        return try await database.write { connection in
+            try connection.query(sql, [.text(key)]) { try SQLTables.Grants.decode($0) }.first
+        }
+    }
+
+    public func consumeGrant(forKey key: String) async throws -> PersistedGrant? {
+        try FieldValidation.key(key, "grant key")
+        let bindings: [SQLValue] = [.date(clock.now), .text(key)]
+        let statements = statements
+        if statements.dialect.updateReturning {
+            return try await database.write { connection in
+                try connection.query(statements.consume, bindings) { try SQLTables.Grants.decode($0) }.first
+            }
+        }
+        return try await database.transaction { connection in
+            guard try connection.run(statements.consume, bindings) == 1 else { return nil }
+            // The UPDATE holds the row's lock until commit: this read sees exactly what this call wrote.
+            return try connection.query(statements.consumedRow, [.text(key)]) { try SQLTables.Grants.decode($0) }.first
+        }
+    }
+}
