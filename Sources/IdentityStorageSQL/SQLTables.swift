@@ -121,9 +121,10 @@ public enum SQLTables {
         }
     }
 
-    /// Configuration items stored as `(id, document)` rows: clients and the three resource kinds.
-    public static func decodeDocument<T: Decodable>(_ type: T.Type, _ row: some SQLRow, what: String) throws -> T {
+    /// Configuration items stored as `(id, document)` rows: clients and the three resource kinds, decoded
+    /// through `cache` (unchanged documents are not decoded again).
+    public static func decodeDocument<T>(_ cache: DecodedDocumentCache<T>, _ row: some SQLRow, what: String) throws -> T {
         let id = try row.text(0)
-        return try StorageJSON.decode(type, from: try row.text(1), what: "\(what) \(id)")
+        return try cache.decode(try row.text(1), id: id, what: "\(what) \(id)")
     }
 }

@@ -36,7 +36,7 @@ public struct SQLClientStore<Database: SQLDatabase>: ClientStore {
         let sql = statements.byId
         return try await database.read { connection in
             try connection.query(sql, [.text(clientId)]) { row in
-                try StorageJSON.decode(Client.self, from: try row.text(0), what: "client \(clientId)")
+                try DecodedDocuments.clients.decode(try row.text(0), id: clientId, what: "client \(clientId)")
             }.first
         }
     }
@@ -73,7 +73,7 @@ public struct SQLClientStore<Database: SQLDatabase>: ClientStore {
             (statements.firstPage, [.int(limit + 1)])
         }
         let rows = try await database.read { connection in
-            try connection.query(sql, bindings) { try SQLTables.decodeDocument(Client.self, $0, what: "client") }
+            try connection.query(sql, bindings) { try SQLTables.decodeDocument(DecodedDocuments.clients, $0, what: "client") }
         }
         let clients = Array(rows.prefix(limit))
         return ClientPage(clients: clients, nextCursor: rows.count > limit ? clients.last?.clientId : nil)

@@ -52,19 +52,19 @@ public struct SQLResourceStore<Database: SQLDatabase>: ResourceStore {
     }
 
     public func identityResources(withScopeNames scopeNames: [String]) async throws -> [IdentityResource] {
-        try await documents(IdentityResource.self, statements.identityResourcesByName, scopeNames)
+        try await documents(DecodedDocuments.identityResources, statements.identityResourcesByName, scopeNames)
     }
 
     public func apiScopes(withNames scopeNames: [String]) async throws -> [ApiScope] {
-        try await documents(ApiScope.self, statements.apiScopesByName, scopeNames)
+        try await documents(DecodedDocuments.apiScopes, statements.apiScopesByName, scopeNames)
     }
 
     public func apiResources(withScopeNames scopeNames: [String]) async throws -> [ApiResource] {
-        try await documents(ApiResource.self, statements.apiResourcesByScope, scopeNames)
+        try await documents(DecodedDocuments.apiResources, statements.apiResourcesByScope, scopeNames)
     }
 
     public func apiResources(withNames names: [String]) async throws -> [ApiResource] {
-        try await documents(ApiResource.self, statements.apiResourcesByName, names)
+        try await documents(DecodedDocuments.apiResources, statements.apiResourcesByName, names)
     }
 
     private struct Row: Sendable {
@@ -81,9 +81,9 @@ public struct SQLResourceStore<Database: SQLDatabase>: ResourceStore {
         var resources = Resources(identityResources: [], apiResources: [], apiScopes: [])
         for row in rows {
             switch row.kind {
-            case 0: resources.identityResources.append(try StorageJSON.decode(IdentityResource.self, from: row.document, what: "resource \(row.name)"))
-            case 1: resources.apiResources.append(try StorageJSON.decode(ApiResource.self, from: row.document, what: "resource \(row.name)"))
-            default: resources.apiScopes.append(try StorageJSON.decode(ApiScope.self, from: row.document, what: "resource \(row.name)"))
+            case 0: resources.identityResources.append(try DecodedDocuments.identityResources.decode(row.document, id: row.name, what: "resource \(row.name)"))
+            case 1: resources.apiResources.append(try DecodedDocuments.apiResources.decode(row.document, id: row.name, what: "resource \(row.name)"))
+            default: resources.apiScopes.append(try DecodedDocuments.apiScopes.decode(row.document, id: row.name, what: "resource \(row.name)"))
             }
         }
         return resources
@@ -132,12 +132,12 @@ public struct SQLResourceStore<Database: SQLDatabase>: ResourceStore {
         return try await write(statements.deleteApiResource, [.text(name)]) > 0
     }
 
-    private func documents<T: Decodable & Sendable>(_ type: T.Type, _ sql: String, _ names: [String]) async throws -> [T] {
+    private func documents<T>(_ cache: DecodedDocumentCache<T>, _ sql: String, _ names: [String]) async throws -> [T] {
         for name in names { try FieldValidation.key(name, "resource name") }
         if names.isEmpty { return [] }
         let list = try StorageJSON.string(names)
         return try await database.read { connection in
-            try connection.query(sql, [.text(list)]) { try SQLTables.decodeDocument(type, $0, what: "resource") }
+            try connection.query(sql, [.text(list)]) { try SQLTables.decodeDocument(cache, $0, what: "resource") }
         }
     }
 
