@@ -99,19 +99,14 @@ public struct OpenedStore: Sendable {
 
     /// For `idstore bench`: the adapter's raw C-library baseline, when it has one.
     @_spi(Benchmark)
-    public var rawBaseline: (any RawGrantBaseline)? {
-        switch backend {
-        case .sqlite(let storage): return storage
-        case .postgres(let storage): return storage
-        case .mariadb(let storage): return storage
-        case .redis(let storage): return storage
-        case .memory: return nil
-        }
-    }
+    public var rawBaseline: (any RawGrantBaseline)? { benchmarkedAdapter }
 
     /// For `idstore bench`: a batched grant loader, when the adapter has one.
     @_spi(Benchmark)
-    public var bulkLoader: (any GrantBulkLoading)? {
+    public var bulkLoader: (any GrantBulkLoading)? { benchmarkedAdapter }
+
+    /// The C-library adapters have both a raw baseline and a bulk loader; the in-memory one has neither.
+    private var benchmarkedAdapter: (any RawGrantBaseline & GrantBulkLoading)? {
         switch backend {
         case .sqlite(let storage): return storage
         case .postgres(let storage): return storage

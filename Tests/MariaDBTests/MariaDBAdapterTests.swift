@@ -289,6 +289,35 @@ struct MariaDBAdapterTests {
         "INSERT INTO key_ring(friendly_name, xml) SELECT NULL, '<key/>' FROM seq_1_to_1000",
     ]
 
+    // MARK: Concurrency
+
+    /// Saving clients that share CORS origins, from many callers at once: under REPEATABLE READ the gap locks
+    /// of "delete a client's origins, insert the new ones" deadlocked each other until the retries ran out.
+    @Test func concurrentClientSavesDoNotDeadlock() async throws {
+        guard await MariaDBTestServer.available() != nil else { return }
+        try await ServerGate.shared.shared {
+            let stores = try await SharedMariaDB.shared.storage().makeStores()
+            let prefix = "race\(UInt32.random(in: 0...UInt32.max))."
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for caller in 0..<16 {
+                    group.addTask {
+                        for round in 0..<15 {
+                            var client = Client(clientId: "\(prefix)\(caller)")
+                            client.allowedCorsOrigins = Set((0..<4).map { "https://\(prefix)shared\(($0 + round) % 6).example" }
+                                                            + ["https://\(prefix)own\(caller).example"])
+                            try await stores.clients.saveClient(client)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            for caller in 0..<16 {
+                #expect(try await stores.clients.client(withId: "\(prefix)\(caller)")?.allowedCorsOrigins.count == 5)
+                try await stores.clients.deleteClient(withId: "\(prefix)\(caller)")
+            }
+        }
+    }
+
     // MARK: Benchmark hooks
 
     @Test func bulkLoaderAndRawBaselineForBench() async throws {

@@ -196,32 +196,33 @@ struct PostgresDataTests {
 
     // MARK: Timeouts
 
-    @Test(.timeLimit(.minutes(5)))
-    func aStatementPastTheQueryTimeoutIsCancelledAndTheConnectionKept() async throws {
+    /// Runs `body` with a storage of one connection and a 1 s query timeout, and that connection's backend pid.
+    private func withOneConnection(_ body: (PostgresIdentityStorage, [[String?]]) async throws -> Void) async throws {
         guard let base = await PostgresTestServer.available() else { return }
         try await withSharedServer {
             var configuration = base
             configuration.poolSize = 1
             configuration.queryTimeout = 1
             let storage = try await PostgresIdentityStorage.open(configuration)
-            let pid = try await storage.executeRaw("SELECT pg_backend_pid()")
-            // 57014 (query_canceled) proves the server's statement timeout ended the sleep, not its own end.
-            let error = await expectCode(.timeout) { try await storage.executeRaw("SELECT pg_sleep(5)") }
-            #expect(error?.backendDetail?.code == "57014")
-            #expect(try await storage.executeRaw("SELECT pg_backend_pid()") == pid, "the same connection serves the next call")
+            try await body(storage, try await storage.executeRaw("SELECT pg_backend_pid()"))
             await storage.close()
         }
     }
 
     @Test(.timeLimit(.minutes(5)))
+    func aStatementPastTheQueryTimeoutIsCancelledAndTheConnectionKept() async throws {
+        try await withOneConnection { storage, pid in
+            // 57014 (query_canceled) proves the server's statement timeout ended the sleep, not its own end.
+            let error = await expectCode(.timeout) { try await storage.executeRaw("SELECT pg_sleep(5)") }
+            #expect(error?.backendDetail?.code == "57014")
+            let next = try await storage.executeRaw("SELECT pg_backend_pid()")
+            #expect(next == pid, "the same connection serves the next call")
+        }
+    }
+
+    @Test(.timeLimit(.minutes(5)))
     func aServerThatStopsAnsweringGivesATimeoutNotAHang() async throws {
-        guard let base = await PostgresTestServer.available() else { return }
-        try await withSharedServer {
-            var configuration = base
-            configuration.poolSize = 1
-            configuration.queryTimeout = 1
-            let storage = try await PostgresIdentityStorage.open(configuration)
-            let pid = try await storage.executeRaw("SELECT pg_backend_pid()")
+        try await withOneConnection { storage, pid in
             // The server-side limit is lifted on this session, so only the client's deadline (query timeout + 5 s) is left.
             try await storage.executeScript("SET statement_timeout = 0")
             let started = ContinuousClock.now
@@ -234,7 +235,6 @@ struct PostgresDataTests {
             let next = try await storage.executeRaw("SELECT pg_backend_pid()")
             #expect(next != pid, "the abandoned connection was replaced")
             try await storage.executeRaw("SELECT pg_terminate_backend($1::integer)", [pid.first?.first.flatMap { $0 } ?? "0"])
-            await storage.close()
         }
     }
 }

@@ -281,6 +281,11 @@ final class MariaDBConnection: BlockingConnection {
                 SET NAMES utf8mb4 COLLATE utf8mb4_nopad_bin, time_zone = '+00:00', sql_mode = '\(Self.sqlMode)', \
                 innodb_lock_wait_timeout = \(settings.lockWaitTimeout)
                 """)
+            // READ COMMITTED: InnoDB then takes no gap locks, which under REPEATABLE READ made concurrent client
+            // saves (delete a client's origins, insert the new ones) deadlock each other until retries ran out.
+            // Atomicity never rests on gap locks here: every primitive locks the rows it decides on
+            // (FOR UPDATE, a unique insert, or the lock row). Snapshot reads ask for REPEATABLE READ themselves.
+            try execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
         } catch {
             close()
             throw error

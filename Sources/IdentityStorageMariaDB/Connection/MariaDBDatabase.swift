@@ -56,10 +56,14 @@ final class MariaDBDatabase: SQLPooledDatabase {
 
     var dialect: SQLDialect { .mariadb }
 
-    /// Runs `body` in a transaction; REPEATABLE READ, so its reads see one snapshot.
+    /// Runs `body` in a REPEATABLE READ transaction (the session default is READ COMMITTED), so its reads see
+    /// one snapshot.
     @discardableResult
     func snapshot<T: Sendable>(_ body: @escaping @Sendable (MariaDBConnection) throws -> T) async throws -> T {
-        try await transaction(body)
+        try await run { connection in
+            try connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            return try connection.transaction { try body(connection) }
+        }
     }
 
     /// Runs `body` in a transaction that first locks the row of `lock` in `identity_storage_locks`
