@@ -38,8 +38,9 @@ extension BlockingConnection {
 /// - ``shutdown()`` finishes queued work, then closes every connection and ends the threads.
 /// - Parking a thread and waking it costs tens of microseconds on a virtual machine, more than a SQLite
 ///   read. So a thread that has just finished a job polls the queue for ``Configuration/spinBeforeParking``
-///   before it parks, and only one thread polls at a time: a caller issuing call after call finds its
-///   thread awake, and a busy pool does not burn the cores the database server needs.
+///   before it parks, but only while no other thread is running a job, and only one thread at a time: a
+///   caller issuing call after call finds its thread awake, and a busy pool (where parking is rare anyway,
+///   and every core is wanted by the callers and the database server) never spins.
 public final class BlockingConnectionPool<Connection: BlockingConnection>: Sendable {
     /// Pool settings.
     public struct Configuration: Sendable {
@@ -86,6 +87,8 @@ public final class BlockingConnectionPool<Connection: BlockingConnection>: Senda
     private let pendingJobs = Atomic<Int>(0)
     /// Set while one thread polls, so that at most one does.
     private let polling = Atomic<Bool>(false)
+    /// Threads running a job now; polling is for a pool that is otherwise idle.
+    private let busyWorkers = Atomic<Int>(0)
     private let wakeUp = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
     private let connect: @Sendable () throws -> Connection
@@ -224,7 +227,8 @@ public final class BlockingConnectionPool<Connection: BlockingConnection>: Senda
     /// Waits for the next job: polls briefly if no other thread is polling, then parks. Nil: time to exit.
     private func waitForJob() -> Job? {
         let spin = configuration.spinBeforeParking
-        if spin > .zero, polling.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged {
+        if spin > .zero, busyWorkers.load(ordering: .relaxed) == 0,
+           polling.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged {
             let until = ContinuousClock.now + spin
             var found: Next = .park
             repeat {
@@ -233,7 +237,7 @@ public final class BlockingConnectionPool<Connection: BlockingConnection>: Senda
                     if case .park = found { continue }
                     break
                 }
-            } while ContinuousClock.now < until
+            } while busyWorkers.load(ordering: .relaxed) == 0 && ContinuousClock.now < until
             polling.store(false, ordering: .releasing)
             switch found {
             case .run(let job): return job
@@ -259,6 +263,8 @@ public final class BlockingConnectionPool<Connection: BlockingConnection>: Senda
             finished.signal()
         }
         while let job = waitForJob() {
+            busyWorkers.add(1, ordering: .relaxed)
+            defer { busyWorkers.subtract(1, ordering: .relaxed) }
             if let current = connection, ContinuousClock.now - lastUsed > healthInterval, !current.isHealthy() {
                 current.close()
                 connection = nil
