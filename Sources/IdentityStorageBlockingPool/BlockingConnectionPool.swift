@@ -66,10 +66,22 @@ public final class BlockingConnectionPool<Connection: BlockingConnection>: Senda
     }
 
     /// A queued call: runs on a pool thread with a connection, or is told why it cannot.
-    private struct Job: Sendable {
+    struct Job: Sendable {
         let enqueued: ContinuousClock.Instant
         let run: @Sendable (Result<Connection, IdentityStorageError>) -> Bool
         let fail: @Sendable (IdentityStorageError) -> Void
+        /// Set for a call made through a ``ConnectionBatch``: calls of one batch queued together run together.
+        var batch: BatchMembership? = nil
+    }
+
+    /// What a batched call carries beside its own `run`: its batch, and how to run several of its batch's calls at once.
+    struct BatchMembership: Sendable {
+        let batch: ObjectIdentifier
+        let maximum: Int
+        /// The call's request and continuation (a `BatchedCall` of the batch's types).
+        let call: any Sendable
+        /// Runs `jobs` (this one first, all of this batch) with one call of the batch; returns whether to keep the connection.
+        let runTogether: @Sendable ([Job], Connection) -> Bool
     }
 
     private struct State {
@@ -171,7 +183,7 @@ public final class BlockingConnectionPool<Connection: BlockingConnection>: Senda
         }
     }
 
-    private func enqueue(_ job: Job) -> Bool {
+    func enqueue(_ job: Job) -> Bool {
         let (accepted, wake) = state.withLock { state -> (Bool, Bool) in
             guard state.accepting else { return (false, false) }
             state.jobs.append(job)
@@ -224,6 +236,19 @@ public final class BlockingConnectionPool<Connection: BlockingConnection>: Senda
         }
     }
 
+    /// The calls of `first`'s batch queued right behind it (up to the batch's maximum), taken off the queue.
+    private func companions(of first: Job) -> [Job] {
+        guard let membership = first.batch, pendingJobs.load(ordering: .relaxed) > 0 else { return [] }
+        return state.withLock { state in
+            var taken: [Job] = []
+            while taken.count + 1 < membership.maximum, let next = state.jobs.first, next.batch?.batch == membership.batch {
+                taken.append(state.jobs.removeFirst())
+            }
+            pendingJobs.subtract(taken.count, ordering: .relaxed)
+            return taken
+        }
+    }
+
     /// Waits for the next job: polls briefly if no other thread is polling, then parks. Nil: time to exit.
     private func waitForJob() -> Job? {
         let spin = configuration.spinBeforeParking
@@ -265,6 +290,7 @@ public final class BlockingConnectionPool<Connection: BlockingConnection>: Senda
         while let job = waitForJob() {
             busyWorkers.add(1, ordering: .relaxed)
             defer { busyWorkers.subtract(1, ordering: .relaxed) }
+            let jobs = [job] + companions(of: job)
             if let current = connection, ContinuousClock.now - lastUsed > healthInterval, !current.isHealthy() {
                 current.close()
                 connection = nil
@@ -272,15 +298,13 @@ public final class BlockingConnectionPool<Connection: BlockingConnection>: Senda
             if connection == nil {
                 do {
                     connection = try connect()
-                } catch let error as IdentityStorageError {
-                    _ = job.run(.failure(error))
-                    continue
                 } catch {
-                    _ = job.run(.failure(IdentityStorageError(.unavailable, "connecting failed: \(error)")))
+                    let failure = error as? IdentityStorageError ?? IdentityStorageError(.unavailable, "connecting failed: \(error)")
+                    for job in jobs { _ = job.run(.failure(failure)) }
                     continue
                 }
             }
-            let keep = job.run(.success(connection!))
+            let keep = jobs.count == 1 ? job.run(.success(connection!)) : job.batch!.runTogether(jobs, connection!)
             lastUsed = ContinuousClock.now
             if !keep {
                 connection?.close()

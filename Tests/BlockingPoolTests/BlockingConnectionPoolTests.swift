@@ -75,6 +75,43 @@ struct BlockingConnectionPoolTests {
         await pool.shutdown()
     }
 
+    @Test func batchedCallsQueuedTogetherRunTogetherAndEachGetsItsOwnResponse() async throws {
+        let pool = BlockingConnectionPool(configuration: .init(size: 1)) { FakeConnection() }
+        let turns = Recorder()
+        let batch = ConnectionBatch<FakeConnection, Int, Int>(maximum: 8) { _, requests in
+            turns.append(requests.count)
+            return requests.map { $0 * 10 }
+        }
+        // Hold the only connection so that the batched calls queue up behind it.
+        let release = Atomic<Bool>(false)
+        async let holder: Void = pool.withConnection { _ in while !release.load(ordering: .acquiring) { usleep(100) } }
+        while pool.queuedCount > 0 { await Task.yield() }
+        let responses = try await withThrowingTaskGroup(of: (Int, Int).self) { group in
+            for request in 0..<20 {
+                group.addTask { (request, try await pool.withConnection(batching: request, in: batch)) }
+            }
+            while pool.queuedCount < 20 { await Task.yield() }
+            release.store(true, ordering: .releasing)
+            return try await group.reduce(into: [Int: Int]()) { $0[$1.0] = $1.1 }
+        }
+        try await holder
+        #expect(responses == Dictionary(uniqueKeysWithValues: (0..<20).map { ($0, $0 * 10) }))
+        #expect(turns.all.reduce(0, +) == 20 && turns.all.allSatisfy { $0 <= 8 })
+        #expect(turns.all.count <= 4, "20 queued calls in batches of at most 8 take 3 turns, not \(turns.all.count)")
+        await pool.shutdown()
+    }
+
+    @Test func aFailingBatchFailsEveryCallOfItsTurnAndReplacesTheConnection() async throws {
+        let pool = BlockingConnectionPool(configuration: .init(size: 1)) { FakeConnection() }
+        let batch = ConnectionBatch<FakeConnection, Int, Int> { _, _ in throw IdentityStorageError(.unavailable, "connection lost") }
+        await #expect(throws: IdentityStorageError.self) { try await pool.withConnection(batching: 1, in: batch) }
+        let first = try await pool.withConnection { $0.serial }
+        await #expect(throws: IdentityStorageError.self) { try await pool.withConnection(batching: 2, in: batch) }
+        let second = try await pool.withConnection { $0.serial }
+        #expect(first != second, "a connection that failed with unavailable is replaced")
+        await pool.shutdown()
+    }
+
     @Test func whatAFinishedCallCapturedIsReleased() async throws {
         // The queue once kept the last 64 finished jobs, and with them every bulk load they captured.
         final class Payload: Sendable {}

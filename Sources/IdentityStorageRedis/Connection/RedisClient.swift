@@ -95,6 +95,12 @@ final class RedisClient: Sendable {
         return false
     }
 
+    /// Single commands of concurrent callers queued together on one node go out as one pipeline: one round
+    /// trip and one thread wake-up for all of them (each caller still gets its own reply, in order).
+    static let pipelined = ConnectionBatch<RedisConnection, RedisCommand, RedisReply>(maximum: 64) { connection, commands in
+        commands.count == 1 ? [try connection.execute(commands[0])] : try connection.pipeline(commands)
+    }
+
     /// Runs one command and returns its reply; an error reply becomes an ``IdentityStorageError``.
     func run(_ command: RedisCommand, _ context: @autoclosure () -> String) async throws -> RedisReply {
         let reply = try await runRaw(command)
@@ -174,7 +180,7 @@ final class RedisClient: Sendable {
     func runRaw(_ command: RedisCommand) async throws -> RedisReply {
         switch topology {
         case .standalone(let pool):
-            return try await pool.withConnection { connection in try connection.execute(command) }
+            return try await pool.withConnection(batching: command, in: Self.pipelined)
         case .cluster(let router):
             var asking: RedisEndpoint?
             for attempt in 0..<Self.maxAttempts {
@@ -184,7 +190,9 @@ final class RedisClient: Sendable {
                 asking = nil
                 let reply: RedisReply
                 do {
-                    reply = try await router.pool(for: endpoint).withConnection { connection in try connection.execute(command, asking: isAsking) }
+                    let pool = try router.pool(for: endpoint)
+                    reply = isAsking ? try await pool.withConnection { connection in try connection.execute(command, asking: true) }
+                                     : try await pool.withConnection(batching: command, in: Self.pipelined)
                 } catch let error as IdentityStorageError where error.code == .unavailable {
                     router.connectionFailed()
                     throw error
