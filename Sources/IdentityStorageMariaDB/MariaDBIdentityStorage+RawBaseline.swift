@@ -8,7 +8,7 @@ import Foundation
 extension MariaDBIdentityStorage: RawGrantBaseline {
     public func measureRaw(_ operation: RawGrantOperation, keys: [String], concurrency: Int) async throws -> [UInt64] {
         let settings = try configuration.connectionSettings()
-        return try await SQLRawBaseline.onThreads(keys: keys, threads: concurrency) { slice in
+        return try await RawBaselineThreads.onThreads(keys: keys, threads: concurrency) { slice in
             try Self.measure(settings: settings, operation: operation, keys: slice)
         }
     }
@@ -20,7 +20,7 @@ extension MariaDBIdentityStorage: RawGrantBaseline {
         let connection = try MariaDBConnection(settings: settings)
         defer { connection.close() }
         let now = Date()
-        return try SQLRawBaseline.timing(keys) { key in
+        return try RawBaselineThreads.timing(keys) { key in
             let (sql, values) = grantStatements.raw(operation, key: key, now: now)
             switch operation {
             case .get, .take:

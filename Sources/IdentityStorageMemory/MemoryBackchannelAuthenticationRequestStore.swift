@@ -37,10 +37,7 @@ public final class MemoryBackchannelAuthenticationRequestStore: BackchannelAuthe
 
     @discardableResult
     public func updateBackchannelRequest(forInternalId internalId: String, with request: BackchannelAuthenticationRequest) async throws -> Bool {
-        try FieldValidation.key(internalId, "internalId")
-        var replacement = request.atStoragePrecision
-        replacement.internalId = internalId
-        try replacement.validate()
+        let replacement = try request.replacement(forInternalId: internalId)
         return requests.withLock { requests in
             let key = ExactString(internalId)
             guard requests[key] != nil else { return false }

@@ -9,7 +9,7 @@ import Foundation
 extension PostgresIdentityStorage: RawGrantBaseline {
     public func measureRaw(_ operation: RawGrantOperation, keys: [String], concurrency: Int) async throws -> [UInt64] {
         let settings = PostgresConnectionSettings(configuration)
-        return try await SQLRawBaseline.onThreads(keys: keys, threads: concurrency) { slice in
+        return try await RawBaselineThreads.onThreads(keys: keys, threads: concurrency) { slice in
             try Self.measure(settings: settings, operation: operation, keys: slice)
         }
     }
@@ -21,7 +21,7 @@ extension PostgresIdentityStorage: RawGrantBaseline {
         let connection = try PostgresConnection(settings: settings)
         defer { connection.close() }
         let now = Date()
-        return try SQLRawBaseline.timing(keys) { key in
+        return try RawBaselineThreads.timing(keys) { key in
             let (sql, values) = grantStatements.raw(operation, key: key, now: now)
             _ = try connection.query(sql, values) { _ in 0 }
         }

@@ -16,21 +16,8 @@ extension RedisIdentityStorage: RawGrantBaseline {
         case .cluster(let router):
             route = router.slotMap()
         }
-        let threads = max(1, concurrency)
-        let slices = (0..<threads).map { index in stride(from: index, to: keys.count, by: threads).map { keys[$0] } }
-        return try await withThrowingTaskGroup(of: [UInt64].self) { group in
-            for slice in slices {
-                group.addTask {
-                    try await withCheckedThrowingContinuation { continuation in
-                        Thread {
-                            continuation.resume(with: Result {
-                                try Self.measure(operation, keys: slice, keyspace: keyspace, settings: settings, route: route)
-                            })
-                        }.start()
-                    }
-                }
-            }
-            return try await group.reduce(into: [UInt64]()) { $0 += $1 }
+        return try await RawBaselineThreads.onThreads(keys: keys, threads: concurrency) { slice in
+            try Self.measure(operation, keys: slice, keyspace: keyspace, settings: settings, route: route)
         }
     }
 

@@ -13,7 +13,7 @@ extension SQLiteIdentityStorage: RawGrantBaseline {
             throw IdentityStorageError(.unsupported, "raw baselines need a file database: an in-memory one is private to its connection")
         }
         // Writes go through one writer in the store too: measure them on one thread.
-        return try await SQLRawBaseline.onThreads(keys: keys, threads: operation == .get ? concurrency : 1) { slice in
+        return try await RawBaselineThreads.onThreads(keys: keys, threads: operation == .get ? concurrency : 1) { slice in
             try Self.measure(path: path, operation: operation, keys: slice)
         }
     }
@@ -29,7 +29,7 @@ extension SQLiteIdentityStorage: RawGrantBaseline {
             try SQLiteSchema.configure(connection, inMemory: false)
         }
         let now = Date()
-        return try SQLRawBaseline.timing(keys) { key in
+        return try RawBaselineThreads.timing(keys) { key in
             let (sql, values) = grantStatements.raw(operation, key: key, now: now)
             _ = try connection.query(sql, values) { _ in 0 }
         }

@@ -192,6 +192,16 @@ extension BackchannelAuthenticationRequest {
             try FieldValidation.payload(value, "backchannel properties['\(key)']")
         }
     }
+
+    /// What an update stores in place of the request `internalId`: `self` at storage precision, under that id,
+    /// validated. The id is checked first, so a bad id is reported as such.
+    public func replacement(forInternalId internalId: String) throws(IdentityStorageError) -> BackchannelAuthenticationRequest {
+        try FieldValidation.key(internalId, "internalId")
+        var replacement = atStoragePrecision
+        replacement.internalId = internalId
+        try replacement.validate()
+        return replacement
+    }
 }
 
 extension KeyRingElement {

@@ -42,10 +42,7 @@ struct RedisBackchannelAuthenticationRequestStore: BackchannelAuthenticationRequ
 
     @discardableResult
     func updateBackchannelRequest(forInternalId internalId: String, with request: BackchannelAuthenticationRequest) async throws -> Bool {
-        try FieldValidation.key(internalId, "internalId")
-        var replacement = request.atStoragePrecision
-        replacement.internalId = internalId
-        try replacement.validate()
+        let replacement = try request.replacement(forInternalId: internalId)
         return try await run(Self.write, [RedisValue.bytes("update")] + (try Self.fields(replacement)), "updating backchannel request").integerValue() == 1
     }
 

@@ -61,11 +61,7 @@ public struct SQLBackchannelAuthenticationRequestStore<Database: SQLDatabase>: B
 
     @discardableResult
     public func updateBackchannelRequest(forInternalId internalId: String, with request: BackchannelAuthenticationRequest) async throws -> Bool {
-        try FieldValidation.key(internalId, "internalId")
-        var replacement = request.atStoragePrecision
-        replacement.internalId = internalId
-        try replacement.validate()
-        let stored = replacement
+        let stored = try request.replacement(forInternalId: internalId)
         let document = try StorageJSON.string(stored)
         let statements = statements
         return try await database.write { connection in
