@@ -30,6 +30,21 @@ final class FakeConnection: BlockingConnection {
     func close() {}
 }
 
+/// Occupies the only connection of `pool` and returns once it is held, so that later calls queue up behind it;
+/// the returned closure frees it and waits for that call to end.
+func occupyOnlyConnection(of pool: BlockingConnectionPool<FakeConnection>) async throws -> @Sendable () async throws -> Void {
+    let holding = Counter(), released = Counter()
+    let holder = Task { try await pool.withConnection { _ in
+        holding.increment()
+        while released.current == 0 { usleep(200) }
+    } }
+    while holding.current == 0 { try await Task.sleep(for: .milliseconds(1)) }
+    return {
+        released.increment()
+        try await holder.value
+    }
+}
+
 @Suite("Blocking connection pool", .serialized)
 struct BlockingConnectionPoolTests {
     @Test func blockingCallsRunOffTheCooperativePool() async throws {
@@ -82,19 +97,15 @@ struct BlockingConnectionPoolTests {
             turns.append(requests.count)
             return requests.map { $0 * 10 }
         }
-        // Hold the only connection so that the batched calls queue up behind it.
-        let release = Atomic<Bool>(false)
-        async let holder: Void = pool.withConnection { _ in while !release.load(ordering: .acquiring) { usleep(100) } }
-        while pool.queuedCount > 0 { await Task.yield() }
+        let release = try await occupyOnlyConnection(of: pool)
         let responses = try await withThrowingTaskGroup(of: (Int, Int).self) { group in
             for request in 0..<20 {
                 group.addTask { (request, try await pool.withConnection(batching: request, in: batch)) }
             }
             while pool.queuedCount < 20 { await Task.yield() }
-            release.store(true, ordering: .releasing)
+            try await release()
             return try await group.reduce(into: [Int: Int]()) { $0[$1.0] = $1.1 }
         }
-        try await holder
         #expect(responses == Dictionary(uniqueKeysWithValues: (0..<20).map { ($0, $0 * 10) }))
         #expect(turns.all.reduce(0, +) == 20 && turns.all.allSatisfy { $0 <= 8 })
         #expect(turns.all.count <= 4, "20 queued calls in batches of at most 8 take 3 turns, not \(turns.all.count)")
@@ -141,46 +152,32 @@ struct BlockingConnectionPoolTests {
     @Test func waitingCallersAreServedInOrder() async throws {
         let pool = BlockingConnectionPool(configuration: .init(size: 1)) { FakeConnection() }
         let order = Recorder()
-        let release = Counter()
         // Hold the only connection while the others queue up one after another.
-        let holding = Counter()
-        async let holder: Void = pool.withConnection { _ in
-            holding.increment()
-            while release.current == 0 { usleep(1_000) }
-        }
-        while holding.current == 0 { try await Task.sleep(for: .milliseconds(1)) }
+        let release = try await occupyOnlyConnection(of: pool)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<10 {
                 group.addTask { try await pool.withConnection { _ in order.append(index) } }
                 while pool.queuedCount < index + 1 { try await Task.sleep(for: .milliseconds(1)) }
             }
-            release.increment()
+            try await release()
             try await group.waitForAll()
         }
-        try await holder
         #expect(order.all == Array(0..<10))
         await pool.shutdown()
     }
 
     @Test func aWaitingCallerTimesOutWithATypedError() async throws {
         let pool = BlockingConnectionPool(configuration: .init(size: 1, acquireTimeout: 0.2)) { FakeConnection() }
-        let release = Counter()
         // The only connection stays busy until the waiting caller has timed out: the timeout cannot
         // come from the connection freeing up.
-        let holding = Counter()
-        async let holder: Void = pool.withConnection { _ in
-            holding.increment()
-            while release.current == 0 { usleep(1_000) }
-        }
-        while holding.current == 0 { try await Task.sleep(for: .milliseconds(1)) }
+        let release = try await occupyOnlyConnection(of: pool)
         do {
             try await pool.withConnection { _ in }
             Issue.record("expected a timeout")
         } catch let error as IdentityStorageError {
             #expect(error.code == .timeout)
         }
-        release.increment()
-        try await holder
+        try await release()
         await pool.shutdown()
     }
 
