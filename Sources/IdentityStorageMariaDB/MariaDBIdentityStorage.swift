@@ -195,7 +195,7 @@ public final class MariaDBIdentityStorage: Sendable {
 
     /// The schema version of the database.
     public func schemaVersion() async throws -> Int {
-        try await database.run { connection in try MariaDBSchema.appliedVersion(connection) }
+        try await database.run { connection in try SQLMigrations.appliedVersion(connection) }
     }
 
     /// Every store over this database. `clock` overrides the configured clock (tests pass a manual one).

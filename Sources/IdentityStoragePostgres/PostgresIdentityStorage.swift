@@ -36,7 +36,7 @@ public final class PostgresIdentityStorage: Sendable {
     /// The schema version in force.
     public func schemaVersion() async throws -> Int {
         try await database.run { connection in
-            try connection.query("SELECT coalesce(max(version), 0) FROM identity_storage_migrations") { try $0.int(0) }.first ?? 0
+            try SQLMigrations.appliedVersion(connection)
         }
     }
 

@@ -62,7 +62,7 @@ public final class SQLiteIdentityStorage: Sendable {
     /// The schema version of the open database.
     public func schemaVersion() async throws -> Int {
         try await database.read { connection in
-            try connection.query("SELECT coalesce(max(version), 0) FROM identity_storage_migrations") { try $0.int(0) }.first ?? 0
+            try SQLMigrations.appliedVersion(connection)
         }
     }
 

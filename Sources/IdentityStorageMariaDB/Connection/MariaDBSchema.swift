@@ -198,21 +198,9 @@ enum MariaDBSchema {
                 applied_at BIGINT NOT NULL
             ) \(tableOptions)
             """)
-        let applied = try appliedVersion(connection)
-        if applied > currentVersion {
-            throw IdentityStorageError(.schemaMismatch, "the database has schema version \(applied); this library knows versions up to \(currentVersion). Upgrade IdentityStorage.")
+        return try SQLMigrations.applyPending(connection, dialect: .mariadb, latest: currentVersion, database: "the database") { version in
+            for statement in migrations[version]! { try connection.execute(statement) }
         }
-        if applied < currentVersion {
-            for version in (applied + 1)...currentVersion {
-                for statement in migrations[version]! { try connection.execute(statement) }
-                try connection.run("INSERT INTO identity_storage_migrations(version, applied_at) VALUES (?, ?)", [.int(version), .date(.now)])
-            }
-        }
-        return currentVersion
-    }
-
-    static func appliedVersion(_ connection: MariaDBConnection) throws -> Int {
-        try connection.query("SELECT COALESCE(MAX(version), 0) FROM identity_storage_migrations") { try $0.int(0) }.first ?? 0
     }
 }
 

@@ -150,16 +150,10 @@ enum PostgresSchema {
                     applied_at bigint NOT NULL
                 )
                 """)
-            let applied = try connection.query("SELECT coalesce(max(version), 0) FROM identity_storage_migrations") { row in try row.int(0) }.first ?? 0
-            if applied > currentVersion {
-                throw IdentityStorageError(.schemaMismatch, "the PostgreSQL schema '\(schema)' has version \(applied); this library knows versions up to \(currentVersion). Upgrade IdentityStorage.")
-            }
-            for version in (applied + 1)...max(applied + 1, currentVersion) where version <= currentVersion {
+            return try SQLMigrations.applyPending(connection, dialect: .postgres, latest: currentVersion,
+                                                  database: "the PostgreSQL schema '\(schema)'") { version in
                 try connection.executeScript(migrations[version]!)
-                try connection.run("INSERT INTO identity_storage_migrations(version, applied_at) VALUES ($1, $2)",
-                                   [.int(version), .date(.now)])
             }
-            return currentVersion
         }
     }
 

@@ -145,16 +145,9 @@ enum SQLiteSchema {
                     applied_at INTEGER NOT NULL
                 )
                 """)
-            let applied = try connection.query("SELECT coalesce(max(version), 0) FROM identity_storage_migrations") { row in try row.int(0) }.first ?? 0
-            if applied > currentVersion {
-                throw IdentityStorageError(.schemaMismatch, "the database has schema version \(applied); this library knows versions up to \(currentVersion). Upgrade IdentityStorage.")
-            }
-            for version in (applied + 1)...max(applied + 1, currentVersion) where version <= currentVersion {
+            return try SQLMigrations.applyPending(connection, dialect: .sqlite, latest: currentVersion, database: "the database") { version in
                 try connection.execute(migrations[version]!)
-                try connection.run("INSERT INTO identity_storage_migrations(version, applied_at) VALUES (?, ?)",
-                                   [.int(version), .date(.now)])
             }
-            return currentVersion
         }
     }
 }
