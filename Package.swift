@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "IdentityStorageRedis", targets: ["IdentityStorageRedis"]),
         .library(name: "IdentityStorageConformance", targets: ["IdentityStorageConformance"]),
         .library(name: "IdentityStorageOpener", targets: ["IdentityStorageOpener"]),
+        .library(name: "IdentityStorageTool", targets: ["IdentityStorageTool"]),
         .executable(name: "idstore", targets: ["idstore"]),
     ],
     dependencies: [
@@ -57,7 +58,7 @@ let package = Package(
         .systemLibrary(name: "CMariaDB", pkgConfig: "libmariadb", providers: [.apt(["libmariadb-dev"])]),
         .target(
             name: "IdentityStorageMariaDB",
-            dependencies: ["IdentityStorage", "IdentityStorageBlockingPool", "IdentityStorageSQL", "CMariaDB", "ServerTestSupport"]
+            dependencies: ["IdentityStorage", "IdentityStorageBlockingPool", "IdentityStorageSQL", "CMariaDB"]
         ),
         .systemLibrary(name: "CHiredis", providers: [.apt(["libhiredis-dev"])]),
         .target(
@@ -77,13 +78,19 @@ let package = Package(
                 "IdentityStorageMariaDB", "IdentityStorageRedis",
             ]
         ),
-        .executableTarget(
-            name: "idstore",
+        .target(
+            name: "IdentityStorageTool",
             dependencies: [
-                "IdentityStorage", "IdentityStorageOpener", "IdentityStorageConformance",
+                "IdentityStorage", "IdentityStorageConformance", "IdentityStorageSQL",
+                // The built-in backends' bench and corrupted-data abilities (BuiltIn/) use their package internals.
+                "IdentityStorageMemory", "IdentityStorageSQLite", "IdentityStoragePostgres", "IdentityStorageMariaDB", "IdentityStorageRedis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
+        ),
+        .executableTarget(
+            name: "idstore",
+            dependencies: ["IdentityStorageOpener", "IdentityStorageTool"]
         ),
         .testTarget(
             name: "MemoryTests",

@@ -8,14 +8,18 @@ public struct ConformanceCase: Sendable, Identifiable, CustomStringConvertible {
     public let requirements: StoreCapabilities
     /// Why the case needs ``requirements``, printed when it is skipped.
     public let skipReason: String?
+    /// Whether the case damages stored data (``ConformanceContext/corrupt(_:)``): it is skipped, with the reason,
+    /// on a harness without a ``StoredDataCorrupting`` corrupter.
+    public let damagesStoredData: Bool
     let body: @Sendable (ConformanceContext) async throws -> Void
 
     /// A case. `body` throws ``ConformanceFailure`` (through the `expect` helpers) or any error to fail.
     public init(_ name: String, requires requirements: StoreCapabilities = [], because skipReason: String? = nil,
-                _ body: @escaping @Sendable (ConformanceContext) async throws -> Void) {
+                damagesStoredData: Bool = false, _ body: @escaping @Sendable (ConformanceContext) async throws -> Void) {
         self.name = name
         self.requirements = requirements
         self.skipReason = skipReason
+        self.damagesStoredData = damagesStoredData
         self.body = body
     }
 

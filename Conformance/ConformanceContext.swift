@@ -9,18 +9,21 @@ public struct ConformanceContext: Sendable {
     public let clock: ManualWallClock
     /// A prefix unique to this run of this case; every key a case writes starts with it.
     public let namespace: String
-    private let harness: any ConformanceHarness
+    private let corrupter: (any StoredDataCorrupting)?
 
-    init(stores: IdentityStores, clock: ManualWallClock, namespace: String, harness: any ConformanceHarness) {
+    init(stores: IdentityStores, clock: ManualWallClock, namespace: String, corrupter: (any StoredDataCorrupting)?) {
         self.stores = stores
         self.clock = clock
         self.namespace = namespace
-        self.harness = harness
+        self.corrupter = corrupter
     }
 
-    /// Damages stored data through the backend's harness (see ``ConformanceHarness/corrupt(_:in:)``).
+    /// Damages stored data through the harness's corrupter (see ``ConformanceHarness/corrupter(for:)``).
     public func corrupt(_ corruption: StoredDataCorruption) async throws {
-        try await harness.corrupt(corruption, in: stores)
+        guard let corrupter else {
+            throw IdentityStorageError(.unsupported, "this harness cannot damage stored data (declare damagesStoredData on the case)")
+        }
+        try await corrupter.corrupt(corruption)
     }
 
     /// A key, id or name unique to this case: the namespace followed by `name`.

@@ -2,6 +2,8 @@ import IdentityStorage
 
 /// What a backend's test target (or `idstore check`) provides to run the suite: a way to get the
 /// stores for one case. Modelled on swift-configuration's ConfigurationTesting: one line per provider.
+///
+/// A backend opened through a driver needs no harness of its own: ``BackendHarness`` runs the suite on it.
 public protocol ConformanceHarness: Sendable {
     /// A short name for messages, e.g. `"memory"`, `"sqlite-file"`.
     var backendName: String { get }
@@ -13,12 +15,48 @@ public protocol ConformanceHarness: Sendable {
     /// Called after the case with the stores it used (close connections, delete files). Default: nothing.
     func release(_ stores: IdentityStores) async throws
 
-    /// Damages stored data behind the stores' back (raw SQL, raw Redis commands, the in-memory
-    /// adapter's test hook), for the corrupted-data cases: reads must then fail with
-    /// ``IdentityStorageError/Code-swift.struct/corruptedData`` and leave other data readable.
-    func corrupt(_ corruption: StoredDataCorruption, in stores: IdentityStores) async throws
+    /// What damages the data of `stores` for the corrupted-data cases; nil skips those cases, saying why.
+    /// Default: nil.
+    func corrupter(for stores: IdentityStores) -> (any StoredDataCorrupting)?
 }
 
 extension ConformanceHarness {
     public func release(_ stores: IdentityStores) async throws {}
+
+    public func corrupter(for stores: IdentityStores) -> (any StoredDataCorrupting)? { nil }
+}
+
+/// The suite on an opened backend: stores with each case's clock, sharing the backend's connections and data;
+/// the backend's own ``StoredDataCorrupting`` ability, when it has one, for the corrupted-data cases.
+///
+/// ```swift
+/// @Test(arguments: ConformanceSuite.cases)
+/// func conformance(_ testCase: ConformanceCase) async throws {
+///     let outcome = await ConformanceSuite.run(testCase, on: BackendHarness(try await SharedAcme.backend()))
+///     if case .failed(let message, _) = outcome { Issue.record("\(testCase.name): \(message)") }
+/// }
+/// ```
+public struct BackendHarness: ConformanceHarness {
+    /// The backend under test.
+    public let backend: any IdentityStorageBackend
+    public let backendName: String
+
+    /// A harness over `backend`, named `name` in messages.
+    public init(_ backend: any IdentityStorageBackend, name: String = "backend") {
+        self.backend = backend
+        self.backendName = name
+    }
+
+    /// A harness over a store opened by a ``StoreOpener``, named by its URL's scheme.
+    public init(_ store: OpenedStore) {
+        self.init(store.backend, name: store.url.scheme)
+    }
+
+    public func makeStores(clock: ManualWallClock) async throws -> IdentityStores {
+        backend.makeStores(clock: clock)
+    }
+
+    public func corrupter(for stores: IdentityStores) -> (any StoredDataCorrupting)? {
+        backend as? any StoredDataCorrupting
+    }
 }

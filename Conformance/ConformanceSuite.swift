@@ -44,7 +44,12 @@ public enum ConformanceSuite {
             let reason = testCase.skipReason ?? "needs \(missing.names.joined(separator: ", "))"
             return .skipped("\(harness.backendName) lacks \(missing.names.joined(separator: ", ")): \(reason)")
         }
-        let context = ConformanceContext(stores: stores, clock: clock, namespace: makeNamespace(), harness: harness)
+        let corrupter = harness.corrupter(for: stores)
+        if testCase.damagesStoredData, corrupter == nil {
+            try? await harness.release(stores)
+            return .skipped("\(harness.backendName) cannot damage its stored data (its backend does not adopt StoredDataCorrupting)")
+        }
+        let context = ConformanceContext(stores: stores, clock: clock, namespace: makeNamespace(), corrupter: corrupter)
         var outcome: ConformanceOutcome
         do {
             try await testCase.body(context)

@@ -4,13 +4,13 @@ import IdentityStorage
 extension ConformanceSuite {
     /// Stored data damaged behind the store's back: reads fail with `corruptedData`, other data stays readable.
     static let corruptionCases: [ConformanceCase] = [
-        ConformanceCase("clients.corrupted.unknown-refresh-token-usage") { ctx in
+        ConformanceCase("clients.corrupted.unknown-refresh-token-usage", damagesStoredData: true) { ctx in
             try await expectCorruptedClient(ctx, .clientRefreshTokenUsage(clientId: ctx.key("bad")))
         },
-        ConformanceCase("clients.corrupted.unknown-access-token-type") { ctx in
+        ConformanceCase("clients.corrupted.unknown-access-token-type", damagesStoredData: true) { ctx in
             try await expectCorruptedClient(ctx, .clientAccessTokenType(clientId: ctx.key("bad")))
         },
-        ConformanceCase("key-ring.corrupted.all-or-nothing") { ctx in
+        ConformanceCase("key-ring.corrupted.all-or-nothing", damagesStoredData: true) { ctx in
             // The ring is global: hold the gate the other key-ring cases hold, so their before/after comparisons stay exact.
             try await keyRingGate.run {
                 let ring = ctx.stores.keyRing
@@ -24,7 +24,7 @@ extension ConformanceSuite {
                 try await ring.deleteElements(withIds: [good.id])
             }
         },
-        ConformanceCase("grants.corrupted.invalid-utf8-data") { ctx in
+        ConformanceCase("grants.corrupted.unreadable-row", damagesStoredData: true) { ctx in
             let grants = ctx.stores.grants
             func grant(_ name: String) -> PersistedGrant {
                 PersistedGrant(key: ctx.key(name), type: "refresh_token", subjectId: ctx.key("sub"), clientId: ctx.key("client"),
@@ -32,8 +32,8 @@ extension ConformanceSuite {
             }
             try await grants.storeGrant(grant("good"))
             try await grants.storeGrant(grant("bad"))
-            try await ctx.corrupt(.grantData(key: ctx.key("bad")))
-            try await expectError(.corruptedData, "reading a grant with invalid UTF-8 data") { try await grants.grant(forKey: ctx.key("bad")) }
+            try await ctx.corrupt(.grant(key: ctx.key("bad")))
+            try await expectError(.corruptedData, "reading a grant whose stored row is damaged") { try await grants.grant(forKey: ctx.key("bad")) }
             try expectEqual(try await grants.grant(forKey: ctx.key("good")), grant("good"), "the intact grant")
             try expect(try await grants.removeGrant(forKey: ctx.key("bad")), "a corrupted grant can still be removed")
         },

@@ -7,14 +7,14 @@ import Synchronization
 ///
 /// Under concurrency this turns many thread wake-ups and round trips into one; alone, a call runs as before.
 /// Calls keep their queue order; a call of another kind ends the batch.
-public final class ConnectionBatch<Connection: BlockingConnection, Request: Sendable, Response: Sendable>: Sendable {
+package final class ConnectionBatch<Connection: BlockingConnection, Request: Sendable, Response: Sendable>: Sendable {
     /// The most calls one turn runs together.
-    public let maximum: Int
+    package let maximum: Int
     /// Runs the requests on the connection and returns one response per request, in order. Throwing fails
     /// every call of the turn with that error (a broken connection).
-    public let run: @Sendable (Connection, [Request]) throws -> [Response]
+    package let run: @Sendable (Connection, [Request]) throws -> [Response]
 
-    public init(maximum: Int = 64, run: @escaping @Sendable (Connection, [Request]) throws -> [Response]) {
+    package init(maximum: Int = 64, run: @escaping @Sendable (Connection, [Request]) throws -> [Response]) {
         self.maximum = max(1, maximum)
         self.run = run
     }
@@ -40,7 +40,7 @@ private final class BatchedCall<Request: Sendable, Response: Sendable>: Sendable
 extension BlockingConnectionPool {
     /// Runs `request` through `batch` on a connection's thread, together with the calls of the same batch
     /// queued behind it. Errors as ``withConnection(_:)``.
-    public func withConnection<Request: Sendable, Response: Sendable>(
+    package func withConnection<Request: Sendable, Response: Sendable>(
         batching request: Request, in batch: ConnectionBatch<Connection, Request, Response>
     ) async throws -> Response {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Response, any Error>) in

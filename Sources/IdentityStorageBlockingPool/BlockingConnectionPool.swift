@@ -7,7 +7,7 @@ import Synchronization
 ///
 /// A connection is created on one of the pool's threads and never leaves it, so it needs no lock:
 /// the pool guarantees one thread at a time, always the same one.
-public protocol BlockingConnection: AnyObject, SendableMetatype {
+package protocol BlockingConnection: AnyObject, SendableMetatype {
     /// A cheap check run before a connection that has been idle for a while is used again
     /// (libpq `PQstatus`, a Redis `PING`, `mysql_ping`). Return false to have it replaced.
     func isHealthy() -> Bool
@@ -19,7 +19,7 @@ public protocol BlockingConnection: AnyObject, SendableMetatype {
 }
 
 extension BlockingConnection {
-    public func shouldDiscard(after error: IdentityStorageError) -> Bool { error.code == .unavailable }
+    package func shouldDiscard(after error: IdentityStorageError) -> Bool { error.code == .unavailable }
 }
 
 /// A fixed set of threads, each owning at most one connection, serving one first-in-first-out queue.
@@ -43,21 +43,21 @@ extension BlockingConnection {
 ///   and every core is wanted by the callers and the database server) never spins.
 /// - Under concurrency the cost is one hand-off per call. Calls made through a ``ConnectionBatch`` that are
 ///   queued together run in one connection turn instead (a Redis pipeline: one round trip, one wake-up).
-public final class BlockingConnectionPool<Connection: BlockingConnection>: Sendable {
+package final class BlockingConnectionPool<Connection: BlockingConnection>: Sendable {
     /// Pool settings.
-    public struct Configuration: Sendable {
+    package struct Configuration: Sendable {
         /// Connections (and threads). Default: 4.
-        public var size: Int = 4
-        /// How long a caller may wait for a free connection, in seconds. Default: 10.
-        public var acquireTimeout: TimeInterval = 10
-        /// A connection idle longer than this (seconds) is health-checked before use. Default: 30.
-        public var healthCheckInterval: TimeInterval = 30
+        package var size: Int = 4
+        /// How long a caller may wait for a free connection. Default: 10 s.
+        package var acquireTimeout: Duration = .seconds(10)
+        /// A connection idle longer than this is health-checked before use. Default: 30 s.
+        package var healthCheckInterval: Duration = .seconds(30)
         /// Thread names start with this, for debuggers and `top -H`.
-        public var threadName: String = "identitystorage"
+        package var threadName: String = "identitystorage"
         /// How long one idle thread polls the queue before it parks. Zero parks at once. Default: 50 µs.
-        public var spinBeforeParking: Duration = .microseconds(50)
+        package var spinBeforeParking: Duration = .microseconds(50)
 
-        public init(size: Int = 4, acquireTimeout: TimeInterval = 10, healthCheckInterval: TimeInterval = 30, threadName: String = "identitystorage",
+        package init(size: Int = 4, acquireTimeout: Duration = .seconds(10), healthCheckInterval: Duration = .seconds(30), threadName: String = "identitystorage",
                     spinBeforeParking: Duration = .microseconds(50)) {
             self.size = size
             self.acquireTimeout = acquireTimeout
@@ -106,11 +106,11 @@ public final class BlockingConnectionPool<Connection: BlockingConnection>: Senda
     private let wakeUp = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
     private let connect: @Sendable () throws -> Connection
-    public let configuration: Configuration
+    package let configuration: Configuration
 
     /// Starts the threads. Call ``shutdown()`` when done: the threads keep the pool alive until then.
     /// Connections are opened lazily, on first use, by `connect` on the pool's thread.
-    public init(configuration: Configuration, connect: @escaping @Sendable () throws -> Connection) {
+    package init(configuration: Configuration, connect: @escaping @Sendable () throws -> Connection) {
         self.configuration = configuration
         self.connect = connect
         let size = max(1, configuration.size)
@@ -124,14 +124,14 @@ public final class BlockingConnectionPool<Connection: BlockingConnection>: Senda
     }
 
     /// Opens one connection now (on a pool thread), so configuration errors surface at startup.
-    public func warmUp() async throws {
+    package func warmUp() async throws {
         try await withConnection { _ in }
     }
 
     /// Runs `body` with a connection on the connection's thread and returns its result.
     /// Throws `timeout` when no connection frees within the acquire timeout, `unavailable` after shutdown
     /// or when connecting fails, and whatever `body` throws.
-    public func withConnection<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+    package func withConnection<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             // `resumed` makes the first of run / fail / timeout win; the others see it set and do nothing.
             let resumed = Atomic<Bool>(false)
@@ -164,13 +164,12 @@ public final class BlockingConnectionPool<Connection: BlockingConnection>: Senda
     }
 
     /// Test hook: calls waiting for a connection.
-    @_spi(Testing)
-    public var queuedCount: Int {
+    package var queuedCount: Int {
         state.withLock { $0.jobs.count }
     }
 
     /// Stops accepting calls, lets queued calls finish, closes every connection and ends the threads.
-    public func shutdown() async {
+    package func shutdown() async {
         let workers = state.withLock { state -> Int in
             state.accepting = false
             return state.runningWorkers
@@ -201,7 +200,7 @@ public final class BlockingConnectionPool<Connection: BlockingConnection>: Senda
     /// Fails every queued call that has waited longer than the acquire timeout. One sweeper per pool,
     /// ten times a second, instead of a timer per call: calls are many, waiting ones few.
     private func sweep() async {
-        let timeout = Duration.milliseconds(Int(configuration.acquireTimeout * 1000))
+        let timeout = configuration.acquireTimeout
         while state.withLock({ $0.accepting }) {
             try? await Task.sleep(for: .milliseconds(100))
             let deadline = ContinuousClock.now - timeout
@@ -213,7 +212,7 @@ public final class BlockingConnectionPool<Connection: BlockingConnection>: Senda
                 return stale
             }
             for job in expired {
-                job.fail(IdentityStorageError(.timeout, "no connection became free within \(configuration.acquireTimeout) s (pool size \(configuration.size))"))
+                job.fail(IdentityStorageError(.timeout, "no connection became free within \(configuration.acquireTimeout) (pool size \(configuration.size))"))
             }
         }
     }
@@ -284,7 +283,7 @@ public final class BlockingConnectionPool<Connection: BlockingConnection>: Senda
     private func serve() {
         var connection: Connection?
         var lastUsed = ContinuousClock.now
-        let healthInterval = Duration.milliseconds(Int(configuration.healthCheckInterval * 1000))
+        let healthInterval = configuration.healthCheckInterval
         defer {
             connection?.close()
             finished.signal()

@@ -1,13 +1,19 @@
 import Foundation
 import IdentityStorage
-import Synchronization
 
 /// CIBA requests in memory, keyed byte-exactly by internal id.
 public final class MemoryBackchannelAuthenticationRequestStore: BackchannelAuthenticationRequestStore {
-    private let requests = Mutex<[ExactString: BackchannelAuthenticationRequest]>([:])
+    private let requests: MemoryTable<[ExactString: BackchannelAuthenticationRequest]>
     private let clock: any WallClock
 
     public init(clock: any WallClock = SystemWallClock()) {
+        requests = MemoryTable([:])
+        self.clock = clock
+    }
+
+    /// A store over the same data as `other`, judging time by `clock`.
+    init(sharingDataWith other: MemoryBackchannelAuthenticationRequestStore, clock: any WallClock) {
+        requests = other.requests
         self.clock = clock
     }
 

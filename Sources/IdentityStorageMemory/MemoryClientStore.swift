@@ -1,35 +1,34 @@
 import IdentityStorage
-import Synchronization
 
-/// Clients in memory, keyed byte-exactly by client id.
+/// Clients in memory, keyed byte-exactly by client id. Each client is kept as the JSON document a database
+/// would hold and decoded on read (through ``DecodedDocuments/clients``, so an unchanged client is decoded once):
+/// a damaged document fails the way it does on every other backend.
 public final class MemoryClientStore: ClientStore {
     private struct State {
-        var clients: [ExactString: Client] = [:]
-        /// Client ids whose stored row is deliberately damaged (test hook).
-        var corrupted: Set<ExactString> = []
+        var documents: [ExactString: String] = [:]
+        /// The normalised CORS origins of each client, for ``isOriginAllowed(_:)`` without decoding every client.
+        var origins: [ExactString: Set<String>] = [:]
     }
 
-    private let state = Mutex(State())
+    private let state: MemoryTable<State>
 
-    public init() {}
+    public init() {
+        state = MemoryTable(State())
+    }
 
     public func client(withId clientId: String) async throws -> Client? {
         try FieldValidation.key(clientId, "clientId")
-        return try state.withLock { state throws(IdentityStorageError) in
-            let key = ExactString(clientId)
-            if state.corrupted.contains(key) {
-                throw .corruptedData("client \(clientId) has an enum value this version does not know")
-            }
-            return state.clients[key]
-        }
+        guard let document = state.withLock({ $0.documents[ExactString(clientId)] }) else { return nil }
+        return try DecodedDocuments.clients.decode(document, id: clientId, what: "client \(clientId)")
     }
 
     public func saveClient(_ client: Client) async throws {
         try client.validate()
         let stored = try client.normalizedForStorage()
+        let document = try StorageJSON.string(stored)
         state.withLock {
-            $0.clients[ExactString(client.clientId)] = stored
-            $0.corrupted.remove(ExactString(client.clientId))
+            $0.documents[ExactString(client.clientId)] = document
+            $0.origins[ExactString(client.clientId)] = stored.allowedCorsOrigins
         }
     }
 
@@ -37,8 +36,8 @@ public final class MemoryClientStore: ClientStore {
     public func deleteClient(withId clientId: String) async throws -> Bool {
         try FieldValidation.key(clientId, "clientId")
         return state.withLock {
-            $0.corrupted.remove(ExactString(clientId))
-            return $0.clients.removeValue(forKey: ExactString(clientId)) != nil
+            $0.origins.removeValue(forKey: ExactString(clientId))
+            return $0.documents.removeValue(forKey: ExactString(clientId)) != nil
         }
     }
 
@@ -46,22 +45,29 @@ public final class MemoryClientStore: ClientStore {
         try FieldValidation.positive(limit, "limit")
         let after = cursor.map(ExactString.init)
         let page = state.withLock { state in
-            state.clients.keys.filter { after == nil || after! < $0 }.sorted().prefix(limit + 1).map { state.clients[$0]! }
+            state.documents.keys.filter { after == nil || after! < $0 }.sorted().prefix(limit + 1).map { ($0.value, state.documents[$0]!) }
         }
-        let clients = Array(page.prefix(limit))
+        let clients = try page.prefix(limit).map { id, document throws(IdentityStorageError) in
+            try DecodedDocuments.clients.decode(document, id: id, what: "client \(id)")
+        }
         return ClientPage(clients: clients, nextCursor: page.count > limit ? clients.last?.clientId : nil)
     }
 
     public func isOriginAllowed(_ origin: String) async throws -> Bool {
         guard let normalized = CorsOrigin.normalizedOrNil(origin) else { return false }
         return state.withLock { state in
-            state.clients.values.contains { $0.allowedCorsOrigins.contains { $0.exactlyEquals(normalized) } }
+            state.origins.values.contains { $0.contains { $0.exactlyEquals(normalized) } }
         }
     }
 
-    /// Test hook: marks the client's stored row as holding an unknown enum value.
-    @_spi(Testing)
-    public func corrupt(clientId: String) {
-        _ = state.withLock { $0.corrupted.insert(ExactString(clientId)) }
+    /// Package hook for the conformance suite's corrupted-data cases: the client's stored document, and a way
+    /// to replace it.
+    package func storedDocument(ofClient clientId: String) -> String? {
+        state.withLock { $0.documents[ExactString(clientId)] }
+    }
+
+    /// See ``storedDocument(ofClient:)``.
+    package func overwriteStoredDocument(ofClient clientId: String, with document: String) {
+        state.withLock { $0.documents[ExactString(clientId)] = document }
     }
 }

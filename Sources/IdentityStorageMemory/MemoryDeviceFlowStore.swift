@@ -1,6 +1,5 @@
 import Foundation
 import IdentityStorage
-import Synchronization
 
 /// Device-flow authorizations in memory, indexed by both codes under one lock.
 public final class MemoryDeviceFlowStore: DeviceFlowStore {
@@ -15,10 +14,17 @@ public final class MemoryDeviceFlowStore: DeviceFlowStore {
         }
     }
 
-    private let state = Mutex(State())
+    private let state: MemoryTable<State>
     private let clock: any WallClock
 
     public init(clock: any WallClock = SystemWallClock()) {
+        state = MemoryTable(State())
+        self.clock = clock
+    }
+
+    /// A store over the same data as `other`, judging time by `clock`.
+    init(sharingDataWith other: MemoryDeviceFlowStore, clock: any WallClock) {
+        state = other.state
         self.clock = clock
     }
 

@@ -1,6 +1,5 @@
 import Foundation
 import IdentityStorage
-import Synchronization
 
 /// The distributed cache in memory. Expired entries are invisible at once and removed lazily or by cleanup.
 public final class MemoryDistributedCache: DistributedCache {
@@ -18,10 +17,17 @@ public final class MemoryDistributedCache: DistributedCache {
         }
     }
 
-    private let entries = Mutex<[ExactString: Entry]>([:])
+    private let entries: MemoryTable<[ExactString: Entry]>
     private let clock: any WallClock
 
     public init(clock: any WallClock = SystemWallClock()) {
+        entries = MemoryTable([:])
+        self.clock = clock
+    }
+
+    /// A store over the same data as `other`, judging time by `clock`.
+    init(sharingDataWith other: MemoryDistributedCache, clock: any WallClock) {
+        entries = other.entries
         self.clock = clock
     }
 

@@ -1,11 +1,12 @@
 import IdentityStorage
-import Synchronization
 
 /// Identity providers in memory, keyed byte-exactly by scheme.
 public final class MemoryIdentityProviderStore: IdentityProviderStore {
-    private let providers = Mutex<[ExactString: IdentityProvider]>([:])
+    private let providers: MemoryTable<[ExactString: IdentityProvider]>
 
-    public init() {}
+    public init() {
+        providers = MemoryTable([:])
+    }
 
     public func allSchemeNames() async throws -> [IdentityProviderName] {
         providers.withLock { providers in

@@ -8,64 +8,79 @@ import IdentityStorage
 /// let stores = MemoryIdentityStorage().makeStores()
 /// try await stores.grants.storeGrant(grant)
 /// ```
-public struct MemoryIdentityStorage: Sendable {
+///
+/// One storage is one data set: every set of stores it hands out (``makeStores(clock:)``) sees the same data,
+/// as stores over one database would.
+public final class MemoryIdentityStorage: IdentityStorageBackend {
     /// Settings of the in-memory adapter.
     public struct Configuration: Sendable {
         /// The clock every expiry decision uses. Default: the system clock.
         public var clock: any WallClock
-        /// Sliding expiration of authorization-parameter messages, in seconds. Default: 3600, as upstream.
-        public var messageSlidingExpiration: Double
+        /// Sliding expiration of authorization-parameter messages. Default: one hour, as upstream.
+        public var messageSlidingExpiration: Duration
 
-        public init(clock: any WallClock = SystemWallClock(), messageSlidingExpiration: Double = 3600) {
+        public init(clock: any WallClock = SystemWallClock(), messageSlidingExpiration: Duration = .seconds(3600)) {
             self.clock = clock
             self.messageSlidingExpiration = messageSlidingExpiration
         }
     }
 
-    public var configuration: Configuration
+    public let configuration: Configuration
+    /// The stores made at init, with the configured clock; other clocks get stores sharing their data.
+    package let clients = MemoryClientStore()
+    package let keyRing = MemoryKeyRingStore()
+    package let grants: MemoryPersistedGrantStore
+    private let resources = MemoryResourceStore()
+    private let identityProviders = MemoryIdentityProviderStore()
+    private let signingKeys = MemorySigningKeyStore()
+    private let deviceFlow: MemoryDeviceFlowStore
+    private let sessions: MemoryServerSideSessionStore
+    private let pushedAuthorizationRequests: MemoryPushedAuthorizationRequestStore
+    private let backchannelRequests: MemoryBackchannelAuthenticationRequestStore
+    private let cache: MemoryDistributedCache
 
+    /// A new, empty data set.
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
+        let clock = configuration.clock
+        grants = MemoryPersistedGrantStore(clock: clock)
+        deviceFlow = MemoryDeviceFlowStore(clock: clock)
+        sessions = MemoryServerSideSessionStore(clock: clock)
+        pushedAuthorizationRequests = MemoryPushedAuthorizationRequestStore(clock: clock)
+        backchannelRequests = MemoryBackchannelAuthenticationRequestStore(clock: clock)
+        cache = MemoryDistributedCache(clock: clock)
     }
 
-    /// A new, empty set of stores. Each call returns independent stores.
-    public func makeStores() -> IdentityStores {
-        let clock = configuration.clock
-        let grants = MemoryPersistedGrantStore(clock: clock)
-        let deviceFlow = MemoryDeviceFlowStore(clock: clock)
-        let sessions = MemoryServerSideSessionStore(clock: clock)
-        let pushed = MemoryPushedAuthorizationRequestStore(clock: clock)
-        let backchannel = MemoryBackchannelAuthenticationRequestStore(clock: clock)
-        let cache = MemoryDistributedCache(clock: clock)
+    /// Every store over this data set. `clock` overrides the configured clock (tests pass a manual one).
+    public func makeStores(clock: (any WallClock)? = nil) -> IdentityStores {
+        let clock = clock ?? configuration.clock
+        let grants = MemoryPersistedGrantStore(sharingDataWith: self.grants, clock: clock)
+        let deviceFlow = MemoryDeviceFlowStore(sharingDataWith: self.deviceFlow, clock: clock)
+        let pushed = MemoryPushedAuthorizationRequestStore(sharingDataWith: pushedAuthorizationRequests, clock: clock)
+        let backchannel = MemoryBackchannelAuthenticationRequestStore(sharingDataWith: backchannelRequests, clock: clock)
+        let cache = MemoryDistributedCache(sharingDataWith: self.cache, clock: clock)
         return IdentityStores(
-            clients: MemoryClientStore(),
-            resources: MemoryResourceStore(),
-            identityProviders: MemoryIdentityProviderStore(),
-            signingKeys: MemorySigningKeyStore(),
-            keyRing: MemoryKeyRingStore(),
+            clients: clients,
+            resources: resources,
+            identityProviders: identityProviders,
+            signingKeys: signingKeys,
+            keyRing: keyRing,
             grants: grants,
             deviceFlow: deviceFlow,
-            sessions: sessions,
+            sessions: MemoryServerSideSessionStore(sharingDataWith: sessions, clock: clock),
             pushedAuthorizationRequests: pushed,
             backchannelRequests: backchannel,
             cache: cache,
-            clock: clock, messageSlidingExpiration: configuration.messageSlidingExpiration,
+            clock: clock, messageSlidingExpiration: configuration.messageSlidingExpiration.inSeconds,
             cleanup: MemoryCleanupStore(grants: grants, deviceFlow: deviceFlow, pushedAuthorizationRequests: pushed,
                                         backchannelRequests: backchannel, cache: cache, clock: clock),
             capabilities: [.injectableClock]
         )
     }
 
-    /// Test hook: damages stored data of `stores` (made by this adapter) behind their back (see ``StoredDataCorruption``).
-    @_spi(Testing)
-    public static func corrupt(_ corruption: StoredDataCorruption, in stores: IdentityStores) {
-        switch corruption {
-        case .clientRefreshTokenUsage(let clientId), .clientAccessTokenType(let clientId):
-            (stores.clients as? MemoryClientStore)?.corrupt(clientId: clientId)
-        case .keyRingElement(let id):
-            (stores.keyRing as? MemoryKeyRingStore)?.corrupt(elementId: id)
-        case .grantData(let key):
-            (stores.grants as? MemoryPersistedGrantStore)?.corrupt(key: key)
-        }
-    }
+    /// Memory has no schema: nil.
+    public func schemaVersion() async throws -> Int? { nil }
+
+    /// Nothing to close; the data lives as long as the storage.
+    public func close() async {}
 }

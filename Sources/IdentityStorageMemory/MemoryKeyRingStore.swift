@@ -1,22 +1,23 @@
 import IdentityStorage
-import Synchronization
 
 /// The data-protection key ring in memory: an append-only list with store-assigned ids.
 public final class MemoryKeyRingStore: KeyRingStore {
     private struct State {
         var elements: [KeyRingElement] = []
         var lastId: Int64 = 0
-        var corrupted: Set<Int64> = []
     }
 
-    private let state = Mutex(State())
+    private let state: MemoryTable<State>
 
-    public init() {}
+    public init() {
+        state = MemoryTable(State())
+    }
 
     public func allElements() async throws -> [KeyRingElement] {
         try state.withLock { state throws(IdentityStorageError) in
-            if let bad = state.elements.first(where: { state.corrupted.contains($0.id) }) {
-                throw .corruptedData("key-ring element \(bad.id) is unreadable; refusing to return a partial key ring")
+            // As on every backend: no store writes an empty element, so one found here was damaged.
+            if let bad = state.elements.first(where: { $0.xml.isEmpty }) {
+                throw .corruptedData("key-ring element \(bad.id) is empty; refusing to return a partial key ring")
             }
             return state.elements
         }
@@ -42,7 +43,6 @@ public final class MemoryKeyRingStore: KeyRingStore {
         return state.withLock { state in
             let before = state.elements.count
             state.elements.removeAll { doomed.contains($0.id) }
-            state.corrupted.subtract(doomed)
             return before - state.elements.count
         }
     }
@@ -54,9 +54,11 @@ public final class MemoryKeyRingStore: KeyRingStore {
         return element
     }
 
-    /// Test hook: marks the element as unreadable.
-    @_spi(Testing)
-    public func corrupt(elementId: Int64) {
-        _ = state.withLock { $0.corrupted.insert(elementId) }
+    /// Package hook for the conformance suite's corrupted-data case: replaces the element's stored XML.
+    package func overwriteStoredXML(ofElement id: Int64, with xml: String) {
+        state.withLock { state in
+            guard let index = state.elements.firstIndex(where: { $0.id == id }) else { return }
+            state.elements[index].xml = xml
+        }
     }
 }

@@ -1,33 +1,35 @@
 import Foundation
 import IdentityStorage
-import Synchronization
 
 /// Persisted grants in memory. Every primitive is one lock hold, so take and consume have exactly one winner.
 public final class MemoryPersistedGrantStore: PersistedGrantStore {
     private struct State {
-        var grants: [ExactString: PersistedGrant] = [:]
-        var corrupted: Set<ExactString> = []
+        var grants: [ExactString: StoredGrant] = [:]
     }
 
-    private let state = Mutex(State())
+    private let state: MemoryTable<State>
     private let clock: any WallClock
 
     public init(clock: any WallClock = SystemWallClock()) {
+        state = MemoryTable(State())
+        self.clock = clock
+    }
+
+    /// A store over the same data as `other`, judging time by `clock`.
+    init(sharingDataWith other: MemoryPersistedGrantStore, clock: any WallClock) {
+        state = other.state
         self.clock = clock
     }
 
     public func storeGrant(_ grant: PersistedGrant) async throws {
         try grant.validate()
-        let stored = grant.atStoragePrecision
-        state.withLock {
-            $0.grants[ExactString(grant.key)] = stored
-            $0.corrupted.remove(ExactString(grant.key))
-        }
+        let stored = StoredGrant(grant.atStoragePrecision)
+        state.withLock { $0.grants[ExactString(grant.key)] = stored }
     }
 
     public func grant(forKey key: String) async throws -> PersistedGrant? {
         try FieldValidation.key(key, "grant key")
-        return try state.withLock { state throws(IdentityStorageError) in try Self.read(ExactString(key), in: state) }
+        return try state.withLock { state throws(IdentityStorageError) in try state.grants[ExactString(key)]?.decoded() }
     }
 
     public func grants(matching filter: PersistedGrantFilter) async throws -> [PersistedGrant] {
@@ -35,17 +37,14 @@ public final class MemoryPersistedGrantStore: PersistedGrantStore {
         let normalized = filter.normalized
         if normalized.matchesNothing { return [] }
         return try state.withLock { state throws(IdentityStorageError) in
-            try state.grants.filter { normalized.matches($0.value) }.keys.map { key throws(IdentityStorageError) in try Self.read(key, in: state)! }
+            try state.grants.values.filter { normalized.matches($0.fields) }.map { stored throws(IdentityStorageError) in try stored.decoded() }
         }
     }
 
     @discardableResult
     public func removeGrant(forKey key: String) async throws -> Bool {
         try FieldValidation.key(key, "grant key")
-        return state.withLock {
-            $0.corrupted.remove(ExactString(key))
-            return $0.grants.removeValue(forKey: ExactString(key)) != nil
-        }
+        return state.withLock { $0.grants.removeValue(forKey: ExactString(key)) != nil }
     }
 
     @discardableResult
@@ -54,10 +53,9 @@ public final class MemoryPersistedGrantStore: PersistedGrantStore {
         let normalized = filter.normalized
         if normalized.matchesNothing { return 0 }
         return state.withLock { state in
-            let doomed = state.grants.filter { normalized.matches($0.value) }.keys
+            let doomed = state.grants.filter { normalized.matches($0.value.fields) }.keys
             for key in doomed {
                 state.grants.removeValue(forKey: key)
-                state.corrupted.remove(key)
             }
             return doomed.count
         }
@@ -67,7 +65,7 @@ public final class MemoryPersistedGrantStore: PersistedGrantStore {
         try FieldValidation.key(key, "grant key")
         return try state.withLock { state throws(IdentityStorageError) in
             let exact = ExactString(key)
-            guard let grant = try Self.read(exact, in: state) else { return nil }
+            guard let grant = try state.grants[exact]?.decoded() else { return nil }
             state.grants.removeValue(forKey: exact)
             return grant
         }
@@ -78,9 +76,9 @@ public final class MemoryPersistedGrantStore: PersistedGrantStore {
         let now = clock.now.roundedToStoragePrecision
         return try state.withLock { state throws(IdentityStorageError) in
             let exact = ExactString(key)
-            guard var grant = try Self.read(exact, in: state), grant.consumedTime == nil else { return nil }
+            guard var grant = try state.grants[exact]?.decoded(), grant.consumedTime == nil else { return nil }
             grant.consumedTime = now
-            state.grants[exact] = grant
+            state.grants[exact]?.fields.consumedTime = now
             return grant
         }
     }
@@ -102,26 +100,45 @@ public final class MemoryPersistedGrantStore: PersistedGrantStore {
     /// Removes up to `limit` grants for which `sortKey` is non-nil, smallest first.
     private static func remove(from state: inout State, limit: Int, sortKey: (PersistedGrant) -> Date?) -> [PersistedGrant] {
         var candidates: [(key: ExactString, at: Date)] = []
-        for (key, grant) in state.grants {
-            if let at = sortKey(grant) { candidates.append((key, at)) }
+        for (key, stored) in state.grants {
+            if let at = sortKey(stored.fields) { candidates.append((key, at)) }
         }
         candidates.sort { lhs, rhs in lhs.at != rhs.at ? lhs.at < rhs.at : lhs.key < rhs.key }
-        return candidates.prefix(limit).map { key, _ in
-            state.corrupted.remove(key)
-            return state.grants.removeValue(forKey: key)!
-        }
+        return candidates.prefix(limit).map { key, _ in state.grants.removeValue(forKey: key)!.decodedLossily }
     }
 
-    private static func read(_ key: ExactString, in state: State) throws(IdentityStorageError) -> PersistedGrant? {
-        if state.corrupted.contains(key) {
-            throw .corruptedData("grant \(key.value) holds data that is not valid UTF-8")
-        }
-        return state.grants[key]
+    /// Package hook for the conformance suite's corrupted-data case: replaces the grant's stored data bytes.
+    package func overwriteStoredData(ofGrant key: String, with bytes: [UInt8]) {
+        state.withLock { $0.grants[ExactString(key)]?.data = bytes }
+    }
+}
+
+/// A grant as memory keeps it: its data as the UTF-8 bytes a database would hold, decoded on every read, so a
+/// damaged value fails the way it does on every other backend.
+private struct StoredGrant {
+    /// Every field but the data (kept empty here).
+    var fields: PersistedGrant
+    var data: [UInt8]
+
+    init(_ grant: PersistedGrant) {
+        fields = grant
+        fields.data = ""
+        data = Array(grant.data.utf8)
     }
 
-    /// Test hook: marks the grant's stored data as unreadable.
-    @_spi(Testing)
-    public func corrupt(key: String) {
-        _ = state.withLock { $0.corrupted.insert(ExactString(key)) }
+    func decoded() throws(IdentityStorageError) -> PersistedGrant {
+        guard let text = String(validating: data, as: UTF8.self) else {
+            throw .corruptedData("grant \(fields.key) holds data that is not valid UTF-8")
+        }
+        var grant = fields
+        grant.data = text
+        return grant
+    }
+
+    /// For cleanup, which reports what it removed: damaged bytes become U+FFFD.
+    var decodedLossily: PersistedGrant {
+        var grant = fields
+        grant.data = String(decoding: data, as: UTF8.self)
+        return grant
     }
 }

@@ -1,13 +1,19 @@
 import Foundation
 import IdentityStorage
-import Synchronization
 
 /// Pushed authorization requests in memory, keyed byte-exactly by reference-value hash.
 public final class MemoryPushedAuthorizationRequestStore: PushedAuthorizationRequestStore {
-    private let requests = Mutex<[ExactString: PushedAuthorizationRequest]>([:])
+    private let requests: MemoryTable<[ExactString: PushedAuthorizationRequest]>
     private let clock: any WallClock
 
     public init(clock: any WallClock = SystemWallClock()) {
+        requests = MemoryTable([:])
+        self.clock = clock
+    }
+
+    /// A store over the same data as `other`, judging time by `clock`.
+    init(sharingDataWith other: MemoryPushedAuthorizationRequestStore, clock: any WallClock) {
+        requests = other.requests
         self.clock = clock
     }
 

@@ -1,5 +1,4 @@
 import IdentityStorage
-import Synchronization
 
 /// Identity resources, API scopes and API resources in memory, keyed byte-exactly by name.
 public final class MemoryResourceStore: ResourceStore {
@@ -9,9 +8,11 @@ public final class MemoryResourceStore: ResourceStore {
         var apiResources: [ExactString: ApiResource] = [:]
     }
 
-    private let state = Mutex(State())
+    private let state: MemoryTable<State>
 
-    public init() {}
+    public init() {
+        state = MemoryTable(State())
+    }
 
     public func identityResources(withScopeNames scopeNames: [String]) async throws -> [IdentityResource] {
         let names = try Self.nameSet(scopeNames)

@@ -1,13 +1,19 @@
 import Foundation
 import IdentityStorage
-import Synchronization
 
 /// Server-side sessions in memory, keyed byte-exactly; paging follows ``SessionPaging``.
 public final class MemoryServerSideSessionStore: ServerSideSessionStore {
-    private let sessions = Mutex<[ExactString: ServerSideSession]>([:])
+    private let sessions: MemoryTable<[ExactString: ServerSideSession]>
     private let clock: any WallClock
 
     public init(clock: any WallClock = SystemWallClock()) {
+        sessions = MemoryTable([:])
+        self.clock = clock
+    }
+
+    /// A store over the same data as `other`, judging time by `clock`.
+    init(sharingDataWith other: MemoryServerSideSessionStore, clock: any WallClock) {
+        sessions = other.sessions
         self.clock = clock
     }
 

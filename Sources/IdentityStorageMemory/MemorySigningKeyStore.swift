@@ -1,12 +1,13 @@
 import Foundation
 import IdentityStorage
-import Synchronization
 
 /// Signing keys in memory, keyed byte-exactly by id.
 public final class MemorySigningKeyStore: SigningKeyStore {
-    private let keys = Mutex<[ExactString: SerializedKey]>([:])
+    private let keys: MemoryTable<[ExactString: SerializedKey]>
 
-    public init() {}
+    public init() {
+        keys = MemoryTable([:])
+    }
 
     public func loadKeys() async throws -> [SerializedKey] {
         keys.withLock { keys in keys.keys.sorted().map { keys[$0]! } }

@@ -4,11 +4,11 @@ import IdentityStorage
 import Synchronization
 
 extension PostgresIdentityStorage {
-    /// Settings of the PostgreSQL adapter. Build one from a store URL's ``ServerAddress`` with
-    /// ``init(address:)``, or field by field with ``init(host:port:user:password:database:)``.
+    /// Settings of the PostgreSQL adapter. Build one from a store URL with ``init(url:)``, or field by field
+    /// with ``init(host:port:user:password:database:)``.
     ///
-    /// ``description`` and `dump` never show the password.
-    public struct Configuration: Sendable, CustomStringConvertible, CustomReflectable {
+    /// ``description``, `String(reflecting:)` and `dump` never show the password.
+    public struct Configuration: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
         /// Host name, IP address, or a Unix-socket directory (starting with `/`). Default: `127.0.0.1`.
         public var host: String
         /// TCP port. Default: 5432.
@@ -23,30 +23,31 @@ extension PostgresIdentityStorage {
         /// `sslkey`, `application_name`, `target_session_attrs`, `keepalives_idle`, `options`, …
         /// (see PostgreSQL's "Parameter Key Words"). Unknown keywords are refused when the storage opens.
         public var parameters: [(name: String, value: String)]
-        /// Connections in the pool, each on its own thread. Default: 8.
+        /// Connections in the pool, each on its own thread (URL `pool_size`). Default: 8.
         public var poolSize: Int = 8
-        /// How long establishing one connection may take, in seconds (libpq `connect_timeout`,
-        /// which counts whole seconds and at least 2). Default: 10.
-        public var connectTimeout: TimeInterval = 10
-        /// Longest a statement may run, in seconds: the server's `statement_timeout` for every session
-        /// (an overrun is ``IdentityStorageError/Code-swift.struct/timeout``), and, five seconds later,
-        /// the client stops waiting for an answer and discards the connection. 0 disables both. Default: 30.
-        public var queryTimeout: TimeInterval = 30
-        /// How long a call waits for a free connection, in seconds. Default: 10.
-        public var acquireTimeout: TimeInterval = 10
-        /// A connection idle longer than this (seconds) is checked with a round trip before it is used again. Default: 30.
-        public var healthCheckInterval: TimeInterval = 30
-        /// The PostgreSQL schema holding the tables; several deployments can share one database with
-        /// different schemas. Created by the first migration when missing. Letters, digits and `_`,
+        /// How long establishing one connection may take (URL `connect_timeout`; libpq counts whole seconds, at
+        /// least 2). Default: 10 s.
+        public var connectTimeout: Duration = .seconds(10)
+        /// Longest a statement may run (URL `query_timeout`): the server's `statement_timeout` for every session
+        /// (an overrun is ``IdentityStorageError/Code-swift.struct/timeout``), and, five seconds later, the client
+        /// stops waiting for an answer and discards the connection. Default: 30 s.
+        public var queryTimeout: Duration = .seconds(30)
+        /// How long a call waits for a free connection (URL `acquire_timeout`). Default: 10 s.
+        public var acquireTimeout: Duration = .seconds(10)
+        /// A connection idle longer than this is checked with a round trip before it is used again
+        /// (URL `health_check_interval`). Default: 30 s.
+        public var healthCheckInterval: Duration = .seconds(30)
+        /// The PostgreSQL schema holding the tables (URL `schema`); several deployments can share one database
+        /// with different schemas. Created by the first migration when missing. Letters, digits and `_`,
         /// not starting with a digit, at most 63 bytes. Default: `public`.
         public var schema: String = "public"
         /// The clock every expiry decision uses. Default: the system clock.
         public var clock: any WallClock = SystemWallClock()
-        /// Sliding expiration of authorization-parameter messages, in seconds. Default: 3600, as upstream.
-        public var messageSlidingExpiration: TimeInterval = 3600
+        /// Sliding expiration of authorization-parameter messages. Default: one hour, as upstream.
+        public var messageSlidingExpiration: Duration = .seconds(3600)
 
-        /// URL query parameters that configure the adapter rather than libpq (values in seconds where a time).
-        public static let adapterParameters = ["schema", "pool_size", "query_timeout", "acquire_timeout", "health_check_interval"]
+        /// URL query parameters that configure the adapter rather than libpq.
+        public static let adapterParameters = ["schema", "pool_size", "connect_timeout", "query_timeout", "acquire_timeout", "health_check_interval"]
 
         public init(host: String = "127.0.0.1", port: Int = 5432, user: String? = nil, password: String? = nil, database: String? = nil) {
             self.host = host
@@ -59,39 +60,38 @@ extension PostgresIdentityStorage {
 
         /// The configuration a `postgres://user:password@host:port/database?…` URL describes.
         ///
-        /// Query parameters: `schema`, `pool_size`, `query_timeout`, `acquire_timeout`, `health_check_interval`
-        /// set the fields of the same meaning; `connect_timeout` sets ``connectTimeout`` and is also given to libpq;
-        /// every other parameter is a libpq keyword passed through (`sslmode=verify-full&sslrootcert=/path/ca.pem`).
-        public init(address: ServerAddress) throws(IdentityStorageError) {
-            guard let endpoint = address.endpoints.first else {
-                throw .invalidArgument("the PostgreSQL address '\(address)' has no host")
+        /// Query parameters: ``adapterParameters`` set the fields of the same meaning (times as seconds or with a
+        /// unit: `10`, `500ms`, `2m`); every other parameter must be a libpq connection keyword and is passed
+        /// through (`sslmode=verify-full&sslrootcert=/path/ca.pem`).
+        public init(url: StoreURL) throws(IdentityStorageError) {
+            guard url.hasAuthority, url.hosts.count == 1, let host = url.hosts.first else {
+                throw .invalidArgument("store URL '\(url)' needs one host: postgres://user:password@host:5432/database")
             }
-            self.init(host: endpoint.host, port: endpoint.port, user: address.user, password: address.password, database: address.database)
-            for (name, value) in address.parameters {
-                switch name {
-                case "schema": schema = value
-                case "pool_size": poolSize = try Self.number(value, name, address)
-                case "query_timeout": queryTimeout = try Self.seconds(value, name, address)
-                case "acquire_timeout": acquireTimeout = try Self.seconds(value, name, address)
-                case "health_check_interval": healthCheckInterval = try Self.seconds(value, name, address)
-                case "connect_timeout":
-                    connectTimeout = try Self.seconds(value, name, address)
-                default:
-                    parameters.append((name, value))
-                }
-            }
+            self.init(host: host.name, port: host.port ?? 5432, user: url.user, password: url.password, database: url.pathName)
+            var reader = StoreURLParameters(url, driver: "PostgreSQL")
+            schema = reader.string("schema") ?? schema
+            poolSize = try reader.integer("pool_size", in: 1...1000) ?? poolSize
+            connectTimeout = try reader.duration("connect_timeout") ?? connectTimeout
+            queryTimeout = try reader.duration("query_timeout") ?? queryTimeout
+            acquireTimeout = try reader.duration("acquire_timeout") ?? acquireTimeout
+            healthCheckInterval = try reader.duration("health_check_interval") ?? healthCheckInterval
+            let keywords = Self.libpqKeywords
+            parameters = reader.passThrough(described: "libpq connection keywords (sslmode, sslrootcert, application_name, …)") {
+                keywords.contains($0) && !Self.reservedKeywords.contains($0)
+            }.map { ($0.name, $0.value) }
+            try reader.finish()
             try validate()
         }
 
         /// Checks every field; ``PostgresIdentityStorage/open(_:)`` calls it too.
         public func validate() throws(IdentityStorageError) {
             try PostgresSchema.validateSchemaName(schema)
-            if poolSize < 1 { throw .invalidArgument("PostgreSQL pool size must be at least 1 (got \(poolSize))") }
+            try FieldValidation.within(1...1000, poolSize, "PostgreSQL pool size")
             for (name, value) in [("connect timeout", connectTimeout), ("query timeout", queryTimeout), ("acquire timeout", acquireTimeout),
-                                  ("health-check interval", healthCheckInterval)] where !(value >= 0) || !value.isFinite {
-                throw .invalidArgument("PostgreSQL \(name) must be a non-negative number of seconds (got \(value))")
+                                  ("health-check interval", healthCheckInterval), ("message sliding expiration", messageSlidingExpiration)] {
+                try FieldValidation.positive(value, "PostgreSQL \(name)")
             }
-            if !(port >= 1 && port <= 65535) { throw .invalidArgument("PostgreSQL port must be from 1 to 65535 (got \(port))") }
+            try FieldValidation.within(1...65535, port, "PostgreSQL port")
             let known = Self.libpqKeywords
             for (name, value) in parameters {
                 if Self.reservedKeywords.contains(name) {
@@ -114,7 +114,7 @@ extension PostgresIdentityStorage {
         }
 
         /// Keywords the adapter sets from fields; giving them as parameters too would be ambiguous.
-        static let reservedKeywords: Set<String> = ["host", "hostaddr", "port", "user", "password", "dbname"]
+        static let reservedKeywords: Set<String> = ["host", "hostaddr", "port", "user", "password", "dbname", "connect_timeout"]
 
         /// The connection keywords this libpq accepts (`PQconndefaults`).
         static let libpqKeywords: Set<String> = {
@@ -138,53 +138,43 @@ extension PostgresIdentityStorage {
             if let database { text += "/\(database)" }
             text += " (schema \(schema), pool \(poolSize)"
             if !parameters.isEmpty {
-                text += ", " + parameters.map { "\($0.name)=\($0.name.lowercased().contains("pass") ? "***" : $0.value)" }.joined(separator: " ")
+                text += ", " + parameters.map { "\($0.name)=\(StoreURL.isSecret($0.name) ? "***" : $0.value)" }.joined(separator: " ")
             }
             return text + ")"
         }
 
+        public var debugDescription: String { description }
+
+        /// Reflection shows ``description`` only, so `dump` never prints the password.
         public var customMirror: Mirror {
             Mirror(self, children: ["description": description], displayStyle: .struct)
-        }
-
-        private static func number(_ value: String, _ name: String, _ address: ServerAddress) throws(IdentityStorageError) -> Int {
-            guard let number = Int(value) else {
-                throw .invalidArgument("store URL '\(address)' parameter \(name)='\(value)' is not a whole number")
-            }
-            return number
-        }
-
-        private static func seconds(_ value: String, _ name: String, _ address: ServerAddress) throws(IdentityStorageError) -> TimeInterval {
-            guard let number = TimeInterval(value), number >= 0, number.isFinite else {
-                throw .invalidArgument("store URL '\(address)' parameter \(name)='\(value)' is not a non-negative number of seconds")
-            }
-            return number
         }
     }
 }
 
 /// What every connection of one storage is opened with: libpq keywords and the session setup.
 /// Holds the password; never printed (``description`` redacts).
-struct PostgresConnectionSettings: Sendable, CustomStringConvertible {
-    let keywords: [(String, String)]
+package struct PostgresConnectionSettings: Sendable, CustomStringConvertible, CustomReflectable {
+    package let keywords: [(String, String)]
     /// Run once per session, right after connecting.
-    let sessionSetup: String
+    package let sessionSetup: String
     /// Client-side wait limit for one statement's answer; nil waits as long as the server takes.
-    let answerTimeout: Duration?
-    let connectTimeout: TimeInterval
-    let schema: String
-    let description: String
+    package let answerTimeout: Duration?
+    package let connectTimeout: Duration
+    package let schema: String
+    package let description: String
     /// Round trips of every connection of the storage, for tests that count them.
     let roundTrips = RoundTripCounter()
 
-    init(_ configuration: PostgresIdentityStorage.Configuration) {
+    /// Reflection shows ``description`` only, never the password among the keywords.
+    package var customMirror: Mirror { Mirror(self, children: ["description": description]) }
+
+    package init(_ configuration: PostgresIdentityStorage.Configuration) {
         var keywords: [(String, String)] = [("host", configuration.host), ("port", String(configuration.port))]
         if let user = configuration.user { keywords.append(("user", user)) }
         if let password = configuration.password { keywords.append(("password", password)) }
         if let database = configuration.database { keywords.append(("dbname", database)) }
-        if configuration.connectTimeout > 0 {
-            keywords.append(("connect_timeout", String(max(2, Int(configuration.connectTimeout.rounded(.up))))))
-        }
+        keywords.append(("connect_timeout", String(max(2, Int(configuration.connectTimeout.inSeconds.rounded(.up))))))
         keywords.append(("client_encoding", "UTF8"))
         if !configuration.parameters.contains(where: { $0.name == "application_name" }) {
             keywords.append(("application_name", "identitystorage"))
@@ -193,14 +183,14 @@ struct PostgresConnectionSettings: Sendable, CustomStringConvertible {
             keywords.append((name, value))
         }
         self.keywords = keywords
-        let statementTimeout = Int((configuration.queryTimeout * 1000).rounded())
+        let statementTimeout = max(1, Int((configuration.queryTimeout.inSeconds * 1000).rounded()))
         // Instants are bigint microseconds and never depend on TimeZone; UTC keeps anything the server
         // formats (logs, now()) unambiguous. search_path makes every unqualified table name the schema's.
         sessionSetup = """
             SET TimeZone = 'UTC'; SET search_path TO \(PostgresSchema.quoted(configuration.schema)); \
             SET statement_timeout = \(statementTimeout); SET client_min_messages = warning
             """
-        answerTimeout = configuration.queryTimeout > 0 ? .milliseconds(statementTimeout + 5_000) : nil
+        answerTimeout = .milliseconds(statementTimeout + 5_000)
         connectTimeout = configuration.connectTimeout
         schema = configuration.schema
         description = configuration.description

@@ -87,11 +87,11 @@ public enum RedisDataModel {
 }
 
 /// Builds the keys of ``RedisDataModel`` under one prefix, and the cluster slot of each tag.
-struct RedisKeyspace: Sendable {
+package struct RedisKeyspace: Sendable {
     /// A tag's key prefix `P{T}:` and its slot.
-    struct Base: Sendable {
+    package struct Base: Sendable {
         let bytes: [UInt8]
-        let slot: Int
+        package let slot: Int
 
         init(prefix: [UInt8], tag: String) {
             bytes = prefix + Array("{\(tag)}:".utf8)
@@ -99,7 +99,7 @@ struct RedisKeyspace: Sendable {
         }
 
         /// `P{T}:<kind>:<id>`.
-        func key(_ kind: String, _ id: String) -> [UInt8] {
+        package func key(_ kind: String, _ id: String) -> [UInt8] {
             bytes + Array(kind.utf8) + [UInt8(ascii: ":")] + Array(id.utf8)
         }
 
@@ -116,14 +116,14 @@ struct RedisKeyspace: Sendable {
     let sessions: Base
     let pushedAuthorizationRequests: Base
     let backchannel: Base
-    let clients: Base
+    package let clients: Base
     let resources: Base
     let identityProviders: Base
     let signingKeys: Base
-    let keyRing: Base
+    package let keyRing: Base
     let meta: Base
 
-    init(prefix: String) {
+    package init(prefix: String) {
         let bytes = Array(prefix.utf8)
         self.prefix = bytes
         grants = (0..<RedisDataModel.buckets).map { Base(prefix: bytes, tag: "g:" + Self.twoDigits($0)) }
@@ -145,15 +145,15 @@ struct RedisKeyspace: Sendable {
         Int(RedisSlot.crc16(id.utf8)) % RedisDataModel.buckets
     }
 
-    func grantBase(_ key: String) -> Base { grants[Self.bucket(key)] }
+    package func grantBase(_ key: String) -> Base { grants[Self.bucket(key)] }
     func cacheBase(_ key: String) -> Base { cache[Self.bucket(key)] }
 
     private static func twoDigits(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
 }
 
 /// Encoding of values for Redis arguments and decoding of replies.
-enum RedisValue {
-    static func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
+package enum RedisValue {
+    package static func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
     static func bytes(_ value: Int) -> [UInt8] { Array(String(value).utf8) }
     static func bytes(_ value: Int64) -> [UInt8] { Array(String(value).utf8) }
     static func micros(_ date: Date) -> [UInt8] { Array(String(date.microsecondsSince1970).utf8) }
@@ -180,12 +180,12 @@ enum RedisValue {
 
     static func date(_ bytes: [UInt8]?, _ what: @autoclosure () -> String) throws(IdentityStorageError) -> Date {
         guard let bytes else { throw .corruptedData("\(what()) is missing") }
-        return Date(microsecondsSince1970: try int64(bytes, what()))
+        return try Date(storedMicroseconds: try int64(bytes, what()), what: what())
     }
 
     static func optionalDate(_ bytes: [UInt8]?, _ what: @autoclosure () -> String) throws(IdentityStorageError) -> Date? {
         guard let bytes else { return nil }
-        return Date(microsecondsSince1970: try int64(bytes, what()))
+        return try Date(storedMicroseconds: try int64(bytes, what()), what: what())
     }
 
     static func required(_ bytes: [UInt8]?, _ what: @autoclosure () -> String) throws(IdentityStorageError) -> [UInt8] {

@@ -1,11 +1,11 @@
 import IdentityStorage
 
 /// The SQL condition of a persisted-grant filter, written once for every SQL adapter.
-public enum GrantFilterSQL {
+package enum GrantFilterSQL {
     /// The condition and its parameters, numbered from `firstParameter`; nil when the filter can match nothing.
     /// Call ``PersistedGrantFilter/validate()`` first. Each field has a fixed fragment, so there are at most
     /// 15 statement shapes.
-    public static func condition(_ filter: PersistedGrantFilter.Normalized, dialect: SQLDialect,
+    package static func condition(_ filter: PersistedGrantFilter.Normalized, dialect: SQLDialect,
                                  firstParameter: Int = 1) throws -> (sql: String, values: [SQLValue])? {
         if filter.matchesNothing { return nil }
         var conditions: [String] = []
@@ -32,7 +32,7 @@ public enum GrantFilterSQL {
 
     /// Every filter shape (each non-empty combination of subject, session, client list and type list)
     /// with sample values, for tests that check each shape's query plan uses an index.
-    public static func allShapes() -> [(name: String, filter: PersistedGrantFilter.Normalized)] {
+    package static func allShapes() -> [(name: String, filter: PersistedGrantFilter.Normalized)] {
         let fields: [(String, (inout PersistedGrantFilter) -> Void)] = [
             ("subject", { $0.subjectId = "s" }), ("session", { $0.sessionId = "x" }),
             ("clients", { $0.clientIds = ["c"] }), ("types", { $0.types = ["t"] }),

@@ -2,7 +2,7 @@ import IdentityStorage
 
 /// One connection of an SQL adapter as the generic stores use it. Not thread-safe: a connection is only
 /// ever used inside a ``SQLDatabase`` closure, on the thread that owns it.
-public protocol SQLConnection: AnyObject, SendableMetatype {
+package protocol SQLConnection: AnyObject, SendableMetatype {
     /// The row type handed to the decoders.
     associatedtype Row: SQLRow
 
@@ -23,11 +23,11 @@ public protocol SQLConnection: AnyObject, SendableMetatype {
 }
 
 extension SQLConnection {
-    public func updateExisting(_ update: String, _ bindings: [SQLValue], exists: String, _ keyBindings: [SQLValue]) throws -> Bool {
+    package func updateExisting(_ update: String, _ bindings: [SQLValue], exists: String, _ keyBindings: [SQLValue]) throws -> Bool {
         try run(update, bindings) > 0
     }
 
-    public func insertReturningID(_ sql: String, _ bindings: [SQLValue]) throws -> Int64 {
+    package func insertReturningID(_ sql: String, _ bindings: [SQLValue]) throws -> Int64 {
         guard let id = try query(sql, bindings, { try $0.int64(0) }).first else {
             throw IdentityStorageError(.schemaMismatch, "an INSERT returned no generated id")
         }
@@ -38,7 +38,7 @@ extension SQLConnection {
 /// A named lock that writers of one kind hold for a whole transaction, across every instance sharing
 /// the database, so that a conditional write ("only if no newer key", "only if the latest id is N") has
 /// exactly one winner.
-public enum SQLLock: Sendable {
+package enum SQLLock: Sendable {
     /// Stores of signing keys.
     case signingKeys
     /// Appends to the key ring.
@@ -48,7 +48,7 @@ public enum SQLLock: Sendable {
 /// The connections of one SQL adapter as the generic stores use them. Every closure runs on one of the
 /// adapter's blocking connection threads (never Swift's cooperative pool), with one connection for its
 /// whole run.
-public protocol SQLDatabase: Sendable {
+package protocol SQLDatabase: Sendable {
     /// The adapter's connection.
     associatedtype Connection: SQLConnection
 
@@ -81,7 +81,7 @@ public protocol SQLDatabase: Sendable {
 
 /// A database served by a pool of equal connections (PostgreSQL, MariaDB): any connection may read or
 /// write, so ``SQLDatabase/read(_:)`` and ``SQLDatabase/write(_:)`` are both ``run(_:)``.
-public protocol SQLPooledDatabase: SQLDatabase {
+package protocol SQLPooledDatabase: SQLDatabase {
     /// Runs `body` with a pooled connection, on the connection's thread.
     @discardableResult
     func run<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T
@@ -89,12 +89,12 @@ public protocol SQLPooledDatabase: SQLDatabase {
 
 extension SQLPooledDatabase {
     @discardableResult
-    public func read<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+    package func read<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
         try await run(body)
     }
 
     @discardableResult
-    public func write<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+    package func write<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
         try await run(body)
     }
 }

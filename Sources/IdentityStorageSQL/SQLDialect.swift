@@ -7,9 +7,9 @@ import IdentityStorage
 /// Statements of the shared stores are written with `?` placeholders in textual order and passed through
 /// ``translate(_:)`` once; statements whose shape depends on the call (filters) number their parameters
 /// with ``placeholder`` directly, in textual order.
-public struct SQLDialect: Sendable {
+package struct SQLDialect: Sendable {
     /// How an insert that meets an existing key updates that row instead.
-    public enum UpsertSyntax: Sendable {
+    package enum UpsertSyntax: Sendable {
         /// `ON CONFLICT (key) DO UPDATE SET column = excluded.column` (SQLite, PostgreSQL).
         case onConflict
         /// `ON DUPLICATE KEY UPDATE column = VALUES(column)` (MariaDB, MySQL).
@@ -17,7 +17,7 @@ public struct SQLDialect: Sendable {
     }
 
     /// How a batch of expired rows is removed so that concurrent removers never report the same row.
-    public enum ExpiryBatchStyle: Sendable {
+    package enum ExpiryBatchStyle: Sendable {
         /// One `DELETE … WHERE key IN (SELECT key … ORDER BY expiry, key LIMIT n <lockClause>) RETURNING …`
         /// (SQLite: no clause, the single writer serialises; PostgreSQL: `FOR UPDATE SKIP LOCKED`).
         case deleteReturning(lockClause: String)
@@ -27,7 +27,7 @@ public struct SQLDialect: Sendable {
     }
 
     /// How rows matching a filter are deleted.
-    public enum FilteredDeleteStyle: Sendable {
+    package enum FilteredDeleteStyle: Sendable {
         /// One `DELETE … WHERE condition`.
         case direct
         /// A transaction: find the keys without locking, then delete by key list, re-checking the condition
@@ -37,7 +37,7 @@ public struct SQLDialect: Sendable {
 
     /// How the distributed cache's get-and-set keeps every other writer of the key out between reading the
     /// previous value and storing the new one.
-    public enum CacheSwapStyle: Sendable {
+    package enum CacheSwapStyle: Sendable {
         /// A write transaction that reads, then upserts (SQLite: `BEGIN IMMEDIATE` holds the database's write lock).
         case readThenUpsert
         /// A transaction: `lock` (parameters: `lockBindings`, then the key) serialises the callers of one key,
@@ -52,44 +52,44 @@ public struct SQLDialect: Sendable {
     }
 
     /// The text of parameter number `index` (1-based): `?` (SQLite, MariaDB) or `$1` (PostgreSQL).
-    public var placeholder: @Sendable (Int) -> String
+    package var placeholder: @Sendable (Int) -> String
     /// A condition "`column` is one of the strings in the JSON array bound at `placeholder`", for grant filters.
     /// Binding a list as one JSON array keeps one statement text per filter shape, so statements stay cached.
-    public var inJSONArray: @Sendable (_ column: String, _ placeholder: String) -> String
+    package var inJSONArray: @Sendable (_ column: String, _ placeholder: String) -> String
     /// A condition "`column` contains the text bound at `placeholder`", comparing bytes (or code points) exactly.
     /// Default: `instr(column, placeholder) > 0` (SQLite, MariaDB under a binary collation).
-    public var containsText: @Sendable (_ column: String, _ placeholder: String) -> String
+    package var containsText: @Sendable (_ column: String, _ placeholder: String) -> String
     /// An identifier as the dialect must write it (MariaDB quotes `key`, a reserved word). Default: as it is.
-    public var quoteIdentifier: @Sendable (String) -> String
+    package var quoteIdentifier: @Sendable (String) -> String
     /// A condition "`column` is one of the strings in the JSON array bound at `placeholder`" that stays one
     /// statement text whatever the list's length (resource names, scopes). Default: ``inJSONArray``.
-    public var inJSONList: @Sendable (_ column: String, _ placeholder: String) -> String
+    package var inJSONList: @Sendable (_ column: String, _ placeholder: String) -> String
     /// `INSERT INTO table(valueColumn, ownerColumn)` of every string of the JSON array bound second, each
     /// with the owner bound first (`width`: the longest value the list must carry whole).
-    public var insertJSONList: @Sendable (_ table: String, _ valueColumn: String, _ ownerColumn: String, _ width: Int) -> String
+    package var insertJSONList: @Sendable (_ table: String, _ valueColumn: String, _ ownerColumn: String, _ width: Int) -> String
     /// `DELETE` of the rows of `table` whose `key` is in the JSON array bound first (integers when `integer`),
     /// followed by an optional extra condition whose parameters come after it.
-    public var deleteByJSONKeys: @Sendable (_ table: String, _ key: String, _ condition: String?, _ integer: Bool) -> String
+    package var deleteByJSONKeys: @Sendable (_ table: String, _ key: String, _ condition: String?, _ integer: Bool) -> String
     /// Rewrites a condition built with ``inJSONArray`` before it runs (MariaDB expands its lists). Default: none.
-    public var expandingLists: @Sendable (String, [SQLValue]) throws -> (String, [SQLValue])
+    package var expandingLists: @Sendable (String, [SQLValue]) throws -> (String, [SQLValue])
     /// The upsert syntax.
-    public var upsertSyntax: UpsertSyntax
+    package var upsertSyntax: UpsertSyntax
     /// Whether `UPDATE … RETURNING` exists (MariaDB: no).
-    public var updateReturning: Bool
+    package var updateReturning: Bool
     /// What an `INSERT` appends to return the generated `id` through a result row; nil when the connection
     /// reads the generated id itself (MariaDB's insert id).
-    public var returningGeneratedID: String?
+    package var returningGeneratedID: String?
     /// How expired rows are removed in batches.
-    public var expiryBatches: ExpiryBatchStyle
+    package var expiryBatches: ExpiryBatchStyle
     /// How rows matching a filter are deleted.
-    public var filteredDeletes: FilteredDeleteStyle
+    package var filteredDeletes: FilteredDeleteStyle
     /// How the distributed cache's get-and-set is made atomic.
-    public var cacheSwap: CacheSwapStyle
+    package var cacheSwap: CacheSwapStyle
     /// One statement that reads a live cache entry's value and renews its sliding expiry together
     /// (parameters: key, now), where the dialect can; otherwise a read, then a renewal when the entry slides.
-    public var cacheReadRenewing: String?
+    package var cacheReadRenewing: String?
 
-    public init(placeholder: @escaping @Sendable (Int) -> String, inJSONArray: @escaping @Sendable (String, String) -> String,
+    package init(placeholder: @escaping @Sendable (Int) -> String, inJSONArray: @escaping @Sendable (String, String) -> String,
                 containsText: @escaping @Sendable (String, String) -> String = { column, placeholder in "instr(\(column), \(placeholder)) > 0" },
                 quoteIdentifier: @escaping @Sendable (String) -> String = { $0 },
                 inJSONList: (@Sendable (String, String) -> String)? = nil,
@@ -120,7 +120,7 @@ public struct SQLDialect: Sendable {
 
     /// `sql` written with `?` placeholders in textual order, with each one numbered as the dialect wants it
     /// (`?` outside single-quoted literals only). Call it once per statement, when a store is made.
-    public func translate(_ sql: String) -> String {
+    package func translate(_ sql: String) -> String {
         if placeholder(1) == "?" { return sql }
         var text = ""
         var number = 0
@@ -138,21 +138,21 @@ public struct SQLDialect: Sendable {
     }
 
     /// One identifier, quoted as the dialect needs.
-    public func quoted(_ identifier: String) -> String { quoteIdentifier(identifier) }
+    package func quoted(_ identifier: String) -> String { quoteIdentifier(identifier) }
 
     /// A comma-separated column list (`key, type, …`) with every name quoted as the dialect needs.
-    public func columns(_ list: String) -> String {
+    package func columns(_ list: String) -> String {
         list.split(separator: ",").map { quoteIdentifier($0.trimmingCharacters(in: .whitespaces)) }.joined(separator: ", ")
     }
 
     /// `?, ?, …` for `count` parameters (before ``translate(_:)``).
-    public static func placeholders(_ count: Int) -> String {
+    package static func placeholders(_ count: Int) -> String {
         Array(repeating: "?", count: count).joined(separator: ", ")
     }
 
     /// `INSERT INTO table(columns) VALUES (?, …)` that updates `updated` (default: every column but the
     /// first `keyCount`) when the key exists; with `?` placeholders (call ``translate(_:)``).
-    public func upsert(into table: String, columns list: String, keyCount: Int = 1, updating updated: [String]? = nil) -> String {
+    package func upsert(into table: String, columns list: String, keyCount: Int = 1, updating updated: [String]? = nil) -> String {
         let names = list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         let keys = names.prefix(keyCount).map(quoteIdentifier).joined(separator: ", ")
         let assigned = (updated ?? Array(names.dropFirst(keyCount))).map(quoteIdentifier)

@@ -4,9 +4,9 @@ import IdentityStorage
 /// The bookkeeping of schema migrations every SQL adapter shares: the `identity_storage_migrations` table
 /// records each applied version. Each adapter keeps what differs: creating that table in its own types, and
 /// the exclusion around a migration (a `BEGIN IMMEDIATE` transaction, an advisory lock, `GET_LOCK`).
-public enum SQLMigrations {
+package enum SQLMigrations {
     /// The highest applied migration; 0 for a new database.
-    public static func appliedVersion<Connection: SQLConnection>(_ connection: Connection) throws -> Int {
+    package static func appliedVersion<Connection: SQLConnection>(_ connection: Connection) throws -> Int {
         try connection.query("SELECT coalesce(max(version), 0) FROM identity_storage_migrations", []) { try $0.int(0) }.first ?? 0
     }
 
@@ -14,7 +14,7 @@ public enum SQLMigrations {
     /// `latest`. A database that records a newer version than `latest` is refused with `schemaMismatch`
     /// (`database` names it in the message) and left as it is.
     @discardableResult
-    public static func applyPending<Connection: SQLConnection>(_ connection: Connection, dialect: SQLDialect, latest: Int, database: String,
+    package static func applyPending<Connection: SQLConnection>(_ connection: Connection, dialect: SQLDialect, latest: Int, database: String,
                                                              apply: (Int) throws -> Void) throws -> Int {
         let applied = try appliedVersion(connection)
         if applied > latest {

@@ -4,19 +4,19 @@ import IdentityStorage
 /// The one definition of each operational table's columns: the column list, the parameter values of a
 /// model in that order, and the decoding of a row selected with that list. Every SQL adapter uses these,
 /// so a column is added in one place.
-public enum SQLTables {
+package enum SQLTables {
     /// `persisted_grants`.
-    public enum Grants {
-        public static let columns = "key, type, subject_id, session_id, client_id, description, creation_time, expiration, consumed_time, data"
-        public static let count = 10
+    package enum Grants {
+        package static let columns = "key, type, subject_id, session_id, client_id, description, creation_time, expiration, consumed_time, data"
+        package static let count = 10
 
-        public static func values(_ grant: PersistedGrant) -> [SQLValue] {
+        package static func values(_ grant: PersistedGrant) -> [SQLValue] {
             [.text(grant.key), .text(grant.type), .optionalText(grant.subjectId), .optionalText(grant.sessionId), .text(grant.clientId),
              .optionalText(grant.description), .date(grant.creationTime), .optionalDate(grant.expiration), .optionalDate(grant.consumedTime),
              .text(grant.data)]
         }
 
-        public static func decode(_ row: some SQLRow) throws -> PersistedGrant {
+        package static func decode(_ row: some SQLRow) throws -> PersistedGrant {
             PersistedGrant(key: try row.text(0), type: try row.text(1), subjectId: try row.optionalText(2), sessionId: try row.optionalText(3),
                            clientId: try row.text(4), description: try row.optionalText(5), creationTime: try row.date(6),
                            expiration: try row.optionalDate(7), consumedTime: try row.optionalDate(8), data: try row.text(9))
@@ -24,17 +24,17 @@ public enum SQLTables {
     }
 
     /// `device_codes`.
-    public enum DeviceCodes {
-        public static let columns = "device_code, user_code, client_id, subject_id, session_id, description, creation_time, expiration, data"
-        public static let count = 9
+    package enum DeviceCodes {
+        package static let columns = "device_code, user_code, client_id, subject_id, session_id, description, creation_time, expiration, data"
+        package static let count = 9
 
-        public static func values(_ authorization: DeviceAuthorization) -> [SQLValue] {
+        package static func values(_ authorization: DeviceAuthorization) -> [SQLValue] {
             [.text(authorization.deviceCode), .text(authorization.userCode), .text(authorization.clientId),
              .optionalText(authorization.subjectId), .optionalText(authorization.sessionId), .optionalText(authorization.description),
              .date(authorization.creationTime), .date(authorization.expiration), .text(authorization.data)]
         }
 
-        public static func decode(_ row: some SQLRow) throws -> DeviceAuthorization {
+        package static func decode(_ row: some SQLRow) throws -> DeviceAuthorization {
             DeviceAuthorization(deviceCode: try row.text(0), userCode: try row.text(1), clientId: try row.text(2), subjectId: try row.optionalText(3),
                                 sessionId: try row.optionalText(4), description: try row.optionalText(5), creationTime: try row.date(6),
                                 expiration: try row.date(7), data: try row.text(8))
@@ -42,16 +42,16 @@ public enum SQLTables {
     }
 
     /// `server_side_sessions`.
-    public enum Sessions {
-        public static let columns = "key, scheme, subject_id, session_id, display_name, created, renewed, expires, ticket"
-        public static let count = 9
+    package enum Sessions {
+        package static let columns = "key, scheme, subject_id, session_id, display_name, created, renewed, expires, ticket"
+        package static let count = 9
 
-        public static func values(_ session: ServerSideSession) -> [SQLValue] {
+        package static func values(_ session: ServerSideSession) -> [SQLValue] {
             [.text(session.key), .text(session.scheme), .text(session.subjectId), .optionalText(session.sessionId),
              .optionalText(session.displayName), .date(session.created), .date(session.renewed), .optionalDate(session.expires), .text(session.ticket)]
         }
 
-        public static func decode(_ row: some SQLRow) throws -> ServerSideSession {
+        package static func decode(_ row: some SQLRow) throws -> ServerSideSession {
             ServerSideSession(key: try row.text(0), scheme: try row.text(1), subjectId: try row.text(2), sessionId: try row.optionalText(3),
                               displayName: try row.optionalText(4), created: try row.date(5), renewed: try row.date(6),
                               expires: try row.optionalDate(7), ticket: try row.text(8))
@@ -59,62 +59,62 @@ public enum SQLTables {
     }
 
     /// `signing_keys`.
-    public enum SigningKeys {
-        public static let columns = "id, version, created, algorithm, is_x509_certificate, data, data_protected"
-        public static let count = 7
+    package enum SigningKeys {
+        package static let columns = "id, version, created, algorithm, is_x509_certificate, data, data_protected"
+        package static let count = 7
 
-        public static func values(_ key: SerializedKey) -> [SQLValue] {
+        package static func values(_ key: SerializedKey) -> [SQLValue] {
             [.text(key.id), .int(key.version), .date(key.created), .text(key.algorithm), .bool(key.isX509Certificate), .text(key.data),
              .bool(key.dataProtected)]
         }
 
-        public static func decode(_ row: some SQLRow) throws -> SerializedKey {
+        package static func decode(_ row: some SQLRow) throws -> SerializedKey {
             SerializedKey(id: try row.text(0), version: try row.int(1), created: try row.date(2), algorithm: try row.text(3),
                           isX509Certificate: try row.bool(4), data: try row.text(5), dataProtected: try row.bool(6))
         }
     }
 
     /// `pushed_authorization_requests`.
-    public enum PushedAuthorizationRequests {
-        public static let columns = "reference_value_hash, expires_at, parameters"
-        public static let count = 3
+    package enum PushedAuthorizationRequests {
+        package static let columns = "reference_value_hash, expires_at, parameters"
+        package static let count = 3
 
-        public static func values(_ request: PushedAuthorizationRequest) -> [SQLValue] {
+        package static func values(_ request: PushedAuthorizationRequest) -> [SQLValue] {
             [.text(request.referenceValueHash), .date(request.expiresAt), .text(request.parameters)]
         }
 
-        public static func decode(_ row: some SQLRow) throws -> PushedAuthorizationRequest {
+        package static func decode(_ row: some SQLRow) throws -> PushedAuthorizationRequest {
             PushedAuthorizationRequest(referenceValueHash: try row.text(0), expiresAt: try row.date(1), parameters: try row.text(2))
         }
     }
 
     /// `backchannel_requests`: lookup columns plus the request as a JSON document.
-    public enum BackchannelRequests {
-        public static let columns = "internal_id, subject_id, client_id, expiration, document"
-        public static let count = 5
+    package enum BackchannelRequests {
+        package static let columns = "internal_id, subject_id, client_id, expiration, document"
+        package static let count = 5
 
-        public static func values(_ request: BackchannelAuthenticationRequest) throws -> [SQLValue] {
+        package static func values(_ request: BackchannelAuthenticationRequest) throws -> [SQLValue] {
             [.text(request.internalId), .text(request.subjectId), .text(request.clientId), .date(request.expiration),
              .text(try StorageJSON.string(request))]
         }
 
         /// Decodes a row selected as `internal_id, document`.
-        public static func decode(_ row: some SQLRow) throws -> BackchannelAuthenticationRequest {
+        package static func decode(_ row: some SQLRow) throws -> BackchannelAuthenticationRequest {
             try StorageJSON.decode(BackchannelAuthenticationRequest.self, from: try row.text(1), what: "backchannel request \(try row.text(0))")
         }
     }
 
     /// `identity_providers`.
-    public enum IdentityProviders {
-        public static let columns = "scheme, display_name, enabled, type, properties"
-        public static let count = 5
+    package enum IdentityProviders {
+        package static let columns = "scheme, display_name, enabled, type, properties"
+        package static let count = 5
 
-        public static func values(_ provider: IdentityProvider) throws -> [SQLValue] {
+        package static func values(_ provider: IdentityProvider) throws -> [SQLValue] {
             [.text(provider.scheme), .optionalText(provider.displayName), .bool(provider.enabled), .text(provider.type),
              .text(try StorageJSON.string(provider.properties))]
         }
 
-        public static func decode(_ row: some SQLRow) throws -> IdentityProvider {
+        package static func decode(_ row: some SQLRow) throws -> IdentityProvider {
             let scheme = try row.text(0)
             return IdentityProvider(scheme: scheme, type: try row.text(3), displayName: try row.optionalText(1), enabled: try row.bool(2),
                                     properties: try StorageJSON.decode([String: String].self, from: try row.text(4), what: "identity provider \(scheme)"))
@@ -123,7 +123,7 @@ public enum SQLTables {
 
     /// Configuration items stored as `(id, document)` rows: clients and the three resource kinds, decoded
     /// through `cache` (unchanged documents are not decoded again).
-    public static func decodeDocument<T>(_ cache: DecodedDocumentCache<T>, _ row: some SQLRow, what: String) throws -> T {
+    package static func decodeDocument<T>(_ cache: DecodedDocumentCache<T>, _ row: some SQLRow, what: String) throws -> T {
         let id = try row.text(0)
         return try cache.decode(try row.text(1), id: id, what: "\(what) \(id)")
     }

@@ -3,21 +3,21 @@ import IdentityStorage
 
 /// A statement parameter, the same for every SQL adapter (SQLite, PostgreSQL, MariaDB).
 /// Instants are bound as integer microseconds since 1970; booleans as 0 or 1.
-public enum SQLValue: Sendable, Hashable {
+package enum SQLValue: Sendable, Hashable {
     case null
     case integer(Int64)
     case text(String)
     case blob([UInt8])
 
-    public static func optionalText(_ value: String?) -> SQLValue { value.map(SQLValue.text) ?? .null }
-    public static func date(_ value: Date) -> SQLValue { .integer(value.microsecondsSince1970) }
-    public static func optionalDate(_ value: Date?) -> SQLValue { value.map(date) ?? .null }
-    public static func bool(_ value: Bool) -> SQLValue { .integer(value ? 1 : 0) }
-    public static func int(_ value: Int) -> SQLValue { .integer(Int64(value)) }
+    package static func optionalText(_ value: String?) -> SQLValue { value.map(SQLValue.text) ?? .null }
+    package static func date(_ value: Date) -> SQLValue { .integer(value.microsecondsSince1970) }
+    package static func optionalDate(_ value: Date?) -> SQLValue { value.map(date) ?? .null }
+    package static func bool(_ value: Bool) -> SQLValue { .integer(value ? 1 : 0) }
+    package static func int(_ value: Int) -> SQLValue { .integer(Int64(value)) }
 }
 
 /// A result row as the shared decoders read it; each adapter adapts its C library's row to this.
-public protocol SQLRow {
+package protocol SQLRow {
     /// Whether the column is SQL NULL.
     func isNull(_ column: Int) -> Bool
     /// An integer column.
@@ -29,10 +29,11 @@ public protocol SQLRow {
 }
 
 extension SQLRow {
-    public func int(_ column: Int) throws -> Int { Int(try int64(column)) }
-    public func optionalInt(_ column: Int) throws -> Int? { isNull(column) ? nil : try int(column) }
-    public func bool(_ column: Int) throws -> Bool { try int64(column) != 0 }
-    public func date(_ column: Int) throws -> Date { Date(microsecondsSince1970: try int64(column)) }
-    public func optionalDate(_ column: Int) throws -> Date? { isNull(column) ? nil : try date(column) }
-    public func optionalText(_ column: Int) throws -> String? { isNull(column) ? nil : try text(column) }
+    package func int(_ column: Int) throws -> Int { Int(try int64(column)) }
+    package func optionalInt(_ column: Int) throws -> Int? { isNull(column) ? nil : try int(column) }
+    package func bool(_ column: Int) throws -> Bool { try int64(column) != 0 }
+    /// An instant column (microseconds since 1970); a value no store writes is ``IdentityStorageError/Code-swift.struct/corruptedData``.
+    package func date(_ column: Int) throws -> Date { try Date(storedMicroseconds: try int64(column), what: "a stored instant") }
+    package func optionalDate(_ column: Int) throws -> Date? { isNull(column) ? nil : try date(column) }
+    package func optionalText(_ column: Int) throws -> String? { isNull(column) ? nil : try text(column) }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The one error type every IdentityStorage store throws.
 ///
 /// Modelled on postgres-nio's `PSQLError`: an extensible ``Code``, a message written for a human,
@@ -51,13 +53,14 @@ public struct IdentityStorageError: Error, Sendable, Hashable, CustomStringConve
         public var backend: String
         /// The backend's own code: a SQLSTATE, an SQLite extended result code, a MariaDB errno, a Redis error prefix.
         public var code: String?
-        /// The server's message. Adapters never put credentials here.
+        /// The server's message, folded to one line. Adapters never put credentials here.
         public var message: String?
 
+        /// A detail; `message` is folded to one line (C libraries end lines with `\n` and indent hints with `\t`).
         public init(backend: String, code: String? = nil, message: String? = nil) {
             self.backend = backend
             self.code = code
-            self.message = message
+            self.message = message?.foldedToOneLine
         }
 
         public var description: String {
@@ -70,14 +73,15 @@ public struct IdentityStorageError: Error, Sendable, Hashable, CustomStringConve
 
     /// What went wrong.
     public var code: Code
-    /// A sentence for a human: what was expected and what was found.
+    /// A sentence for a human: what was expected and what was found. One line.
     public var message: String
     /// The backend's own detail, when the error came from a server or a C library.
     public var backendDetail: BackendDetail?
 
+    /// An error; `message` is folded to one line, so a C library's multi-line message stays one line in logs and tools.
     public init(_ code: Code, _ message: String, backendDetail: BackendDetail? = nil) {
         self.code = code
-        self.message = message
+        self.message = message.foldedToOneLine
         self.backendDetail = backendDetail
     }
 
@@ -108,4 +112,20 @@ extension IdentityStorageError {
     public static func tooLarge(_ message: String) -> IdentityStorageError {
         IdentityStorageError(.tooLarge, message)
     }
+}
+
+extension String {
+    /// The text on one line: each line trimmed, empty lines dropped, the rest joined with `; `.
+    /// C libraries' messages (libpq's `…failed: Connection refused\n\tIs the server running…`) enter errors this way.
+    public var foldedToOneLine: String {
+        guard contains(where: { $0.isNewline || $0 == "\t" }) else { return self }
+        return split(whereSeparator: \.isNewline)
+            .map { $0.replacingTabs.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
+            .joined(separator: "; ")
+    }
+}
+
+extension Substring {
+    fileprivate var replacingTabs: String { String(map { $0 == "\t" ? " " : $0 }) }
 }

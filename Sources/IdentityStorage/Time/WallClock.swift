@@ -54,8 +54,24 @@ extension Date {
         self.init(timeIntervalSince1970: TimeInterval(seconds.quotient) + TimeInterval(seconds.remainder) / 1_000_000)
     }
 
+    /// The instant a store kept as `microseconds` since 1970, refusing a value no store writes (outside
+    /// ``IdentityStorageLimits/storedInstantMicroseconds``) as ``IdentityStorageError/Code-swift.struct/corruptedData``.
+    public init(storedMicroseconds microseconds: Int64, what: @autoclosure () -> String) throws(IdentityStorageError) {
+        guard IdentityStorageLimits.storedInstantMicroseconds.contains(microseconds) else {
+            throw .corruptedData("\(what()) (\(microseconds) µs since 1970) is outside years 1 to 9999")
+        }
+        self.init(microsecondsSince1970: microseconds)
+    }
+
     /// This instant at storage precision (whole microseconds): what a store gives back.
     public var roundedToStoragePrecision: Date {
         Date(microsecondsSince1970: microsecondsSince1970)
+    }
+}
+
+extension Duration {
+    /// This duration in seconds, for the C libraries and stores that count in them.
+    package var inSeconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }

@@ -55,6 +55,19 @@ public enum FieldValidation {
         if value < 1 { throw .invalidArgument("\(field) must be at least 1 (got \(value))") }
     }
 
+    /// A time setting (a timeout, an interval) that must be above zero: the rule every adapter's configuration
+    /// shares, the same one ``StoreURLParameters/duration(_:aliases:)`` applies to URL parameters.
+    public static func positive(_ value: Duration, _ field: String) throws(IdentityStorageError) {
+        if value <= .zero { throw .invalidArgument("\(field) must be a positive time (got \(value))") }
+    }
+
+    /// A setting that must be a whole number within `range` (pool sizes, counts).
+    public static func within(_ range: ClosedRange<Int>, _ value: Int, _ field: String) throws(IdentityStorageError) {
+        if !range.contains(value) {
+            throw .invalidArgument("\(field) must be from \(range.lowerBound) to \(range.upperBound) (got \(value))")
+        }
+    }
+
     private static func noNul(_ value: String, _ field: String) throws(IdentityStorageError) {
         // NUL cannot be stored in PostgreSQL text and truncates C strings elsewhere: reject it everywhere.
         if value.utf8.contains(0) {

@@ -13,4 +13,8 @@ public enum IdentityStorageLimits {
     public static let maxTextBytes = 4_000
     /// Largest opaque payload (grant data, session ticket, PAR parameters, cache value, key data): 8 MiB.
     public static let maxPayloadBytes = 8 * 1024 * 1024
+    /// Instants a store can hold, in microseconds since 1970: years 1 to 9999. A stored instant outside this
+    /// range was not written by a store (a hand edit, seconds or nanoseconds written as microseconds) and reads
+    /// as ``IdentityStorageError/Code-swift.struct/corruptedData``.
+    public static let storedInstantMicroseconds: ClosedRange<Int64> = -62_135_596_800_000_000 ... 253_402_300_799_999_999
 }

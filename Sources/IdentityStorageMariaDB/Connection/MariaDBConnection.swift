@@ -10,7 +10,7 @@ import IdentityStorageSQL
 let mariaDBLibraryInitialized: Bool = cmariadb_library_init() == 0
 
 /// What a connection needs to connect and set up its session; built from the public configuration.
-struct MariaDBConnectionSettings: Sendable {
+package struct MariaDBConnectionSettings: Sendable, CustomReflectable {
     var host: String
     var port: Int
     var user: String?
@@ -23,6 +23,9 @@ struct MariaDBConnectionSettings: Sendable {
     var writeTimeout: UInt32
     var lockWaitTimeout: Int
 
+    /// Reflection shows where the connection goes, never the password.
+    package var customMirror: Mirror { Mirror(self, children: ["endpoint": endpoint]) }
+
     /// Where the connection goes, for messages: never the password.
     var endpoint: String {
         let place = unixSocket.map { "socket \($0)" } ?? (host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)")
@@ -32,7 +35,7 @@ struct MariaDBConnectionSettings: Sendable {
 
 /// One libmariadb connection with its prepared-statement cache. Not thread-safe by design: the pool
 /// creates it on one of its threads and only ever uses it there (the pool's invariant), so it needs no lock.
-final class MariaDBConnection: BlockingConnection {
+package final class MariaDBConnection: BlockingConnection {
     /// The session every connection runs in: utf8mb4 with a binary, no-pad collation (keys compare
     /// byte for byte, trailing spaces count), UTC (nothing the adapter stores depends on it: instants are
     /// integers), strict SQL mode (an over-long or invalid value is an error, never silently cut).
@@ -46,23 +49,23 @@ final class MariaDBConnection: BlockingConnection {
     /// Set when an error left the connection unusable (lost, killed, out of sync).
     private(set) var broken = false
 
-    init(settings: MariaDBConnectionSettings) throws(IdentityStorageError) {
+    package init(settings: MariaDBConnectionSettings) throws(IdentityStorageError) {
         self.settings = settings
         try connect()
     }
 
     deinit { close() }
 
-    func isHealthy() -> Bool {
+    package func isHealthy() -> Bool {
         guard !broken, let mysql else { return false }
         return mysql_ping(mysql) == 0
     }
 
-    func shouldDiscard(after error: IdentityStorageError) -> Bool {
+    package func shouldDiscard(after error: IdentityStorageError) -> Bool {
         broken || error.code == .unavailable
     }
 
-    func close() {
+    package func close() {
         statements.removeAll()
         if let mysql { mysql_close(mysql) }
         mysql = nil
@@ -82,7 +85,7 @@ final class MariaDBConnection: BlockingConnection {
     // MARK: Statements
 
     /// Runs a statement and maps each result row; the statement is prepared once per connection.
-    func query<T>(_ sql: String, _ bindings: [SQLValue] = [], _ map: (MariaDBRow) throws -> T) throws -> [T] {
+    package func query<T>(_ sql: String, _ bindings: [SQLValue] = [], _ map: (MariaDBRow) throws -> T) throws -> [T] {
         let statement = try execute(sql, bindings)
         guard statement.columnCount > 0 else { return [] }
         var rows: [T] = []
@@ -101,7 +104,7 @@ final class MariaDBConnection: BlockingConnection {
     /// Runs a statement without a result set; returns the number of rows it changed (not merely matched:
     /// the connection does not set `CLIENT_FOUND_ROWS`).
     @discardableResult
-    func run(_ sql: String, _ bindings: [SQLValue] = []) throws(IdentityStorageError) -> Int {
+    package func run(_ sql: String, _ bindings: [SQLValue] = []) throws(IdentityStorageError) -> Int {
         let statement = try execute(sql, bindings)
         if statement.columnCount > 0 { statement.discardResults() }
         return Int(truncatingIfNeeded: mysql_stmt_affected_rows(statement.handle))
@@ -114,7 +117,7 @@ final class MariaDBConnection: BlockingConnection {
     }
 
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
-    func transaction<T>(_ body: () throws -> T) throws -> T {
+    package func transaction<T>(_ body: () throws -> T) throws -> T {
         try execute("START TRANSACTION")
         do {
             let result = try body()
@@ -141,7 +144,7 @@ final class MariaDBConnection: BlockingConnection {
     }
 
     /// Runs SQL through the text protocol, discarding any result (transaction control, DDL, session settings).
-    func execute(_ sql: String) throws(IdentityStorageError) {
+    package func execute(_ sql: String) throws(IdentityStorageError) {
         let mysql = try handle()
         let code = sql.withCString { text in mysql_real_query(mysql, text, UInt(strlen(text))) }
         if code != 0 { throw fail(MariaDBErrors.connectionError(mysql, "running '\(MariaDBErrors.excerpt(sql))'")) }
@@ -155,7 +158,7 @@ final class MariaDBConnection: BlockingConnection {
     }
 
     /// Runs SQL through the text protocol and returns every row as text (diagnostics and tests: EXPLAIN).
-    func textQuery(_ sql: String) throws(IdentityStorageError) -> [[String?]] {
+    package func textQuery(_ sql: String) throws(IdentityStorageError) -> [[String?]] {
         let mysql = try handle()
         let code = sql.withCString { text in mysql_real_query(mysql, text, UInt(strlen(text))) }
         if code != 0 { throw fail(MariaDBErrors.connectionError(mysql, "running '\(MariaDBErrors.excerpt(sql))'")) }
@@ -176,7 +179,7 @@ final class MariaDBConnection: BlockingConnection {
     }
 
     /// `text` as an SQL string literal (test hooks only; the stores bind every value).
-    func literal(_ text: String) throws(IdentityStorageError) -> String {
+    package func literal(_ text: String) throws(IdentityStorageError) -> String {
         let mysql = try handle()
         let count = text.utf8.count
         var escaped = [CChar](repeating: 0, count: count * 2 + 1)
@@ -355,13 +358,13 @@ extension MariaDBConnection: SQLConnection {
     /// Runs an UPDATE of one row and answers whether the row exists. The changed-row count is 0 both for
     /// a missing row and for one already holding these values; only then does a second look tell them apart
     /// (if the row vanished in between, the update is ordered after the delete: still a truthful answer).
-    func updateExisting(_ update: String, _ bindings: [SQLValue], exists: String, _ keyBindings: [SQLValue]) throws -> Bool {
+    package func updateExisting(_ update: String, _ bindings: [SQLValue], exists: String, _ keyBindings: [SQLValue]) throws -> Bool {
         if try run(update, bindings) > 0 { return true }
         return try !query(exists, keyBindings) { _ in true }.isEmpty
     }
 
     /// Runs an INSERT and returns the AUTO_INCREMENT id it assigned (``insert(_:_:)``).
-    func insertReturningID(_ sql: String, _ bindings: [SQLValue]) throws -> Int64 {
+    package func insertReturningID(_ sql: String, _ bindings: [SQLValue]) throws -> Int64 {
         try insert(sql, bindings)
     }
 
@@ -375,12 +378,12 @@ extension MariaDBConnection: SQLConnection {
 }
 
 /// The current row of a statement; valid only inside the row-mapping closure.
-struct MariaDBRow: SQLRow {
+package struct MariaDBRow: SQLRow {
     let statement: MariaDBStatement
 
-    func isNull(_ column: Int) -> Bool { statement.resultNulls[column] != 0 }
+    package func isNull(_ column: Int) -> Bool { statement.resultNulls[column] != 0 }
 
-    func int64(_ column: Int) throws -> Int64 {
+    package func int64(_ column: Int) throws -> Int64 {
         if statement.integerColumns[column] { return statement.integer(column) }
         let text = String(decoding: statement.bytes(column), as: UTF8.self)
         guard let value = Int64(text) else {
@@ -391,7 +394,7 @@ struct MariaDBRow: SQLRow {
 
     /// Text that must be valid UTF-8 (MariaDB's utf8mb4 accepts encoded surrogates, Swift does not);
     /// a damaged value gives ``IdentityStorageError/Code-swift.struct/corruptedData``.
-    func text(_ column: Int) throws -> String {
+    package func text(_ column: Int) throws -> String {
         let bytes = statement.bytes(column)
         let text = bytes.withMemoryRebound(to: UInt8.self) { String(validating: $0, as: UTF8.self) }
         guard let text else {
@@ -400,7 +403,7 @@ struct MariaDBRow: SQLRow {
         return text
     }
 
-    func blob(_ column: Int) -> [UInt8] {
+    package func blob(_ column: Int) -> [UInt8] {
         Array(statement.bytes(column))
     }
 }

@@ -5,7 +5,7 @@ import IdentityStorageSQL
 
 /// The connections of one storage: a ``BlockingConnectionPool`` of ``MariaDBConnection``s, each on its
 /// own thread. Every libmariadb call happens inside ``run(_:)``, on the connection's thread.
-final class MariaDBDatabase: SQLPooledDatabase {
+package final class MariaDBDatabase: SQLPooledDatabase {
     private let pool: BlockingConnectionPool<MariaDBConnection>
     let settings: MariaDBConnectionSettings
 
@@ -16,7 +16,7 @@ final class MariaDBDatabase: SQLPooledDatabase {
 
     /// Starts the pool and migrates the schema on its first connection, so a bad address, bad credentials
     /// or a newer schema fail `open`, not the first call.
-    static func open(_ configuration: MariaDBIdentityStorage.Configuration) async throws -> MariaDBDatabase {
+    package static func open(_ configuration: MariaDBIdentityStorage.Configuration) async throws -> MariaDBDatabase {
         let settings = try configuration.connectionSettings()
         // libmariadb is initialised here, once per process, before the pool starts any thread.
         guard mariaDBLibraryInitialized else {
@@ -41,7 +41,7 @@ final class MariaDBDatabase: SQLPooledDatabase {
     /// Runs `body` on a pooled connection's thread. A connection the server closed while idle is reopened
     /// first; a body the server picked as a deadlock victim is run again (it was rolled back whole).
     @discardableResult
-    func run<T: Sendable>(_ body: @escaping @Sendable (MariaDBConnection) throws -> T) async throws -> T {
+    package func run<T: Sendable>(_ body: @escaping @Sendable (MariaDBConnection) throws -> T) async throws -> T {
         try await pool.withConnection { connection in
             try connection.ensureOpen()
             return try connection.retryingDeadlocks { try body(connection) }
@@ -50,16 +50,16 @@ final class MariaDBDatabase: SQLPooledDatabase {
 
     /// Runs `body` in a transaction (retried whole after a deadlock).
     @discardableResult
-    func transaction<T: Sendable>(_ body: @escaping @Sendable (MariaDBConnection) throws -> T) async throws -> T {
+    package func transaction<T: Sendable>(_ body: @escaping @Sendable (MariaDBConnection) throws -> T) async throws -> T {
         try await run { connection in try connection.transaction { try body(connection) } }
     }
 
-    var dialect: SQLDialect { .mariadb }
+    package var dialect: SQLDialect { .mariadb }
 
     /// Runs `body` in a REPEATABLE READ transaction (the session default is READ COMMITTED), so its reads see
     /// one snapshot.
     @discardableResult
-    func snapshot<T: Sendable>(_ body: @escaping @Sendable (MariaDBConnection) throws -> T) async throws -> T {
+    package func snapshot<T: Sendable>(_ body: @escaping @Sendable (MariaDBConnection) throws -> T) async throws -> T {
         try await run { connection in
             try connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             return try connection.transaction { try body(connection) }
@@ -69,7 +69,7 @@ final class MariaDBDatabase: SQLPooledDatabase {
     /// Runs `body` in a transaction that first locks the row of `lock` in `identity_storage_locks`
     /// (`SELECT … FOR UPDATE`): instances deciding at once queue on it, and each sees what its predecessors stored.
     @discardableResult
-    func locked<T: Sendable>(_ lock: SQLLock, _ body: @escaping @Sendable (MariaDBConnection) throws -> T) async throws -> T {
+    package func locked<T: Sendable>(_ lock: SQLLock, _ body: @escaping @Sendable (MariaDBConnection) throws -> T) async throws -> T {
         let name = switch lock {
         case .signingKeys: "signing_keys"
         case .keyRing: "key_ring"
@@ -80,7 +80,7 @@ final class MariaDBDatabase: SQLPooledDatabase {
         }
     }
 
-    func close() async {
+    package func close() async {
         await pool.shutdown()
     }
 }

@@ -219,7 +219,7 @@ extension SQLDialect {
     /// upserts `ON DUPLICATE KEY UPDATE`; no `UPDATE … RETURNING` (consume is a transaction); the generated
     /// id read from the connection; expiry batches a transaction of `SELECT … FOR UPDATE SKIP LOCKED` and a
     /// delete by key list; filtered grant deletes by key list (``MariaDBSQL/deleteByKeys(table:key:condition:integer:)``).
-    static let mariadb = SQLDialect(
+    package static let mariadb = SQLDialect(
         placeholder: { _ in "?" },
         inJSONArray: { column, placeholder in "\(column) IN (\(placeholder)\(MariaDBSQL.listMarker))" },
         quoteIdentifier: { "`\($0)`" },

@@ -18,7 +18,7 @@ import IdentityStorageSQL
 /// sent meanwhile: a connection the server terminated (`pg_terminate_backend`, a restart) has its
 /// FATAL message and EOF waiting there, and is re-opened before the statement is sent, so the caller
 /// never sees a connection that died while idle.
-final class PostgresConnection: BlockingConnection {
+package final class PostgresConnection: BlockingConnection {
     private var handle: OpaquePointer?
     private var statements: [String: String] = [:]
     private var statementCount = 0
@@ -26,14 +26,14 @@ final class PostgresConnection: BlockingConnection {
     private var broken = false
     private let settings: PostgresConnectionSettings
 
-    init(settings: PostgresConnectionSettings) throws(IdentityStorageError) {
+    package init(settings: PostgresConnectionSettings) throws(IdentityStorageError) {
         self.settings = settings
         try open()
     }
 
     deinit { close() }
 
-    func isHealthy() -> Bool {
+    package func isHealthy() -> Bool {
         guard handle != nil, !broken else { return false }
         do {
             try executeScript("")
@@ -43,19 +43,19 @@ final class PostgresConnection: BlockingConnection {
         }
     }
 
-    func shouldDiscard(after error: IdentityStorageError) -> Bool {
+    package func shouldDiscard(after error: IdentityStorageError) -> Bool {
         guard let handle, !broken else { return true }
         return PQstatus(handle) != CONNECTION_OK || PQtransactionStatus(handle) != PQTRANS_IDLE
     }
 
-    func close() {
+    package func close() {
         if let handle { PQfinish(handle) }
         handle = nil
         statements.removeAll()
     }
 
     /// The server process serving this connection.
-    var backendPID: Int32 { handle.map(PQbackendPID) ?? 0 }
+    package var backendPID: Int32 { handle.map(PQbackendPID) ?? 0 }
 
     // MARK: Connecting
 
@@ -128,12 +128,12 @@ final class PostgresConnection: BlockingConnection {
     // MARK: Statements
 
     /// Runs a statement and maps each result row; prepared once per connection.
-    func query<T>(_ sql: String, _ bindings: [SQLValue] = [], _ map: (PostgresRow) throws -> T) throws -> [T] {
+    package func query<T>(_ sql: String, _ bindings: [SQLValue] = [], _ map: (PostgresRow) throws -> T) throws -> [T] {
         try query(sql, bindings, cached: true, map)
     }
 
     /// Runs a statement and maps each result row; prepared once per connection unless `cached` is false.
-    func query<T>(_ sql: String, _ bindings: [SQLValue] = [], cached: Bool, _ map: (PostgresRow) throws -> T) throws -> [T] {
+    package func query<T>(_ sql: String, _ bindings: [SQLValue] = [], cached: Bool, _ map: (PostgresRow) throws -> T) throws -> [T] {
         let result = try execute(sql, bindings, cached: cached)
         defer { PQclear(result) }
         let count = PQntuples(result)
@@ -147,21 +147,21 @@ final class PostgresConnection: BlockingConnection {
 
     /// Runs a statement (prepared once per connection); returns the number of rows it inserted, updated or deleted.
     @discardableResult
-    func run(_ sql: String, _ bindings: [SQLValue] = []) throws(IdentityStorageError) -> Int {
+    package func run(_ sql: String, _ bindings: [SQLValue] = []) throws(IdentityStorageError) -> Int {
         try run(sql, bindings, cached: true)
     }
 
     /// Runs a statement, prepared once per connection unless `cached` is false; returns the number of rows it
     /// inserted, updated or deleted.
     @discardableResult
-    func run(_ sql: String, _ bindings: [SQLValue] = [], cached: Bool) throws(IdentityStorageError) -> Int {
+    package func run(_ sql: String, _ bindings: [SQLValue] = [], cached: Bool) throws(IdentityStorageError) -> Int {
         let result = try execute(sql, bindings, cached: cached)
         defer { PQclear(result) }
         return PQcmdTuples(result).flatMap { Int(String(cString: $0)) } ?? 0
     }
 
     /// Runs one or more statements without parameters over the simple query protocol (schema, session setup).
-    func executeScript(_ sql: String) throws(IdentityStorageError) {
+    package func executeScript(_ sql: String) throws(IdentityStorageError) {
         let connection = try ready()
         settings.roundTrips.increment()
         guard PQsendQuery(connection, sql) == 1 else { throw lost(connection, sql) }
@@ -169,7 +169,7 @@ final class PostgresConnection: BlockingConnection {
     }
 
     /// Runs `body` in a transaction (`begin` is the statement that opens it); rolls back when it throws.
-    func transaction<T>(_ begin: String = "BEGIN", _ body: () throws -> T) throws -> T {
+    package func transaction<T>(_ begin: String = "BEGIN", _ body: () throws -> T) throws -> T {
         try run(begin)
         do {
             let result = try body()
@@ -343,19 +343,19 @@ final class PostgresConnection: BlockingConnection {
 extension PostgresConnection: SQLConnection {}
 
 /// One row of a binary-format result; valid only inside the row-mapping closure.
-struct PostgresRow: SQLRow {
+package struct PostgresRow: SQLRow {
     let result: OpaquePointer
     let row: Int32
 
     // Type OIDs from pg_type.dat.
     static let boolOID: Oid = 16, byteaOID: Oid = 17, int8OID: Oid = 20, int2OID: Oid = 21, int4OID: Oid = 23, oidOID: Oid = 26
 
-    var columnCount: Int { Int(PQnfields(result)) }
+    package var columnCount: Int { Int(PQnfields(result)) }
 
-    func isNull(_ column: Int) -> Bool { PQgetisnull(result, row, Int32(column)) == 1 }
+    package func isNull(_ column: Int) -> Bool { PQgetisnull(result, row, Int32(column)) == 1 }
 
     /// Whether the column holds an integer or boolean (decoded by ``int64(_:)``).
-    func isInteger(_ column: Int) -> Bool {
+    package func isInteger(_ column: Int) -> Bool {
         [Self.int8OID, Self.int4OID, Self.int2OID, Self.oidOID, Self.boolOID].contains(PQftype(result, Int32(column)))
     }
 
@@ -370,7 +370,7 @@ struct PostgresRow: SQLRow {
     }
 
     /// An integer (or boolean) column, decoded from network byte order.
-    func int64(_ column: Int) throws -> Int64 {
+    package func int64(_ column: Int) throws -> Int64 {
         let raw = bytes(column)
         let type = PQftype(result, Int32(column))
         let expected: Int
@@ -396,7 +396,7 @@ struct PostgresRow: SQLRow {
     }
 
     /// Text that must be valid UTF-8; a damaged row gives ``IdentityStorageError/Code-swift.struct/corruptedData``.
-    func text(_ column: Int) throws -> String {
+    package func text(_ column: Int) throws -> String {
         let raw = bytes(column)
         guard let text = String(validating: raw.bindMemory(to: UInt8.self), as: UTF8.self) else {
             throw IdentityStorageError.corruptedData("stored \(name(column)) is not valid UTF-8")
@@ -404,7 +404,7 @@ struct PostgresRow: SQLRow {
         return text
     }
 
-    func blob(_ column: Int) -> [UInt8] {
+    package func blob(_ column: Int) -> [UInt8] {
         Array(bytes(column))
     }
 }

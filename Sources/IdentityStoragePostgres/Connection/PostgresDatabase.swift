@@ -11,12 +11,12 @@ import IdentityStorageSQL
 /// pool; each call is one job that runs its statements (or its whole transaction) on one connection.
 /// A connection that breaks is replaced on the next call (the failed call reports `unavailable`);
 /// one the server dropped while idle is re-opened before it is used, so that call still succeeds.
-final class PostgresDatabase: SQLPooledDatabase {
+package final class PostgresDatabase: SQLPooledDatabase {
     private let pool: BlockingConnectionPool<PostgresConnection>
     let schema: String
     let roundTrips: RoundTripCounter
     /// The PostgreSQL dialect with this schema's cache lock class.
-    let dialect: SQLDialect
+    package let dialect: SQLDialect
 
     private init(pool: BlockingConnectionPool<PostgresConnection>, schema: String, roundTrips: RoundTripCounter) {
         self.pool = pool
@@ -25,7 +25,7 @@ final class PostgresDatabase: SQLPooledDatabase {
         self.dialect = .postgres(schema: schema)
     }
 
-    static func open(_ configuration: PostgresIdentityStorage.Configuration) async throws -> PostgresDatabase {
+    package static func open(_ configuration: PostgresIdentityStorage.Configuration) async throws -> PostgresDatabase {
         try configuration.validate()
         let settings = PostgresConnectionSettings(configuration)
         let pool = BlockingConnectionPool(configuration: .init(
@@ -46,13 +46,13 @@ final class PostgresDatabase: SQLPooledDatabase {
 
     /// Runs `body` with a connection, on the connection's thread.
     @discardableResult
-    func run<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+    package func run<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
         try await pool.withConnection(body)
     }
 
     /// Runs `body` in a transaction holding the schema's advisory lock for `purpose`, so that writers
     /// of one kind (conditional key stores) take turns across every instance.
-    func locked<T: Sendable>(_ purpose: String, _ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+    package func locked<T: Sendable>(_ purpose: String, _ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
         let key = PostgresSchema.lockKey(purpose, schema: schema)
         return try await pool.withConnection { connection in
             try connection.transaction {
@@ -65,13 +65,13 @@ final class PostgresDatabase: SQLPooledDatabase {
 
     /// Runs `body` in a READ COMMITTED transaction.
     @discardableResult
-    func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+    package func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
         try await run { connection in try connection.transaction { try body(connection) } }
     }
 
     /// Runs `body` in a REPEATABLE READ, READ ONLY transaction: one snapshot throughout.
     @discardableResult
-    func snapshot<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+    package func snapshot<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
         try await run { connection in
             try connection.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") { try body(connection) }
         }
@@ -79,14 +79,14 @@ final class PostgresDatabase: SQLPooledDatabase {
 
     /// Runs `body` in a transaction holding the schema's advisory lock for `lock` (``locked(_:_:)-(String,_)``).
     @discardableResult
-    func locked<T: Sendable>(_ lock: SQLLock, _ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+    package func locked<T: Sendable>(_ lock: SQLLock, _ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
         switch lock {
         case .signingKeys: try await locked("signing-keys", body)
         case .keyRing: try await locked("key-ring", body)
         }
     }
 
-    func close() async {
+    package func close() async {
         await pool.shutdown()
     }
 }

@@ -201,7 +201,7 @@ extension SQLDialect {
     /// `DELETE … WHERE key IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING`, so concurrent cleaners lock
     /// disjoint rows without waiting for each other. The stores use ``postgres(schema:)``: the cache's
     /// get-and-set locks in its schema's lock class (here 0, for statements that need no schema).
-    static let postgres = SQLDialect(
+    package static let postgres = SQLDialect(
         placeholder: { "$\($0)" },
         inJSONArray: { column, placeholder in "\(column) = ANY(ARRAY(SELECT jsonb_array_elements_text(\(placeholder)::jsonb)))" },
         containsText: { column, placeholder in "strpos(\(column), \(placeholder)) > 0" },

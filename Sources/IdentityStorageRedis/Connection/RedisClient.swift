@@ -3,7 +3,7 @@ import IdentityStorage
 import IdentityStorageBlockingPool
 import Synchronization
 
-typealias RedisPool = BlockingConnectionPool<RedisConnection>
+package typealias RedisPool = BlockingConnectionPool<RedisConnection>
 
 /// What a redirecting reply asks for.
 enum RedisRedirect: Error, Sendable {
@@ -48,13 +48,13 @@ struct RedisSession {
 /// a slot map read with `CLUSTER SLOTS`, `MOVED` (update the map, retry) and `ASK` (`ASKING`, retry once)
 /// redirections, and a fresh slot map after `MOVED`, after a broken connection and on `CLUSTERDOWN`.
 /// A command whose connection breaks is not retried (it may have run): the caller gets `unavailable`.
-final class RedisClient: Sendable {
-    enum Topology: Sendable {
+package final class RedisClient: Sendable {
+    package enum Topology: Sendable {
         case standalone(RedisPool)
         case cluster(RedisClusterRouter)
     }
 
-    let topology: Topology
+    package let topology: Topology
     private static let maxAttempts = 6
 
     private init(topology: Topology) {
@@ -102,14 +102,14 @@ final class RedisClient: Sendable {
     }
 
     /// Runs one command and returns its reply; an error reply becomes an ``IdentityStorageError``.
-    func run(_ command: RedisCommand, _ context: @autoclosure () -> String) async throws -> RedisReply {
+    package func run(_ command: RedisCommand, _ context: @autoclosure () -> String) async throws -> RedisReply {
         let reply = try await runRaw(command)
         if case .error(let message) = reply { throw RedisErrors.map(message, context: context()) }
         return reply
     }
 
     /// Runs commands in as few round trips as possible (one pipeline per node), returning replies in order.
-    func runAll(_ commands: [RedisCommand], _ context: @autoclosure () -> String) async throws -> [RedisReply] {
+    package func runAll(_ commands: [RedisCommand], _ context: @autoclosure () -> String) async throws -> [RedisReply] {
         if commands.isEmpty { return [] }
         var replies: [RedisReply]
         switch topology {
@@ -232,7 +232,7 @@ final class RedisClient: Sendable {
 }
 
 /// The slot map of a Redis Cluster and a connection pool per node.
-final class RedisClusterRouter: Sendable {
+package final class RedisClusterRouter: Sendable {
     private struct State {
         /// Node index (into `nodes`) serving each slot; -1 while unknown.
         var slots = [Int32](repeating: -1, count: RedisSlot.count)
@@ -300,7 +300,7 @@ final class RedisClusterRouter: Sendable {
     }
 
     /// The current slot map: the master of each slot (nil while unknown), for code that routes by itself.
-    func slotMap() -> [RedisEndpoint?] {
+    package func slotMap() -> [RedisEndpoint?] {
         state.withLock { state in state.slots.map { $0 >= 0 ? state.nodes[Int($0)] : nil } }
     }
 

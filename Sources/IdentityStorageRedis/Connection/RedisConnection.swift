@@ -4,11 +4,11 @@ import IdentityStorage
 import IdentityStorageBlockingPool
 
 /// One host and port of a Redis server or cluster node.
-struct RedisEndpoint: Hashable, Sendable, CustomStringConvertible {
+package struct RedisEndpoint: Hashable, Sendable, CustomStringConvertible {
     var host: String
     var port: Int
 
-    var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    package var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 
     /// Parses `host:port` (the form of `MOVED` replies), IPv6 hosts included.
     init?(parsing text: Substring) {
@@ -19,31 +19,36 @@ struct RedisEndpoint: Hashable, Sendable, CustomStringConvertible {
         self.port = port
     }
 
-    init(host: String, port: Int) {
+    package init(host: String, port: Int) {
         self.host = host
         self.port = port
     }
 }
 
 /// What every connection of one storage needs to open. Holds the password: never printed.
-struct RedisConnectionSettings: Sendable {
+package struct RedisConnectionSettings: Sendable {
     var user: String?
     var password: String?
     var database: Int
-    var connectTimeout: TimeInterval
-    var commandTimeout: TimeInterval
+    var connectTimeout: Duration
+    var commandTimeout: Duration
     var clientName: String?
+}
+
+extension RedisConnectionSettings: CustomReflectable {
+    /// Reflection never shows the password.
+    package var customMirror: Mirror { Mirror(self, children: ["user": user as Any, "database": database]) }
 }
 
 /// A command ready to send: its arguments (binary-safe), the hash slot it routes to in a cluster,
 /// and, for `EVALSHA`, the script to fall back on when the server does not know it yet.
-struct RedisCommand: Sendable {
+package struct RedisCommand: Sendable {
     var arguments: [[UInt8]]
     /// The cluster hash slot of the keys it touches; nil for keyless commands.
-    var slot: Int?
+    package var slot: Int?
     var script: RedisScript?
 
-    init(_ arguments: [[UInt8]], slot: Int?) {
+    package init(_ arguments: [[UInt8]], slot: Int?) {
         self.arguments = arguments
         self.slot = slot
         self.script = nil
@@ -65,14 +70,14 @@ struct RedisCommand: Sendable {
 
 /// A hiredis connection (`redisContext`). Not thread-safe: it lives on one pool thread and is only
 /// touched inside `BlockingConnectionPool.withConnection`, which runs one job at a time on that thread.
-final class RedisConnection: BlockingConnection {
+package final class RedisConnection: BlockingConnection {
     private let context: UnsafeMutablePointer<redisContext>
     let endpoint: RedisEndpoint
     /// Set once an I/O error (reset, EOF, timeout) left the context unusable; the pool then replaces it.
     private(set) var broken = false
-    private let commandTimeout: TimeInterval
+    private let commandTimeout: Duration
 
-    init(endpoint: RedisEndpoint, settings: RedisConnectionSettings) throws(IdentityStorageError) {
+    package init(endpoint: RedisEndpoint, settings: RedisConnectionSettings) throws(IdentityStorageError) {
         self.endpoint = endpoint
         self.commandTimeout = settings.commandTimeout
         guard let context = redisConnectWithTimeout(endpoint.host, Int32(endpoint.port), Self.interval(settings.connectTimeout)) else {
@@ -112,16 +117,16 @@ final class RedisConnection: BlockingConnection {
         }
     }
 
-    func isHealthy() -> Bool {
+    package func isHealthy() -> Bool {
         guard !broken, let reply = try? execute([Array("PING".utf8)]) else { return false }
         return reply == .status("PONG")
     }
 
-    func close() {
+    package func close() {
         redisFree(context)
     }
 
-    func shouldDiscard(after error: IdentityStorageError) -> Bool { broken }
+    package func shouldDiscard(after error: IdentityStorageError) -> Bool { broken }
 
     /// Sends one command and returns its reply (error replies included). Throws `unavailable` when the
     /// connection broke (reset, EOF, timeout): the command may or may not have run.
@@ -131,7 +136,7 @@ final class RedisConnection: BlockingConnection {
     }
 
     /// Sends one command; an `EVALSHA` the server does not know is sent again as `EVAL`, which also caches it.
-    func execute(_ command: RedisCommand, asking: Bool = false) throws(IdentityStorageError) -> RedisReply {
+    package func execute(_ command: RedisCommand, asking: Bool = false) throws(IdentityStorageError) -> RedisReply {
         if asking {
             try append([Array("ASKING".utf8)])
             try append(command.arguments)
@@ -201,7 +206,7 @@ final class RedisConnection: BlockingConnection {
         broken = true
         let message = Self.errorText(context)
         let timedOut = message.contains("temporarily unavailable") || message.contains("timed out")
-        let text = timedOut ? "no reply from Redis at \(endpoint) within \(commandTimeout) s while \(what)"
+        let text = timedOut ? "no reply from Redis at \(endpoint) within \(commandTimeout) while \(what)"
                             : "the connection to Redis at \(endpoint) broke while \(what): \(message)"
         return IdentityStorageError(.unavailable, text, backendDetail: .init(backend: "redis", code: timedOut ? "timeout" : "io", message: message))
     }
@@ -213,8 +218,8 @@ final class RedisConnection: BlockingConnection {
         }
     }
 
-    private static func interval(_ seconds: TimeInterval) -> timeval {
-        let clamped = max(0.001, seconds)
+    private static func interval(_ duration: Duration) -> timeval {
+        let clamped = max(0.001, duration.inSeconds)
         let whole = clamped.rounded(.down)
         return timeval(tv_sec: .init(whole), tv_usec: .init(((clamped - whole) * 1_000_000).rounded()))
     }

@@ -2,7 +2,7 @@ import CHiredis
 import IdentityStorage
 
 /// A reply of the Redis protocol (RESP2), copied out of hiredis's reply tree so it can leave the connection's thread.
-enum RedisReply: Sendable, Equatable {
+package enum RedisReply: Sendable, Equatable {
     /// A bulk string: binary-safe bytes.
     case bulk([UInt8])
     /// A simple status (`OK`, `PONG`).
@@ -50,7 +50,7 @@ enum RedisReply: Sendable, Equatable {
     }
 
     /// The bytes of a bulk reply; nil for a nil reply. Anything else is a protocol surprise.
-    func optionalBytes() throws(IdentityStorageError) -> [UInt8]? {
+    package func optionalBytes() throws(IdentityStorageError) -> [UInt8]? {
         switch self {
         case .bulk(let bytes): return bytes
         case .null: return nil
@@ -94,14 +94,14 @@ enum RedisReply: Sendable, Equatable {
 }
 
 /// How Redis error replies become ``IdentityStorageError``s.
-enum RedisErrors {
+package enum RedisErrors {
     static func detail(_ message: String) -> IdentityStorageError.BackendDetail {
         let code = message.split(separator: " ", maxSplits: 1).first.map(String.init)
         return IdentityStorageError.BackendDetail(backend: "redis", code: code, message: message)
     }
 
     /// The error for a server error reply that routing did not handle.
-    static func map(_ message: String, context: String) -> IdentityStorageError {
+    package static func map(_ message: String, context: String) -> IdentityStorageError {
         let code = message.split(separator: " ", maxSplits: 1).first.map(String.init) ?? ""
         switch code {
         case "WRONGTYPE":

@@ -27,8 +27,8 @@ struct RedisScript: Sendable {
 }
 
 /// Redis Cluster hash slots: CRC16 (XMODEM) of the key, or of its hash tag, modulo 16384.
-enum RedisSlot {
-    static let count = 16384
+package enum RedisSlot {
+    package static let count = 16384
 
     private static let table: [UInt16] = (0..<256).map { index -> UInt16 in
         var crc = UInt16(index) << 8

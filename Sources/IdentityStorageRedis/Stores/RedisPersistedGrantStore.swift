@@ -397,3 +397,13 @@ enum RedisScores {
         return pairs
     }
 }
+
+/// The grant store's own commands, for the raw baseline and bulk loader of `idstore bench` (package access).
+package enum RedisGrantCommands {
+    package static func store(_ grant: PersistedGrant, _ keys: RedisKeyspace) -> RedisCommand { RedisPersistedGrantStore.storeCommand(grant, keys) }
+    package static func get(_ key: String, _ keys: RedisKeyspace) -> RedisCommand { RedisPersistedGrantStore.getCommand(key, keys) }
+    package static func take(_ key: String, _ keys: RedisKeyspace) -> RedisCommand { RedisPersistedGrantStore.takeCommand(key, keys) }
+    package static func consume(_ key: String, at now: Date, _ keys: RedisKeyspace) -> RedisCommand {
+        RedisPersistedGrantStore.consumeCommand(key, at: now, keys)
+    }
+}

@@ -4,17 +4,17 @@ import IdentityStorage
 /// Housekeeping on any SQL adapter: each call removes one ``SQLExpiryBatch`` and reports exactly the rows
 /// it deleted, oldest first; instances cleaning at once never report the same row (and, on the servers,
 /// never wait for each other: `FOR UPDATE SKIP LOCKED`).
-public struct SQLCleanupStore<Database: SQLDatabase>: CleanupStore {
+package struct SQLCleanupStore<Database: SQLDatabase>: CleanupStore {
     let database: Database
     let clock: any WallClock
     let batches: Batches
 
     /// Every cleanup batch of one dialect.
-    public struct Batches: Sendable {
+    package struct Batches: Sendable {
         let expiredGrants, consumedGrants, deviceCodes, pushedRequests, backchannelRequests, cacheEntries, sessions: SQLExpiryBatch
 
         /// The batches for `dialect`.
-        public init(_ dialect: SQLDialect) {
+        package init(_ dialect: SQLDialect) {
             expiredGrants = SQLExpiryBatch(dialect, table: "persisted_grants", key: "key", column: "expiration", index: "persisted_grants_expiration",
                                            returning: SQLTables.Grants.columns)
             consumedGrants = SQLExpiryBatch(dialect, table: "persisted_grants", key: "key", column: "consumed_time", index: "persisted_grants_consumed",
@@ -32,53 +32,53 @@ public struct SQLCleanupStore<Database: SQLDatabase>: CleanupStore {
         }
 
         /// The row selection of every batch (parameters: the instant, the limit), for the index tests.
-        public var selections: [(name: String, sql: String)] {
+        package var selections: [(name: String, sql: String)] {
             [("expired grants", expiredGrants.selection), ("consumed grants", consumedGrants.selection), ("device codes", deviceCodes.selection),
              ("pushed authorization requests", pushedRequests.selection), ("backchannel requests", backchannelRequests.selection),
              ("cache entries", cacheEntries.selection), ("sessions", sessions.selection)]
         }
 
         /// The removal of every batch (MariaDB: a delete by a JSON array of keys), for the index tests.
-        public var removals: [(name: String, sql: String)] {
+        package var removals: [(name: String, sql: String)] {
             [("grants", expiredGrants.removal), ("device codes", deviceCodes.removal), ("pushed authorization requests", pushedRequests.removal),
              ("backchannel requests", backchannelRequests.removal), ("cache entries", cacheEntries.removal), ("sessions", sessions.removal)]
         }
     }
 
     /// A store over `database` judging expiry by `clock`.
-    public init(database: Database, clock: any WallClock) {
+    package init(database: Database, clock: any WallClock) {
         self.database = database
         self.clock = clock
         self.batches = Batches(database.dialect)
     }
 
-    public func removeExpiredGrants(limit: Int) async throws -> [PersistedGrant] {
+    package func removeExpiredGrants(limit: Int) async throws -> [PersistedGrant] {
         try await batches.expiredGrants.remove(
             from: database, before: clock.now, limit: limit, decode: { try SQLTables.Grants.decode($0) }, key: \.key,
             precedes: { ($0.expiration!, ExactString($0.key)) < ($1.expiration!, ExactString($1.key)) })
     }
 
-    public func removeConsumedGrants(consumedBefore threshold: Date, limit: Int) async throws -> [PersistedGrant] {
+    package func removeConsumedGrants(consumedBefore threshold: Date, limit: Int) async throws -> [PersistedGrant] {
         try await batches.consumedGrants.remove(
             from: database, before: threshold, limit: limit, decode: { try SQLTables.Grants.decode($0) }, key: \.key,
             precedes: { ($0.consumedTime!, ExactString($0.key)) < ($1.consumedTime!, ExactString($1.key)) })
     }
 
-    public func removeExpiredDeviceAuthorizations(limit: Int) async throws -> [DeviceAuthorization] {
+    package func removeExpiredDeviceAuthorizations(limit: Int) async throws -> [DeviceAuthorization] {
         try await batches.deviceCodes.remove(
             from: database, before: clock.now, limit: limit, decode: { try SQLTables.DeviceCodes.decode($0) }, key: \.deviceCode,
             precedes: { ($0.expiration, ExactString($0.deviceCode)) < ($1.expiration, ExactString($1.deviceCode)) })
     }
 
-    public func removeExpiredPushedAuthorizationRequests(limit: Int) async throws -> Int {
+    package func removeExpiredPushedAuthorizationRequests(limit: Int) async throws -> Int {
         try await batches.pushedRequests.removeCounting(from: database, before: clock.now, limit: limit)
     }
 
-    public func removeExpiredBackchannelRequests(limit: Int) async throws -> Int {
+    package func removeExpiredBackchannelRequests(limit: Int) async throws -> Int {
         try await batches.backchannelRequests.removeCounting(from: database, before: clock.now, limit: limit)
     }
 
-    public func removeExpiredCacheEntries(limit: Int) async throws -> Int {
+    package func removeExpiredCacheEntries(limit: Int) async throws -> Int {
         try await batches.cacheEntries.removeCounting(from: database, before: clock.now, limit: limit)
     }
 }

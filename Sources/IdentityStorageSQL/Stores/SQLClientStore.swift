@@ -4,7 +4,7 @@ import IdentityStorage
 /// statement), with their CORS origins in an index table kept in step by the same transaction. A save
 /// is one transaction whose upsert locks the client's row first, so concurrent saves of one client take
 /// turns and the last one wins whole.
-public struct SQLClientStore<Database: SQLDatabase>: ClientStore {
+package struct SQLClientStore<Database: SQLDatabase>: ClientStore {
     let database: Database
     let statements: Statements
 
@@ -26,12 +26,12 @@ public struct SQLClientStore<Database: SQLDatabase>: ClientStore {
     }
 
     /// A store over `database`.
-    public init(database: Database) {
+    package init(database: Database) {
         self.database = database
         self.statements = Statements(database.dialect)
     }
 
-    public func client(withId clientId: String) async throws -> Client? {
+    package func client(withId clientId: String) async throws -> Client? {
         try FieldValidation.key(clientId, "clientId")
         let sql = statements.byId
         return try await database.read { connection in
@@ -41,7 +41,7 @@ public struct SQLClientStore<Database: SQLDatabase>: ClientStore {
         }
     }
 
-    public func saveClient(_ client: Client) async throws {
+    package func saveClient(_ client: Client) async throws {
         try client.validate()
         let stored = try client.normalizedForStorage()
         let document = try StorageJSON.string(stored)
@@ -57,7 +57,7 @@ public struct SQLClientStore<Database: SQLDatabase>: ClientStore {
     }
 
     @discardableResult
-    public func deleteClient(withId clientId: String) async throws -> Bool {
+    package func deleteClient(withId clientId: String) async throws -> Bool {
         try FieldValidation.key(clientId, "clientId")
         let sql = statements.delete
         return try await database.write { connection in
@@ -65,7 +65,7 @@ public struct SQLClientStore<Database: SQLDatabase>: ClientStore {
         }
     }
 
-    public func listClients(after cursor: String?, limit: Int) async throws -> ClientPage {
+    package func listClients(after cursor: String?, limit: Int) async throws -> ClientPage {
         try FieldValidation.positive(limit, "limit")
         let (sql, bindings): (String, [SQLValue]) = if let cursor {
             (statements.pageAfter, [.text(cursor), .int(limit + 1)])
@@ -79,7 +79,7 @@ public struct SQLClientStore<Database: SQLDatabase>: ClientStore {
         return ClientPage(clients: clients, nextCursor: rows.count > limit ? clients.last?.clientId : nil)
     }
 
-    public func isOriginAllowed(_ origin: String) async throws -> Bool {
+    package func isOriginAllowed(_ origin: String) async throws -> Bool {
         guard let normalized = CorsOrigin.normalizedOrNil(origin) else { return false }
         let sql = statements.origin
         return try await database.read { connection in

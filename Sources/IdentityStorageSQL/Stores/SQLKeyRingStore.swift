@@ -4,18 +4,18 @@ import IdentityStorage
 /// AUTO_INCREMENT), increasing and never reused. Both kinds of append run under the ``SQLLock/keyRing``
 /// lock (``SQLDatabase/locked(_:_:)``), so ids are handed out in commit order and the conditional append
 /// ("only if the newest id is still N") has exactly one winner.
-public struct SQLKeyRingStore<Database: SQLDatabase>: KeyRingStore {
+package struct SQLKeyRingStore<Database: SQLDatabase>: KeyRingStore {
     let database: Database
     let statements: Statements
 
     /// The statements, built once per store for the database's dialect.
-    public struct Statements: Sendable {
+    package struct Statements: Sendable {
         let all, insert, latest: String
         /// The delete by a JSON array of ids (for the index tests).
-        public let deleteByIds: String
+        package let deleteByIds: String
 
         /// The statements for `dialect`.
-        public init(_ dialect: SQLDialect) {
+        package init(_ dialect: SQLDialect) {
             all = dialect.translate("SELECT id, friendly_name, xml FROM key_ring ORDER BY id")
             insert = dialect.translate("INSERT INTO key_ring(friendly_name, xml) VALUES (?, ?)" + (dialect.returningGeneratedID ?? ""))
             latest = dialect.translate("SELECT max(id) FROM key_ring")
@@ -24,12 +24,12 @@ public struct SQLKeyRingStore<Database: SQLDatabase>: KeyRingStore {
     }
 
     /// A store over `database`.
-    public init(database: Database) {
+    package init(database: Database) {
         self.database = database
         self.statements = Statements(database.dialect)
     }
 
-    public func allElements() async throws -> [KeyRingElement] {
+    package func allElements() async throws -> [KeyRingElement] {
         let sql = statements.all
         do {
             return try await database.read { connection in
@@ -45,7 +45,7 @@ public struct SQLKeyRingStore<Database: SQLDatabase>: KeyRingStore {
     }
 
     @discardableResult
-    public func storeElement(xml: String, friendlyName: String?) async throws -> KeyRingElement {
+    package func storeElement(xml: String, friendlyName: String?) async throws -> KeyRingElement {
         try KeyRingElement.validate(xml: xml, friendlyName: friendlyName)
         let sql = statements.insert
         let id = try await database.locked(.keyRing) { connection in
@@ -54,7 +54,7 @@ public struct SQLKeyRingStore<Database: SQLDatabase>: KeyRingStore {
         return KeyRingElement(id: id, friendlyName: friendlyName, xml: xml)
     }
 
-    public func storeElement(xml: String, friendlyName: String?, ifLatestIdIs expectedLatestId: Int64?) async throws -> KeyRingElement? {
+    package func storeElement(xml: String, friendlyName: String?, ifLatestIdIs expectedLatestId: Int64?) async throws -> KeyRingElement? {
         try KeyRingElement.validate(xml: xml, friendlyName: friendlyName)
         let statements = statements
         let id = try await database.locked(.keyRing) { connection -> Int64? in
@@ -66,7 +66,7 @@ public struct SQLKeyRingStore<Database: SQLDatabase>: KeyRingStore {
     }
 
     @discardableResult
-    public func deleteElements(withIds ids: [Int64]) async throws -> Int {
+    package func deleteElements(withIds ids: [Int64]) async throws -> Int {
         if ids.isEmpty { return 0 }
         let list = try StorageJSON.string(ids)
         let sql = statements.deleteByIds

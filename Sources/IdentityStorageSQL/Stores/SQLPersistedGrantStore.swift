@@ -8,31 +8,29 @@ import IdentityStorage
 /// whose changed-row count says who won, then the winner reads the row it still holds locked.
 ///
 /// The hot statements (get, store, take, consume) are built once, when the store is made.
-public struct SQLPersistedGrantStore<Database: SQLDatabase>: PersistedGrantStore {
+package struct SQLPersistedGrantStore<Database: SQLDatabase>: PersistedGrantStore {
     let database: Database
     let clock: any WallClock
     let statements: Statements
-    /// Keeps the storage (and its threads) alive while stores are in use.
-    public let owner: any AnyObject & Sendable
 
     /// The statements, built once per dialect; the raw benchmark baselines run the same ones.
-    public struct Statements: Sendable {
+    package struct Statements: Sendable {
         let dialect: SQLDialect
         let columns: String
         /// Select by key (parameter: the key).
-        public let get: String
+        package let get: String
         /// The upsert (parameters: ``SQLTables/Grants/values(_:)``).
-        public let upsert: String
+        package let upsert: String
         /// Delete by key returning the row (parameter: the key).
-        public let take: String
+        package let take: String
         /// The conditional update of consume (parameters: the instant, the key); with `RETURNING` where the dialect has it.
-        public let consume: String
+        package let consume: String
         /// What the winner of consume reads, under the row lock its update holds (dialects without `UPDATE … RETURNING`).
-        public let consumedRow: String
+        package let consumedRow: String
         let delete: String
 
         /// The statements for `dialect`.
-        public init(_ dialect: SQLDialect) {
+        package init(_ dialect: SQLDialect) {
             self.dialect = dialect
             let key = dialect.quoted("key")
             columns = dialect.columns(SQLTables.Grants.columns)
@@ -52,20 +50,19 @@ public struct SQLPersistedGrantStore<Database: SQLDatabase>: PersistedGrantStore
         }
 
         /// The delete by key list that re-checks `condition` (``SQLDialect/FilteredDeleteStyle/keysThenDelete(chunk:)``).
-        public func deleteMatching(_ condition: String) -> String {
+        package func deleteMatching(_ condition: String) -> String {
             dialect.deleteByJSONKeys("persisted_grants", "key", condition, false)
         }
     }
 
-    /// A store over `database` judging consumption time by `clock`; `owner` is kept alive with the store.
-    public init(database: Database, clock: any WallClock, owner: any AnyObject & Sendable) {
+    /// A store over `database` judging consumption time by `clock`.
+    package init(database: Database, clock: any WallClock) {
         self.database = database
         self.clock = clock
-        self.owner = owner
         self.statements = Statements(database.dialect)
     }
 
-    public func storeGrant(_ grant: PersistedGrant) async throws {
+    package func storeGrant(_ grant: PersistedGrant) async throws {
         try grant.validate()
         let values = SQLTables.Grants.values(grant)
         let sql = statements.upsert
@@ -74,7 +71,7 @@ public struct SQLPersistedGrantStore<Database: SQLDatabase>: PersistedGrantStore
         }
     }
 
-    public func grant(forKey key: String) async throws -> PersistedGrant? {
+    package func grant(forKey key: String) async throws -> PersistedGrant? {
         try FieldValidation.key(key, "grant key")
         let sql = statements.get
         return try await database.read { connection in
@@ -82,7 +79,7 @@ public struct SQLPersistedGrantStore<Database: SQLDatabase>: PersistedGrantStore
         }
     }
 
-    public func grants(matching filter: PersistedGrantFilter) async throws -> [PersistedGrant] {
+    package func grants(matching filter: PersistedGrantFilter) async throws -> [PersistedGrant] {
         try filter.validate()
         guard let (condition, bindings) = try statements.condition(filter) else { return [] }
         let sql = "SELECT \(statements.columns) FROM persisted_grants WHERE \(condition)"
@@ -92,7 +89,7 @@ public struct SQLPersistedGrantStore<Database: SQLDatabase>: PersistedGrantStore
     }
 
     @discardableResult
-    public func removeGrant(forKey key: String) async throws -> Bool {
+    package func removeGrant(forKey key: String) async throws -> Bool {
         try FieldValidation.key(key, "grant key")
         let sql = statements.delete
         return try await database.write { connection in
@@ -101,7 +98,7 @@ public struct SQLPersistedGrantStore<Database: SQLDatabase>: PersistedGrantStore
     }
 
     @discardableResult
-    public func removeGrants(matching filter: PersistedGrantFilter) async throws -> Int {
+    package func removeGrants(matching filter: PersistedGrantFilter) async throws -> Int {
         try filter.validate()
         switch statements.dialect.filteredDeletes {
         case .direct:
@@ -130,7 +127,7 @@ public struct SQLPersistedGrantStore<Database: SQLDatabase>: PersistedGrantStore
         }
     }
 
-    public func takeGrant(forKey key: String) async throws -> PersistedGrant? {
+    package func takeGrant(forKey key: String) async throws -> PersistedGrant? {
         try FieldValidation.key(key, "grant key")
         let sql = statements.take
         return try await database.write { connection in
@@ -138,7 +135,7 @@ public struct SQLPersistedGrantStore<Database: SQLDatabase>: PersistedGrantStore
         }
     }
 
-    public func consumeGrant(forKey key: String) async throws -> PersistedGrant? {
+    package func consumeGrant(forKey key: String) async throws -> PersistedGrant? {
         try FieldValidation.key(key, "grant key")
         let bindings: [SQLValue] = [.date(clock.now), .text(key)]
         let statements = statements

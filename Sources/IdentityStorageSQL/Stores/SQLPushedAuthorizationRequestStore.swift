@@ -2,7 +2,7 @@ import IdentityStorage
 
 /// Pushed authorization requests on any SQL adapter, one row each; consume is a `DELETE` and take a
 /// `DELETE … RETURNING`: single statements, exactly one winner.
-public struct SQLPushedAuthorizationRequestStore<Database: SQLDatabase>: PushedAuthorizationRequestStore {
+package struct SQLPushedAuthorizationRequestStore<Database: SQLDatabase>: PushedAuthorizationRequestStore {
     let database: Database
     let statements: Statements
 
@@ -21,12 +21,12 @@ public struct SQLPushedAuthorizationRequestStore<Database: SQLDatabase>: PushedA
     }
 
     /// A store over `database`.
-    public init(database: Database) {
+    package init(database: Database) {
         self.database = database
         self.statements = Statements(database.dialect)
     }
 
-    public func storePushedAuthorizationRequest(_ request: PushedAuthorizationRequest) async throws {
+    package func storePushedAuthorizationRequest(_ request: PushedAuthorizationRequest) async throws {
         try request.validate()
         let values = SQLTables.PushedAuthorizationRequests.values(request)
         let sql = statements.insert
@@ -35,7 +35,7 @@ public struct SQLPushedAuthorizationRequestStore<Database: SQLDatabase>: PushedA
         }
     }
 
-    public func pushedAuthorizationRequest(forHash referenceValueHash: String) async throws -> PushedAuthorizationRequest? {
+    package func pushedAuthorizationRequest(forHash referenceValueHash: String) async throws -> PushedAuthorizationRequest? {
         try FieldValidation.key(referenceValueHash, "referenceValueHash")
         let sql = statements.byHash
         return try await database.read { connection in
@@ -44,7 +44,7 @@ public struct SQLPushedAuthorizationRequestStore<Database: SQLDatabase>: PushedA
     }
 
     @discardableResult
-    public func consumePushedAuthorizationRequest(forHash referenceValueHash: String) async throws -> Bool {
+    package func consumePushedAuthorizationRequest(forHash referenceValueHash: String) async throws -> Bool {
         try FieldValidation.key(referenceValueHash, "referenceValueHash")
         let sql = statements.delete
         return try await database.write { connection in
@@ -52,7 +52,7 @@ public struct SQLPushedAuthorizationRequestStore<Database: SQLDatabase>: PushedA
         }
     }
 
-    public func takePushedAuthorizationRequest(forHash referenceValueHash: String) async throws -> PushedAuthorizationRequest? {
+    package func takePushedAuthorizationRequest(forHash referenceValueHash: String) async throws -> PushedAuthorizationRequest? {
         try FieldValidation.key(referenceValueHash, "referenceValueHash")
         let sql = statements.take
         return try await database.write { connection in

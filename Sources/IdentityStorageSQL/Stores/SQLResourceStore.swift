@@ -3,25 +3,25 @@ import IdentityStorage
 /// Resources on any SQL adapter as JSON documents; API-resource scopes in an index table. Name lists are
 /// bound as one JSON array (``SQLDialect/inJSONList``), so each query is one fixed, prepared statement
 /// and one round trip; ``allResources()`` reads the three tables in one statement (one snapshot).
-public struct SQLResourceStore<Database: SQLDatabase>: ResourceStore {
+package struct SQLResourceStore<Database: SQLDatabase>: ResourceStore {
     let database: Database
     let statements: Statements
 
     /// The statements, built once per store for the database's dialect.
-    public struct Statements: Sendable {
+    package struct Statements: Sendable {
         /// Identity resources by a JSON array of names.
-        public let identityResourcesByName: String
+        package let identityResourcesByName: String
         /// API scopes by a JSON array of names.
-        public let apiScopesByName: String
+        package let apiScopesByName: String
         /// API resources by a JSON array of names.
-        public let apiResourcesByName: String
+        package let apiResourcesByName: String
         /// API resources by a JSON array of scope names.
-        public let apiResourcesByScope: String
+        package let apiResourcesByScope: String
         let all, upsertIdentityResource, upsertApiScope, upsertApiResource, deleteScopes, insertScopes: String
         let deleteIdentityResource, deleteApiScope, deleteApiResource: String
 
         /// The statements for `dialect`.
-        public init(_ dialect: SQLDialect) {
+        package init(_ dialect: SQLDialect) {
             let list = { (column: String) in dialect.inJSONList(column, "?") }
             identityResourcesByName = dialect.translate("SELECT name, document FROM identity_resources WHERE \(list("name"))")
             apiScopesByName = dialect.translate("SELECT name, document FROM api_scopes WHERE \(list("name"))")
@@ -46,24 +46,24 @@ public struct SQLResourceStore<Database: SQLDatabase>: ResourceStore {
     }
 
     /// A store over `database`.
-    public init(database: Database) {
+    package init(database: Database) {
         self.database = database
         self.statements = Statements(database.dialect)
     }
 
-    public func identityResources(withScopeNames scopeNames: [String]) async throws -> [IdentityResource] {
+    package func identityResources(withScopeNames scopeNames: [String]) async throws -> [IdentityResource] {
         try await documents(DecodedDocuments.identityResources, statements.identityResourcesByName, scopeNames)
     }
 
-    public func apiScopes(withNames scopeNames: [String]) async throws -> [ApiScope] {
+    package func apiScopes(withNames scopeNames: [String]) async throws -> [ApiScope] {
         try await documents(DecodedDocuments.apiScopes, statements.apiScopesByName, scopeNames)
     }
 
-    public func apiResources(withScopeNames scopeNames: [String]) async throws -> [ApiResource] {
+    package func apiResources(withScopeNames scopeNames: [String]) async throws -> [ApiResource] {
         try await documents(DecodedDocuments.apiResources, statements.apiResourcesByScope, scopeNames)
     }
 
-    public func apiResources(withNames names: [String]) async throws -> [ApiResource] {
+    package func apiResources(withNames names: [String]) async throws -> [ApiResource] {
         try await documents(DecodedDocuments.apiResources, statements.apiResourcesByName, names)
     }
 
@@ -73,7 +73,7 @@ public struct SQLResourceStore<Database: SQLDatabase>: ResourceStore {
         var document: String
     }
 
-    public func allResources() async throws -> Resources {
+    package func allResources() async throws -> Resources {
         let sql = statements.all
         let rows = try await database.read { connection in
             try connection.query(sql, []) { row in Row(kind: try row.int(0), name: try row.text(1), document: try row.text(2)) }
@@ -89,17 +89,17 @@ public struct SQLResourceStore<Database: SQLDatabase>: ResourceStore {
         return resources
     }
 
-    public func saveIdentityResource(_ resource: IdentityResource) async throws {
+    package func saveIdentityResource(_ resource: IdentityResource) async throws {
         try resource.validate()
         try await write(statements.upsertIdentityResource, [.text(resource.name), .text(try StorageJSON.string(resource))])
     }
 
-    public func saveApiScope(_ scope: ApiScope) async throws {
+    package func saveApiScope(_ scope: ApiScope) async throws {
         try scope.validate()
         try await write(statements.upsertApiScope, [.text(scope.name), .text(try StorageJSON.string(scope))])
     }
 
-    public func saveApiResource(_ resource: ApiResource) async throws {
+    package func saveApiResource(_ resource: ApiResource) async throws {
         try resource.validate()
         let stored = resource.atStoragePrecision
         let document = try StorageJSON.string(stored)
@@ -115,19 +115,19 @@ public struct SQLResourceStore<Database: SQLDatabase>: ResourceStore {
     }
 
     @discardableResult
-    public func deleteIdentityResource(named name: String) async throws -> Bool {
+    package func deleteIdentityResource(named name: String) async throws -> Bool {
         try FieldValidation.key(name, "resource name")
         return try await write(statements.deleteIdentityResource, [.text(name)]) > 0
     }
 
     @discardableResult
-    public func deleteApiScope(named name: String) async throws -> Bool {
+    package func deleteApiScope(named name: String) async throws -> Bool {
         try FieldValidation.key(name, "resource name")
         return try await write(statements.deleteApiScope, [.text(name)]) > 0
     }
 
     @discardableResult
-    public func deleteApiResource(named name: String) async throws -> Bool {
+    package func deleteApiResource(named name: String) async throws -> Bool {
         try FieldValidation.key(name, "resource name")
         return try await write(statements.deleteApiResource, [.text(name)]) > 0
     }

@@ -9,13 +9,13 @@ private let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3
 
 /// One SQLite connection with its prepared-statement cache. Not thread-safe by design: it lives on
 /// one ``SQLiteWorker`` thread for its whole life.
-final class SQLiteConnection: BlockingConnection {
+package final class SQLiteConnection: BlockingConnection {
     private var handle: OpaquePointer?
     private var statements: [String: OpaquePointer] = [:]
 
-    var isClosed: Bool { handle == nil }
+    package var isClosed: Bool { handle == nil }
 
-    init(path: String, readOnly: Bool, busyTimeoutMilliseconds: Int32) throws(IdentityStorageError) {
+    package init(path: String, readOnly: Bool, busyTimeoutMilliseconds: Int32) throws(IdentityStorageError) {
         var db: OpaquePointer?
         let flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) | SQLITE_OPEN_NOMUTEX
         let code = sqlite3_open_v2(path, &db, flags, nil)
@@ -32,12 +32,12 @@ final class SQLiteConnection: BlockingConnection {
 
     deinit { close() }
 
-    func isHealthy() -> Bool { handle != nil }
+    package func isHealthy() -> Bool { handle != nil }
 
     /// SQLite connections do not break; replacing one would lose an in-memory database.
-    func shouldDiscard(after error: IdentityStorageError) -> Bool { false }
+    package func shouldDiscard(after error: IdentityStorageError) -> Bool { false }
 
-    func close() {
+    package func close() {
         for statement in statements.values { sqlite3_finalize(statement) }
         statements.removeAll()
         if let handle { sqlite3_close_v2(handle) }
@@ -50,14 +50,14 @@ final class SQLiteConnection: BlockingConnection {
     }
 
     /// Runs one or more statements without parameters (schema, pragmas).
-    func execute(_ sql: String) throws(IdentityStorageError) {
+    package func execute(_ sql: String) throws(IdentityStorageError) {
         let db = try db()
         let code = sqlite3_exec(db, sql, nil, nil, nil)
         if code != SQLITE_OK { throw SQLiteErrors.error(code, db, "running '\(sql.prefix(60))'") }
     }
 
     /// Runs a statement and maps each result row; the statement is prepared once per connection.
-    func query<T>(_ sql: String, _ bindings: [SQLValue] = [], _ map: (SQLiteRow) throws -> T) throws -> [T] {
+    package func query<T>(_ sql: String, _ bindings: [SQLValue] = [], _ map: (SQLiteRow) throws -> T) throws -> [T] {
         let statement = try prepare(sql, bindings)
         defer { sqlite3_reset(statement); sqlite3_clear_bindings(statement) }
         var rows: [T] = []
@@ -72,7 +72,7 @@ final class SQLiteConnection: BlockingConnection {
 
     /// Runs a statement that returns no rows; returns the number of rows it changed.
     @discardableResult
-    func run(_ sql: String, _ bindings: [SQLValue] = []) throws(IdentityStorageError) -> Int {
+    package func run(_ sql: String, _ bindings: [SQLValue] = []) throws(IdentityStorageError) -> Int {
         let statement = try prepare(sql, bindings)
         defer { sqlite3_reset(statement); sqlite3_clear_bindings(statement) }
         var code = sqlite3_step(statement)
@@ -82,7 +82,7 @@ final class SQLiteConnection: BlockingConnection {
     }
 
     /// Runs `body` in a transaction; `BEGIN IMMEDIATE` takes the write lock first, so a read inside decides a write safely.
-    func transaction<T>(immediate: Bool = true, _ body: () throws -> T) throws -> T {
+    package func transaction<T>(immediate: Bool = true, _ body: () throws -> T) throws -> T {
         try run(immediate ? "BEGIN IMMEDIATE" : "BEGIN")
         do {
             let result = try body()
@@ -134,15 +134,15 @@ final class SQLiteConnection: BlockingConnection {
 extension SQLiteConnection: SQLConnection {}
 
 /// The current row of a statement; valid only inside the row-mapping closure.
-struct SQLiteRow: SQLRow {
+package struct SQLiteRow: SQLRow {
     let statement: OpaquePointer
 
-    func isNull(_ column: Int) -> Bool { sqlite3_column_type(statement, Int32(column)) == SQLITE_NULL }
+    package func isNull(_ column: Int) -> Bool { sqlite3_column_type(statement, Int32(column)) == SQLITE_NULL }
 
-    func int64(_ column: Int) -> Int64 { sqlite3_column_int64(statement, Int32(column)) }
+    package func int64(_ column: Int) -> Int64 { sqlite3_column_int64(statement, Int32(column)) }
 
     /// Text that must be valid UTF-8; a damaged row gives ``IdentityStorageError/Code-swift.struct/corruptedData``.
-    func text(_ column: Int) throws -> String {
+    package func text(_ column: Int) throws -> String {
         let index = Int32(column)
         let count = Int(sqlite3_column_bytes(statement, index))
         guard let pointer = sqlite3_column_blob(statement, index) else { return "" }
@@ -154,7 +154,7 @@ struct SQLiteRow: SQLRow {
         return text
     }
 
-    func blob(_ column: Int) -> [UInt8] {
+    package func blob(_ column: Int) -> [UInt8] {
         let index = Int32(column)
         let count = Int(sqlite3_column_bytes(statement, index))
         guard count > 0, let pointer = sqlite3_column_blob(statement, index) else { return [] }

@@ -10,7 +10,7 @@ import IdentityStorageSQL
 /// (or `BEGIN IMMEDIATE` transactions) that never interleave within this process; `BEGIN IMMEDIATE`
 /// and the busy timeout serialise them against other processes on the same file. Readers see every
 /// committed write (WAL). An in-memory database has only the writer: its data is private to one connection.
-final class SQLiteDatabase: SQLDatabase {
+package final class SQLiteDatabase: SQLDatabase {
     private let writer: BlockingConnectionPool<SQLiteConnection>
     private let readers: BlockingConnectionPool<SQLiteConnection>?
 
@@ -19,9 +19,9 @@ final class SQLiteDatabase: SQLDatabase {
         self.readers = readers
     }
 
-    static func open(_ configuration: SQLiteIdentityStorage.Configuration) async throws -> SQLiteDatabase {
+    package static func open(_ configuration: SQLiteIdentityStorage.Configuration) async throws -> SQLiteDatabase {
         let path = configuration.path
-        let timeout = Int32(clamping: Int((configuration.busyTimeout * 1000).rounded()))
+        let timeout = Int32(clamping: Int((configuration.busyTimeout.inSeconds * 1000).rounded()))
         let inMemory = path == ":memory:" || path.isEmpty
         let writer = BlockingConnectionPool(configuration: .init(size: 1, acquireTimeout: configuration.acquireTimeout, threadName: "sqlite-writer")) {
             let connection = try SQLiteConnection(path: path, readOnly: false, busyTimeoutMilliseconds: timeout)
@@ -51,35 +51,35 @@ final class SQLiteDatabase: SQLDatabase {
 
     /// Runs `body` on a reader connection (the writer when there are none).
     @discardableResult
-    func read<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+    package func read<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         try await (readers ?? writer).withConnection(body)
     }
 
     /// Runs `body` on the writer connection.
     @discardableResult
-    func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+    package func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         try await writer.withConnection(body)
     }
 
-    var dialect: SQLDialect { .sqlite }
+    package var dialect: SQLDialect { .sqlite }
 
     /// Runs `body` in a `BEGIN IMMEDIATE` transaction on the writer.
-    func transaction<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+    package func transaction<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         try await writer.withConnection { connection in try connection.transaction(immediate: true) { try body(connection) } }
     }
 
     /// Runs `body` in a deferred read transaction on a reader: every statement sees one snapshot (WAL).
-    func snapshot<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+    package func snapshot<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         try await read { connection in try connection.transaction(immediate: false) { try body(connection) } }
     }
 
     /// Runs `body` in a `BEGIN IMMEDIATE` transaction on the writer: the single writer serialises this
     /// process's writers, and the database's write lock, taken first, serialises every other process's.
-    func locked<T: Sendable>(_ lock: SQLLock, _ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+    package func locked<T: Sendable>(_ lock: SQLLock, _ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         try await transaction(body)
     }
 
-    func close() async {
+    package func close() async {
         await readers?.shutdown()
         await writer.shutdown()
     }

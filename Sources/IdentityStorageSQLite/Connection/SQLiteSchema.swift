@@ -8,7 +8,7 @@ import IdentityStorageSQL
 /// under SQLite's default BINARY collation (byte order, case-sensitive). Configuration items are
 /// stored as one JSON document per row (loading a client is one statement), with index tables for
 /// the only lookups not by primary key: CORS origins and API-resource scopes.
-enum SQLiteSchema {
+package enum SQLiteSchema {
     /// The schema version this library writes.
     static let currentVersion = 1
 
@@ -127,7 +127,7 @@ enum SQLiteSchema {
     ]
 
     /// Connection settings: WAL for concurrent readers, NORMAL sync (durable at checkpoints, safe against corruption).
-    static func configure(_ connection: SQLiteConnection, inMemory: Bool) throws {
+    package static func configure(_ connection: SQLiteConnection, inMemory: Bool) throws {
         if !inMemory {
             try connection.execute("PRAGMA journal_mode = WAL")
         }
@@ -155,7 +155,7 @@ enum SQLiteSchema {
 extension SQLDialect {
     /// SQLite: `?` placeholders, lists as `IN (SELECT value FROM json_each(?))`; upserts `ON CONFLICT`;
     /// `UPDATE`/`DELETE`/`INSERT … RETURNING`; expiry batches one `DELETE … RETURNING` on the single writer.
-    static let sqlite = SQLDialect(
+    package static let sqlite = SQLDialect(
         placeholder: { _ in "?" },
         inJSONArray: { column, placeholder in "\(column) IN (SELECT value FROM json_each(\(placeholder)))" },
         insertJSONList: { table, valueColumn, ownerColumn, _ in

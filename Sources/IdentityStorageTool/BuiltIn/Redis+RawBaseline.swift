@@ -1,10 +1,10 @@
 import Foundation
-@_spi(Benchmark) import IdentityStorage
+import IdentityStorage
+import IdentityStorageRedis
 
 /// The raw hiredis figures for `idstore bench`: the same commands the grant store sends (`HMGET` for get, its
 /// scripts for upsert, take and consume), on plain threads, each with its own connection per node: no pool, no
 /// async hop. In a cluster each key goes to the master the current slot map names.
-@_spi(Benchmark)
 extension RedisIdentityStorage: RawGrantBaseline {
     public func measureRaw(_ operation: RawGrantOperation, keys: [String], concurrency: Int) async throws -> [UInt64] {
         let settings = self.settings, keyspace = self.keys
@@ -30,11 +30,11 @@ extension RedisIdentityStorage: RawGrantBaseline {
         let now = Date()
         for key in keys {
             let command: RedisCommand = switch operation {
-            case .get: RedisPersistedGrantStore.getCommand(key, keyspace)
-            case .take: RedisPersistedGrantStore.takeCommand(key, keyspace)
-            case .consume: RedisPersistedGrantStore.consumeCommand(key, at: now, keyspace)
+            case .get: RedisGrantCommands.get(key, keyspace)
+            case .take: RedisGrantCommands.take(key, keyspace)
+            case .consume: RedisGrantCommands.consume(key, at: now, keyspace)
             case .upsert:
-                RedisPersistedGrantStore.storeCommand(PersistedGrant(key: key, type: "refresh_token", subjectId: "bench", clientId: "bench",
+                RedisGrantCommands.store(PersistedGrant(key: key, type: "refresh_token", subjectId: "bench", clientId: "bench",
                                                                      creationTime: now, expiration: now.addingTimeInterval(3600), data: "raw"), keyspace)
             }
             guard let endpoint = route[command.slot ?? 0] else {
@@ -56,7 +56,6 @@ extension RedisIdentityStorage: RawGrantBaseline {
     }
 }
 
-@_spi(Benchmark)
 extension RedisIdentityStorage: GrantBulkLoading {
     /// The store's upsert script for every grant, pipelined 1,000 at a time (one pipeline per node).
     public func bulkStoreGrants(_ grants: [PersistedGrant]) async throws {
@@ -65,7 +64,7 @@ extension RedisIdentityStorage: GrantBulkLoading {
         while start < grants.count {
             let batch = grants[start..<min(start + 1_000, grants.count)]
             start += batch.count
-            _ = try await client.runAll(batch.map { RedisPersistedGrantStore.storeCommand($0, keys) }, "loading grants")
+            _ = try await client.runAll(batch.map { RedisGrantCommands.store($0, keys) }, "loading grants")
         }
     }
 }

@@ -1,11 +1,10 @@
-import CSQLite3
 import Foundation
-@_spi(Benchmark) import IdentityStorage
-@_spi(Benchmark) import IdentityStorageSQL
+import IdentityStorage
+import IdentityStorageSQL
+import IdentityStorageSQLite
 
 /// The raw SQLite figures for `idstore bench`: the same statements the stores run, on plain threads with
 /// their own connections and prepared statements, no pool and no async hop.
-@_spi(Benchmark)
 extension SQLiteIdentityStorage: RawGrantBaseline {
     public func measureRaw(_ operation: RawGrantOperation, keys: [String], concurrency: Int) async throws -> [UInt64] {
         let path = configuration.path
@@ -36,7 +35,6 @@ extension SQLiteIdentityStorage: RawGrantBaseline {
     }
 }
 
-@_spi(Benchmark)
 extension SQLiteIdentityStorage: GrantBulkLoading {
     /// One transaction per call on the writer: about a million rows in a few seconds.
     public func bulkStoreGrants(_ grants: [PersistedGrant]) async throws {

@@ -1,12 +1,12 @@
 import Foundation
-@_spi(Benchmark) import IdentityStorage
+import IdentityStorage
+import IdentityStorageSQL
 
 extension SQLPersistedGrantStore.Statements {
     /// The statement the grant store runs for `operation` on `key`, and its parameters (`now`: the consume
     /// instant and the grants' creation time). Consume without `UPDATE … RETURNING` is this update, then
     /// ``consumedRow`` in one transaction.
-    @_spi(Benchmark)
-    public func raw(_ operation: RawGrantOperation, key: String, now: Date) -> (sql: String, bindings: [SQLValue]) {
+    func raw(_ operation: RawGrantOperation, key: String, now: Date) -> (sql: String, bindings: [SQLValue]) {
         switch operation {
         case .get: (get, [.text(key)])
         case .take: (take, [.text(key)])

@@ -1,11 +1,11 @@
 import Foundation
-@_spi(Benchmark) import IdentityStorage
-@_spi(Benchmark) import IdentityStorageSQL
+import IdentityStorage
+import IdentityStorageSQL
+import IdentityStoragePostgres
 
 /// The raw libpq figures for `idstore bench`: the same statements the stores run, prepared once per
 /// connection and executed with `PQsendQueryPrepared` on plain threads, each with its own connection:
 /// no pool, no async hop.
-@_spi(Benchmark)
 extension PostgresIdentityStorage: RawGrantBaseline {
     public func measureRaw(_ operation: RawGrantOperation, keys: [String], concurrency: Int) async throws -> [UInt64] {
         let settings = PostgresConnectionSettings(configuration)
@@ -28,7 +28,6 @@ extension PostgresIdentityStorage: RawGrantBaseline {
     }
 }
 
-@_spi(Benchmark)
 extension PostgresIdentityStorage: GrantBulkLoading {
     /// Batches of up to 5,000 grants, each one `INSERT … SELECT FROM jsonb_to_recordset(…) ON CONFLICT DO UPDATE`
     /// statement (one round trip); a key given twice keeps its last grant.

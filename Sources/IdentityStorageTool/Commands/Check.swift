@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import IdentityStorage
 import IdentityStorageConformance
-@_spi(Testing) import IdentityStorageOpener
 
 struct Check: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,9 +23,9 @@ struct Check: AsyncParsableCommand {
             throw ExitCode.failure
         }
         let failed = try await options.withStore { store in
-            let harness = OpenedStoreHarness(store: store)
+            let harness = BackendHarness(store)
             let width = min(60, cases.map(\.name.count).max() ?? 20)
-            if !quiet { print(pad("case", width) + "  result   time") }
+            if !quiet { Terminal.print(pad("case", width) + "  result   time") }
             var counts = (passed: 0, failed: 0, skipped: 0)
             let started = ContinuousClock.now
             for testCase in cases {
@@ -34,19 +33,19 @@ struct Check: AsyncParsableCommand {
                 switch outcome {
                 case .passed(let duration):
                     counts.passed += 1
-                    if !quiet { print(pad(testCase.name, width) + "  passed   " + milliseconds(duration)) }
+                    if !quiet { Terminal.print(pad(testCase.name, width) + "  passed   " + milliseconds(duration)) }
                 case .failed(let message, let duration):
                     counts.failed += 1
-                    print(pad(testCase.name, width) + "  FAILED   " + milliseconds(duration))
-                    print("    " + message)
+                    Terminal.print(pad(testCase.name, width) + "  FAILED   " + milliseconds(duration))
+                    Terminal.print("    " + message)
                 case .skipped(let reason):
                     counts.skipped += 1
-                    print(pad(testCase.name, width) + "  skipped  " + reason)
+                    Terminal.print(pad(testCase.name, width) + "  skipped  " + reason)
                 }
             }
             let seconds = Double((ContinuousClock.now - started).components.attoseconds) / 1e18
                 + Double((ContinuousClock.now - started).components.seconds)
-            print("\(store.location): \(counts.passed) passed, \(counts.failed) failed, \(counts.skipped) skipped in \(String(format: "%.1f", seconds)) s")
+            Terminal.print("\(store.url): \(counts.passed) passed, \(counts.failed) failed, \(counts.skipped) skipped in \(String(format: "%.1f", seconds)) s")
             return counts.failed
         }
         if failed > 0 { throw ExitCode.failure }
@@ -59,19 +58,5 @@ struct Check: AsyncParsableCommand {
     private func milliseconds(_ duration: Duration) -> String {
         let ms = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
         return String(format: "%7.1f ms", ms)
-    }
-}
-
-/// The suite over an opened store: stores with each case's clock, sharing the store's connections.
-struct OpenedStoreHarness: ConformanceHarness {
-    let store: OpenedStore
-    var backendName: String { store.location.backendName }
-
-    func makeStores(clock: ManualWallClock) async throws -> IdentityStores {
-        store.makeStores(clock: clock)
-    }
-
-    func corrupt(_ corruption: StoredDataCorruption, in stores: IdentityStores) async throws {
-        try await store.corrupt(corruption, in: stores)
     }
 }

@@ -1,8 +1,7 @@
 import Foundation
 import Synchronization
 import Histogram
-@_spi(Benchmark) import IdentityStorage
-@_spi(Benchmark) import IdentityStorageOpener
+import IdentityStorage
 
 /// The named workloads of `idstore bench`.
 enum Workload: String, CaseIterable, Sendable {
@@ -56,7 +55,7 @@ extension BenchRunner {
             } else {
                 operation = { index in _ = try await stores.grants.consumeGrant(forKey: "\(prefix).\(index)") }
             }
-            if raw, store.rawBaseline != nil {
+            if raw, store.backend is any RawGrantBaseline {
                 try await storeMany(count: operations) { BenchRunner.grant(key: "\(prefix).raw.\($0)", index: $0, now: now) }
                 rawKeys = (0..<operations).map { "\(prefix).raw.\($0)" }
             }

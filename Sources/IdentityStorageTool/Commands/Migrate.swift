@@ -9,9 +9,9 @@ struct Migrate: AsyncParsableCommand {
     func run() async throws {
         try await options.withStore { store in
             if let version = try await store.schemaVersion() {
-                print("\(store.location): schema version \(version)")
+                Terminal.print("\(store.url): schema version \(version)")
             } else {
-                print("\(store.location): no schema (in-memory store)")
+                Terminal.print("\(store.url): no schema (this backend keeps none)")
             }
         }
     }

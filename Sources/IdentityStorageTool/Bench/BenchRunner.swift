@@ -1,7 +1,6 @@
 import Foundation
 import Histogram
-@_spi(Benchmark) import IdentityStorage
-@_spi(Benchmark) import IdentityStorageOpener
+import IdentityStorage
 
 /// Times operations over concurrent callers and records each latency in an HdrHistogram.
 struct BenchRunner: Sendable {
@@ -52,7 +51,7 @@ struct BenchRunner: Sendable {
 
     /// Runs the adapter's raw C baseline of `operation` over `keys` at `concurrency`, when it has one.
     func measureRaw(_ operation: RawGrantOperation, keys: [String], concurrency: Int) async throws -> BenchResult.RawFigures? {
-        guard let baseline = store.rawBaseline else { return nil }
+        guard let baseline = store.backend as? any RawGrantBaseline else { return nil }
         let started = ContinuousClock.now
         let latencies = try await baseline.measureRaw(operation, keys: keys, concurrency: concurrency)
         let elapsed = ContinuousClock.now - started
@@ -99,7 +98,7 @@ struct BenchRunner: Sendable {
         var start = 0
         while start < count {
             let end = min(count, start + batch)
-            if let loader = store.bulkLoader {
+            if let loader = store.backend as? any GrantBulkLoading {
                 try await loader.bulkStoreGrants((start..<end).map(make))
             } else {
                 let grants = stores.grants

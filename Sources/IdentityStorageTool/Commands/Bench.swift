@@ -62,17 +62,17 @@ struct Bench: AsyncParsableCommand {
             let progress: (String) -> Void = { Terminal.progress($0) }
             try await runner.loadDataset(progress: progress)
             if !json {
-                print("\(store.location) — \(ProcessInfo.processInfo.activeProcessorCount) cores, data set \(dataset) grants")
-                print(BenchTable.header())
+                Terminal.print("\(store.url) — \(ProcessInfo.processInfo.activeProcessorCount) cores, data set \(dataset) grants")
+                Terminal.print(BenchTable.header())
             }
             for workload in selected {
                 for callers in workload == .cleanup ? [1] : concurrency {
                     let result = try await runner.run(workload, concurrency: callers, raw: raw, cleanupRows: cleanupRows, cleanupBatch: cleanupBatch, progress: progress)
                     if json {
                         let data = try JSONSerialization.data(withJSONObject: result.jsonObject, options: [.sortedKeys])
-                        print(String(decoding: data, as: UTF8.self))
+                        Terminal.print(String(decoding: data, as: UTF8.self))
                     } else {
-                        print(BenchTable.line(result))
+                        Terminal.print(BenchTable.line(result))
                     }
                 }
             }

@@ -26,8 +26,8 @@ struct Import: AsyncParsableCommand {
         }
         try await options.withStore { store in
             try await document.save(to: store.makeStores())
-            print("""
-                \(store.location): imported \(document.itemCount) items (\(document.clients.count) clients, \
+            Terminal.print("""
+                \(store.url): imported \(document.itemCount) items (\(document.clients.count) clients, \
                 \(document.identityResources.count) identity resources, \(document.apiScopes.count) API scopes, \
                 \(document.apiResources.count) API resources, \(document.identityProviders.count) identity providers)
                 """)
@@ -54,7 +54,7 @@ struct Export: AsyncParsableCommand {
                     throw IdentityStorageError(.unavailable, "cannot write '\(output)'")
                 }
             } else {
-                FileHandle.standardOutput.write(data + Data("\n".utf8))
+                Terminal.print(String(decoding: data, as: UTF8.self))
             }
         }
     }

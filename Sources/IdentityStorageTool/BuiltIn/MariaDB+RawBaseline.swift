@@ -1,10 +1,10 @@
 import Foundation
-@_spi(Benchmark) import IdentityStorage
-@_spi(Benchmark) import IdentityStorageSQL
+import IdentityStorage
+import IdentityStorageSQL
+import IdentityStorageMariaDB
 
 /// The raw libmariadb figures for `idstore bench`: the statements the stores run, prepared once per
 /// connection (`mysql_stmt_*`), executed on plain threads each with its own connection: no pool, no async hop.
-@_spi(Benchmark)
 extension MariaDBIdentityStorage: RawGrantBaseline {
     public func measureRaw(_ operation: RawGrantOperation, keys: [String], concurrency: Int) async throws -> [UInt64] {
         let settings = try configuration.connectionSettings()
@@ -39,7 +39,6 @@ extension MariaDBIdentityStorage: RawGrantBaseline {
     }
 }
 
-@_spi(Benchmark)
 extension MariaDBIdentityStorage: GrantBulkLoading {
     /// Batches of up to 2,000 grants (and about 4 MB), each one `INSERT … SELECT … FROM JSON_TABLE(?) …
     /// ON DUPLICATE KEY UPDATE` statement (one round trip); a key given twice keeps its last grant.

@@ -1,10 +1,13 @@
 import Foundation
 
-// For `idstore bench`: each adapter can run the same single-row grant operation directly with its C
-// library (no store layer, no Swift concurrency hop), so store/raw ratios come from one run on one machine.
+import IdentityStorage
+
+// Optional abilities `idstore bench` looks for on a backend (`as?`): a backend can run the same single-row grant
+// operation directly with its client library (no store layer, no Swift concurrency hop), so store/raw ratios come
+// from one run on one machine; and it can load a data set in batches. The built-in backends adopt both in
+// `BuiltIn/`; an adapter outside this package adopts them in its own tool target.
 
 /// A single-row grant statement, done raw by an adapter for comparison.
-@_spi(Benchmark)
 public enum RawGrantOperation: String, Sendable, CaseIterable {
     /// Primary-key read of one grant.
     case get
@@ -17,7 +20,6 @@ public enum RawGrantOperation: String, Sendable, CaseIterable {
 }
 
 /// An adapter that can measure ``RawGrantOperation``s with its C library directly.
-@_spi(Benchmark)
 public protocol RawGrantBaseline: Sendable {
     /// Runs `operation` once per key, spread over `concurrency` plain threads each with its own connection,
     /// and returns each call's latency in nanoseconds. Grants for `get` and `consume` must exist; `take`
@@ -26,7 +28,6 @@ public protocol RawGrantBaseline: Sendable {
 }
 
 /// An adapter that can insert many grants quickly (batched, in transactions), for benchmark data sets.
-@_spi(Benchmark)
 public protocol GrantBulkLoading: Sendable {
     /// Inserts or replaces `grants` in as few round trips as the backend allows.
     func bulkStoreGrants(_ grants: [PersistedGrant]) async throws
@@ -34,7 +35,6 @@ public protocol GrantBulkLoading: Sendable {
 
 /// What every adapter's raw baseline shares: plain threads, each with its own connection, and the timing loop.
 /// No pool, no async hop.
-@_spi(Benchmark)
 public enum RawBaselineThreads {
     /// Runs `measure` on `threads` plain threads, each with an interleaved slice of `keys`, and gathers the latencies.
     public static func onThreads(keys: [String], threads: Int,

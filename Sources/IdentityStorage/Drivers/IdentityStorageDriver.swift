@@ -1,0 +1,50 @@
+/// A backend's entry point: the URL schemes it serves and how it opens one of its URLs.
+///
+/// Every adapter module exports one (`SQLiteDriver`, `PostgresDriver`, …); an adapter written outside this
+/// package defines its own, and a server or tool registers it beside the built-in ones with a ``StoreOpener``:
+///
+/// ```swift
+/// struct AcmeDriver: IdentityStorageDriver {
+///     var name: String { "Acme KV" }
+///     var schemes: [String] { ["acme"] }
+///     var urlForms: [String] { ["acme://host:7000/namespace"] }
+///
+///     func open(_ url: StoreURL, options: StoreOpenOptions) async throws -> any IdentityStorageBackend {
+///         var parameters = StoreURLParameters(url, driver: name)
+///         let timeout = try parameters.duration("timeout") ?? .seconds(5)
+///         try parameters.finish()
+///         return try await AcmeBackend.connect(url, timeout: timeout, clock: options.clock)
+///     }
+/// }
+/// ```
+public protocol IdentityStorageDriver: Sendable {
+    /// The backend's name in messages and tables: `"PostgreSQL"`.
+    var name: String { get }
+    /// The URL schemes this driver opens, lower-case (`["postgres", "postgresql"]`).
+    var schemes: [String] { get }
+    /// Example URLs for help texts and error messages (`"postgres://user:password@host:5432/database"`).
+    var urlForms: [String] { get }
+    /// The parts of a deployment this backend can hold. Default: all four.
+    var parts: DeploymentParts { get }
+
+    /// Opens the backend `url` names (connecting, migrating its schema), with the settings in `options`.
+    ///
+    /// Called only with a URL whose scheme is one of ``schemes``. Reads its parameters through
+    /// ``StoreURLParameters``, so an unknown parameter is refused with the list of those it takes.
+    /// Errors are ``IdentityStorageError``s whose messages show the URL redacted, never a password.
+    func open(_ url: StoreURL, options: StoreOpenOptions) async throws -> any IdentityStorageBackend
+}
+
+extension IdentityStorageDriver {
+    public var parts: DeploymentParts { .all }
+}
+
+/// What every driver is given besides the URL when it opens a backend.
+public struct StoreOpenOptions: Sendable {
+    /// The clock every expiry decision of the opened stores uses. Default: the system clock.
+    public var clock: any WallClock
+
+    public init(clock: any WallClock = SystemWallClock()) {
+        self.clock = clock
+    }
+}

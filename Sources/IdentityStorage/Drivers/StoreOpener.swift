@@ -1,0 +1,101 @@
+/// Opens stores by URL through a list of drivers, knowing none of them by name.
+///
+/// `IdentityStorageOpener` provides the built-in list (`[any IdentityStorageDriver].builtIn`); a server extends
+/// it with its own drivers in one line:
+///
+/// ```swift
+/// let opener = StoreOpener(drivers: .builtIn + [AcmeDriver()])
+/// let store = try await opener.open(url: configuration.storeURL)
+/// let stores = store.makeStores()
+/// ```
+public struct StoreOpener: Sendable {
+    /// The registered drivers, in order. When two serve one scheme, the later one opens it, so a server can
+    /// replace a built-in driver by appending its own.
+    public let drivers: [any IdentityStorageDriver]
+
+    public init(drivers: [any IdentityStorageDriver]) {
+        self.drivers = drivers
+    }
+
+    /// Every scheme a registered driver serves, in registration order, without repeats.
+    public var schemes: [String] {
+        var seen = Set<String>()
+        return drivers.flatMap(\.schemes).filter { seen.insert($0).inserted }
+    }
+
+    /// The driver that opens `scheme` (case-insensitive), if one is registered.
+    public func driver(forScheme scheme: String) -> (any IdentityStorageDriver)? {
+        let wanted = scheme.lowercased()
+        return drivers.last { $0.schemes.contains(wanted) }
+    }
+
+    /// Parses `text` and finds its driver. An unknown or missing scheme is an
+    /// ``IdentityStorageError/Code-swift.struct/invalidArgument`` that lists the registered schemes.
+    public func resolve(_ text: String) throws(IdentityStorageError) -> (url: StoreURL, driver: any IdentityStorageDriver) {
+        let url: StoreURL
+        do {
+            url = try StoreURL(parsing: text)
+        } catch where !text.contains(":") {
+            throw .invalidArgument("store URL '\(StoreURL.redacting(text))' has no scheme; registered schemes: \(schemeList)")
+        }
+        return (url, try driver(for: url))
+    }
+
+    /// Opens the store `text` names (see ``resolve(_:)``), connecting and migrating its schema.
+    public func open(url text: String, options: StoreOpenOptions = StoreOpenOptions()) async throws -> OpenedStore {
+        let (url, driver) = try resolve(text)
+        return try await open(url, with: driver, options: options)
+    }
+
+    /// Opens the store at `url`.
+    public func open(_ url: StoreURL, options: StoreOpenOptions = StoreOpenOptions()) async throws -> OpenedStore {
+        try await open(url, with: try driver(for: url), options: options)
+    }
+
+    private func open(_ url: StoreURL, with driver: any IdentityStorageDriver, options: StoreOpenOptions) async throws -> OpenedStore {
+        OpenedStore(url: url, driver: driver, backend: try await driver.open(url, options: options))
+    }
+
+    private func driver(for url: StoreURL) throws(IdentityStorageError) -> any IdentityStorageDriver {
+        guard let driver = driver(forScheme: url.scheme) else {
+            throw .invalidArgument("unknown store URL scheme '\(url.scheme)'; registered schemes: \(schemeList)")
+        }
+        return driver
+    }
+
+    private var schemeList: String {
+        let list = schemes
+        return list.isEmpty ? "none (no driver is registered)" : list.joined(separator: ", ")
+    }
+}
+
+/// A backend opened by a ``StoreOpener``, with the URL and driver it came from.
+public struct OpenedStore: Sendable {
+    /// The URL it was opened from; its `description` hides the password.
+    public let url: StoreURL
+    /// The driver that opened it.
+    public let driver: any IdentityStorageDriver
+    /// The opened backend: cast it to find optional abilities (`store.backend as? SomeAbility`).
+    public let backend: any IdentityStorageBackend
+
+    public init(url: StoreURL, driver: any IdentityStorageDriver, backend: any IdentityStorageBackend) {
+        self.url = url
+        self.driver = driver
+        self.backend = backend
+    }
+
+    /// Every store. `clock` overrides the clock given at open.
+    public func makeStores(clock: (any WallClock)? = nil) -> IdentityStores {
+        backend.makeStores(clock: clock)
+    }
+
+    /// The schema version in force, or nil for a backend without one.
+    public func schemaVersion() async throws -> Int? {
+        try await backend.schemaVersion()
+    }
+
+    /// Closes every connection; the stores must not be used afterwards.
+    public func close() async {
+        await backend.close()
+    }
+}
