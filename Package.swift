@@ -94,7 +94,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MemoryTests",
-            dependencies: ["IdentityStorage", "IdentityStorageMemory", "IdentityStorageConformance"]
+            dependencies: ["IdentityStorage", "IdentityStorageMemory", "IdentityStorageConformance", "IdentityStorageTool"]
         ),
         .testTarget(
             name: "BlockingPoolTests",
@@ -102,24 +102,33 @@ let package = Package(
         ),
         .target(
             name: "ServerTestSupport",
+            dependencies: ["IdentityStorage", "IdentityStorageTool"],
             path: "Tests/ServerTestSupport"
         ),
         .testTarget(
             name: "PostgresTests",
-            dependencies: ["IdentityStorage", "IdentityStoragePostgres", "IdentityStorageConformance", "ServerTestSupport"]
+            dependencies: ["IdentityStorage", "IdentityStoragePostgres", "IdentityStorageConformance", "IdentityStorageTool", "ServerTestSupport"]
         ),
         .testTarget(
             name: "MariaDBTests",
             // CMariaDB for the raw libmariadb baseline of the timing test; IdentityStorageSQL for statement parameters.
-            dependencies: ["IdentityStorage", "IdentityStorageMariaDB", "IdentityStorageConformance", "IdentityStorageSQL", "CMariaDB", "ServerTestSupport"]
+            dependencies: ["IdentityStorage", "IdentityStorageMariaDB", "IdentityStorageConformance", "IdentityStorageSQL", "IdentityStorageTool", "CMariaDB",
+                           "ServerTestSupport"]
         ),
         .testTarget(
             name: "RedisTests",
-            dependencies: ["IdentityStorage", "IdentityStorageRedis", "IdentityStorageConformance", "CHiredis", "ServerTestSupport"]
+            dependencies: ["IdentityStorage", "IdentityStorageRedis", "IdentityStorageConformance", "IdentityStorageTool", "CHiredis", "ServerTestSupport"]
+        ),
+        .testTarget(
+            name: "AdapterSeamTests",
+            // Public API only (no @testable, no @_spi, no `package` symbols): what an adapter author outside this package writes.
+            dependencies: ["IdentityStorage", "IdentityStorageConformance", "IdentityStorageOpener", "IdentityStorageTool",
+                           "IdentityStorageMemory", "IdentityStorageSQLite", "IdentityStoragePostgres", "IdentityStorageMariaDB",
+                           "IdentityStorageRedis", "ServerTestSupport"]
         ),
         .testTarget(
             name: "SQLiteTests",
-            dependencies: ["IdentityStorage", "IdentityStorageSQLite", "IdentityStorageConformance", "idstore"]
+            dependencies: ["IdentityStorage", "IdentityStorageSQLite", "IdentityStorageConformance", "IdentityStorageTool", "IdentityStorageOpener", "idstore"]
         ),
     ],
     swiftLanguageModes: [.v6]

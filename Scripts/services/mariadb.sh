@@ -1,5 +1,6 @@
-# MariaDB 10.11 on 127.0.0.1:$IDSTORE_MARIADB_PORT (default 23306), user idstore / password idstore,
-# database idstore. `--no-defaults` keeps the system's /etc/mysql configuration out. The server offers TLS
+# MariaDB 10.11 on 127.0.0.1:$IDSTORE_MARIADB_PORT (default 23306), user idstore / password idstore (every
+# privilege, for the tests that create databases), database idstore; and a least-privileged account as an
+# application would get it: user idstore_app / password idstore_app with privileges on database idstore_app only. `--no-defaults` keeps the system's /etc/mysql configuration out. The server offers TLS
 # with a throwaway CA made at start ($IDSTORE_SERVICES_DIR/mariadb/tls/ca.pem; the server certificate names
 # 127.0.0.1 and localhost); clients may still connect without it. The InnoDB buffer pool is 1 GiB
 # ($IDSTORE_MARIADB_BUFFER_POOL): with the default 128 MiB the benchmark's 1M-grant data set and its indexes do
@@ -61,6 +62,11 @@ CREATE USER IF NOT EXISTS 'idstore'@'localhost' IDENTIFIED BY 'idstore';
 GRANT ALL PRIVILEGES ON *.* TO 'idstore'@'127.0.0.1' WITH GRANT OPTION;
 GRANT ALL PRIVILEGES ON *.* TO 'idstore'@'localhost' WITH GRANT OPTION;
 CREATE DATABASE IF NOT EXISTS idstore CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin;
+CREATE USER IF NOT EXISTS 'idstore_app'@'127.0.0.1' IDENTIFIED BY 'idstore_app';
+CREATE USER IF NOT EXISTS 'idstore_app'@'localhost' IDENTIFIED BY 'idstore_app';
+CREATE DATABASE IF NOT EXISTS idstore_app CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin;
+GRANT ALL PRIVILEGES ON idstore_app.* TO 'idstore_app'@'127.0.0.1';
+GRANT ALL PRIVILEGES ON idstore_app.* TO 'idstore_app'@'localhost';
 SQL
 }
 
@@ -102,4 +108,5 @@ restart_mariadb() {
 
 env_mariadb() {
     echo "IDSTORE_TEST_MARIADB_URL=mariadb://idstore:idstore@127.0.0.1:$IDSTORE_MARIADB_PORT/idstore"
+    echo "IDSTORE_TEST_MARIADB_APP_URL=mariadb://idstore_app:idstore_app@127.0.0.1:$IDSTORE_MARIADB_PORT/idstore_app"
 }

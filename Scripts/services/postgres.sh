@@ -1,5 +1,7 @@
-# PostgreSQL 15 on 127.0.0.1:$IDSTORE_POSTGRES_PORT (default 25432), user idstore / password idstore,
-# database idstore. PostgreSQL refuses to run as root, so its tools run as the postgres user.
+# PostgreSQL 15 on 127.0.0.1:$IDSTORE_POSTGRES_PORT (default 25432), user idstore / password idstore (a
+# superuser, for the fault tests), database idstore; and a least-privileged account as an application would get
+# it: role idstore_app / password idstore_app, no superuser, owner of database idstore_app and nothing else.
+# PostgreSQL refuses to run as root, so its tools run as the postgres user.
 IDSTORE_POSTGRES_PORT="${IDSTORE_POSTGRES_PORT:-25432}"
 postgres_bin=/usr/lib/postgresql/15/bin
 
@@ -20,6 +22,9 @@ start_postgres() {
     as_postgres "$postgres_bin/psql" -h "$base" -p "$IDSTORE_POSTGRES_PORT" -U postgres -v ON_ERROR_STOP=1 -q <<SQL
 CREATE ROLE idstore LOGIN PASSWORD 'idstore' SUPERUSER;
 CREATE DATABASE idstore OWNER idstore;
+CREATE ROLE idstore_app LOGIN PASSWORD 'idstore_app' NOSUPERUSER NOCREATEDB NOCREATEROLE;
+CREATE DATABASE idstore_app OWNER idstore_app;
+REVOKE ALL ON DATABASE idstore FROM PUBLIC;
 SQL
     for _ in $(seq 1 60); do
         PGPASSWORD=idstore "$postgres_bin/pg_isready" -h 127.0.0.1 -p "$IDSTORE_POSTGRES_PORT" -U idstore -q && return 0
@@ -37,6 +42,7 @@ stop_postgres() {
 
 env_postgres() {
     echo "IDSTORE_TEST_POSTGRES_URL=postgres://idstore:idstore@127.0.0.1:$IDSTORE_POSTGRES_PORT/idstore"
+    echo "IDSTORE_TEST_POSTGRES_APP_URL=postgres://idstore_app:idstore_app@127.0.0.1:$IDSTORE_POSTGRES_PORT/idstore_app"
 }
 
 # Restarts the server started by start_postgres, keeping its data (fault tests use it), and waits until it answers.

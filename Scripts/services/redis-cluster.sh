@@ -1,6 +1,9 @@
 # A 6-node Redis Cluster (3 masters, 3 replicas) on 127.0.0.1 ports $IDSTORE_REDIS_CLUSTER_PORT..+5
-# (default 17001-17006); the cluster bus uses port+10000. Every port here stays below the ephemeral range (32768+), where an outgoing connection could already hold it. Healthy only when every node answers PONG
+# (default 17001-17006); the cluster bus uses port+10000. Every node has the least-privileged ACL user of redis.sh.
+# Every port here stays below the ephemeral range (32768+), where an outgoing connection could already hold it. Healthy only when every node answers PONG
 # and reports cluster_state:ok (one node can say ok while another is dead).
+# shellcheck source=redis.sh
+source "$(dirname "${BASH_SOURCE[0]}")/redis.sh"   # IDSTORE_REDIS_APP_USER
 IDSTORE_REDIS_CLUSTER_PORT="${IDSTORE_REDIS_CLUSTER_PORT:-17001}"
 
 redis_cluster_ports() {
@@ -31,7 +34,7 @@ start_redis_cluster() {
 redis_cluster_node_server() {
     local port="$1" base="$IDSTORE_SERVICES_DIR/redis-cluster"
     redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
-        --cluster-enabled yes --cluster-config-file "nodes-$port.conf" --cluster-node-timeout 5000 \
+        --user "${IDSTORE_REDIS_APP_USER[@]}" --cluster-enabled yes --cluster-config-file "nodes-$port.conf" --cluster-node-timeout 5000 \
         --dir "$base/$port" --pidfile "$base/$port/redis.pid" --logfile "$base/$port/server.log"
 }
 
@@ -74,4 +77,5 @@ env_redis_cluster() {
     local joined
     joined=$(IFS=,; echo "${list[*]}")
     echo "IDSTORE_TEST_REDIS_CLUSTER_URL=redis-cluster://$joined"
+    echo "IDSTORE_TEST_REDIS_CLUSTER_APP_URL=redis-cluster://idstore_app:idstore_app@$joined?key_prefix=idstore-app:"
 }

@@ -1,5 +1,9 @@
-# A standalone Redis on 127.0.0.1:$IDSTORE_REDIS_PORT (default 26379), no persistence.
+# A standalone Redis on 127.0.0.1:$IDSTORE_REDIS_PORT (default 26379), no persistence. Besides the default user
+# (every command, every key), a least-privileged ACL user as an application would get it: idstore_app / password
+# idstore_app, keys under idstore-app: only, no dangerous commands. It is part of the server's start-up
+# configuration, so a restarted server has it again.
 IDSTORE_REDIS_PORT="${IDSTORE_REDIS_PORT:-26379}"
+IDSTORE_REDIS_APP_USER=(idstore_app on ">idstore_app" "~idstore-app:*" resetchannels +@all -@dangerous "+cluster|slots" "+cluster|shards")
 
 start_redis() {
     local base="$IDSTORE_SERVICES_DIR/redis"
@@ -7,7 +11,7 @@ start_redis() {
     rm -rf "$base"
     mkdir -p "$base"
     redis-server --port "$IDSTORE_REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
-        --dir "$base" --pidfile "$base/redis.pid" --logfile "$base/server.log"
+        --user "${IDSTORE_REDIS_APP_USER[@]}" --dir "$base" --pidfile "$base/redis.pid" --logfile "$base/server.log"
     for _ in $(seq 1 60); do
         [ "$(redis-cli -p "$IDSTORE_REDIS_PORT" ping 2>/dev/null)" = "PONG" ] && return 0
         sleep 0.25
@@ -22,4 +26,5 @@ stop_redis() {
 
 env_redis() {
     echo "IDSTORE_TEST_REDIS_URL=redis://127.0.0.1:$IDSTORE_REDIS_PORT/0"
+    echo "IDSTORE_TEST_REDIS_APP_URL=redis://idstore_app:idstore_app@127.0.0.1:$IDSTORE_REDIS_PORT/0?key_prefix=idstore-app:"
 }

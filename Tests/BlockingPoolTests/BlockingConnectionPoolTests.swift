@@ -1,6 +1,6 @@
 import Foundation
 import IdentityStorage
-@_spi(Testing) import IdentityStorageBlockingPool
+import IdentityStorageBlockingPool
 import Synchronization
 import Testing
 
@@ -72,7 +72,7 @@ struct BlockingConnectionPoolTests {
     func everyCallIsServedWhateverThePolling(spin: Duration) async throws {
         // Bursts and pauses make threads alternate between polling, parking and being woken; a lost wake-up
         // would leave a call waiting until the acquire timeout turns it into an error.
-        let pool = BlockingConnectionPool(configuration: .init(size: 3, acquireTimeout: 60, spinBeforeParking: spin)) { FakeConnection() }
+        let pool = BlockingConnectionPool(configuration: .init(size: 3, acquireTimeout: .seconds(60), spinBeforeParking: spin)) { FakeConnection() }
         let served = Counter()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for caller in 0..<24 {
@@ -167,7 +167,7 @@ struct BlockingConnectionPoolTests {
     }
 
     @Test func aWaitingCallerTimesOutWithATypedError() async throws {
-        let pool = BlockingConnectionPool(configuration: .init(size: 1, acquireTimeout: 0.2)) { FakeConnection() }
+        let pool = BlockingConnectionPool(configuration: .init(size: 1, acquireTimeout: .milliseconds(200))) { FakeConnection() }
         // The only connection stays busy until the waiting caller has timed out: the timeout cannot
         // come from the connection freeing up.
         let release = try await occupyOnlyConnection(of: pool)
@@ -182,7 +182,7 @@ struct BlockingConnectionPoolTests {
     }
 
     @Test func aBrokenConnectionIsReplaced() async throws {
-        let pool = BlockingConnectionPool(configuration: .init(size: 1, healthCheckInterval: 0)) { FakeConnection() }
+        let pool = BlockingConnectionPool(configuration: .init(size: 1, healthCheckInterval: .zero)) { FakeConnection() }
         let first = try await pool.withConnection { $0.serial }
         await #expect(throws: IdentityStorageError.self) {
             try await pool.withConnection { _ in throw IdentityStorageError(.unavailable, "connection reset") }

@@ -1,7 +1,8 @@
 import Foundation
-@_spi(Benchmark) import IdentityStorage
-@_spi(Testing) import IdentityStorageMariaDB
+import IdentityStorage
+import IdentityStorageMariaDB
 import IdentityStorageSQL
+import IdentityStorageTool
 import ServerTestSupport
 import Testing
 
@@ -11,14 +12,11 @@ struct MariaDBAdapterTests {
     // MARK: Configuration (no server needed)
 
     @Test func configurationComesFromTheURL() throws {
-        guard case .mariadb(let address) = try StoreLocation(parsing:
+        // The old spellings with `-` and the shared `_` spellings both work.
+        let configuration = try MariaDBIdentityStorage.Configuration(url: StoreURL(parsing:
             "mysql://app:p%40ss@db.example:3307/identity?ssl-mode=VERIFY_IDENTITY&ssl-ca=/etc/ca.pem&ssl_cert=/c.pem&ssl-key=/k.pem"
-            + "&tls-version=TLSv1.3&pool-size=16&connect-timeout=3&read_timeout=7&write-timeout=9&acquire-timeout=2.5"
-            + "&health-check-interval=12&lock-wait-timeout=4") else {
-            Issue.record("not a mariadb location")
-            return
-        }
-        let configuration = try MariaDBIdentityStorage.Configuration(address: address)
+            + "&tls-version=TLSv1.3&pool-size=16&connect-timeout=3&read_timeout=7&write-timeout=9&acquire_timeout=2.5"
+            + "&health-check-interval=12&lock-wait-timeout=4"))
         #expect(configuration.host == "db.example")
         #expect(configuration.port == 3307)
         #expect(configuration.user == "app")
@@ -30,27 +28,29 @@ struct MariaDBAdapterTests {
         #expect(configuration.tls.key == "/k.pem")
         #expect(configuration.tls.versions == "TLSv1.3")
         #expect(configuration.poolSize == 16)
-        #expect(configuration.connectTimeout == 3)
-        #expect(configuration.readTimeout == 7)
-        #expect(configuration.writeTimeout == 9)
-        #expect(configuration.acquireTimeout == 2.5)
-        #expect(configuration.healthCheckInterval == 12)
-        #expect(configuration.lockWaitTimeout == 4)
-        #expect(!configuration.description.contains("p@ss"))
+        #expect(configuration.connectTimeout == .seconds(3))
+        #expect(configuration.readTimeout == .seconds(7))
+        #expect(configuration.writeTimeout == .seconds(9))
+        #expect(configuration.acquireTimeout == .milliseconds(2500))
+        #expect(configuration.healthCheckInterval == .seconds(12))
+        #expect(configuration.lockWaitTimeout == .seconds(4))
+        var dumped = ""
+        dump(configuration, to: &dumped)
+        for shown in [configuration.description, String(reflecting: configuration), dumped] {
+            #expect(!shown.contains("p@ss"), "\(shown)")
+        }
         #expect(configuration.description.contains("***"))
     }
 
     @Test func defaultsAndBadURLs() throws {
-        guard case .mariadb(let address) = try StoreLocation(parsing: "mariadb://u@localhost/db") else { return }
-        let configuration = try MariaDBIdentityStorage.Configuration(address: address)
+        let configuration = try MariaDBIdentityStorage.Configuration(url: StoreURL(parsing: "mariadb://u@localhost/db"))
         #expect(configuration.port == 3306)
         #expect(configuration.poolSize == 8)
         #expect(configuration.tls.mode == .preferred)
         for bad in ["mariadb://u:secret@h/db?colour=blue", "mariadb://u:secret@h/db?pool-size=0", "mariadb://u:secret@h/db?ssl-mode=sometimes",
                     "mariadb://u:secret@h/db?read-timeout=-1", "mariadb://u:secret@h"] {
-            guard case .mariadb(let address) = try StoreLocation(parsing: bad) else { continue }
             do {
-                _ = try MariaDBIdentityStorage.Configuration(address: address)
+                _ = try MariaDBIdentityStorage.Configuration(url: StoreURL(parsing: bad))
                 Issue.record("\(bad) was accepted")
             } catch {
                 #expect(error.code == .invalidArgument, "\(bad): \(error)")
@@ -98,8 +98,7 @@ struct MariaDBAdapterTests {
         let ca = ServerRecipe.servicesDirectory + "/mariadb/tls/ca.pem"
         func open(_ parameters: String) async throws -> MariaDBIdentityStorage {
             let url = MariaDBTestServer.url + (MariaDBTestServer.url.contains("?") ? "&" : "?") + "pool-size=1&" + parameters
-            guard case .mariadb(let address) = try StoreLocation(parsing: url) else { throw IdentityStorageError(.invalidArgument, "not mariadb") }
-            return try await MariaDBIdentityStorage.open(try MariaDBIdentityStorage.Configuration(address: address))
+            return try await MariaDBIdentityStorage.open(try MariaDBIdentityStorage.Configuration(url: StoreURL(parsing: url)))
         }
         func cipher(_ storage: MariaDBIdentityStorage) async throws -> String {
             (try await storage.queryRaw("SHOW SESSION STATUS LIKE 'Ssl_cipher'").first?[1] ?? nil) ?? ""
@@ -144,7 +143,7 @@ struct MariaDBAdapterTests {
     @Test func anUnreachableServerIsUnavailable() async throws {
         var configuration = MariaDBIdentityStorage.Configuration(host: "127.0.0.1", port: 1, user: "u", password: "pw", database: "db")
         configuration.poolSize = 1
-        configuration.connectTimeout = 2
+        configuration.connectTimeout = .seconds(2)
         await expectCode(.unavailable) { _ = try await MariaDBIdentityStorage.open(configuration) }
     }
 
@@ -186,7 +185,7 @@ struct MariaDBAdapterTests {
                 var configuration = configuration
                 configuration.poolSize = 2
                 let opened = configuration
-                let versions = try await withThrowingTaskGroup(of: Int.self) { group in
+                let versions = try await withThrowingTaskGroup(of: Int?.self) { group in
                     for _ in 0..<4 {
                         group.addTask {
                             let storage = try await MariaDBIdentityStorage.open(opened)

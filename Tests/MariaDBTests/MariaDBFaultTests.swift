@@ -1,6 +1,6 @@
 import Foundation
 import IdentityStorage
-@_spi(Testing) import IdentityStorageMariaDB
+import IdentityStorageMariaDB
 import Synchronization
 import ServerTestSupport
 import Testing
@@ -56,8 +56,8 @@ struct MariaDBFaultTests {
             try await MariaDBTestServer.withScratchDatabase(base, "restart") { configuration in
                 var configuration = configuration
                 configuration.poolSize = 4
-                configuration.connectTimeout = 2
-                configuration.readTimeout = 10
+                configuration.connectTimeout = .seconds(2)
+                configuration.readTimeout = .seconds(10)
                 let storage = try await MariaDBIdentityStorage.open(configuration)
                 let workload = Workload(stores: storage.makeStores())
 

@@ -1,7 +1,8 @@
 import Foundation
 import IdentityStorage
 import IdentityStorageConformance
-@_spi(Testing) import IdentityStorageMariaDB
+import IdentityStorageMariaDB
+import IdentityStorageTool
 import Synchronization
 import ServerTestSupport
 import Testing
@@ -15,9 +16,8 @@ struct MariaDBHarness: ConformanceHarness {
         try await SharedMariaDB.shared.storage().makeStores(clock: clock)
     }
 
-    func corrupt(_ corruption: StoredDataCorruption, in stores: IdentityStores) async throws {
-        guard let storage = MariaDBIdentityStorage.owner(of: stores) else { throw ConformanceFailure("stores are not MariaDB stores") }
-        try await storage.corrupt(corruption)
+    func corrupter(for stores: IdentityStores) -> (any StoredDataCorrupting)? {
+        SharedMariaDB.shared.opened
     }
 }
 
@@ -31,10 +31,7 @@ enum MariaDBTestServer {
 
     /// The configuration of the test URL, optionally on another database of the same server.
     static func configuration(database: String? = nil) throws -> MariaDBIdentityStorage.Configuration {
-        guard case .mariadb(let address) = try StoreLocation(parsing: url) else {
-            throw IdentityStorageError(.invalidArgument, "IDSTORE_TEST_MARIADB_URL is not a mariadb:// or mysql:// URL")
-        }
-        var configuration = try MariaDBIdentityStorage.Configuration(address: address)
+        var configuration = try MariaDBIdentityStorage.Configuration(url: StoreURL(parsing: url))
         if let database { configuration.database = database }
         return configuration
     }
@@ -46,7 +43,7 @@ enum MariaDBTestServer {
         open: {
             var configuration = try MariaDBTestServer.configuration()
             configuration.poolSize = 1
-            configuration.connectTimeout = 3
+            configuration.connectTimeout = .seconds(3)
             let storage = try await MariaDBIdentityStorage.open(configuration)
             await storage.close()
             return try MariaDBTestServer.configuration()
@@ -85,10 +82,13 @@ enum MariaDBTestServer {
 /// left behind cannot disturb this run's cases.
 actor SharedMariaDB {
     static let shared = SharedMariaDB()
-    private var opened: Task<MariaDBIdentityStorage, any Error>?
+    private var opening: Task<MariaDBIdentityStorage, any Error>?
+    /// The storage once open, for the harness's corrupter.
+    nonisolated var opened: MariaDBIdentityStorage? { openedStorage.withLock { $0 } }
+    private nonisolated let openedStorage = Mutex<MariaDBIdentityStorage?>(nil)
 
     func storage() async throws -> MariaDBIdentityStorage {
-        if let opened { return try await opened.value }
+        if let opening { return try await opening.value }
         // One storage for every caller: the actor is re-entered while it opens.
         let task = Task {
             let base = try MariaDBTestServer.configuration()
@@ -98,8 +98,10 @@ actor SharedMariaDB {
             await admin.close()
             return try await MariaDBIdentityStorage.open(try MariaDBTestServer.configuration(database: "idstore_conformance"))
         }
-        opened = task
-        return try await task.value
+        opening = task
+        let storage = try await task.value
+        openedStorage.withLock { $0 = storage }
+        return storage
     }
 }
 

@@ -1,26 +1,15 @@
 import IdentityStorage
-@_spi(Testing) import IdentityStorageMemory
 import IdentityStorageConformance
+import IdentityStorageMemory
+import IdentityStorageTool
 import Testing
-
-/// The in-memory adapter under the conformance suite: a fresh set of stores per case.
-struct MemoryHarness: ConformanceHarness {
-    let backendName = "memory"
-
-    func makeStores(clock: ManualWallClock) async throws -> IdentityStores {
-        MemoryIdentityStorage(configuration: .init(clock: clock)).makeStores()
-    }
-
-    func corrupt(_ corruption: StoredDataCorruption, in stores: IdentityStores) async throws {
-        MemoryIdentityStorage.corrupt(corruption, in: stores)
-    }
-}
 
 @Suite("Conformance on memory")
 struct MemoryConformanceTests {
     @Test("conformance case", arguments: ConformanceSuite.cases)
     func conformance(_ testCase: ConformanceCase) async throws {
-        let outcome = await ConformanceSuite.run(testCase, on: MemoryHarness())
+        // A data set of its own per case; its corruption ability comes from IdentityStorageTool.
+        let outcome = await ConformanceSuite.run(testCase, on: BackendHarness(MemoryIdentityStorage(), name: "memory"))
         switch outcome {
         case .passed:
             break

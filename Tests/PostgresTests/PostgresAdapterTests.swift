@@ -1,6 +1,7 @@
 import Foundation
-@_spi(Benchmark) import IdentityStorage
-@_spi(Benchmark) @_spi(Testing) import IdentityStoragePostgres
+import IdentityStorage
+import IdentityStoragePostgres
+import IdentityStorageTool
 import Testing
 
 /// Behaviour specific to the PostgreSQL adapter: configuration, schema and migrations, query plans.
@@ -11,8 +12,7 @@ struct PostgresAdapterTests {
     @Test func configurationFromAURL() throws {
         let url = "postgres://app:p%40ss-w0rd@db.example:6543/identity?sslmode=verify-full&sslrootcert=/etc/ca.pem&schema=tenant_a"
             + "&pool_size=3&query_timeout=2.5&connect_timeout=4&acquire_timeout=7&health_check_interval=11&application_name=web"
-        guard case .postgres(let address) = try StoreLocation(parsing: url) else { Issue.record("not a postgres URL"); return }
-        let configuration = try PostgresIdentityStorage.Configuration(address: address)
+        let configuration = try PostgresIdentityStorage.Configuration(url: StoreURL(parsing: url))
         #expect(configuration.host == "db.example")
         #expect(configuration.port == 6543)
         #expect(configuration.user == "app")
@@ -20,10 +20,10 @@ struct PostgresAdapterTests {
         #expect(configuration.database == "identity")
         #expect(configuration.schema == "tenant_a")
         #expect(configuration.poolSize == 3)
-        #expect(configuration.queryTimeout == 2.5)
-        #expect(configuration.connectTimeout == 4)
-        #expect(configuration.acquireTimeout == 7)
-        #expect(configuration.healthCheckInterval == 11)
+        #expect(configuration.queryTimeout == .milliseconds(2500))
+        #expect(configuration.connectTimeout == .seconds(4))
+        #expect(configuration.acquireTimeout == .seconds(7))
+        #expect(configuration.healthCheckInterval == .seconds(11))
         #expect(configuration.parameters.map(\.name) == ["sslmode", "sslrootcert", "application_name"])
         #expect(configuration.parameters.map(\.value) == ["verify-full", "/etc/ca.pem", "web"])
         let shown = configuration.description + String(describing: configuration) + String(reflecting: configuration)
@@ -37,11 +37,11 @@ struct PostgresAdapterTests {
         let configuration = PostgresIdentityStorage.Configuration()
         #expect(configuration.schema == "public")
         #expect(configuration.poolSize == 8)
-        #expect(configuration.connectTimeout == 10)
-        #expect(configuration.queryTimeout == 30)
-        #expect(configuration.acquireTimeout == 10)
-        #expect(configuration.healthCheckInterval == 30)
-        #expect(configuration.messageSlidingExpiration == 3600)
+        #expect(configuration.connectTimeout == .seconds(10))
+        #expect(configuration.queryTimeout == .seconds(30))
+        #expect(configuration.acquireTimeout == .seconds(10))
+        #expect(configuration.healthCheckInterval == .seconds(30))
+        #expect(configuration.messageSlidingExpiration == .seconds(3600))
     }
 
     @Test(arguments: [
@@ -57,8 +57,7 @@ struct PostgresAdapterTests {
         "postgres://h/db?client_encoding=LATIN1",
     ])
     func badURLParametersAreRefused(_ url: String) async throws {
-        guard case .postgres(let address) = try StoreLocation(parsing: url) else { Issue.record("not a postgres URL"); return }
-        await expectCode(.invalidArgument) { _ = try PostgresIdentityStorage.Configuration(address: address) }
+        await expectCode(.invalidArgument) { _ = try PostgresIdentityStorage.Configuration(url: StoreURL(parsing: url)) }
     }
 
     // MARK: Connections
@@ -77,7 +76,7 @@ struct PostgresAdapterTests {
 
     @Test func aServerThatIsNotThereIsUnavailable() async throws {
         var configuration = PostgresIdentityStorage.Configuration(host: "127.0.0.1", port: 1, user: "u", password: "Never-Sh0wn", database: "d")
-        configuration.connectTimeout = 2
+        configuration.connectTimeout = .seconds(2)
         let error = await expectCode(.unavailable) { _ = try await PostgresIdentityStorage.open(configuration) }
         #expect(!(error.map(String.init(describing:)) ?? "").contains("Never-Sh0wn"))
     }
@@ -107,7 +106,7 @@ struct PostgresAdapterTests {
         try await withSharedServer {
             var configuration = base
             configuration.poolSize = 1
-            configuration.queryTimeout = 7
+            configuration.queryTimeout = .seconds(7)
             let storage = try await PostgresIdentityStorage.open(configuration)
             let rows = try await storage.executeRaw("""
                 SELECT current_setting('client_encoding'), current_setting('TimeZone'), current_setting('statement_timeout'), current_setting('search_path')
@@ -156,7 +155,7 @@ struct PostgresAdapterTests {
             let schema = uniqueName("idstore_concurrent")
             for _ in 0..<2 {
                 // Twice: once on an empty schema (all race to create it), once on a migrated one.
-                let versions = try await withThrowingTaskGroup(of: Int.self) { group in
+                let versions = try await withThrowingTaskGroup(of: Int?.self) { group in
                     for _ in 0..<4 {
                         group.addTask {
                             var configuration = base

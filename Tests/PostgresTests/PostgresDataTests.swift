@@ -1,6 +1,6 @@
 import Foundation
 import IdentityStorage
-@_spi(Testing) import IdentityStoragePostgres
+import IdentityStoragePostgres
 import Testing
 
 /// Instants whatever the time zones, bad input, and statement timeouts.
@@ -202,7 +202,7 @@ struct PostgresDataTests {
         try await withSharedServer {
             var configuration = base
             configuration.poolSize = 1
-            configuration.queryTimeout = 1
+            configuration.queryTimeout = .seconds(1)
             let storage = try await PostgresIdentityStorage.open(configuration)
             try await body(storage, try await storage.executeRaw("SELECT pg_backend_pid()"))
             await storage.close()

@@ -1,6 +1,6 @@
 import Foundation
 import IdentityStorage
-@_spi(Testing) import IdentityStoragePostgres
+import IdentityStoragePostgres
 import Synchronization
 import Testing
 
@@ -21,8 +21,8 @@ struct PostgresFaultTests {
                 var configuration = base
                 configuration.database = database
                 configuration.poolSize = 8
-                configuration.acquireTimeout = 10
-                configuration.queryTimeout = 10
+                configuration.acquireTimeout = .seconds(10)
+                configuration.queryTimeout = .seconds(10)
                 let storage = try await PostgresIdentityStorage.open(configuration)
                 let workload = Workload(stores: storage.makeStores(), tasks: 16)
                 let running = Task { await workload.run() }
@@ -57,8 +57,8 @@ struct PostgresFaultTests {
         try await withExclusiveServer {
             let opened = try await PrivateSchemaStorage.open(base, prefix: "idstore_restart") {
                 $0.poolSize = 4
-                $0.connectTimeout = 2
-                $0.acquireTimeout = 10
+                $0.connectTimeout = .seconds(2)
+                $0.acquireTimeout = .seconds(10)
             }
             do {
                 let workload = Workload(stores: opened.storage.makeStores(), tasks: 8)

@@ -1,7 +1,9 @@
 import Foundation
 import IdentityStorage
 import IdentityStorageConformance
-@_spi(Testing) import IdentityStoragePostgres
+@testable import IdentityStoragePostgres
+import IdentityStorageSQL
+import IdentityStorageTool
 import Synchronization
 import ServerTestSupport
 import Testing
@@ -15,9 +17,8 @@ struct PostgresHarness: ConformanceHarness {
         try await SharedPostgres.shared.storage().makeStores(clock: clock)
     }
 
-    func corrupt(_ corruption: StoredDataCorruption, in stores: IdentityStores) async throws {
-        guard let storage = PostgresIdentityStorage.owner(of: stores) else { throw ConformanceFailure("stores are not PostgreSQL stores") }
-        try await storage.corrupt(corruption)
+    func corrupter(for stores: IdentityStores) -> (any StoredDataCorrupting)? {
+        SharedPostgres.shared.opened
     }
 }
 
@@ -29,10 +30,7 @@ enum PostgresTestServer {
 
     /// The configuration of the test URL (schema from the URL, `public` by default).
     static func configuration() throws -> PostgresIdentityStorage.Configuration {
-        guard case .postgres(let address) = try StoreLocation(parsing: url) else {
-            throw IdentityStorageError(.invalidArgument, "IDSTORE_TEST_POSTGRES_URL is not a postgres:// URL")
-        }
-        return try PostgresIdentityStorage.Configuration(address: address)
+        try PostgresIdentityStorage.Configuration(url: StoreURL(parsing: url))
     }
 
     static var isCI: Bool { ServerAvailability<PostgresIdentityStorage.Configuration>.isCI }
@@ -44,7 +42,7 @@ enum PostgresTestServer {
         open: {
             var configuration = try PostgresTestServer.configuration()
             configuration.poolSize = 1
-            configuration.connectTimeout = 3
+            configuration.connectTimeout = .seconds(3)
             let storage = try await PostgresIdentityStorage.open(configuration)
             await storage.close()
             return try PostgresTestServer.configuration()
@@ -60,10 +58,13 @@ enum PostgresTestServer {
 /// One storage over the test server for the whole test process.
 actor SharedPostgres {
     static let shared = SharedPostgres()
-    private var opened: Task<PostgresIdentityStorage, any Error>?
+    private var opening: Task<PostgresIdentityStorage, any Error>?
+    /// The storage once open, for the harness's corrupter.
+    nonisolated var opened: PostgresIdentityStorage? { openedStorage.withLock { $0 } }
+    private nonisolated let openedStorage = Mutex<PostgresIdentityStorage?>(nil)
 
     func storage() async throws -> PostgresIdentityStorage {
-        if let opened { return try await opened.value }
+        if let opening { return try await opening.value }
         // One storage for every caller: the actor is re-entered while it opens. The suite gets a schema of
         // its own, emptied at the start of each test process, so rows a failed earlier run left behind
         // (a corrupted client, expired grants) cannot disturb this run's cases.
@@ -75,8 +76,10 @@ actor SharedPostgres {
             await storage.close()
             return try await PostgresIdentityStorage.open(configuration)
         }
-        opened = task
-        return try await task.value
+        opening = task
+        let storage = try await task.value
+        openedStorage.withLock { $0 = storage }
+        return storage
     }
 }
 
@@ -126,5 +129,24 @@ struct PrivateSchemaStorage {
     func close() async throws {
         try await storage.executeRaw("DROP SCHEMA \"\(schema)\" CASCADE")
         await storage.close()
+    }
+}
+
+extension PostgresIdentityStorage {
+    /// Stores the bytes C3 28 (not UTF-8) in a text column of one row. Invalid UTF-8 cannot enter a `text` column
+    /// through any input path of a UTF8 database (the server validates every string): this briefly declares a
+    /// binary-coercible cast from `bytea` to `text` inside its own transaction (dropped before commit, never seen by
+    /// other sessions), which needs a superuser, as the test server's user is. The shipped suite never does this.
+    func writeInvalidUTF8(table: String, column: String, keyColumn: String, key: String) async throws {
+        let lock = PostgresSchema.lockKey("corrupt", schema: database.schema)
+        try await database.run { connection in
+            try connection.transaction {
+                // Serialises corruptions: two sessions creating the same cast would collide in pg_cast.
+                try connection.run("SELECT pg_advisory_xact_lock($1::bigint)", [.integer(lock)])
+                try connection.executeScript("CREATE CAST (bytea AS text) WITHOUT FUNCTION")
+                try connection.run("UPDATE \(table) SET \(column) = '\\xc328'::bytea::text WHERE \(keyColumn)::text = $1", [.text(key)], cached: false)
+                try connection.executeScript("DROP CAST (bytea AS text)")
+            }
+        }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
-@_spi(Benchmark) import IdentityStorage
-@testable @_spi(Testing) @_spi(Benchmark) import IdentityStorageRedis
+import IdentityStorage
+@testable import IdentityStorageRedis
+import IdentityStorageTool
 import Testing
 
 /// A grant whose fields all carry `id`, so a record that reached another key would show.
@@ -111,7 +112,8 @@ struct RedisAdapterTests {
         guard let storage = await RedisServers.shared.storage(kind) else { return }
         try await kind.gate.shared {
             let clock = ManualWallClock()
-            let stores = try storage.makeStores(clock: clock, keyPrefix: "idstore-expiry-\(UInt32.random(in: 0 ... .max)):")
+            let prefix = "idstore-expiry-\(UInt32.random(in: 0 ... .max)):"
+            let stores = try storage.makeStores(clock: clock, keyPrefix: prefix)
             func pttl(_ key: [UInt8]) async throws -> Int {
                 let raw = String(decoding: key, as: UTF8.self)
                 return Int(try await storage.rawCommand(["PTTL", raw], routingKey: raw).first ?? "") ?? -99
@@ -121,21 +123,21 @@ struct RedisAdapterTests {
             expired.expiration = clock.now.addingTimeInterval(-60)
             try await stores.grants.storeGrant(expired)
             #expect(try await stores.grants.grant(forKey: "expired") == expired)
-            #expect(try await pttl(storage.grantRecordKey("expired", in: stores)) == -1, "a grant has no TTL")
+            #expect(try await pttl(storage.grantRecordKey("expired", keyPrefix: prefix)) == -1, "a grant has no TTL")
             // A cache entry lives by the injected clock; its safety TTL is its lifetime plus the grace period.
             try await stores.cache.set("relative", value: [1], options: .relative(2))
-            let ttl = try await pttl(storage.cacheRecordKey("relative", in: stores))
+            let ttl = try await pttl(storage.cacheRecordKey("relative", keyPrefix: prefix))
             #expect(ttl > 300_000 && ttl <= 302_000, "safety TTL \(ttl) ms of a 2 s entry with a 300 s grace period")
             try await stores.cache.set("forever", value: [2], options: .none)
-            #expect(try await pttl(storage.cacheRecordKey("forever", in: stores)) == -1, "an entry without expiration has no TTL")
+            #expect(try await pttl(storage.cacheRecordKey("forever", keyPrefix: prefix)) == -1, "an entry without expiration has no TTL")
             try await stores.cache.set("sliding", value: [3], options: CacheEntryOptions(absoluteExpiration: clock.now.addingTimeInterval(10), slidingExpiration: 4))
             clock.advance(by: 3)
             #expect(try await stores.cache.get("sliding") == [3])
-            let renewed = try await pttl(storage.cacheRecordKey("sliding", in: stores))
+            let renewed = try await pttl(storage.cacheRecordKey("sliding", keyPrefix: prefix))
             #expect(renewed > 303_000 && renewed <= 304_000, "renewed safety TTL \(renewed) ms (sliding 4 s from the read)")
             clock.advance(by: 0.5)
             #expect(try await stores.cache.get("relative") == nil, "expired by the injected clock")
-            let raw = String(decoding: storage.cacheRecordKey("relative", in: stores), as: UTF8.self)
+            let raw = String(decoding: storage.cacheRecordKey("relative", keyPrefix: prefix), as: UTF8.self)
             #expect(try await storage.rawCommand(["EXISTS", raw], routingKey: raw) == ["1"], "still stored until cleanup or its safety TTL")
             #expect(try await stores.cleanup.removeExpiredCacheEntries(limit: 10) == 1)
             #expect(try await storage.rawCommand(["EXISTS", raw], routingKey: raw) == ["0"])
@@ -179,31 +181,26 @@ struct RedisAdapterTests {
 
     @Test("configuration from a URL; the password never printed")
     func configuration() throws {
-        guard case .redis(let address) = try StoreLocation(parsing: "redis://app:s3cr%40t@cache.example:6380/3?key_prefix=app1:&pool_size=2&command_timeout=1.5&client_name=svc") else {
-            Issue.record("not a redis URL")
-            return
-        }
-        let configuration = try RedisIdentityStorage.Configuration(address: address)
+        let configuration = try RedisIdentityStorage.Configuration(url: StoreURL(parsing:
+            "redis://app:s3cr%40t@cache.example:6380/3?key_prefix=app1:&pool_size=2&command_timeout=1.5&client_name=svc"))
         #expect(configuration.mode == .standalone)
-        #expect(configuration.endpoints == [ServerAddress.Endpoint(host: "cache.example", port: 6380)])
+        #expect(configuration.endpoints == [.init(host: "cache.example", port: 6380)])
         #expect(configuration.user == "app")
         #expect(configuration.password == "s3cr@t")
         #expect(configuration.database == 3)
         #expect(configuration.keyPrefix == "app1:")
         #expect(configuration.poolSizePerNode == 2)
-        #expect(configuration.commandTimeout == 1.5)
+        #expect(configuration.commandTimeout == .milliseconds(1500))
         #expect(configuration.clientName == "svc")
         for text in [configuration.description, "\(configuration)", String(reflecting: configuration), "\(Mirror(reflecting: configuration).children.map(\.value))"] {
             #expect(!text.contains("s3cr"), "password shown in '\(text)'")
         }
-        guard case .redisCluster(let clusterAddress) = try StoreLocation(parsing: "redis-cluster://:pw@10.0.0.1:7000,10.0.0.2:7001") else {
-            Issue.record("not a redis-cluster URL")
-            return
-        }
-        let cluster = try RedisIdentityStorage.Configuration(address: clusterAddress)
+        let cluster = try RedisIdentityStorage.Configuration(url: StoreURL(parsing: "redis-cluster://:pw@10.0.0.1:7000,10.0.0.2:7001"))
         #expect(cluster.mode == .cluster && cluster.endpoints.count == 2 && cluster.user == nil && cluster.password == "pw")
-        guard case .redis(let unknown) = try StoreLocation(parsing: "redis://h/0?ssl=true") else { return }
-        #expect(throws: IdentityStorageError.self) { try RedisIdentityStorage.Configuration(address: unknown) }
+        #expect(throws: IdentityStorageError.self) { try RedisIdentityStorage.Configuration(url: StoreURL(parsing: "redis://h/0?ssl=true")) }
+        #expect(throws: IdentityStorageError.self) { try RedisIdentityStorage.Configuration(url: StoreURL(parsing: "redis-cluster://h:1,h:2/3")) }
+        #expect(throws: IdentityStorageError.self) { try RedisIdentityStorage.Configuration(url: StoreURL(parsing: "redis://h:1,h:2/0")) }
+        #expect(throws: IdentityStorageError.self) { try RedisIdentityStorage.Configuration(url: StoreURL(parsing: "redis://h/abc")) }
     }
 
     @Test("bad configuration is refused at open", .timeLimit(.minutes(5)))
@@ -212,7 +209,7 @@ struct RedisAdapterTests {
         configuration.keyPrefix = "a{b}:"
         await #expect(throws: IdentityStorageError.self) { try await RedisIdentityStorage.open(configuration) }
         configuration.keyPrefix = "idstore:"
-        configuration.connectTimeout = 1
+        configuration.connectTimeout = .seconds(1)
         // Nothing listens on port 1: unavailable, not a hang (the time limit bounds it; a wall-clock bound here
         // would measure the machine's load, not the adapter).
         do {
@@ -227,7 +224,7 @@ struct RedisAdapterTests {
     func serverSettings() async throws {
         guard await RedisServers.shared.storage(.standalone) != nil else { return }
         try await RedisKind.standalone.gate.shared {
-            let port = try RedisKind.standalone.address.endpoints[0].port
+            let port = try RedisKind.standalone.endpoints[0].port
             let secret = "pw-\(UInt64.random(in: 0 ... .max))"
             // Wrong password for the default user (which has none here): refused, password not in the error.
             var wrong = try RedisKind.standalone.configuration(prefix: "idstore-auth:")

@@ -1,6 +1,6 @@
 import Foundation
 import IdentityStorage
-@_spi(Testing) import IdentityStorageRedis
+import IdentityStorageRedis
 import Synchronization
 import Testing
 
@@ -103,7 +103,7 @@ struct RedisFaultTests {
     @Test("CLIENT KILL of the store's connections mid-workload", arguments: RedisKind.allCases)
     func clientKill(_ kind: RedisKind) async throws {
         guard await RedisServers.shared.storage(kind) != nil else { return }
-        let ports = try kind.address.endpoints.map(\.port)
+        let ports = try kind.endpoints.map(\.port)
         try await kind.gate.shared {
             let name = "idstore-kill-\(UInt32.random(in: 0 ... .max))"
             let storage = try await RedisIdentityStorage.open(try kind.configuration(prefix: "idstore-fault:", clientName: name, poolSize: 4))
@@ -140,7 +140,7 @@ struct RedisFaultTests {
     @Test("restart of the standalone server")
     func standaloneRestart() async throws {
         guard let shared = await RedisServers.shared.storage(.standalone) else { return }
-        let port = try RedisKind.standalone.address.endpoints[0].port
+        let port = try RedisKind.standalone.endpoints[0].port
         try await RedisKind.standalone.gate.exclusive {
             let name = "idstore-restart-\(UInt32.random(in: 0 ... .max))"
             let storage = try await RedisIdentityStorage.open(try RedisKind.standalone.configuration(prefix: "idstore-fault:", clientName: name, poolSize: 4))
@@ -189,7 +189,7 @@ struct RedisFaultTests {
     @Test("failure of a cluster master: the replica takes over")
     func clusterMasterFailure() async throws {
         guard let shared = await RedisServers.shared.storage(.cluster) else { return }
-        let ports = try RedisKind.cluster.address.endpoints.map(\.port)
+        let ports = try RedisKind.cluster.endpoints.map(\.port)
         try await RedisKind.cluster.gate.exclusive {
             let name = "idstore-failover-\(UInt32.random(in: 0 ... .max))"
             let storage = try await RedisIdentityStorage.open(try RedisKind.cluster.configuration(prefix: "idstore-fault:", clientName: name, poolSize: 4))

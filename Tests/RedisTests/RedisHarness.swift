@@ -1,7 +1,8 @@
 import Foundation
 import IdentityStorage
 import IdentityStorageConformance
-@_spi(Testing) import IdentityStorageRedis
+import IdentityStorageRedis
+import IdentityStorageTool
 import ServerTestSupport
 import Testing
 
@@ -19,22 +20,18 @@ enum RedisKind: String, Sendable, CaseIterable {
 
     var url: String { ProcessInfo.processInfo.environment[environmentVariable].flatMap { $0.isEmpty ? nil : $0 } ?? defaultURL }
 
-    var address: ServerAddress {
-        get throws {
-            switch try StoreLocation(parsing: url) {
-            case .redis(let address), .redisCluster(let address): return address
-            default: throw IdentityStorageError.invalidArgument("\(environmentVariable) is not a redis URL")
-            }
-        }
+    /// The servers of the test URL.
+    var endpoints: [RedisIdentityStorage.Configuration.Endpoint] {
+        get throws { try RedisIdentityStorage.Configuration(url: StoreURL(parsing: url)).endpoints }
     }
 
     /// Test configuration: its own key prefix, a larger pool for the parallel suite.
     func configuration(prefix: String = "idstore-test:", clientName: String = "idstore-tests", poolSize: Int = 8) throws -> RedisIdentityStorage.Configuration {
-        var configuration = try RedisIdentityStorage.Configuration(address: address)
+        var configuration = try RedisIdentityStorage.Configuration(url: StoreURL(parsing: url))
         configuration.keyPrefix = prefix
         configuration.clientName = clientName
         configuration.poolSizePerNode = poolSize
-        configuration.acquireTimeout = 30
+        configuration.acquireTimeout = .seconds(30)
         return configuration
     }
 
@@ -92,9 +89,8 @@ struct RedisHarness: ConformanceHarness {
         return storage.makeStores(clock: clock)
     }
 
-    func corrupt(_ corruption: StoredDataCorruption, in stores: IdentityStores) async throws {
-        guard let owner = RedisIdentityStorage.owner(of: stores) else { throw ConformanceFailure("stores are not Redis stores") }
-        try await owner.corrupt(corruption, in: stores)
+    func corrupter(for stores: IdentityStores) -> (any StoredDataCorrupting)? {
+        privatePrefix.map(storage.dataCorruption(keyPrefix:)) ?? storage
     }
 }
 

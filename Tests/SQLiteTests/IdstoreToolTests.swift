@@ -41,6 +41,9 @@ struct IdstoreToolTests {
         (["import", "/nonexistent-file.json"], "cannot read '/nonexistent-file.json'"),
         (["check", "--filter", "no-such-case"], "no conformance case starts with 'no-such-case'"),
         (["cleanup", "--batch-size", "0"], "--batch-size must be at least 1"),
+        (["migrate", "--store", "sqlite:x.db?pool_size=2"], "SQLite takes readers, busy_timeout"),
+        (["migrate", "--store", "postgres://app:hunter2@127.0.0.1:1/db?connect_timeout=2"], "Connection refused"),
+        (["migrate", "--store", "redis://app:hunter2@127.0.0.1:1/0?connect_timeout=2"], "127.0.0.1:1"),
     ])
     func badInputGivesOneLineAndStatusOne(arguments: [String], expected: String) throws {
         let result = try Idstore.run(arguments, in: try TemporaryDirectory())
@@ -48,8 +51,7 @@ struct IdstoreToolTests {
         #expect(result.stderr.contains(expected), "\(result)")
         #expect(!result.stderr.contains("hunter2"), "password in \(result.stderr)")
         #expect(!result.stderr.contains("Fatal error") && !result.stderr.contains("Stack dump"))
-        let lines = result.stderr.split(separator: "\n").filter { !$0.hasPrefix("Usage:") && !$0.hasPrefix("  See") && !$0.isEmpty }
-        #expect(lines.count == 1, "\(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
     }
 
     @Test func unwritablePathIsOneLine() throws {

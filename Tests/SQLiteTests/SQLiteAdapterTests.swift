@@ -1,6 +1,6 @@
 import Foundation
 import IdentityStorage
-@_spi(Testing) import IdentityStorageSQLite
+import IdentityStorageSQLite
 import Testing
 
 /// Behaviour specific to the SQLite adapter: schema, plans, files on disk.
@@ -25,7 +25,7 @@ struct SQLiteAdapterTests {
 
     @Test func concurrentOpensOfOneNewFileAllSucceed() async throws {
         let path = try TemporaryDirectory().file("concurrent.db")
-        let versions = try await withThrowingTaskGroup(of: Int.self) { group in
+        let versions = try await withThrowingTaskGroup(of: Int?.self) { group in
             for _ in 0..<4 {
                 group.addTask {
                     let storage = try await SQLiteIdentityStorage.open(.init(path: path))

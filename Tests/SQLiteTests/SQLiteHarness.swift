@@ -1,35 +1,52 @@
 import Foundation
 import IdentityStorage
 import IdentityStorageConformance
-@_spi(Testing) import IdentityStorageSQLite
+import IdentityStorageSQLite
+import IdentityStorageTool
+import Synchronization
 
 /// The suite on one shared SQLite file (opened once per test run, as a deployment would) or on a
-/// private in-memory database per case.
+/// private in-memory database per case. Made once per case.
 struct SQLiteHarness: ConformanceHarness {
     enum Kind: Sendable { case file, memory }
 
     let kind: Kind
+    /// The storage this case's stores come from.
+    private let opened = OpenedStorage()
     var backendName: String { kind == .file ? "sqlite-file" : "sqlite-memory" }
 
+    init(kind: Kind) {
+        self.kind = kind
+    }
+
     func makeStores(clock: ManualWallClock) async throws -> IdentityStores {
-        switch kind {
-        case .file: return try await SharedSQLiteFile.shared.storage().makeStores(clock: clock)
-        case .memory: return try await SQLiteIdentityStorage.open(.init(path: ":memory:")).makeStores(clock: clock)
+        let storage = switch kind {
+        case .file: try await SharedSQLiteFile.shared.storage()
+        case .memory: try await SQLiteIdentityStorage.open(.init(path: ":memory:"))
         }
+        opened.set(storage)
+        return storage.makeStores(clock: clock)
     }
 
     func release(_ stores: IdentityStores) async throws {
-        if kind == .memory { await (try await storage(of: stores)).close() }
+        guard kind == .memory, let storage = opened.take() else { return }
+        await storage.close()
     }
 
-    func corrupt(_ corruption: StoredDataCorruption, in stores: IdentityStores) async throws {
-        try await storage(of: stores).corrupt(corruption)
+    func corrupter(for stores: IdentityStores) -> (any StoredDataCorrupting)? {
+        opened.value
     }
+}
 
-    private func storage(of stores: IdentityStores) async throws -> SQLiteIdentityStorage {
-        guard let storage = SQLiteIdentityStorage.owner(of: stores) else { throw ConformanceFailure("stores are not SQLite stores") }
-        return storage
-    }
+/// The storage one harness opened, set once per case.
+final class OpenedStorage: Sendable {
+    private let storage = Mutex<SQLiteIdentityStorage?>(nil)
+
+    var value: SQLiteIdentityStorage? { storage.withLock { $0 } }
+
+    func set(_ value: SQLiteIdentityStorage) { storage.withLock { $0 = value } }
+
+    func take() -> SQLiteIdentityStorage? { storage.withLock { $0.take() } }
 }
 
 /// One database file for the whole test process.

@@ -45,7 +45,7 @@ struct Check: AsyncParsableCommand {
             }
             let seconds = Double((ContinuousClock.now - started).components.attoseconds) / 1e18
                 + Double((ContinuousClock.now - started).components.seconds)
-            Terminal.print("\(store.url): \(counts.passed) passed, \(counts.failed) failed, \(counts.skipped) skipped in \(String(format: "%.1f", seconds)) s")
+            Terminal.print("\(Terminal.label(store.url))\(counts.passed) passed, \(counts.failed) failed, \(counts.skipped) skipped in \(String(format: "%.1f", seconds)) s")
             return counts.failed
         }
         if failed > 0 { throw ExitCode.failure }

@@ -39,7 +39,7 @@ struct Cleanup: AsyncParsableCommand {
                 if due { Terminal.progress("cleanup: \(report.total) rows removed so far (\(report.batches) batches)") }
             }))
             Terminal.print("""
-                \(store.url): removed \(report.total) rows in \(report.batches) batches
+                \(Terminal.label(store.url))removed \(report.total) rows in \(report.batches) batches
                   expired grants                \(report.expiredGrants)
                   consumed grants               \(report.consumedGrants)\(removeConsumed ? "" : " (not requested)")
                   device authorizations         \(report.deviceAuthorizations)

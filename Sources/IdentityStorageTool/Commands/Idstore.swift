@@ -71,6 +71,12 @@ enum Terminal {
         context.output.writeError("\(context.commandName): error: \(message.foldedToOneLine)")
     }
 
+    /// `url: ` before a result line (`memory: ` for a URL that already ends with a colon). The URL is redacted.
+    static func label(_ url: StoreURL) -> String {
+        let text = url.description
+        return text.hasSuffix(":") ? text + " " : text + ": "
+    }
+
     /// A progress line on standard error.
     static func progress(_ message: String) {
         ToolContext.current.output.writeError(message)

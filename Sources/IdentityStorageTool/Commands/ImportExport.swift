@@ -27,7 +27,7 @@ struct Import: AsyncParsableCommand {
         try await options.withStore { store in
             try await document.save(to: store.makeStores())
             Terminal.print("""
-                \(store.url): imported \(document.itemCount) items (\(document.clients.count) clients, \
+                \(Terminal.label(store.url))imported \(document.itemCount) items (\(document.clients.count) clients, \
                 \(document.identityResources.count) identity resources, \(document.apiScopes.count) API scopes, \
                 \(document.apiResources.count) API resources, \(document.identityProviders.count) identity providers)
                 """)

@@ -9,9 +9,9 @@ struct Migrate: AsyncParsableCommand {
     func run() async throws {
         try await options.withStore { store in
             if let version = try await store.schemaVersion() {
-                Terminal.print("\(store.url): schema version \(version)")
+                Terminal.print("\(Terminal.label(store.url))schema version \(version)")
             } else {
-                Terminal.print("\(store.url): no schema (this backend keeps none)")
+                Terminal.print("\(Terminal.label(store.url))no schema (this backend keeps none)")
             }
         }
     }
