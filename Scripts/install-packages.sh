@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the build and the tests need: the C client libraries of every adapter
-# and the servers the tests start. Idempotent; run as root (or with sudo). About 20 s on a fresh machine.
+# Installs the Debian packages the build and the tests need: the C client libraries of every adapter,
+# the servers the tests start, and python3 for Scripts/check-layout.sh. Idempotent; run as root (or with
+# sudo). About 20 s on a fresh machine.
 # --no-upgrade keeps already-installed packages (libpq, postgresql-15) at their version.
 # apt does not start the servers (no init here); Scripts/services.sh does.
 set -euo pipefail
 
-packages=(libsqlite3-dev libpq-dev libmariadb-dev libhiredis-dev postgresql mariadb-server redis-server pkg-config)
+packages=(libsqlite3-dev libpq-dev libmariadb-dev libhiredis-dev postgresql mariadb-server redis-server pkg-config python3)
 
 missing=()
 for package in "${packages[@]}"; do

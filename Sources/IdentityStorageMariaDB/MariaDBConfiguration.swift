@@ -1,4 +1,5 @@
 import IdentityStorage
+import IdentityStorageBlockingPool
 
 extension MariaDBIdentityStorage {
     /// TLS settings, passed to libmariadb as they are.
@@ -41,7 +42,7 @@ extension MariaDBIdentityStorage {
     /// Settings of the MariaDB adapter. Build one from a store URL with ``init(url:)``, or field by field.
     ///
     /// ``description``, `String(reflecting:)` and `dump` never show the password.
-    public struct Configuration: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public struct Configuration: URLConfiguration, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
         public var host: String
         /// Default: 3306.
         public var port: Int
@@ -104,13 +105,11 @@ extension MariaDBIdentityStorage {
             tls.crlPath = reader.string("ssl_crlpath") ?? tls.crlPath
             tls.versions = reader.string("tls_version") ?? tls.versions
             unixSocket = reader.string("socket") ?? unixSocket
-            poolSize = try reader.integer("pool_size", in: 1...1000) ?? poolSize
-            connectTimeout = try reader.duration("connect_timeout") ?? connectTimeout
+            try reader.readPoolSettings(poolSize: &poolSize, connectTimeout: &connectTimeout, acquireTimeout: &acquireTimeout,
+                                        healthCheckInterval: &healthCheckInterval)
             readTimeout = try reader.duration("read_timeout") ?? readTimeout
             writeTimeout = try reader.duration("write_timeout") ?? writeTimeout
             lockWaitTimeout = try reader.duration("lock_wait_timeout") ?? lockWaitTimeout
-            acquireTimeout = try reader.duration("acquire_timeout") ?? acquireTimeout
-            healthCheckInterval = try reader.duration("health_check_interval") ?? healthCheckInterval
             try reader.finish()
             try validate()
         }

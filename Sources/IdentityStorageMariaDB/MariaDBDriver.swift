@@ -5,16 +5,12 @@ import IdentityStorage
 /// Parameters: `ssl_mode`, `ssl_ca`, `ssl_capath`, `ssl_cert`, `ssl_key`, `ssl_cipher`, `ssl_crl`, `ssl_crlpath`,
 /// `tls_version`, `socket`, `pool_size`, `connect_timeout`, `read_timeout`, `write_timeout`, `lock_wait_timeout`,
 /// `acquire_timeout`, `health_check_interval` (see ``MariaDBIdentityStorage/Configuration``).
-public struct MariaDBDriver: IdentityStorageDriver {
+public struct MariaDBDriver: ConfigurableBackendDriver {
+    public typealias Backend = MariaDBIdentityStorage
+
     public init() {}
 
     public var name: String { "MariaDB" }
     public var schemes: [String] { ["mariadb", "mysql"] }
     public var urlForms: [String] { ["mariadb://user:password@host:3306/database"] }
-
-    public func open(_ url: StoreURL, options: StoreOpenOptions) async throws -> any IdentityStorageBackend {
-        var configuration = try MariaDBIdentityStorage.Configuration(url: url)
-        configuration.clock = options.clock
-        return try await MariaDBIdentityStorage.open(configuration)
-    }
 }

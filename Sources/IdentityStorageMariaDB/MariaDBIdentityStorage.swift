@@ -23,7 +23,7 @@ import IdentityStorageSQL
 /// the `utf8mb4_nopad_bin` collation (MySQL 8: `utf8mb4_0900_bin`; both compare code points without
 /// padding), and `VALUES(column)` in upserts (deprecated, still accepted, in MySQL 8.0.20+). Only MariaDB
 /// 10.11 is tested.
-public final class MariaDBIdentityStorage: IdentityStorageBackend {
+public final class MariaDBIdentityStorage: ConfigurableBackend {
     package let database: MariaDBDatabase
     public let configuration: Configuration
 

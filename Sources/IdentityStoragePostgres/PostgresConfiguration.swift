@@ -1,6 +1,7 @@
 import CLibPQ
 import Foundation
 import IdentityStorage
+import IdentityStorageBlockingPool
 import Synchronization
 
 extension PostgresIdentityStorage {
@@ -8,7 +9,7 @@ extension PostgresIdentityStorage {
     /// with ``init(host:port:user:password:database:)``.
     ///
     /// ``description``, `String(reflecting:)` and `dump` never show the password.
-    public struct Configuration: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public struct Configuration: URLConfiguration, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
         /// Host name, IP address, or a Unix-socket directory (starting with `/`). Default: `127.0.0.1`.
         public var host: String
         /// TCP port. Default: 5432.
@@ -70,11 +71,9 @@ extension PostgresIdentityStorage {
             self.init(host: host.name, port: host.port ?? 5432, user: url.user, password: url.password, database: url.pathName)
             var reader = StoreURLParameters(url, driver: "PostgreSQL")
             schema = reader.string("schema") ?? schema
-            poolSize = try reader.integer("pool_size", in: 1...1000) ?? poolSize
-            connectTimeout = try reader.duration("connect_timeout") ?? connectTimeout
+            try reader.readPoolSettings(poolSize: &poolSize, connectTimeout: &connectTimeout, acquireTimeout: &acquireTimeout,
+                                        healthCheckInterval: &healthCheckInterval)
             queryTimeout = try reader.duration("query_timeout") ?? queryTimeout
-            acquireTimeout = try reader.duration("acquire_timeout") ?? acquireTimeout
-            healthCheckInterval = try reader.duration("health_check_interval") ?? healthCheckInterval
             let keywords = Self.libpqKeywords
             parameters = reader.passThrough(described: "libpq connection keywords (sslmode, sslrootcert, application_name, …)") {
                 keywords.contains($0) && !Self.reservedKeywords.contains($0)

@@ -5,16 +5,12 @@ import IdentityStorage
 /// Parameters: `schema`, `pool_size`, `connect_timeout`, `query_timeout`, `acquire_timeout`,
 /// `health_check_interval` (see ``PostgresIdentityStorage/Configuration``), and any libpq connection keyword
 /// (`sslmode`, `sslrootcert`, `application_name`, …), passed through.
-public struct PostgresDriver: IdentityStorageDriver {
+public struct PostgresDriver: ConfigurableBackendDriver {
+    public typealias Backend = PostgresIdentityStorage
+
     public init() {}
 
     public var name: String { "PostgreSQL" }
     public var schemes: [String] { ["postgres", "postgresql"] }
     public var urlForms: [String] { ["postgres://user:password@host:5432/database"] }
-
-    public func open(_ url: StoreURL, options: StoreOpenOptions) async throws -> any IdentityStorageBackend {
-        var configuration = try PostgresIdentityStorage.Configuration(url: url)
-        configuration.clock = options.clock
-        return try await PostgresIdentityStorage.open(configuration)
-    }
 }

@@ -17,7 +17,7 @@ import IdentityStorageSQL
 /// stores are the generic SQL stores of `IdentityStorageSQL` (`Sources/IdentityStorageSQL/Stores/SQL<Store>.swift`)
 /// over ``PostgresDatabase``, with the PostgreSQL dialect (`SQLDialect.postgres`, in `Connection/PostgresSchema.swift`).
 /// Expiry is judged against the configured ``Configuration/clock``, passed to the server as a parameter.
-public final class PostgresIdentityStorage: IdentityStorageBackend {
+public final class PostgresIdentityStorage: ConfigurableBackend {
     package let database: PostgresDatabase
     public let configuration: Configuration
 

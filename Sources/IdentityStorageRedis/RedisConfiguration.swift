@@ -1,10 +1,11 @@
 import IdentityStorage
+import IdentityStorageBlockingPool
 
 extension RedisIdentityStorage {
     /// Settings of the Redis adapter. Build one from a store URL with ``init(url:)``, or field by field.
     ///
     /// ``description``, `String(reflecting:)` and `dump` never show the password.
-    public struct Configuration: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public struct Configuration: URLConfiguration, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
         /// A standalone server (or a primary) or a Redis Cluster.
         public enum Mode: Sendable, Hashable {
             case standalone
@@ -96,11 +97,9 @@ extension RedisIdentityStorage {
             }
             var reader = StoreURLParameters(url, driver: "Redis")
             keyPrefix = reader.string("key_prefix") ?? keyPrefix
-            poolSizePerNode = try reader.integer("pool_size", in: 1...1000) ?? poolSizePerNode
-            connectTimeout = try reader.duration("connect_timeout") ?? connectTimeout
+            try reader.readPoolSettings(poolSize: &poolSizePerNode, connectTimeout: &connectTimeout, acquireTimeout: &acquireTimeout,
+                                        healthCheckInterval: &healthCheckInterval)
             commandTimeout = try reader.duration("command_timeout") ?? commandTimeout
-            acquireTimeout = try reader.duration("acquire_timeout") ?? acquireTimeout
-            healthCheckInterval = try reader.duration("health_check_interval") ?? healthCheckInterval
             if let name = reader.string("client_name") { clientName = name.isEmpty ? nil : name }
             try reader.finish()
             try validate()

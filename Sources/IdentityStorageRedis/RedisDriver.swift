@@ -5,16 +5,12 @@ import IdentityStorage
 ///
 /// Parameters: `key_prefix`, `pool_size`, `connect_timeout`, `command_timeout`, `acquire_timeout`,
 /// `health_check_interval`, `client_name` (see ``RedisIdentityStorage/Configuration``).
-public struct RedisDriver: IdentityStorageDriver {
+public struct RedisDriver: ConfigurableBackendDriver {
+    public typealias Backend = RedisIdentityStorage
+
     public init() {}
 
     public var name: String { "Redis" }
     public var schemes: [String] { ["redis", "redis-cluster"] }
     public var urlForms: [String] { ["redis://user:password@host:6379/0", "redis-cluster://host:7000,host:7001,host:7002"] }
-
-    public func open(_ url: StoreURL, options: StoreOpenOptions) async throws -> any IdentityStorageBackend {
-        var configuration = try RedisIdentityStorage.Configuration(url: url)
-        configuration.clock = options.clock
-        return try await RedisIdentityStorage.open(configuration)
-    }
 }

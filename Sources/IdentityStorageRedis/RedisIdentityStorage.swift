@@ -13,7 +13,7 @@ import IdentityStorageBlockingPool
 /// Swift's cooperative pool). Every multi-key write is one Lua script; expiry is judged against the configured
 /// clock, passed to the scripts as "now". The key layout, indexes, expiry rules and what is weaker in cluster
 /// mode are written down in ``RedisDataModel``.
-public final class RedisIdentityStorage: IdentityStorageBackend {
+public final class RedisIdentityStorage: ConfigurableBackend {
     package let client: RedisClient
     package let keys: RedisKeyspace
     /// What every connection needs to open (holds the password; never printed).

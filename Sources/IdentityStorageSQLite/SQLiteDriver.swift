@@ -5,18 +5,14 @@ import IdentityStorage
 ///
 /// Parameters: `readers`, `busy_timeout`, `acquire_timeout`, `writer_cache_kib`, `wal_autocheckpoint`
 /// (see ``SQLiteIdentityStorage/Configuration``).
-public struct SQLiteDriver: IdentityStorageDriver {
+public struct SQLiteDriver: ConfigurableBackendDriver {
+    public typealias Backend = SQLiteIdentityStorage
+
     public init() {}
 
     public var name: String { "SQLite" }
     public var schemes: [String] { ["sqlite"] }
     public var urlForms: [String] { ["sqlite:identity.db", "sqlite:/var/lib/idp/identity.db", "sqlite::memory:"] }
-
-    public func open(_ url: StoreURL, options: StoreOpenOptions) async throws -> any IdentityStorageBackend {
-        var configuration = try SQLiteIdentityStorage.Configuration(url: url)
-        configuration.clock = options.clock
-        return try await SQLiteIdentityStorage.open(configuration)
-    }
 }
 
 extension SQLiteIdentityStorage.Configuration {

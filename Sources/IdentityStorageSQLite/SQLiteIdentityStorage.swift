@@ -14,9 +14,9 @@ import IdentityStorageSQL
 /// connection; the schema migrated on open. The stores are the generic SQL stores of `IdentityStorageSQL`
 /// (`Sources/IdentityStorageSQL/Stores/SQL<Store>.swift`) over ``SQLiteDatabase``, with the SQLite dialect
 /// (`SQLDialect.sqlite`, in `Connection/SQLiteSchema.swift`). Expiry is judged against the configured ``Configuration/clock``.
-public final class SQLiteIdentityStorage: IdentityStorageBackend {
+public final class SQLiteIdentityStorage: ConfigurableBackend {
     /// Settings of the SQLite adapter.
-    public struct Configuration: Sendable {
+    public struct Configuration: URLConfiguration {
         /// The database file, or `":memory:"` for a private in-memory database (one connection, no readers).
         public var path: String
         /// Read-only connections next to the writer (URL `readers`). Default: 2.

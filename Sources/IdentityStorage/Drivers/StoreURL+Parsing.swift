@@ -8,7 +8,7 @@ extension StoreURL {
         let trimmed = text.trimmingWhitespace
         let shown = Self.redacting(trimmed)
         guard let colon = trimmed.firstIndex(of: ":"), Self.isScheme(trimmed[..<colon]) else {
-            throw .invalidArgument("store URL '\(shown)' has no scheme; expected scheme:… (sqlite:identity.db, postgres://host/db, …)")
+            throw .invalidArgument("store URL '\(shown)' has no scheme; expected scheme:path or scheme://host/path")
         }
         self.init(scheme: String(trimmed[..<colon]), hasAuthority: false)
         var rest = trimmed[trimmed.index(after: colon)...]

@@ -1,0 +1,28 @@
+/// A configuration that a store URL describes, with the clock the opened stores judge expiry by.
+public protocol URLConfiguration: Sendable {
+    /// The configuration `url` describes; bad input is ``IdentityStorageError/Code-swift.struct/invalidArgument``.
+    init(url: StoreURL) throws(IdentityStorageError)
+    /// The clock every expiry decision uses.
+    var clock: any WallClock { get set }
+}
+
+/// A backend opened from a ``URLConfiguration``: the shape of every built-in adapter but the in-memory one.
+public protocol ConfigurableBackend: IdentityStorageBackend {
+    associatedtype Configuration: URLConfiguration
+    /// Connects (or opens the file) and migrates the schema.
+    static func open(_ configuration: Configuration) async throws -> Self
+}
+
+/// A driver whose backend is a ``ConfigurableBackend``: `open` parses the configuration from the URL, sets the clock
+/// of the options, and opens the backend. Such a driver states only its name, schemes and URL forms.
+public protocol ConfigurableBackendDriver: IdentityStorageDriver {
+    associatedtype Backend: ConfigurableBackend
+}
+
+extension ConfigurableBackendDriver {
+    public func open(_ url: StoreURL, options: StoreOpenOptions) async throws -> any IdentityStorageBackend {
+        var configuration = try Backend.Configuration(url: url)
+        configuration.clock = options.clock
+        return try await Backend.open(configuration)
+    }
+}
