@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "IdentityStoragePostgres", targets: ["IdentityStoragePostgres"]),
         .library(name: "IdentityStorageMariaDB", targets: ["IdentityStorageMariaDB"]),
         .library(name: "IdentityStorageRedis", targets: ["IdentityStorageRedis"]),
+        .library(name: "IdentityStorageFile", targets: ["IdentityStorageFile"]),
         .library(name: "IdentityStorageConformance", targets: ["IdentityStorageConformance"]),
         .library(name: "IdentityStorageOpener", targets: ["IdentityStorageOpener"]),
         .library(name: "IdentityStorageTool", targets: ["IdentityStorageTool"]),
@@ -67,6 +68,11 @@ let package = Package(
                            .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(
+            name: "IdentityStorageFile",
+            dependencies: ["IdentityStorage", "IdentityStorageBlockingPool", "IdentityStorageMemory",
+                           .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(
             name: "IdentityStorageConformance",
             dependencies: ["IdentityStorage"],
             path: "Conformance"
@@ -75,7 +81,7 @@ let package = Package(
             name: "IdentityStorageOpener",
             dependencies: [
                 "IdentityStorage", "IdentityStorageMemory", "IdentityStorageSQLite", "IdentityStoragePostgres",
-                "IdentityStorageMariaDB", "IdentityStorageRedis",
+                "IdentityStorageMariaDB", "IdentityStorageRedis", "IdentityStorageFile",
             ]
         ),
         .target(
@@ -84,6 +90,7 @@ let package = Package(
                 "IdentityStorage", "IdentityStorageConformance", "IdentityStorageSQL",
                 // The built-in backends' bench and corrupted-data abilities (BuiltIn/) use their package internals.
                 "IdentityStorageMemory", "IdentityStorageSQLite", "IdentityStoragePostgres", "IdentityStorageMariaDB", "IdentityStorageRedis",
+                "IdentityStorageFile",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]

@@ -35,6 +35,18 @@ public enum StoredDataCorruption: Sendable, Hashable {
         return Array(try JSONSerialization.data(withJSONObject: object))
     }
 
+    /// The part of a deployment the damaged data belongs to.
+    public var part: DeploymentPart {
+        switch self {
+        case .clientRefreshTokenUsage, .clientAccessTokenType: .configuration
+        case .keyRingElement: .keyMaterial
+        case .grant: .operationalData
+        }
+    }
+
+    /// The parts some damage belongs to.
+    public static let parts: [DeploymentPart] = [.configuration, .keyMaterial, .operationalData]
+
     /// Bytes that are not UTF-8: `C3 28` (a two-byte lead followed by `(`).
     public static let invalidUTF8: [UInt8] = [0xC3, 0x28]
 }

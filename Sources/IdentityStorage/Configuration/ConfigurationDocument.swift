@@ -6,7 +6,7 @@ import Foundation
 /// Format: an object with optional arrays `clients`, `identityResources`, `apiScopes`, `apiResources`,
 /// `identityProviders`. Each item uses the model's property names; any property left out takes
 /// upstream's default (only `clientId`, `name` or `scheme` are required). Sets are JSON arrays,
-/// instants are ISO 8601 strings with fractional seconds, enums are their upstream integers
+/// instants are ISO 8601 strings with up to six fractional digits (microseconds, as stores keep them), enums are their upstream integers
 /// (`refreshTokenUsage`: 0 re-use, 1 one-time; `refreshTokenExpiration`: 0 sliding, 1 absolute;
 /// `accessTokenType`: 0 JWT, 1 reference; `dPoPValidationMode`: flags 1 iat, 2 nonce).
 /// Unknown properties are rejected, so a typo never passes silently.
@@ -43,7 +43,7 @@ public struct ConfigurationDocument: Hashable, Sendable {
             throw .invalidArgument("not valid JSON: \(Self.describe(error))")
         }
         guard let object = root as? [String: Any] else { throw .invalidArgument("the document must be a JSON object") }
-        let known: Set<String> = ["clients", "identityResources", "apiScopes", "apiResources", "identityProviders"]
+        let known = Set(Self.lists.map(\.name))
         if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
             throw .invalidArgument("unknown top-level property '\(unknown)'; expected \(known.sorted().joined(separator: ", "))")
         }
@@ -57,19 +57,16 @@ public struct ConfigurationDocument: Hashable, Sendable {
 
     /// The document as pretty, stable JSON (sorted keys, sorted arrays), ready to import again.
     public func json() throws -> Data {
-        let encoder = Self.encoder()
         var object: [String: Any] = [:]
         func add<T: Encodable>(_ name: String, _ items: [T], id: (T) -> String) throws {
-            object[name] = try items.sorted { ExactString(id($0)) < ExactString(id($1)) }.map { item in
-                Self.sortArrays(try JSONSerialization.jsonObject(with: try encoder.encode(item)))
-            }
+            object[name] = try items.sorted { ExactString(id($0)) < ExactString(id($1)) }.map { try Self.jsonObject($0) }
         }
         try add("clients", clients) { $0.clientId }
         try add("identityResources", identityResources) { $0.name }
         try add("apiScopes", apiScopes) { $0.name }
         try add("apiResources", apiResources) { $0.name }
         try add("identityProviders", identityProviders) { $0.scheme }
-        return try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        return try Self.data(object)
     }
 
     /// Checks every item and that no id appears twice within one list.
@@ -135,30 +132,58 @@ public struct ConfigurationDocument: Hashable, Sendable {
                                           defaults: (String) -> T) throws(IdentityStorageError) -> [T] {
         guard let value = object[list] else { return [] }
         guard let array = value as? [Any] else { throw .invalidArgument("'\(list)' must be an array") }
-        let encoder = encoder(), decoder = decoder()
-        var result: [T] = []
-        for (index, element) in array.enumerated() {
-            guard let item = element as? [String: Any] else { throw .invalidArgument("\(list)[\(index)] must be an object") }
-            guard let id = item[idKey] as? String else { throw .invalidArgument("\(list)[\(index)] needs a string '\(idKey)'") }
-            do {
-                guard var merged = try JSONSerialization.jsonObject(with: try encoder.encode(defaults(id))) as? [String: Any] else {
-                    throw IdentityStorageError.invalidArgument("internal: default \(T.self) is not an object")
+        return try array.enumerated().map { index, element throws(IdentityStorageError) in
+            try item(element, in: list, at: index, idKey: idKey, defaults: defaults)
+        }
+    }
+
+    /// One item of `list` from its JSON object: left-out properties take the defaults, an unknown property or a
+    /// value of the wrong type is an ``IdentityStorageError/Code-swift.struct/invalidArgument`` naming the item.
+    package static func item<T: Codable>(_ element: Any, in list: String, at index: Int, idKey: String,
+                                         defaults: (String) -> T) throws(IdentityStorageError) -> T {
+        guard let item = element as? [String: Any] else { throw .invalidArgument("\(list)[\(index)] must be an object") }
+        guard let id = item[idKey] as? String else { throw .invalidArgument("\(list)[\(index)] needs a string '\(idKey)'") }
+        do {
+            guard var merged = try JSONSerialization.jsonObject(with: try encoder().encode(defaults(id))) as? [String: Any] else {
+                throw IdentityStorageError.invalidArgument("internal: default \(T.self) is not an object")
+            }
+            for (key, value) in item {
+                guard merged.keys.contains(key) || isOptionalProperty(key, of: T.self) else {
+                    throw IdentityStorageError.invalidArgument("unknown property '\(key)'")
                 }
-                for (key, value) in item {
-                    guard merged.keys.contains(key) || isOptionalProperty(key, of: T.self) else {
-                        throw IdentityStorageError.invalidArgument("unknown property '\(key)'")
-                    }
-                    merged[key] = value
-                }
-                result.append(try decoder.decode(T.self, from: try JSONSerialization.data(withJSONObject: merged)))
-            } catch let error as IdentityStorageError {
-                throw .invalidArgument("\(list)[\(index)] (\(id)): \(error.message)")
-            } catch {
-                throw .invalidArgument("\(list)[\(index)] (\(id)): \(describe(error))")
+                merged[key] = value
+            }
+            return try decoder().decode(T.self, from: try JSONSerialization.data(withJSONObject: merged))
+        } catch let error as IdentityStorageError {
+            throw .invalidArgument("\(list)[\(index)] (\(id)): \(error.message)")
+        } catch {
+            throw .invalidArgument("\(list)[\(index)] (\(id)): \(describe(error))")
+        }
+    }
+
+    /// An item as the document writes it: a JSON object with its arrays sorted, and `null` for every property that
+    /// is nil, so that reading it back does not put the property's default in its place.
+    package static func jsonObject<T: Encodable>(_ item: T) throws -> Any {
+        let encoded = sortArrays(try JSONSerialization.jsonObject(with: try encoder().encode(item)))
+        guard var object = encoded as? [String: Any] else { return encoded }
+        for child in Mirror(reflecting: item).children {
+            let value = Mirror(reflecting: child.value)
+            if let label = child.label, object[label] == nil, value.displayStyle == .optional, value.children.isEmpty {
+                object[label] = NSNull()
             }
         }
-        return result
+        return object
     }
+
+    /// A document object as pretty, stable JSON.
+    package static func data(_ object: [String: Any]) throws -> Data {
+        try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+    }
+
+    /// The lists of a document, with the property that names each item.
+    package static let lists: [(name: String, idKey: String)] = [
+        ("clients", "clientId"), ("identityResources", "name"), ("apiScopes", "name"), ("apiResources", "name"), ("identityProviders", "scheme"),
+    ]
 
     /// Optional properties are absent from a default instance's JSON; accept them by name.
     private static func isOptionalProperty<T>(_ key: String, of type: T.Type) -> Bool {
@@ -198,7 +223,7 @@ public struct ConfigurationDocument: Hashable, Sendable {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
-            try container.encode(date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted)))
+            try container.encode(isoText(date))
         }
         return encoder
     }
@@ -207,12 +232,31 @@ public struct ConfigurationDocument: Hashable, Sendable {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
             let text = try decoder.singleValueContainer().decode(String.self)
-            let fractional = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
-            if let date = try? fractional.parse(text) { return date }
-            if let date = try? Date.ISO8601FormatStyle().parse(text) { return date }
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "'\(text)' is not an ISO 8601 date"))
+            guard let date = isoDate(text) else {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "'\(text)' is not an ISO 8601 date"))
+            }
+            return date
         }
         return decoder
+    }
+
+    /// `2026-12-04T05:20:00.123456Z`: UTC, six fractional digits, the precision stores keep.
+    static func isoText(_ date: Date) -> String {
+        let (seconds, micros) = date.microsecondsSince1970.floorDividedBy(1_000_000)
+        let whole = Date(timeIntervalSince1970: TimeInterval(seconds)).formatted(.iso8601)   // 2026-12-04T05:20:00Z
+        let digits = String(micros)
+        return whole.dropLast() + "." + String(repeating: "0", count: 6 - digits.count) + digits + "Z"
+    }
+
+    /// An ISO 8601 instant with any number of fractional digits (the first six count) and any zone.
+    static func isoDate(_ text: String) -> Date? {
+        guard let dot = text.firstIndex(of: ".") else { return try? Date.ISO8601FormatStyle().parse(text) }
+        let fraction = text[text.index(after: dot)...].prefix(while: \.isASCIIDigit)
+        guard !fraction.isEmpty, let base = try? Date.ISO8601FormatStyle().parse(String(text[..<dot]) + text[fraction.endIndex...]) else {
+            return nil
+        }
+        let micros = Int64(String((fraction + "00000").prefix(6)))!
+        return Date(microsecondsSince1970: base.microsecondsSince1970 + micros)
     }
 
     /// Sorts arrays (sets encode in random order) so exports are stable and diffable.
@@ -232,4 +276,16 @@ public struct ConfigurationDocument: Hashable, Sendable {
         }
         return "\(value)"
     }
+}
+
+extension Int64 {
+    /// Quotient rounded down and the non-negative remainder (instants before 1970 keep a positive fraction).
+    fileprivate func floorDividedBy(_ divisor: Int64) -> (Int64, Int64) {
+        let (quotient, remainder) = quotientAndRemainder(dividingBy: divisor)
+        return remainder < 0 ? (quotient - 1, remainder + divisor) : (quotient, remainder)
+    }
+}
+
+extension Character {
+    fileprivate var isASCIIDigit: Bool { isASCII && isNumber }
 }

@@ -24,8 +24,9 @@ public protocol IdentityStorageDriver: Sendable {
     var schemes: [String] { get }
     /// Example URLs for help texts and error messages (`"postgres://user:password@host:5432/database"`).
     var urlForms: [String] { get }
-    /// The parts of a deployment this backend can hold. Default: all four.
-    var parts: DeploymentParts { get }
+    /// The parts of a deployment the backend of `url` can hold. Default: all four. A driver whose URLs differ in
+    /// what they hold (a document for configuration, a directory for key material) answers per URL.
+    func parts(for url: StoreURL) -> Set<DeploymentPart>
 
     /// Opens the backend `url` names (connecting, migrating its schema), with the settings in `options`.
     ///
@@ -36,7 +37,7 @@ public protocol IdentityStorageDriver: Sendable {
 }
 
 extension IdentityStorageDriver {
-    public var parts: DeploymentParts { .all }
+    public func parts(for url: StoreURL) -> Set<DeploymentPart> { .all }
 }
 
 /// What every driver is given besides the URL when it opens a backend.

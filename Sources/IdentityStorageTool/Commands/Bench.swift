@@ -56,13 +56,14 @@ struct Bench: AsyncParsableCommand {
 
     func run() async throws {
         let selected = workloads.isEmpty ? Workload.allCases : workloads.compactMap(Workload.init(rawValue:))
-        try await options.withStore { store in
-            let runner = BenchRunner(store: store, stores: store.makeStores(),
+        try await options.withDeployment { deployment in
+            // Grants live in the operational data's store: its raw baseline and bulk loader are the ones that apply.
+            let runner = BenchRunner(store: deployment.store(for: .operationalData), stores: deployment.makeStores(),
                                      settings: .init(operations: operations, duration: duration, warmup: warmup, dataset: dataset))
             let progress: (String) -> Void = { Terminal.progress($0) }
             try await runner.loadDataset(progress: progress)
             if !json {
-                Terminal.print("\(store.url) — \(ProcessInfo.processInfo.activeProcessorCount) cores, data set \(dataset) grants")
+                Terminal.print("\(deployment) — \(ProcessInfo.processInfo.activeProcessorCount) cores, data set \(dataset) grants")
                 Terminal.print(BenchTable.header())
             }
             for workload in selected {

@@ -5,7 +5,7 @@ import IdentityStorageConformance
 
 struct Check: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the conformance suite against the store.",
+        abstract: "Run the conformance suite against the store (or the mixed deployment).",
         discussion: "Cases write under unique key prefixes; run it against a database meant for testing.")
 
     @OptionGroup var options: StoreOptions
@@ -22,8 +22,8 @@ struct Check: AsyncParsableCommand {
             Terminal.error("no conformance case starts with '\(filter)'")
             throw ExitCode.failure
         }
-        let failed = try await options.withStore { store in
-            let harness = BackendHarness(store)
+        let failed = try await options.withDeployment { deployment in
+            let harness = DeploymentHarness(deployment)
             let width = min(60, cases.map(\.name.count).max() ?? 20)
             if !quiet { Terminal.print(pad("case", width) + "  result   time") }
             var counts = (passed: 0, failed: 0, skipped: 0)
@@ -45,7 +45,7 @@ struct Check: AsyncParsableCommand {
             }
             let seconds = Double((ContinuousClock.now - started).components.attoseconds) / 1e18
                 + Double((ContinuousClock.now - started).components.seconds)
-            Terminal.print("\(Terminal.label(store.url))\(counts.passed) passed, \(counts.failed) failed, \(counts.skipped) skipped in \(String(format: "%.1f", seconds)) s")
+            Terminal.print("\(Terminal.label(deployment))\(counts.passed) passed, \(counts.failed) failed, \(counts.skipped) skipped in \(String(format: "%.1f", seconds)) s")
             return counts.failed
         }
         if failed > 0 { throw ExitCode.failure }

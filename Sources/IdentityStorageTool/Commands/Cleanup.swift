@@ -24,8 +24,8 @@ struct Cleanup: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await options.withStore { store in
-            let runner = CleanupRunner(stores: store.makeStores(), configuration: .init(
+        try await options.withDeployment { deployment in
+            let runner = CleanupRunner(stores: deployment.makeStores(), configuration: .init(
                 batchSize: batchSize, removeConsumedGrants: removeConsumed, consumedGrantCleanupDelay: consumedDelay))
             let lastProgress = Mutex(ContinuousClock.now)
             let report = try await runner.run(observer: .init(progress: { report in
@@ -38,16 +38,23 @@ struct Cleanup: AsyncParsableCommand {
                 }
                 if due { Terminal.progress("cleanup: \(report.total) rows removed so far (\(report.batches) batches)") }
             }))
+            let operational = deployment.store(for: .operationalData).url, cache = deployment.store(for: .distributedCache).url
+            let operationalRows = report.total - (operational == cache ? 0 : report.cacheEntries)
+            // Each part reports under the store it lives in; the cache apart when it lives elsewhere.
             Terminal.print("""
-                \(Terminal.label(store.url))removed \(report.total) rows in \(report.batches) batches
+                \(operational == cache ? Terminal.label(operational) : "operational data at \(operational): ")removed \(operationalRows) rows in \(report.batches) batches
                   expired grants                \(report.expiredGrants)
                   consumed grants               \(report.consumedGrants)\(removeConsumed ? "" : " (not requested)")
                   device authorizations         \(report.deviceAuthorizations)
                   pushed authorization requests \(report.pushedAuthorizationRequests)
                   backchannel requests          \(report.backchannelRequests)
-                  cache entries                 \(report.cacheEntries)
                   server-side sessions          \(report.sessions)
                 """)
+            if operational == cache {
+                Terminal.print("  cache entries                 \(report.cacheEntries)")
+            } else {
+                Terminal.print("distributed cache at \(cache): removed \(report.cacheEntries) cache entries")
+            }
         }
     }
 }

@@ -24,10 +24,10 @@ struct Import: AsyncParsableCommand {
                 throw IdentityStorageError.invalidArgument("\(file): \(error.message)")
             }
         }
-        try await options.withStore { store in
-            try await document.save(to: store.makeStores())
+        try await options.withDeployment { deployment in
+            try await document.save(to: deployment.makeStores())
             Terminal.print("""
-                \(Terminal.label(store.url))imported \(document.itemCount) items (\(document.clients.count) clients, \
+                \(Terminal.label(deployment.store(for: .configuration).url))imported \(document.itemCount) items (\(document.clients.count) clients, \
                 \(document.identityResources.count) identity resources, \(document.apiScopes.count) API scopes, \
                 \(document.apiResources.count) API resources, \(document.identityProviders.count) identity providers)
                 """)
@@ -45,8 +45,8 @@ struct Export: AsyncParsableCommand {
     var output: String?
 
     func run() async throws {
-        let data = try await options.withStore { store in
-            try await ConfigurationDocument.load(from: store.makeStores()).json()
+        let data = try await options.withDeployment { deployment in
+            try await ConfigurationDocument.load(from: deployment.makeStores()).json()
         }
         try await reportingErrors {
             if let output {

@@ -1,0 +1,169 @@
+import Foundation
+import IdentityStorage
+import IdentityStorageBlockingPool
+
+/// The `file:` adapter: configuration in one JSON document, key material in a directory, as the identity-server
+/// deployment documentation's simplest set-up keeps them ("configuration files", "something simple like a shared
+/// file"). It holds those two parts only; a deployment keeps operational data and the cache elsewhere.
+///
+/// ```swift
+/// let deployment = try await StoreOpener(drivers: .builtIn + [FileDriver()]).openDeployment(DeploymentURLs(
+///     store: "postgres://app:secret@db/idp", configuration: "file:/etc/idp/configuration.json", keyMaterial: "file:/etc/idp/keys"))
+/// ```
+///
+/// - The document is the format of `idstore import` and `export` (``ConfigurationDocument``): an export is a valid
+///   store, and a file kept in git can be the source of truth. Its lock file is `.NAME.lock` beside it.
+/// - The key directory holds one file per key-ring element and per signing key (``KeyDirectory``).
+/// - Every write is atomic and durable (temporary file, fsync, rename, fsync of the directory) and holds a lock file,
+///   so several processes on one host, or on a shared mount that honours `flock`, may write; the conditional key-ring
+///   append and signing-key store are race-safe across them.
+/// - A change written by another process or by hand is seen by the next read, without a restart.
+/// - File calls block: they run on the adapter's own two I/O threads, never on Swift's cooperative pool.
+public final class FileIdentityStorage: ConfigurableBackend {
+    /// What a `file:` path holds.
+    public enum Content: Sendable, Hashable {
+        /// A JSON configuration document (clients, resources, identity providers).
+        case configuration
+        /// A directory of key material (signing keys, the data-protection key ring).
+        case keyMaterial
+    }
+
+    /// Settings of the `file:` adapter.
+    public struct Configuration: URLConfiguration {
+        /// The document or the directory.
+        public var path: String
+        /// What `path` holds. From a URL: an existing directory, or a missing path not ending in `.json`, is key
+        /// material; anything else a configuration document.
+        public var content: Content
+        /// How long a write waits for another writer's lock (URL `lock_timeout`). Default: 10 s.
+        public var lockTimeout: Duration = .seconds(10)
+        /// Serve reads only: a document or directory this process may not write (a read-only mount, a
+        /// configuration map) is accepted, and every write fails with `unsupported` (URL `read_only`). Default: false.
+        public var readOnly = false
+        /// Unused by these stores (nothing they hold expires); kept for the driver seam.
+        public var clock: any WallClock = SystemWallClock()
+
+        public init(path: String, content: Content) {
+            self.path = path
+            self.content = content
+        }
+
+        /// The configuration a `file:` URL describes: `file:/etc/idp/configuration.json`, `file:keys` (relative to the
+        /// working directory), `file:///etc/idp/keys`; parameters `lock_timeout` and `read_only`.
+        public init(url: StoreURL) throws(IdentityStorageError) {
+            guard !url.hasAuthority || (url.hosts.isEmpty && url.user == nil) else {
+                throw .invalidArgument("store URL '\(url)' names a host; write file:/path or file:///path")
+            }
+            guard !url.path.isEmpty else {
+                throw .invalidArgument("store URL '\(url)' needs a path: file:/etc/idp/configuration.json or file:/etc/idp/keys")
+            }
+            self.init(path: url.path, content: Self.content(of: url.path))
+            var parameters = StoreURLParameters(url, driver: "file")
+            lockTimeout = try parameters.duration("lock_timeout") ?? lockTimeout
+            readOnly = try parameters.boolean("read_only") ?? readOnly
+            try parameters.finish()
+        }
+
+        /// What `path` holds, by what is there now or, when nothing is, by its name.
+        static func content(of path: String) -> Content {
+            switch FileSystem.kind(of: path) {
+            case .directory: .keyMaterial
+            case .file, .other: .configuration
+            case .missing: path.hasSuffix(".json") ? .configuration : .keyMaterial
+            }
+        }
+    }
+
+    public let configuration: Configuration
+    private let pool: FilePool
+    private let document: ConfigurationFile?
+    private let keys: KeyDirectory?
+
+    private init(configuration: Configuration, pool: FilePool) {
+        self.configuration = configuration
+        self.pool = pool
+        let (path, timeout) = (configuration.path, configuration.lockTimeout)
+        document = configuration.content == .configuration ? ConfigurationFile(path: path, pool: pool, lockTimeout: timeout, readOnly: configuration.readOnly) : nil
+        keys = configuration.content == .keyMaterial ? KeyDirectory(path: path, pool: pool, lockTimeout: timeout, readOnly: configuration.readOnly) : nil
+    }
+
+    /// Checks the path (its directory exists; a document is a file that parses and validates, key material a
+    /// directory; both writable unless ``Configuration/readOnly``) and opens it. Bad input is one
+    /// ``IdentityStorageError/Code-swift.struct/invalidArgument`` naming the path; nothing is written.
+    public static func open(_ configuration: Configuration) async throws -> FileIdentityStorage {
+        try FieldValidation.positive(configuration.lockTimeout, "file lock timeout")
+        let pool = FilePool(configuration: .init(size: 2, acquireTimeout: configuration.lockTimeout + .seconds(30), threadName: "file")) { FileWorker() }
+        do {
+            try await pool.withConnection { _ in try FileIdentityStorage.check(configuration) }
+        } catch {
+            await pool.shutdown()
+            throw error
+        }
+        return FileIdentityStorage(configuration: configuration, pool: pool)
+    }
+
+    /// The configuration or key-material stores; the stores of the other parts refuse with `unsupported`.
+    public func makeStores(clock: (any WallClock)? = nil) -> IdentityStores {
+        let capabilities: StoreCapabilities = [.injectableClock, .durable]
+        if let document {
+            var stores = IdentityStores.unheld("file:\(configuration.path) holds configuration only", capabilities: capabilities)
+            stores.clients = FileClientStore(file: document)
+            stores.resources = FileResourceStore(file: document)
+            stores.identityProviders = FileIdentityProviderStore(file: document)
+            return stores
+        }
+        var stores = IdentityStores.unheld("file:\(configuration.path) holds key material only", capabilities: capabilities)
+        stores.signingKeys = FileSigningKeyStore(directory: keys!)
+        stores.keyRing = FileKeyRingStore(directory: keys!)
+        return stores
+    }
+
+    /// Files have no schema: nil.
+    public func schemaVersion() async throws -> Int? { nil }
+
+    /// Ends the I/O threads.
+    public func close() async {
+        await pool.shutdown()
+    }
+
+    /// The document, when this storage holds configuration (package hook for the corrupted-data cases).
+    package var configurationFile: ConfigurationFile? { document }
+
+    /// The key directory, when this storage holds key material (package hook for the corrupted-data cases).
+    package var keyDirectory: KeyDirectory? { keys }
+
+    private static func check(_ configuration: Configuration) throws(IdentityStorageError) {
+        let path = configuration.path
+        let (directory, _) = FileSystem.split(path)
+        guard FileSystem.kind(of: directory) == .directory else {
+            throw .invalidArgument("file:\(path): the directory \(directory) does not exist")
+        }
+        let kind = FileSystem.kind(of: path)
+        let readOnlyHint = "(give read_only=true for a store this process only reads)"
+        switch configuration.content {
+        case .configuration:
+            guard kind != .directory else {
+                throw .invalidArgument("file:\(path) is a directory; a configuration document is a file (file:\(path)/configuration.json)")
+            }
+            if let file = try FileSystem.contents(path) {
+                do {
+                    _ = try RawConfigurationDocument(file.bytes, path: path)
+                    _ = try ConfigurationDocument(json: Data(file.bytes))
+                } catch {
+                    throw .invalidArgument(error.code == .corruptedData ? error.message : "\(path): \(error.message)")
+                }
+            }
+            if !configuration.readOnly, !(kind == .missing || FileSystem.isWritable(path)) || !FileSystem.isWritable(directory) {
+                throw .invalidArgument("file:\(path) is not writable \(readOnlyHint)")
+            }
+        case .keyMaterial:
+            guard kind == .directory || kind == .missing else {
+                throw .invalidArgument("file:\(path) is a file; key material lives in a directory (file:\(directory)/keys)")
+            }
+            if kind == .directory { _ = try FileSystem.names(in: path) }
+            if !configuration.readOnly, !FileSystem.isWritable(kind == .directory ? path : directory) {
+                throw .invalidArgument("file:\(path) is not writable \(readOnlyHint)")
+            }
+        }
+    }
+}
