@@ -131,7 +131,17 @@ let package = Package(
             // Public API only (no @testable, no @_spi, no `package` symbols): what an adapter author outside this package writes.
             dependencies: ["IdentityStorage", "IdentityStorageConformance", "IdentityStorageOpener", "IdentityStorageTool",
                            "IdentityStorageMemory", "IdentityStorageSQLite", "IdentityStoragePostgres", "IdentityStorageMariaDB",
-                           "IdentityStorageRedis", "ServerTestSupport"]
+                           "IdentityStorageRedis", "IdentityStorageFile", "ServerTestSupport"]
+        ),
+        .executableTarget(
+            name: "filestore-probe",
+            dependencies: ["IdentityStorage", "IdentityStorageFile"],
+            path: "Tests/FileStoreProbe"
+        ),
+        .testTarget(
+            name: "FileTests",
+            // filestore-probe: the writer the crash and race tests run as processes of their own.
+            dependencies: ["IdentityStorage", "IdentityStorageFile", "filestore-probe"]
         ),
         .testTarget(
             name: "SQLiteTests",

@@ -3,8 +3,8 @@ import IdentityStorage
 /// Opens `file:` URLs: a configuration document (`file:/etc/idp/configuration.json`) or a key-material directory
 /// (`file:/etc/idp/keys`). Parameters: `lock_timeout`, `read_only` (see ``FileIdentityStorage/Configuration``).
 ///
-/// A document holds configuration only and a directory key material only: give the other parts of a deployment
-/// stores of their own (`--store postgres://… --configuration-store file:… --key-store file:…`).
+/// A path ending in `.json` is a document, which holds configuration only; any other path is a directory, which
+/// holds key material only. Give the other parts of a deployment stores of their own (`--store postgres://… --configuration-store file:… --key-store file:…`).
 public struct FileDriver: ConfigurableBackendDriver {
     public typealias Backend = FileIdentityStorage
 

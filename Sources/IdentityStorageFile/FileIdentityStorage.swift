@@ -18,7 +18,7 @@ import IdentityStorageBlockingPool
 ///   so several processes on one host, or on a shared mount that honours `flock`, may write; the conditional key-ring
 ///   append and signing-key store are race-safe across them.
 /// - A change written by another process or by hand is seen by the next read, without a restart.
-/// - File calls block: they run on the adapter's own two I/O threads, never on Swift's cooperative pool.
+/// - File calls block: they run on the adapter's own I/O threads (``FileIO``), never on Swift's cooperative pool.
 public final class FileIdentityStorage: ConfigurableBackend {
     /// What a `file:` path holds.
     public enum Content: Sendable, Hashable {
@@ -32,8 +32,8 @@ public final class FileIdentityStorage: ConfigurableBackend {
     public struct Configuration: URLConfiguration {
         /// The document or the directory.
         public var path: String
-        /// What `path` holds. From a URL: an existing directory, or a missing path not ending in `.json`, is key
-        /// material; anything else a configuration document.
+        /// What `path` holds. From a URL: a path ending in `.json` is a configuration document, any other a key
+        /// directory.
         public var content: Content
         /// How long a write waits for another writer's lock (URL `lock_timeout`). Default: 10 s.
         public var lockTimeout: Duration = .seconds(10)
@@ -64,27 +64,22 @@ public final class FileIdentityStorage: ConfigurableBackend {
             try parameters.finish()
         }
 
-        /// What `path` holds, by what is there now or, when nothing is, by its name.
+        /// What `path` holds, by its name: the part a URL holds does not depend on what is on disk at the moment.
         static func content(of path: String) -> Content {
-            switch FileSystem.kind(of: path) {
-            case .directory: .keyMaterial
-            case .file, .other: .configuration
-            case .missing: path.hasSuffix(".json") ? .configuration : .keyMaterial
-            }
+            path.hasSuffix(".json") ? .configuration : .keyMaterial
         }
     }
 
     public let configuration: Configuration
-    private let pool: FilePool
+    private let io: FileIO
     private let document: ConfigurationFile?
     private let keys: KeyDirectory?
 
-    private init(configuration: Configuration, pool: FilePool) {
+    private init(configuration: Configuration, io: FileIO) {
         self.configuration = configuration
-        self.pool = pool
-        let (path, timeout) = (configuration.path, configuration.lockTimeout)
-        document = configuration.content == .configuration ? ConfigurationFile(path: path, pool: pool, lockTimeout: timeout, readOnly: configuration.readOnly) : nil
-        keys = configuration.content == .keyMaterial ? KeyDirectory(path: path, pool: pool, lockTimeout: timeout, readOnly: configuration.readOnly) : nil
+        self.io = io
+        document = configuration.content == .configuration ? ConfigurationFile(path: configuration.path, io: io) : nil
+        keys = configuration.content == .keyMaterial ? KeyDirectory(path: configuration.path, io: io) : nil
     }
 
     /// Checks the path (its directory exists; a document is a file that parses and validates, key material a
@@ -92,14 +87,14 @@ public final class FileIdentityStorage: ConfigurableBackend {
     /// ``IdentityStorageError/Code-swift.struct/invalidArgument`` naming the path; nothing is written.
     public static func open(_ configuration: Configuration) async throws -> FileIdentityStorage {
         try FieldValidation.positive(configuration.lockTimeout, "file lock timeout")
-        let pool = FilePool(configuration: .init(size: 2, acquireTimeout: configuration.lockTimeout + .seconds(30), threadName: "file")) { FileWorker() }
+        let io = FileIO(lockTimeout: configuration.lockTimeout, readOnly: configuration.readOnly)
         do {
-            try await pool.withConnection { _ in try FileIdentityStorage.check(configuration) }
+            try await io.read { try FileIdentityStorage.check(configuration) }
         } catch {
-            await pool.shutdown()
+            await io.shutdown()
             throw error
         }
-        return FileIdentityStorage(configuration: configuration, pool: pool)
+        return FileIdentityStorage(configuration: configuration, io: io)
     }
 
     /// The configuration or key-material stores; the stores of the other parts refuse with `unsupported`.
@@ -123,7 +118,7 @@ public final class FileIdentityStorage: ConfigurableBackend {
 
     /// Ends the I/O threads.
     public func close() async {
-        await pool.shutdown()
+        await io.shutdown()
     }
 
     /// The document, when this storage holds configuration (package hook for the corrupted-data cases).

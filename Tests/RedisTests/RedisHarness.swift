@@ -36,7 +36,7 @@ enum RedisKind: String, Sendable, CaseIterable {
     }
 
     /// Serialises the fault tests that stop servers against every other test of this kind.
-    var gate: ServerGate { self == .standalone ? ServerGate.standalone : ServerGate.cluster }
+    var gate: ServerGate { self == .standalone ? ServerGate.redis : ServerGate.redisCluster }
 }
 
 /// One storage per kind for the whole test process (as a deployment would open it), or nil when the
@@ -92,11 +92,4 @@ struct RedisHarness: ConformanceHarness {
     func corrupter(for stores: IdentityStores) -> (any StoredDataCorrupting)? {
         privatePrefix.map(storage.dataCorruption(keyPrefix:)) ?? storage
     }
-}
-
-extension ServerGate {
-    /// The standalone server's gate.
-    static let standalone = ServerGate()
-    /// The cluster's gate.
-    static let cluster = ServerGate()
 }

@@ -2,8 +2,12 @@
 /// that kill connections, stop or restart the server, or change its global settings hold it exclusively, so such
 /// a test never lands in the middle of another. Waiting writers go first.
 public actor ServerGate {
-    /// The gate of a test target's one server.
+    /// The gate of the PostgreSQL and MariaDB test servers.
     public static let shared = ServerGate()
+    /// The gate of the standalone Redis test server.
+    public static let redis = ServerGate()
+    /// The gate of the Redis Cluster test servers.
+    public static let redisCluster = ServerGate()
 
     private var readers = 0
     private var writing = false

@@ -177,7 +177,7 @@ public struct ConfigurationDocument: Hashable, Sendable {
 
     /// A document object as pretty, stable JSON.
     package static func data(_ object: [String: Any]) throws -> Data {
-        try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        try StableJSON.data(object)
     }
 
     /// The lists of a document, with the property that names each item.

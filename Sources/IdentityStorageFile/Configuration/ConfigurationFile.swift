@@ -18,25 +18,21 @@ package final class ConfigurationFile: Sendable {
     private let directory: String
     private let name: String
     private let lockPath: String
-    private let pool: FilePool
-    private let lockTimeout: Duration
-    private let readOnly: Bool
+    private let io: FileIO
     private let cached = Mutex<Snapshot?>(nil)
 
-    package init(path: String, pool: FilePool, lockTimeout: Duration, readOnly: Bool) {
+    package init(path: String, io: FileIO) {
         self.path = path
-        self.readOnly = readOnly
         (directory, name) = FileSystem.split(path)
         lockPath = "\(directory)/.\(name).lock"
-        self.pool = pool
-        self.lockTimeout = lockTimeout
+        self.io = io
     }
 
     /// The document as it is now on disk.
     package func current() async throws -> Snapshot {
         let known = cached.withLock { $0 }
         let path = self.path
-        let read = try await pool.withConnection { _ -> ReadResult in
+        let read = try await io.read { () -> ReadResult in
             if let known, try FileSystem.fingerprint(path) == known.fingerprint { return .unchanged }
             return .changed(try FileSystem.contents(path).map { ReadFile(bytes: $0.bytes, fingerprint: $0.fingerprint) })
         }
@@ -54,16 +50,13 @@ package final class ConfigurationFile: Sendable {
     /// something. A document that does not parse is never written over: the write fails with `corruptedData`.
     package func update<T: Sendable>(_ change: @escaping @Sendable (inout RawConfigurationDocument) throws -> (result: T, changed: Bool))
         async throws -> T {
-        if readOnly { throw IdentityStorageError(.unsupported, "file:\(path) is read-only (read_only=true)") }
-        let (path, directory, name, lockPath, lockTimeout) = (self.path, self.directory, self.name, self.lockPath, self.lockTimeout)
-        let result = try await pool.withConnection { _ in
-            try FileLock.withLock(lockPath, timeout: lockTimeout) {
-                try FileSystem.removeTemporaryFiles(in: directory, of: name)
-                var document = try FileSystem.contents(path).map { try RawConfigurationDocument($0.bytes, path: path) } ?? RawConfigurationDocument()
-                let outcome = try change(&document)
-                if outcome.changed { try FileSystem.replace(path, with: try document.bytes()) }
-                return outcome.result
-            }
+        let (path, directory, name) = (self.path, self.directory, self.name)
+        let result = try await io.write(locking: lockPath, of: path) {
+            try FileSystem.removeTemporaryFiles(in: directory, of: name)
+            var document = try FileSystem.contents(path).map { try RawConfigurationDocument($0.bytes, path: path) } ?? RawConfigurationDocument()
+            let outcome = try change(&document)
+            if outcome.changed { try FileSystem.replace(path, with: try document.bytes()) }
+            return outcome.result
         }
         cached.withLock { $0 = nil }
         return result

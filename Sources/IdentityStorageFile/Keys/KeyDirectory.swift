@@ -14,33 +14,26 @@ import IdentityStorage
 package final class KeyDirectory: Sendable {
     /// The directory's path, as the URL gave it.
     package let path: String
-    private let pool: FilePool
-    private let lockTimeout: Duration
-    private let readOnly: Bool
+    private let io: FileIO
 
-    package init(path: String, pool: FilePool, lockTimeout: Duration, readOnly: Bool) {
+    package init(path: String, io: FileIO) {
         self.path = path
-        self.readOnly = readOnly
-        self.pool = pool
-        self.lockTimeout = lockTimeout
+        self.io = io
     }
 
-    /// Runs `body` with the directory's path on an I/O thread, without the lock (reads).
+    /// Runs `body` with the directory's files on an I/O thread, without the lock (reads).
     package func read<T: Sendable>(_ body: @escaping @Sendable (Files) throws -> T) async throws -> T {
         let files = Files(directory: path)
-        return try await pool.withConnection { _ in try body(files) }
+        return try await io.read { try body(files) }
     }
 
-    /// Runs `body` on an I/O thread holding the directory's lock (writes; a conditional write reads under it too).
+    /// Runs `body` on the write thread holding the directory's lock (writes; a conditional write reads under it too).
+    /// The directory is created by the first write; its parent must exist.
     package func write<T: Sendable>(_ body: @escaping @Sendable (Files) throws -> T) async throws -> T {
-        if readOnly { throw IdentityStorageError(.unsupported, "file:\(path) is read-only (read_only=true)") }
-        let (files, lockTimeout) = (Files(directory: path), self.lockTimeout)
-        return try await pool.withConnection { _ in
-            try FileSystem.createDirectory(files.directory)
-            return try FileLock.withLock("\(files.directory)/.lock", timeout: lockTimeout) {
-                try FileSystem.removeTemporaryFiles(in: files.directory)
-                return try body(files)
-            }
+        let files = Files(directory: path)
+        return try await io.write(locking: "\(path)/.lock", of: path, preparing: { try FileSystem.createDirectory(files.directory) }) {
+            try FileSystem.removeTemporaryFiles(in: files.directory)
+            return try body(files)
         }
     }
 

@@ -1,0 +1,219 @@
+import Foundation
+import IdentityStorage
+import IdentityStorageConformance
+import IdentityStorageMemory
+import IdentityStorageOpener
+import IdentityStorageTool
+import ServerTestSupport
+import Synchronization
+import Testing
+
+/// Deployments mixed by data kind, through the tool library as a user runs them.
+@Suite("Mixed deployments")
+struct DeploymentTests {
+    static let drivers: [any IdentityStorageDriver] = .builtIn
+
+    static func url(_ variable: String, _ fallback: String) -> String {
+        ProcessInfo.processInfo.environment[variable] ?? fallback
+    }
+
+    static var postgres: String { url("IDSTORE_TEST_POSTGRES_URL", "postgres://idstore:idstore@127.0.0.1:25432/idstore") }
+    static var mariadb: String { url("IDSTORE_TEST_MARIADB_URL", "mariadb://idstore:idstore@127.0.0.1:23306/idstore") }
+    static var redis: String { url("IDSTORE_TEST_REDIS_URL", "redis://127.0.0.1:26379/0") }
+    static var redisCluster: String { url("IDSTORE_TEST_REDIS_CLUSTER_URL", "redis-cluster://127.0.0.1:17001,127.0.0.1:17002,127.0.0.1:17003") }
+
+    /// Runs `check` on a deployment, holding the gates of the servers it uses shared (fault tests restart them).
+    static func check(_ arguments: [String], servers: ArraySlice<ServerGate>) async -> ToolRun {
+        guard let gate = servers.first else { return await ToolRun.run(["check", "--quiet"] + arguments, drivers: drivers) }
+        return await gate.shared { await check(arguments, servers: servers.dropFirst()) }
+    }
+
+    /// Whether the servers answer; under `CI=true` a missing one is a failure, otherwise the test says it did not run.
+    static func serversAnswer(_ urls: [String], _ test: String = #function) async -> Bool {
+        for url in urls {
+            do {
+                let store = try await StoreOpener(drivers: drivers).open(url: url)
+                await store.close()
+            } catch {
+                if ProcessInfo.processInfo.environment["CI"] == "true" {
+                    Issue.record("\(test): \(url) does not answer (\(error)); CI must start it with Scripts/services.sh start")
+                } else {
+                    print("DeploymentTests: \(test) not run: \(url) does not answer; start it with Scripts/services.sh start")
+                }
+                return false
+            }
+        }
+        return true
+    }
+
+    @Test func configurationAndKeysInFilesTheRestInMemory() async throws {
+        let directory = try Scratch()
+        let run = await Self.check(["--store", "memory:", "--configuration-store", "file:\(directory.path("configuration.json"))",
+                                    "--key-store", "file:\(directory.path("keys"))"], servers: [])
+        #expect(run.checkPassedEveryCase(ConformanceSuite.cases.count), "\(run)")
+    }
+
+    @Test func postgresWithOperationalDataInRedisAndTheCacheInACluster() async throws {
+        guard await Self.serversAnswer([Self.postgres, Self.redis, Self.redisCluster]) else { return }
+        let run = await Self.check(["--store", Self.postgres, "--operational-store", Self.redis, "--cache-store", Self.redisCluster],
+                                   servers: [.shared, .redis, .redisCluster])
+        #expect(run.checkPassedEveryCase(ConformanceSuite.cases.count), "\(run)")
+    }
+
+    @Test func mariaDBWithKeysInFilesAndTheCacheInRedis() async throws {
+        guard await Self.serversAnswer([Self.mariadb, Self.redis]) else { return }
+        let directory = try Scratch()
+        let run = await Self.check(["--store", Self.mariadb, "--key-store", "file:\(directory.path("keys"))", "--cache-store", Self.redis],
+                                   servers: [.shared, .redis])
+        #expect(run.checkPassedEveryCase(ConformanceSuite.cases.count), "\(run)")
+    }
+
+    @Test func cleanupReportsPerPart() async throws {
+        let directory = try Scratch()
+        let arguments = ["--store", "sqlite:\(directory.path("operational.db"))", "--cache-store", "sqlite:\(directory.path("cache.db"))"]
+        let cleanup = await ToolRun.run(["cleanup"] + arguments, drivers: Self.drivers)
+        #expect(cleanup.status == 0, "\(cleanup)")
+        #expect(cleanup.stdout.first?.hasPrefix("operational data at sqlite:\(directory.path("operational.db")): removed 0 rows") == true, "\(cleanup)")
+        #expect(cleanup.stdout.last == "distributed cache at sqlite:\(directory.path("cache.db")): removed 0 cache entries", "\(cleanup)")
+        let migrate = await ToolRun.run(["migrate"] + arguments, drivers: Self.drivers)
+        #expect(migrate.stdout == ["sqlite:\(directory.path("operational.db")): schema version 1 (configuration, key material, operational data)",
+                                   "sqlite:\(directory.path("cache.db")): schema version 1 (distributed cache)"], "\(migrate)")
+    }
+
+    @Test func importAndExportUseTheConfigurationPart() async throws {
+        let directory = try Scratch()
+        let document = directory.path("configuration.json")
+        let source = directory.path("import.json")
+        try Data(#"{"clients": [{"clientId": "web", "allowedCorsOrigins": ["https://app.example"]}]}"#.utf8).write(to: URL(fileURLWithPath: source))
+        let arguments = ["--store", "memory:", "--configuration-store", "file:\(document)"]
+        let imported = await ToolRun.run(["import", source] + arguments, drivers: Self.drivers)
+        #expect(imported.status == 0 && imported.stdout.first?.hasPrefix("file:\(document): imported 1 items") == true, "\(imported)")
+        // The document is the export format: exporting it gives it back, and it imports anywhere.
+        let exported = await ToolRun.run(["export"] + arguments, drivers: Self.drivers)
+        let stored = try ConfigurationDocument(json: try Data(contentsOf: URL(fileURLWithPath: document)))
+        #expect(try ConfigurationDocument(json: Data(exported.stdout.joined(separator: "\n").utf8)) == stored)
+        #expect(stored.clients.map(\.clientId) == ["web"])
+    }
+
+    @Test(arguments: [
+        (["--store", "file:DIR/configuration.json"], "cannot hold key material, operational data, distributed cache"),
+        (["--store", "memory:", "--configuration-store", "file:DIR/keys"], "cannot hold configuration; it holds key material"),
+        (["--store", "memory:", "--key-store", "file:DIR/bad.json"], "cannot hold key material; it holds configuration"),
+        (["--store", "memory:", "--configuration-store", "file:DIR/missing/configuration.json"], "does not exist"),
+        (["--store", "memory:", "--configuration-store", "file:DIR/bad.json"], "(line 3, column"),
+        (["--store", "memory:", "--configuration-store", "file:DIR/unknown.json"], "unknown property 'colour'"),
+        (["--store", "memory:", "--configuration-store", "file:DIR/invalid.json"], "redirectUris must not contain an empty string"),
+        (["--store", "memory:", "--configuration-store", "file:DIR/dir.json"], "is a directory"),
+        (["--store", "memory:", "--key-store", "file:DIR/file-keys"], "is a file; key material lives in a directory"),
+    ])
+    func badFilesAndPartsGiveOneLineAndChangeNothing(arguments: [String], expected: String) async throws {
+        let directory = try Scratch()
+        try FileManager.default.createDirectory(atPath: directory.path("keys"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: directory.path("dir.json"), withIntermediateDirectories: true)
+        let files = ["bad.json": "{\n  \"clients\": [\n    {\"clientId\": x}\n  ]\n}\n",
+                     "unknown.json": #"{"clients": [{"clientId": "a", "colour": 1}]}"#,
+                     "invalid.json": #"{"clients": [{"clientId": "a", "redirectUris": [""]}]}"#,
+                     "file-keys": "not a directory"]
+        for (name, text) in files { try Data(text.utf8).write(to: URL(fileURLWithPath: directory.path(name))) }
+        let before = try Self.listing(directory)
+        let run = await ToolRun.run(["migrate"] + arguments.map {
+            $0.replacingOccurrences(of: "DIR", with: directory.directory)
+        }, drivers: Self.drivers)
+        #expect(run.status == 1 && run.stderr.count == 1 && run.stderr[0].contains(expected), "\(run)")
+        #expect(try Self.listing(directory) == before, "a refused deployment changed the files")
+    }
+
+    @Test func anUnwritablePathIsRefused() async throws {
+        let directory = try Scratch()
+        let document = directory.path("configuration.json")
+        try Data("{}".utf8).write(to: URL(fileURLWithPath: document))
+        // Root writes anywhere, except to an immutable file.
+        guard try Self.makeUnwritable(document) else {
+            print("DeploymentTests: anUnwritablePathIsRefused not run: this file system cannot make a file unwritable for root (chattr)")
+            return
+        }
+        defer { _ = try? Self.shell("/usr/bin/chattr", ["-i", document]) }
+        let run = await ToolRun.run(["migrate", "--store", "memory:", "--configuration-store", "file:\(document)"], drivers: Self.drivers)
+        #expect(run.status == 1 && run.stderr.count == 1 && run.stderr[0].contains("is not writable (give read_only=true"), "\(run)")
+        let readOnly = await ToolRun.run(["export", "--store", "memory:", "--configuration-store", "file:\(document)?read_only=true"],
+                                         drivers: Self.drivers)
+        #expect(readOnly.status == 0, "\(readOnly)")
+    }
+
+    static func makeUnwritable(_ path: String) throws -> Bool {
+        if geteuid() != 0 { return chmod(path, 0o444) == 0 }
+        return try shell("/usr/bin/chattr", ["+i", path]) == 0
+    }
+
+    static func shell(_ executable: String, _ arguments: [String]) throws -> Int32 {
+        guard FileManager.default.isExecutableFile(atPath: executable) else { return -1 }
+        let process = try Process.run(URL(fileURLWithPath: executable), arguments: arguments)
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    @Test func eachDistinctURLIsOpenedOnceAndClosedOnce() async throws {
+        let counter = CountingDriver()
+        let deployment = try await StoreOpener(drivers: [counter]).openDeployment(
+            DeploymentURLs(store: "counted:a", keyMaterial: "counted:b", distributedCache: "counted:b"))
+        #expect(deployment.stores.map(\.url.path) == ["a", "b"])
+        #expect(deployment.store(for: .operationalData).url.path == "a" && deployment.store(for: .distributedCache).url.path == "b")
+        #expect(deployment.description == "configuration=counted:a key material=counted:b operational data=counted:a distributed cache=counted:b")
+        await deployment.close()
+        #expect(counter.counts == (opened: 2, closed: 2))
+    }
+
+    /// Every name in the scratch directory with its contents, to see that nothing changed.
+    static func listing(_ directory: Scratch) throws -> [String: Data] {
+        var listing: [String: Data] = [:]
+        for name in try FileManager.default.subpathsOfDirectory(atPath: directory.directory) {
+            listing[name] = FileManager.default.contents(atPath: directory.path(name)) ?? Data()
+        }
+        return listing
+    }
+}
+
+/// A driver that counts the backends it opened and closed.
+final class CountingDriver: IdentityStorageDriver {
+    private let state = Counter()
+    var name: String { "counted" }
+    var schemes: [String] { ["counted"] }
+    var urlForms: [String] { ["counted:NAME"] }
+    var counts: (opened: Int, closed: Int) { state.value }
+
+    func open(_ url: StoreURL, options: StoreOpenOptions) async throws -> any IdentityStorageBackend {
+        state.opened()
+        return Backend(memory: MemoryIdentityStorage(), counter: state)
+    }
+
+    final class Counter: Sendable {
+        private let counts = Mutex((opened: 0, closed: 0))
+        var value: (opened: Int, closed: Int) { counts.withLock { $0 } }
+        func opened() { counts.withLock { $0.opened += 1 } }
+        func closed() { counts.withLock { $0.closed += 1 } }
+    }
+
+    struct Backend: IdentityStorageBackend {
+        let memory: MemoryIdentityStorage
+        let counter: Counter
+        func makeStores(clock: (any WallClock)?) -> IdentityStores { memory.makeStores(clock: clock) }
+        func schemaVersion() async throws -> Int? { nil }
+        func close() async { counter.closed() }
+    }
+}
+
+/// A directory of its own, removed when the test ends.
+final class Scratch: Sendable {
+    let directory: String
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("deployment-tests-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+
+    func path(_ name: String) -> String { "\(directory)/\(name)" }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}

@@ -1,0 +1,161 @@
+import Foundation
+import Synchronization
+import IdentityStorage
+import IdentityStorageFile
+import Testing
+
+/// Writers in other processes: killed mid-write, or racing one another (`filestore-probe`, Tests/FileStoreProbe).
+@Suite("file: adapter across processes", .serialized)
+struct FileProcessTests {
+    @Test("SIGKILL during saves and key-ring appends loses nothing acknowledged", .timeLimit(.minutes(5)))
+    func killedWriters() async throws {
+        let directory = try Scratch()
+        let (keys, document) = (directory.path("keys"), directory.path("configuration.json"))
+        var acknowledged: [Int64] = []
+        var lastGeneration = -1
+        var interrupted = 0, saves = 0
+        for round in 0..<25 {
+            let appender = try Probe(["append", keys])
+            let saver = try Probe(["save", document])
+            try await Task.sleep(for: .milliseconds(Int.random(in: 150...600)))
+            appender.kill()
+            saver.kill()
+            let ids = appender.lines().compactMap { Int64($0) }
+            acknowledged += ids
+            let generations = saver.lines().compactMap { Int($0) }
+            saves += generations.count
+            lastGeneration = generations.last ?? lastGeneration
+            // Temporary files left by a writer killed between creating and renaming them (removed by the next writer).
+            interrupted += try FileManager.default.contentsOfDirectory(atPath: directory.directory).filter { $0.contains(".tmp-") }.count
+                + ((try? FileManager.default.contentsOfDirectory(atPath: keys)) ?? []).filter { $0.contains(".tmp-") }.count
+            // Every file parses, nothing acknowledged is missing, no id was given twice.
+            let storage = try await FileIdentityStorage.open(.init(path: keys, content: .keyMaterial))
+            let ring = try await storage.makeStores().keyRing.allElements().map(\.id)
+            await storage.close()
+            #expect(Set(acknowledged).isSubset(of: Set(ring)), "round \(round): acknowledged ids missing: \(Set(acknowledged).subtracting(ring).sorted())")
+            #expect(ring == ring.sorted() && Set(ring).count == ring.count, "round \(round): ids \(ring)")
+            guard let bytes = FileManager.default.contents(atPath: document) else {
+                #expect(lastGeneration < 0, "round \(round): the document is gone after generation \(lastGeneration) was acknowledged")
+                continue
+            }
+            let parsed = try ConfigurationDocument(json: bytes)
+            if lastGeneration >= 0 {
+                // The old document or the new one: the last acknowledged save, or the one after it that was not yet acknowledged.
+                let name = parsed.clients.first { $0.clientId == "client-\(lastGeneration % 20)" }?.clientName
+                let newer = parsed.clients.first { $0.clientId == "client-\((lastGeneration + 1) % 20)" }?.clientName
+                #expect(name == "generation \(lastGeneration)" || newer == "generation \(lastGeneration + 1)",
+                        "round \(round): generation \(lastGeneration) acknowledged, document has \(String(describing: name))")
+            }
+        }
+        #expect(acknowledged.count > 25, "the writers barely ran: \(acknowledged.count) appends acknowledged")
+        print("FileTests: 25 kills, \(acknowledged.count) appends and \(saves) saves acknowledged, \(interrupted) writes cut between temporary file and rename")
+    }
+
+    @Test("two processes appending with the same ifLatestIdIs: exactly one winner, 1,000 times", .timeLimit(.minutes(5)))
+    func conditionalAppendRace() async throws {
+        let directory = try Scratch()
+        let keys = directory.path("keys")
+        let racers = [try Probe(["race", keys]), try Probe(["race", keys])]
+        defer { for racer in racers { racer.kill() } }
+        let outcome = try await Probe.onThread { () throws -> (rounds: Int, problems: [String]) in
+            var latest: Int64?
+            var problems: [String] = []
+            for round in 0..<1000 {
+                for racer in racers { racer.send(latest.map(String.init) ?? "nil") }
+                let answers = try racers.map { try $0.nextLine() }
+                let winners = answers.filter { $0.hasPrefix("won ") }
+                if winners.count != 1 { problems.append("round \(round): \(answers)") }
+                if let winner = winners.first, let id = Int64(winner.dropFirst(4)) { latest = id }
+                if problems.count > 5 { break }
+            }
+            return (1000, problems)
+        }
+        #expect(outcome.problems.isEmpty, "\(outcome.problems)")
+        let storage = try await FileIdentityStorage.open(.init(path: keys, content: .keyMaterial))
+        #expect(try await storage.makeStores().keyRing.allElements().count == outcome.rounds)
+        await storage.close()
+    }
+}
+
+/// A running `filestore-probe`.
+final class Probe: Sendable {
+    private let process: Process
+    private let input: FileHandle
+    private let output: FileHandle
+    private let buffer = LineBuffer()
+
+    init(_ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = arguments
+        let stdin = Pipe(), stdout = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        try process.run()
+        self.process = process
+        input = stdin.fileHandleForWriting
+        output = stdout.fileHandleForReading
+    }
+
+    /// Sends one line to the probe's standard input.
+    func send(_ line: String) {
+        input.write(Data((line + "\n").utf8))
+    }
+
+    /// Blocks until the probe prints a line (on a thread of the test's own, see ``onThread(_:)``).
+    func nextLine() throws -> String {
+        while true {
+            if let line = buffer.takeLine() { return line }
+            let chunk = output.availableData
+            guard !chunk.isEmpty else { throw ProbeError.ended(process.terminationReason == .uncaughtSignal ? "killed" : "exited") }
+            buffer.append(chunk)
+        }
+    }
+
+    /// SIGKILL, then waits for the process to end.
+    func kill() {
+        guard process.isRunning else { return }
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// Every complete line the probe printed (call after ``kill()``).
+    func lines() -> [String] {
+        buffer.append(output.readDataToEndOfFile())
+        var lines: [String] = []
+        while let line = buffer.takeLine() { lines.append(line) }
+        return lines
+    }
+
+    /// Runs blocking pipe reads on a thread of their own, off Swift's cooperative pool.
+    static func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try body() }) }.start()
+        }
+    }
+
+    static var executable: URL {
+        let besideTests = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("filestore-probe")
+        if FileManager.default.isExecutableFile(atPath: besideTests.path) { return besideTests }
+        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return packageRoot.appendingPathComponent(".build/debug/filestore-probe")
+    }
+
+    enum ProbeError: Error { case ended(String) }
+}
+
+/// Bytes read from a probe, split into lines.
+final class LineBuffer: Sendable {
+    private let bytes = Mutex<[UInt8]>([])
+
+    func append(_ data: Data) { bytes.withLock { $0 += data } }
+
+    func takeLine() -> String? {
+        bytes.withLock { bytes in
+            guard let newline = bytes.firstIndex(of: UInt8(ascii: "\n")) else { return nil }
+            let line = String(decoding: bytes[..<newline], as: UTF8.self)
+            bytes.removeSubrange(...newline)
+            return line
+        }
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import IdentityStorage
+import IdentityStorageFile
+import Testing
+
+/// The `file:` adapter's own behaviour: what another writer does is seen, damage is reported, never served stale.
+@Suite("file: adapter")
+struct FileStoreTests {
+    @Test func aHandEditIsSeenByTheNextRead() async throws {
+        let directory = try Scratch()
+        let path = directory.path("configuration.json")
+        let storage = try await FileIdentityStorage.open(.init(path: path, content: .configuration))
+        let clients = storage.makeStores().clients
+        try await clients.saveClient(Client(clientId: "web"))
+        #expect(try await clients.client(withId: "web")?.clientName == nil)
+        // An editor writes in place, keeping the inode.
+        var edited = try String(contentsOfFile: path, encoding: .utf8)
+        edited = edited.replacingOccurrences(of: "\"clientName\": null", with: "\"clientName\": \"Edited by hand\"")
+        try Data(edited.utf8).write(to: URL(fileURLWithPath: path))
+        #expect(try await clients.client(withId: "web")?.clientName == "Edited by hand")
+        await storage.close()
+    }
+
+    @Test func aMalformedDocumentFailsEveryReadAndIsNeverWrittenOver() async throws {
+        let directory = try Scratch()
+        let path = directory.path("configuration.json")
+        let storage = try await FileIdentityStorage.open(.init(path: path, content: .configuration))
+        let clients = storage.makeStores().clients
+        try await clients.saveClient(Client(clientId: "web"))
+        #expect(try await clients.client(withId: "web") != nil)
+        let broken = "{\n  \"clients\": [\n    {\"clientId\": \"web\",, }\n  ]\n}\n"
+        try Data(broken.utf8).write(to: URL(fileURLWithPath: path))
+        await #expect { try await clients.client(withId: "web") } throws: { error in
+            let error = error as? IdentityStorageError
+            return error?.code == .corruptedData && error?.message.contains(path) == true && error?.message.contains("line 3") == true
+        }
+        await #expect(throws: IdentityStorageError.self) { try await clients.saveClient(Client(clientId: "other")) }
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == broken, "a write replaced a malformed document")
+        try Data("{}".utf8).write(to: URL(fileURLWithPath: path))
+        #expect(try await clients.client(withId: "web") == nil, "the repaired document is read again")
+        await storage.close()
+    }
+
+    @Test func oneDamagedClientFailsOnlyItsOwnReads() async throws {
+        let directory = try Scratch()
+        let path = directory.path("configuration.json")
+        try Data(#"{"clients": [{"clientId": "good"}, {"clientId": "bad"}]}"#.utf8).write(to: URL(fileURLWithPath: path))
+        let storage = try await FileIdentityStorage.open(.init(path: path, content: .configuration))
+        let clients = storage.makeStores().clients
+        try Data(#"{"clients": [{"clientId": "good"}, {"clientId": "bad", "accessTokenType": 9}]}"#.utf8).write(to: URL(fileURLWithPath: path))
+        #expect(try await clients.client(withId: "good") != nil)
+        await #expect { try await clients.client(withId: "bad") } throws: { ($0 as? IdentityStorageError)?.code == .corruptedData }
+        #expect(try await clients.deleteClient(withId: "bad"))
+        #expect(try await clients.listClients(after: nil, limit: 10).clients.map(\.clientId) == ["good"])
+        await storage.close()
+    }
+
+    @Test func keyMaterialIsOneFilePerItem() async throws {
+        let directory = try Scratch()
+        let path = directory.path("keys")
+        let storage = try await FileIdentityStorage.open(.init(path: path, content: .keyMaterial))
+        let stores = storage.makeStores()
+        let first = try await stores.keyRing.storeElement(xml: "<key id=\"1\"/>", friendlyName: "key-1")
+        let second = try await stores.keyRing.storeElement(xml: "<key id=\"2\"/>", friendlyName: nil)
+        try await stores.signingKeys.storeKey(SerializedKey(id: "k1", version: 1, created: Date(), algorithm: "RS256", isX509Certificate: false,
+                                                            data: "data", dataProtected: true))
+        let names = try FileManager.default.contentsOfDirectory(atPath: path).filter { !$0.hasPrefix(".") }.sorted()
+        #expect(names.count == 4 && names.filter { $0.hasPrefix("key-ring-") } == [
+            "key-ring-00000000000000000001.name", "key-ring-00000000000000000001.xml", "key-ring-00000000000000000002.xml",
+        ], "\(names)")
+        #expect(try String(contentsOfFile: "\(path)/key-ring-00000000000000000001.xml", encoding: .utf8) == "<key id=\"1\"/>")
+        // Removed by hand: gone at the next read. Ids are never reused, even for the newest.
+        try FileManager.default.removeItem(atPath: "\(path)/key-ring-00000000000000000002.xml")
+        #expect(try await stores.keyRing.allElements() == [first])
+        #expect(try await stores.keyRing.storeElement(xml: "<key id=\"3\"/>", friendlyName: nil).id == second.id + 1)
+        await storage.close()
+    }
+
+    @Test func aReadOnlyStoreServesReadsAndRefusesWrites() async throws {
+        let directory = try Scratch()
+        let path = directory.path("configuration.json")
+        try Data(#"{"clients": [{"clientId": "web"}]}"#.utf8).write(to: URL(fileURLWithPath: path))
+        var configuration = try FileIdentityStorage.Configuration(url: StoreURL(parsing: "file:\(path)?read_only=true"))
+        #expect(configuration.readOnly && configuration.content == .configuration)
+        configuration.readOnly = true
+        let storage = try await FileIdentityStorage.open(configuration)
+        #expect(try await storage.makeStores().clients.client(withId: "web") != nil)
+        await #expect { try await storage.makeStores().clients.saveClient(Client(clientId: "x")) } throws: {
+            ($0 as? IdentityStorageError)?.code == .unsupported
+        }
+        await storage.close()
+    }
+}
+
+/// A directory of its own, removed when the test ends.
+final class Scratch: Sendable {
+    let directory: String
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("file-tests-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+
+    func path(_ name: String) -> String { "\(directory)/\(name)" }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
