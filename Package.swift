@@ -145,7 +145,8 @@ let package = Package(
         ),
         .testTarget(
             name: "SQLiteTests",
-            dependencies: ["IdentityStorage", "IdentityStorageSQLite", "IdentityStorageConformance", "IdentityStorageTool", "IdentityStorageOpener", "idstore"]
+            dependencies: ["IdentityStorage", "IdentityStorageSQLite", "IdentityStorageConformance", "IdentityStorageTool", "IdentityStorageOpener", "idstore",
+                           "ServerTestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -11,13 +11,17 @@ import Testing
 /// deployment would), `makeStores(clock:)` per case.
 struct MariaDBHarness: ConformanceHarness {
     var backendName: String { "mariadb" }
+    /// The storage this case's stores come from (the shared one).
+    private let storage = Slot<MariaDBIdentityStorage>()
 
     func makeStores(clock: ManualWallClock) async throws -> IdentityStores {
-        try await SharedMariaDB.shared.storage().makeStores(clock: clock)
+        let shared = try await SharedMariaDB.shared.storage()
+        storage.set(shared)
+        return shared.makeStores(clock: clock)
     }
 
     func corrupter(for stores: IdentityStores) -> (any StoredDataCorrupting)? {
-        SharedMariaDB.shared.opened
+        storage.current
     }
 }
 
@@ -82,13 +86,10 @@ enum MariaDBTestServer {
 /// left behind cannot disturb this run's cases.
 actor SharedMariaDB {
     static let shared = SharedMariaDB()
-    private var opening: Task<MariaDBIdentityStorage, any Error>?
-    /// The storage once open, for the harness's corrupter.
-    nonisolated var opened: MariaDBIdentityStorage? { openedStorage.withLock { $0 } }
-    private nonisolated let openedStorage = Mutex<MariaDBIdentityStorage?>(nil)
+    private var opened: Task<MariaDBIdentityStorage, any Error>?
 
     func storage() async throws -> MariaDBIdentityStorage {
-        if let opening { return try await opening.value }
+        if let opened { return try await opened.value }
         // One storage for every caller: the actor is re-entered while it opens.
         let task = Task {
             let base = try MariaDBTestServer.configuration()
@@ -98,10 +99,8 @@ actor SharedMariaDB {
             await admin.close()
             return try await MariaDBIdentityStorage.open(try MariaDBTestServer.configuration(database: "idstore_conformance"))
         }
-        opening = task
-        let storage = try await task.value
-        openedStorage.withLock { $0 = storage }
-        return storage
+        opened = task
+        return try await task.value
     }
 }
 

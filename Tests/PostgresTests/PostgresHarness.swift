@@ -12,13 +12,17 @@ import Testing
 /// deployment would), `makeStores(clock:)` per case.
 struct PostgresHarness: ConformanceHarness {
     var backendName: String { "postgres" }
+    /// The storage this case's stores come from (the shared one).
+    private let storage = Slot<PostgresIdentityStorage>()
 
     func makeStores(clock: ManualWallClock) async throws -> IdentityStores {
-        try await SharedPostgres.shared.storage().makeStores(clock: clock)
+        let shared = try await SharedPostgres.shared.storage()
+        storage.set(shared)
+        return shared.makeStores(clock: clock)
     }
 
     func corrupter(for stores: IdentityStores) -> (any StoredDataCorrupting)? {
-        SharedPostgres.shared.opened
+        storage.current
     }
 }
 
@@ -58,13 +62,10 @@ enum PostgresTestServer {
 /// One storage over the test server for the whole test process.
 actor SharedPostgres {
     static let shared = SharedPostgres()
-    private var opening: Task<PostgresIdentityStorage, any Error>?
-    /// The storage once open, for the harness's corrupter.
-    nonisolated var opened: PostgresIdentityStorage? { openedStorage.withLock { $0 } }
-    private nonisolated let openedStorage = Mutex<PostgresIdentityStorage?>(nil)
+    private var opened: Task<PostgresIdentityStorage, any Error>?
 
     func storage() async throws -> PostgresIdentityStorage {
-        if let opening { return try await opening.value }
+        if let opened { return try await opened.value }
         // One storage for every caller: the actor is re-entered while it opens. The suite gets a schema of
         // its own, emptied at the start of each test process, so rows a failed earlier run left behind
         // (a corrupted client, expired grants) cannot disturb this run's cases.
@@ -76,10 +77,8 @@ actor SharedPostgres {
             await storage.close()
             return try await PostgresIdentityStorage.open(configuration)
         }
-        opening = task
-        let storage = try await task.value
-        openedStorage.withLock { $0 = storage }
-        return storage
+        opened = task
+        return try await task.value
     }
 }
 

@@ -3,7 +3,7 @@ import IdentityStorage
 import IdentityStorageConformance
 import IdentityStorageSQLite
 import IdentityStorageTool
-import Synchronization
+import ServerTestSupport
 
 /// The suite on one shared SQLite file (opened once per test run, as a deployment would) or on a
 /// private in-memory database per case. Made once per case.
@@ -12,7 +12,7 @@ struct SQLiteHarness: ConformanceHarness {
 
     let kind: Kind
     /// The storage this case's stores come from.
-    private let opened = OpenedStorage()
+    private let opened = Slot<SQLiteIdentityStorage>()
     var backendName: String { kind == .file ? "sqlite-file" : "sqlite-memory" }
 
     init(kind: Kind) {
@@ -34,19 +34,8 @@ struct SQLiteHarness: ConformanceHarness {
     }
 
     func corrupter(for stores: IdentityStores) -> (any StoredDataCorrupting)? {
-        opened.value
+        opened.current
     }
-}
-
-/// The storage one harness opened, set once per case.
-final class OpenedStorage: Sendable {
-    private let storage = Mutex<SQLiteIdentityStorage?>(nil)
-
-    var value: SQLiteIdentityStorage? { storage.withLock { $0 } }
-
-    func set(_ value: SQLiteIdentityStorage) { storage.withLock { $0 = value } }
-
-    func take() -> SQLiteIdentityStorage? { storage.withLock { $0.take() } }
 }
 
 /// One database file for the whole test process.
