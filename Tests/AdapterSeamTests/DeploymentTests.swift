@@ -68,16 +68,33 @@ struct DeploymentTests {
         #expect(run.checkPassedEveryCase(ConformanceSuite.cases.count), "\(run)")
     }
 
-    @Test func cleanupReportsPerPart() async throws {
+    @Test func cleanupCleansEachPartAndReportsItUnderItsStore() async throws {
         let directory = try Scratch()
-        let arguments = ["--store", "sqlite:\(directory.path("operational.db"))", "--cache-store", "sqlite:\(directory.path("cache.db"))"]
+        let (operational, cache) = ("sqlite:\(directory.path("operational.db"))", "sqlite:\(directory.path("cache.db"))")
+        let urls = DeploymentURLs(store: operational, distributedCache: cache)
+        let deployment = try await StoreOpener(drivers: Self.drivers).openDeployment(urls)
+        let stores = deployment.makeStores()
+        let past = Date().addingTimeInterval(-3600).roundedToStoragePrecision
+        for index in 0..<3 {
+            try await stores.grants.storeGrant(PersistedGrant(key: "expired-\(index)", type: "t", clientId: "c", creationTime: past,
+                                                              expiration: past.addingTimeInterval(60), data: "d"))
+        }
+        for index in 0..<2 { try await stores.cache.set("entry-\(index)", value: [1], options: .relative(0.001)) }
+        try await Task.sleep(for: .milliseconds(20))
+        await deployment.close()
+        let arguments = ["--store", operational, "--cache-store", cache]
         let cleanup = await ToolRun.run(["cleanup"] + arguments, drivers: Self.drivers)
         #expect(cleanup.status == 0, "\(cleanup)")
-        #expect(cleanup.stdout.first?.hasPrefix("operational data at sqlite:\(directory.path("operational.db")): removed 0 rows") == true, "\(cleanup)")
-        #expect(cleanup.stdout.last == "distributed cache at sqlite:\(directory.path("cache.db")): removed 0 cache entries", "\(cleanup)")
+        #expect(cleanup.stdout.first?.hasPrefix("operational data at \(operational): removed 3 rows") == true, "\(cleanup)")
+        #expect(cleanup.stdout.contains { $0.contains("expired grants") && $0.hasSuffix(" 3") }, "\(cleanup)")
+        #expect(cleanup.stdout.last == "distributed cache at \(cache): removed 2 cache entries", "\(cleanup)")
         let migrate = await ToolRun.run(["migrate"] + arguments, drivers: Self.drivers)
-        #expect(migrate.stdout == ["sqlite:\(directory.path("operational.db")): schema version 1 (configuration, key material, operational data)",
-                                   "sqlite:\(directory.path("cache.db")): schema version 1 (distributed cache)"], "\(migrate)")
+        #expect(migrate.stdout == ["\(operational): schema version 1 (configuration, key material, operational data)",
+                                   "\(cache): schema version 1 (distributed cache)"], "\(migrate)")
+        let bench = await ToolRun.run(["bench", "--workload", "grant-get", "cache-get", "--operations", "20", "--warmup", "0", "--dataset", "50",
+                                       "--concurrency", "1", "--json", "--raw"] + arguments, drivers: Self.drivers)
+        #expect(bench.status == 0 && bench.stdout.filter { $0.contains("\"workload\"") }.count == 2, "\(bench)")
+        #expect(bench.stdout.contains { $0.contains("\"grant-get\"") && $0.contains("\"raw\"") }, "the operational store's raw baseline: \(bench)")
     }
 
     @Test func importAndExportUseTheConfigurationPart() async throws {
