@@ -1,5 +1,6 @@
 import Foundation
 import IdentityStorage
+import Synchronization
 
 /// The shared suite every adapter must pass: plain async Swift, so test targets and `idstore check` run the same cases.
 ///
@@ -69,5 +70,40 @@ public enum ConformanceSuite {
     static func makeNamespace() -> String {
         let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
         return "t" + String((0..<10).map { _ in alphabet.randomElement()! }) + "."
+    }
+}
+
+extension ConformanceSuite {
+    /// Runs one case as ``run(_:on:)`` does, but gives up after `timeout`: the case then fails with that reason and is
+    /// cancelled, and the caller goes on without waiting for it (a store call stuck on a server is left to end on its
+    /// own).
+    public static func run(_ testCase: ConformanceCase, on harness: some ConformanceHarness, timeout: Duration) async -> ConformanceOutcome {
+        let started = ContinuousClock.now
+        let running = Task { await run(testCase, on: harness) }
+        var timer: Task<Void, Never>?
+        let outcome = await withCheckedContinuation { (continuation: CheckedContinuation<ConformanceOutcome, Never>) in
+            let first = FirstResume(continuation)
+            Task { first.resume(await running.value) }
+            timer = Task {
+                guard (try? await Task.sleep(for: timeout)) != nil else { return }
+                first.resume(.failed("timed out after \(timeout); the case was cancelled", ContinuousClock.now - started))
+            }
+        }
+        timer?.cancel()
+        running.cancel()
+        return outcome
+    }
+}
+
+/// Resumes a continuation with the first of several results and ignores the rest.
+private final class FirstResume<Value: Sendable>: Sendable {
+    private let continuation: Mutex<CheckedContinuation<Value, Never>?>
+
+    init(_ continuation: CheckedContinuation<Value, Never>) {
+        self.continuation = Mutex(continuation)
+    }
+
+    func resume(_ value: Value) {
+        continuation.withLock { $0.take() }?.resume(returning: value)
     }
 }
