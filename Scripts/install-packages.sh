@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build and the tests need: the C client libraries of every adapter,
-# the servers the tests start, and python3 for Scripts/check-layout.sh; then, from PyPI, the JUnit readers
+# the servers the tests start and their clients (sqlite3, psql, mariadb apply `idstore migrate --print-sql`),
+# and python3 for Scripts/check-layout.sh; then, from PyPI, the JUnit readers
 # Scripts/verify-junit.py checks `idstore check --junit` with. Idempotent; run as root (or with sudo).
 # About 20 s on a fresh machine.
 # --no-upgrade keeps already-installed packages (libpq, postgresql-15) at their version.
 # apt does not start the servers (no init here); Scripts/services.sh does.
 set -euo pipefail
 
-packages=(libsqlite3-dev libpq-dev libmariadb-dev libhiredis-dev postgresql mariadb-server redis-server pkg-config python3)
+packages=(libsqlite3-dev sqlite3 libpq-dev libmariadb-dev libhiredis-dev postgresql mariadb-server redis-server pkg-config python3)
 
 missing=()
 for package in "${packages[@]}"; do

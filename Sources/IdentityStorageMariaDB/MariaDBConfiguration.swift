@@ -70,6 +70,9 @@ extension MariaDBIdentityStorage {
         public var healthCheckInterval: Duration = .seconds(30)
         /// The clock every expiry decision uses. Default: the system clock.
         public var clock: any WallClock = SystemWallClock()
+        /// Whether `open` applies pending migrations. Default: true. False opens without touching the schema
+        /// (`idstore migrate --status`, `--print-sql`), for a schema a DBA applies; the stores work once it is in place.
+        public var migratesOnOpen = true
         /// Sliding expiration of authorization-parameter messages. Default: one hour, as upstream.
         public var messageSlidingExpiration: Duration = .seconds(3600)
 
@@ -112,6 +115,12 @@ extension MariaDBIdentityStorage {
             lockWaitTimeout = try reader.duration("lock_wait_timeout") ?? lockWaitTimeout
             try reader.finish()
             try validate()
+        }
+
+        /// Takes the clock and ``StoreOpenOptions/migrate``.
+        public mutating func apply(_ options: StoreOpenOptions) {
+            clock = options.clock
+            migratesOnOpen = options.migrate
         }
 
         /// Checks every field; ``MariaDBIdentityStorage/open(_:)`` calls it too.

@@ -44,6 +44,9 @@ extension PostgresIdentityStorage {
         public var schema: String = "public"
         /// The clock every expiry decision uses. Default: the system clock.
         public var clock: any WallClock = SystemWallClock()
+        /// Whether `open` applies pending migrations. Default: true. False opens without touching the schema
+        /// (`idstore migrate --status`, `--print-sql`), for a schema a DBA applies; the stores work once it is in place.
+        public var migratesOnOpen = true
         /// Sliding expiration of authorization-parameter messages. Default: one hour, as upstream.
         public var messageSlidingExpiration: Duration = .seconds(3600)
 
@@ -80,6 +83,12 @@ extension PostgresIdentityStorage {
             }.map { ($0.name, $0.value) }
             try reader.finish()
             try validate()
+        }
+
+        /// Takes the clock and ``StoreOpenOptions/migrate``.
+        public mutating func apply(_ options: StoreOpenOptions) {
+            clock = options.clock
+            migratesOnOpen = options.migrate
         }
 
         /// Checks every field; ``PostgresIdentityStorage/open(_:)`` calls it too.

@@ -28,3 +28,34 @@ package enum SQLMigrations {
         return latest
     }
 }
+
+extension SQLMigrations {
+    /// The versions recorded as applied, ascending; none when the bookkeeping table does not exist yet
+    /// (`tableExists`: the dialect's catalogue query, a row when it does).
+    package static func appliedVersions<Connection: SQLConnection>(_ connection: Connection, tableExists: String) throws -> [Int] {
+        guard try !connection.query(tableExists, [], { _ in true }).isEmpty else { return [] }
+        return try connection.query("SELECT version FROM identity_storage_migrations ORDER BY version", []) { try $0.int(0) }
+    }
+
+    /// The SQL a DBA runs to apply what `status` says is pending, as `applyPending` would: `begin` (when the
+    /// dialect has transactional DDL), the bookkeeping table, then each migration and the row that records it, then
+    /// `commit`. Empty when nothing is pending.
+    package static func script(_ status: SchemaStatus, begin: [String] = [], bookkeeping: String, migrations: [Int: String],
+                               commit: [String] = [], at now: Date = Date()) -> String {
+        guard !status.pending.isEmpty else { return "" }
+        func statement(_ sql: String) -> String {
+            let trimmed = sql.trimmingCharacters(in: .whitespacesAndNewlines)
+            return trimmed.hasSuffix(";") ? trimmed : trimmed + ";"
+        }
+        var lines = ["-- IdentityStorage schema migrations \(status.pending.map(String.init).joined(separator: ", "))"]
+        lines += begin.map(statement)
+        lines.append(statement(bookkeeping))
+        for version in status.pending {
+            lines.append("-- migration \(version)")
+            lines.append(statement(migrations[version]!))
+            lines.append("INSERT INTO identity_storage_migrations(version, applied_at) VALUES (\(version), \(now.microsecondsSince1970));")
+        }
+        lines += commit.map(statement)
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

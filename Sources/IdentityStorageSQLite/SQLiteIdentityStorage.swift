@@ -27,6 +27,9 @@ public final class SQLiteIdentityStorage: ConfigurableBackend {
         public var acquireTimeout: Duration = .seconds(30)
         /// The clock every expiry decision uses. Default: the system clock.
         public var clock: any WallClock = SystemWallClock()
+        /// Whether `open` applies pending migrations. Default: true. False opens without touching the schema
+        /// (`idstore migrate --status`, `--print-sql`), for a schema a DBA applies; the stores work once it is in place.
+        public var migratesOnOpen = true
         /// Sliding expiration of authorization-parameter messages. Default: one hour, as upstream.
         public var messageSlidingExpiration: Duration = .seconds(3600)
         /// The writer connection's page cache, in KiB (`PRAGMA cache_size`; URL `writer_cache_kib`). Default: 16384 (16 MiB).
@@ -43,6 +46,12 @@ public final class SQLiteIdentityStorage: ConfigurableBackend {
 
         public init(path: String) {
             self.path = path
+        }
+
+        /// Takes the clock and ``StoreOpenOptions/migrate``.
+        public mutating func apply(_ options: StoreOpenOptions) {
+            clock = options.clock
+            migratesOnOpen = options.migrate
         }
 
         /// Checks every field; ``SQLiteIdentityStorage/open(_:)`` calls it.

@@ -4,6 +4,16 @@ public protocol URLConfiguration: Sendable {
     init(url: StoreURL) throws(IdentityStorageError)
     /// The clock every expiry decision uses.
     var clock: any WallClock { get set }
+
+    /// Takes what applies of `options`. Default: the clock. A configuration whose backend has a schema takes
+    /// ``StoreOpenOptions/migrate`` too.
+    mutating func apply(_ options: StoreOpenOptions)
+}
+
+extension URLConfiguration {
+    public mutating func apply(_ options: StoreOpenOptions) {
+        clock = options.clock
+    }
 }
 
 /// A backend opened from a ``URLConfiguration``: the shape of every built-in adapter but the in-memory one.
@@ -13,8 +23,8 @@ public protocol ConfigurableBackend: IdentityStorageBackend {
     static func open(_ configuration: Configuration) async throws -> Self
 }
 
-/// A driver whose backend is a ``ConfigurableBackend``: `open` parses the configuration from the URL, sets the clock
-/// of the options, and opens the backend. Such a driver states only its name, schemes and URL forms.
+/// A driver whose backend is a ``ConfigurableBackend``: `open` parses the configuration from the URL, applies the
+/// options, and opens the backend. Such a driver states only its name, schemes and URL forms.
 public protocol ConfigurableBackendDriver: IdentityStorageDriver {
     associatedtype Backend: ConfigurableBackend
 }
@@ -22,7 +32,7 @@ public protocol ConfigurableBackendDriver: IdentityStorageDriver {
 extension ConfigurableBackendDriver {
     public func open(_ url: StoreURL, options: StoreOpenOptions) async throws -> any IdentityStorageBackend {
         var configuration = try Backend.Configuration(url: url)
-        configuration.clock = options.clock
+        configuration.apply(options)
         return try await Backend.open(configuration)
     }
 }

@@ -44,8 +44,12 @@ extension IdentityStorageDriver {
 public struct StoreOpenOptions: Sendable {
     /// The clock every expiry decision of the opened stores uses. Default: the system clock.
     public var clock: any WallClock
+    /// Whether opening applies pending schema migrations. Default: true. False opens without touching the schema
+    /// (to read its status, or print the SQL a DBA applies); the stores then work once the schema is in place.
+    public var migrate: Bool
 
-    public init(clock: any WallClock = SystemWallClock()) {
+    public init(clock: any WallClock = SystemWallClock(), migrate: Bool = true) {
         self.clock = clock
+        self.migrate = migrate
     }
 }

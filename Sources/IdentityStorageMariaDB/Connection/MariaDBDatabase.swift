@@ -28,8 +28,10 @@ package final class MariaDBDatabase: SQLPooledDatabase {
         }
         let database = MariaDBDatabase(pool: pool, settings: settings)
         do {
+            let migrates = configuration.migratesOnOpen
             try await database.run { connection in
-                try MariaDBSchema.migrate(connection, database: settings.database)
+                // Without migrations, the first connection only proves the address and credentials.
+                if migrates { try MariaDBSchema.migrate(connection, database: settings.database) }
             }
         } catch {
             await pool.shutdown()

@@ -180,6 +180,19 @@ enum MariaDBSchema {
         String("identitystorage.migrate.\(database)".prefix(64))
     }
 
+    /// The table that records applied migrations.
+    static let bookkeeping = """
+        CREATE TABLE IF NOT EXISTS identity_storage_migrations (
+            version INT NOT NULL PRIMARY KEY,
+            applied_at BIGINT NOT NULL
+        ) \(tableOptions)
+        """
+
+    /// A row when the bookkeeping table exists in the connection's database.
+    static let bookkeepingExists = """
+        SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'identity_storage_migrations'
+        """
+
     /// Applies missing migrations while holding `GET_LOCK` (waiting up to `lockTimeout` seconds for
     /// another process that is migrating); returns the schema version now in force.
     @discardableResult
@@ -192,12 +205,7 @@ enum MariaDBSchema {
             throw IdentityStorageError(.timeout, "another process held the migration lock '\(name)' for more than \(lockTimeout) s")
         }
         defer { _ = try? connection.query("SELECT RELEASE_LOCK(?)", [.text(name)]) { _ in () } }
-        try connection.execute("""
-            CREATE TABLE IF NOT EXISTS identity_storage_migrations (
-                version INT NOT NULL PRIMARY KEY,
-                applied_at BIGINT NOT NULL
-            ) \(tableOptions)
-            """)
+        try connection.execute(bookkeeping)
         return try SQLMigrations.applyPending(connection, dialect: .mariadb, latest: currentVersion, database: "the database") { version in
             for statement in migrations[version]! { try connection.execute(statement) }
         }

@@ -36,7 +36,11 @@ package final class PostgresDatabase: SQLPooledDatabase {
         let schema = configuration.schema
         do {
             // Migrates now, so a bad address or a newer schema fails `open`, not the first call.
-            _ = try await pool.withConnection { connection in try PostgresSchema.migrate(connection, schema: schema) }
+            if configuration.migratesOnOpen {
+                _ = try await pool.withConnection { connection in try PostgresSchema.migrate(connection, schema: schema) }
+            } else {
+                try await pool.warmUp()
+            }
         } catch {
             await pool.shutdown()
             throw error

@@ -135,6 +135,17 @@ enum PostgresSchema {
         """,
     ]
 
+    /// The table that records applied migrations.
+    static let bookkeeping = """
+        CREATE TABLE IF NOT EXISTS identity_storage_migrations (
+            version integer NOT NULL PRIMARY KEY,
+            applied_at bigint NOT NULL
+        )
+        """
+
+    /// A row when the bookkeeping table exists in the session's schema (none when the schema does not exist yet).
+    static let bookkeepingExists = "SELECT 1 FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'identity_storage_migrations'"
+
     /// Applies missing migrations in one transaction under the schema's advisory lock; returns the version in force.
     @discardableResult
     static func migrate(_ connection: PostgresConnection, schema: String) throws -> Int {
@@ -144,12 +155,7 @@ enum PostgresSchema {
             // Creating only when missing: CREATE SCHEMA IF NOT EXISTS checks the CREATE privilege even when it exists.
             let exists = try !connection.query("SELECT 1 FROM pg_namespace WHERE nspname = $1::text", [.text(schema)]) { _ in true }.isEmpty
             if !exists { try connection.executeScript("CREATE SCHEMA \(quoted(schema))") }
-            try connection.executeScript("""
-                CREATE TABLE IF NOT EXISTS identity_storage_migrations (
-                    version integer NOT NULL PRIMARY KEY,
-                    applied_at bigint NOT NULL
-                )
-                """)
+            try connection.executeScript(bookkeeping)
             return try SQLMigrations.applyPending(connection, dialect: .postgres, latest: currentVersion,
                                                   database: "the PostgreSQL schema '\(schema)'") { version in
                 try connection.executeScript(migrations[version]!)

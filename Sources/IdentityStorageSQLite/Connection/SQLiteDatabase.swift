@@ -25,6 +25,8 @@ package final class SQLiteDatabase: SQLDatabase {
         let inMemory = path == ":memory:" || path.isEmpty
         let writer = BlockingConnectionPool(configuration: .init(size: 1, acquireTimeout: configuration.acquireTimeout, threadName: "sqlite-writer")) {
             let connection = try SQLiteConnection(path: path, readOnly: false, busyTimeoutMilliseconds: timeout)
+            // Without migrations, nothing is written to the file (not even the journal mode).
+            guard configuration.migratesOnOpen else { return connection }
             try SQLiteSchema.configure(connection, inMemory: inMemory)
             try connection.execute("PRAGMA cache_size = -\(max(0, configuration.writerCacheKiB)); PRAGMA wal_autocheckpoint = \(max(0, configuration.walAutoCheckpointPages))")
             try SQLiteSchema.migrate(connection)

@@ -134,17 +134,23 @@ package enum SQLiteSchema {
         try connection.execute("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON")
     }
 
+    /// The table that records applied migrations.
+    static let bookkeeping = """
+        CREATE TABLE IF NOT EXISTS identity_storage_migrations (
+            version INTEGER NOT NULL PRIMARY KEY,
+            applied_at INTEGER NOT NULL
+        )
+        """
+
+    /// A row when the bookkeeping table exists.
+    static let bookkeepingExists = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'identity_storage_migrations'"
+
     /// Applies missing migrations; returns the schema version now in force.
     @discardableResult
     static func migrate(_ connection: SQLiteConnection) throws -> Int {
         try connection.transaction {
             () throws -> Int in
-            try connection.execute("""
-                CREATE TABLE IF NOT EXISTS identity_storage_migrations (
-                    version INTEGER NOT NULL PRIMARY KEY,
-                    applied_at INTEGER NOT NULL
-                )
-                """)
+            try connection.execute(bookkeeping)
             return try SQLMigrations.applyPending(connection, dialect: .sqlite, latest: currentVersion, database: "the database") { version in
                 try connection.execute(migrations[version]!)
             }

@@ -59,7 +59,8 @@ struct StoreOptions: ParsableArguments {
 
     /// Opens the deployment through the registered drivers (each distinct URL once), runs `body`, closes it. Any error
     /// becomes one line on standard error and exit status 1; a part whose store cannot hold it names the option to set.
-    func withDeployment<T>(clock: any WallClock = SystemWallClock(), _ body: (Deployment) async throws -> T) async throws -> T {
+    func withDeployment<T>(clock: any WallClock = SystemWallClock(), migrate: Bool = true,
+                           _ body: (Deployment) async throws -> T) async throws -> T {
         let opener = ToolContext.current.opener
         let urls = self.urls
         let deployment = try await reportingErrors { () async throws -> Deployment in
@@ -73,7 +74,7 @@ struct StoreOptions: ParsableArguments {
                     a store that can
                     """)
             }
-            return try await opener.openDeployment(urls, options: StoreOpenOptions(clock: clock))
+            return try await opener.openDeployment(urls, options: StoreOpenOptions(clock: clock, migrate: migrate))
         }
         do {
             let result = try await reportingErrors { try await body(deployment) }
