@@ -1,0 +1,46 @@
+import Foundation
+import Testing
+
+/// Examples/ci/, checked as far as a machine without a container engine can (Scripts/verify-examples-ci.py).
+@Suite("Examples/ci")
+struct ExamplesCITests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static func verify(_ files: [String] = []) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", root.appendingPathComponent("Scripts/verify-examples-ci.py").path] + files
+        process.currentDirectoryURL = root
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
+    }
+
+    @Test func everyServiceHasAHealthCheckAndEveryURLAMappedPort() throws {
+        let (status, output) = try Self.verify()
+        #expect(status == 0, "\(output)")
+    }
+
+    @Test func aWrongPortOrAMissingHealthCheckIsFound() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("examples-ci-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        func copy(_ name: String, _ edit: (String) -> String) throws -> String {
+            let text = try String(contentsOf: Self.root.appendingPathComponent(name), encoding: .utf8)
+            let path = directory.appendingPathComponent(URL(fileURLWithPath: name).lastPathComponent).path
+            try Data(edit(text).utf8).write(to: URL(fileURLWithPath: path))
+            return path
+        }
+        let workflow = try copy("Examples/ci/github-actions.yml") { $0.replacingOccurrences(of: "--health-cmd \"redis-cli ping\"", with: "") }
+        let compose = try copy("Examples/ci/compose.yaml") { $0 }
+        let readme = try copy("README.md") { $0.replacingOccurrences(of: "idstore:idstore@127.0.0.1:3306/idstore --junit", with: "idstore:idstore@127.0.0.1:3307/idstore --junit") }
+        let (status, output) = try Self.verify([workflow, compose, readme])
+        #expect(status == 1, "\(output)")
+        #expect(output.contains("service redis of job conformance has no health check"), "\(output)")
+        #expect(output.contains("uses port 3307, which no service maps"), "\(output)")
+    }
+}
