@@ -34,3 +34,15 @@ public protocol SchemaMigrating: IdentityStorageBackend {
     /// does, so that `open` accepts the result exactly as a schema it migrated itself. Empty when nothing is pending.
     func pendingMigrationSQL() async throws -> String
 }
+
+extension SchemaStatus {
+    /// The schema's status as a doctor's finding: wrong while migrations are pending or the schema is newer.
+    public static func diagnosis(_ status: SchemaStatus) -> Diagnosis {
+        let current = status.applied.max() ?? 0
+        if current > status.latest {
+            return Diagnosis("schema", found: "version \(current)", fix: "this library knows versions up to \(status.latest): upgrade IdentityStorage")
+        }
+        return Diagnosis("schema", found: status.description, fix: status.pending.isEmpty ? nil
+            : "apply the pending migrations: idstore migrate, or have a DBA apply idstore migrate --print-sql")
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import IdentityStorage
+import IdentityStorageOpener
+import ServerTestSupport
+import Testing
+
+/// `idstore doctor`: all right on the project's own servers, and a wrong setting found, named and explained.
+@Suite("idstore doctor")
+struct DoctorTests {
+    static let drivers: [any IdentityStorageDriver] = .builtIn
+
+    static func doctor(_ url: String) async -> ToolRun {
+        await ToolRun.run(["doctor", "--store", url], drivers: drivers)
+    }
+
+    @Test func theProjectsOwnServersAreAllRight() async throws {
+        let servers = [DeploymentTests.postgres, DeploymentTests.mariadb, DeploymentTests.redis, DeploymentTests.redisCluster]
+        guard await DeploymentTests.serversAnswer(servers) else { return }
+        let directory = try Scratch()
+        let sqlite = "sqlite:\(directory.path("doctor.db"))"
+        #expect(await ToolRun.run(["migrate", "--store", sqlite], drivers: Self.drivers).status == 0)
+        for url in servers + [sqlite] {
+            let run = await ServerGate.shared.shared { await Self.doctor(url) }
+            #expect(run.status == 0 && !run.stdout.contains { $0.contains("WRONG") }, "\(run)")
+        }
+    }
+
+    @Test func aPostgreSQLDatabaseThatIsNotUTF8() async throws {
+        guard await DeploymentTests.serversAnswer([DeploymentTests.postgres]) else { return }
+        let server = try StoreURL(parsing: DeploymentTests.postgres)
+        let database = "doctor_\(UInt32.random(in: 0 ... .max))"
+        func psql(_ sql: String) throws -> (Int32, String) {
+            try MigrationScriptTests.shell("psql", ["-q", "-v", "ON_ERROR_STOP=1", "-h", server.hosts[0].name, "-p", String(server.hosts[0].port ?? 5432),
+                                                    "-U", server.user ?? "postgres", "-d", server.pathName ?? "postgres", "-c", sql],
+                                           environment: ["PGPASSWORD": server.password ?? ""])
+        }
+        let created = try psql("CREATE DATABASE \(database) ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0")
+        #expect(created.0 == 0, "\(created.1)")
+        defer { _ = try? psql("DROP DATABASE \(database)") }
+        var url = server
+        url.path = "/\(database)"
+        let run = await Self.doctor(url.withPassword)
+        #expect(run.status == 1 && run.stderr.count == 1, "\(run)")
+        #expect(run.stdout.contains { $0.contains("WRONG encoding: SQL_ASCII") && $0.contains("ENCODING 'UTF8'") }, "\(run)")
+    }
+
+    @Test func aMariaDBPacketLimitBelowThePayloadLimit() async throws {
+        guard await DeploymentTests.serversAnswer([DeploymentTests.mariadb]) else { return }
+        let server = try StoreURL(parsing: DeploymentTests.mariadb)
+        func mariadb(_ sql: String) throws -> (Int32, String) {
+            try MigrationScriptTests.shell("mariadb", ["--no-defaults", "-h", server.hosts[0].name, "-P", String(server.hosts[0].port ?? 3306),
+                                                       "-u", server.user ?? "root", "-p\(server.password ?? "")", "-e", sql])
+        }
+        // A global setting every new connection sees: no other test may run against the server meanwhile.
+        let run = try await ServerGate.shared.exclusive { () async throws -> ToolRun in
+            #expect(try mariadb("SET GLOBAL max_allowed_packet = 1048576").0 == 0)
+            defer { _ = try? mariadb("SET GLOBAL max_allowed_packet = 16777216") }
+            return await Self.doctor(DeploymentTests.mariadb)
+        }
+        #expect(run.status == 1 && run.stderr.count == 1, "\(run)")
+        #expect(run.stdout.contains { $0.contains("WRONG max_allowed_packet: 1 MiB") && $0.contains("SET GLOBAL max_allowed_packet = 16777216") }, "\(run)")
+    }
+
+    @Test func aRedisThatEvictsAnyKey() async throws {
+        guard await DeploymentTests.serversAnswer([DeploymentTests.redis]) else { return }
+        let server = try StoreURL(parsing: DeploymentTests.redis)
+        func redis(_ arguments: [String]) throws -> (Int32, String) {
+            try MigrationScriptTests.shell("redis-cli", ["-h", server.hosts[0].name, "-p", String(server.hosts[0].port ?? 6379)] + arguments)
+        }
+        let run = try await ServerGate.redis.exclusive { () async throws -> ToolRun in
+            #expect(try redis(["CONFIG", "SET", "maxmemory-policy", "allkeys-lru"]).0 == 0)
+            defer { _ = try? redis(["CONFIG", "SET", "maxmemory-policy", "noeviction"]) }
+            return await Self.doctor(DeploymentTests.redis)
+        }
+        #expect(run.status == 1 && run.stderr.count == 1, "\(run)")
+        #expect(run.stdout.contains { $0.contains("maxmemory-policy: allkeys-lru") && $0.contains("CONFIG SET maxmemory-policy noeviction") }, "\(run)")
+    }
+}
