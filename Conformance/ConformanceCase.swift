@@ -39,6 +39,28 @@ public struct ConformanceCase: Sendable, Identifiable, CustomStringConvertible {
     }
 
     private static let exclusivePrefixes = ["cleanup.", "clients.corrupted.", "clients.list."]
+
+    /// State of the store that every case not namespaced by its key prefix shares, and that a case needs to itself.
+    public enum SharedState: String, Sendable, CaseIterable, CustomStringConvertible {
+        /// The key ring and the signing keys' creation times: ring cases compare the whole ring, conditional
+        /// signing-key cases decide on every key.
+        case keyMaterial = "key-material"
+        /// Expired rows: cleanup cases drain everything expired before their private epoch.
+        case housekeeping
+        /// The list of all clients: list cases walk it, and a damaged client breaks every walk.
+        case clientList = "client-list"
+
+        public var description: String { rawValue }
+    }
+
+    /// The shared state this case needs to itself, if any. Concurrent `idstore check` runs on one store take a lease
+    /// on it; run one after another, every case can share one database.
+    public var sharedState: SharedState? {
+        if name.hasPrefix("key-ring.") || name.hasPrefix("signing-keys.conditional.") { return .keyMaterial }
+        if name.hasPrefix("clients.list.") || name.hasPrefix("clients.corrupted.") { return .clientList }
+        if name.hasPrefix("cleanup.") || name.contains(".claim-expired") || name == "grants.store.far-past-dates" { return .housekeeping }
+        return nil
+    }
 }
 
 /// What a case failed on.

@@ -7,7 +7,7 @@ import IdentityStorage
 ///
 /// Each damage is one a real database can suffer with the store's own account (a hand edit, a buggy writer,
 /// a unit mistake in a migration script), so the cases need no privilege beyond the store's.
-public enum StoredDataCorruption: Sendable, Hashable {
+public enum StoredDataCorruption: Sendable, Hashable, Codable {
     /// The stored document of this client gets a refresh-token usage that does not exist (7).
     case clientRefreshTokenUsage(clientId: String)
     /// The stored document of this client gets an access-token type that does not exist (9).

@@ -150,8 +150,14 @@ enum Idstore {
         }
     }
 
+    /// Starts `idstore` and returns at once, its output discarded (for a test that kills it).
+    static func start(_ arguments: [String], in directory: TemporaryDirectory) throws -> Process {
+        let (process, _, _) = try start(arguments, in: directory, environment: [:], discardingOutput: true)
+        return process
+    }
+
     private static func start(_ arguments: [String], in directory: TemporaryDirectory,
-                              environment: [String: String]) throws -> (Process, Pipe, Pipe) {
+                              environment: [String: String], discardingOutput: Bool = false) throws -> (Process, Pipe, Pipe) {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -161,8 +167,8 @@ enum Idstore {
         env.merge(environment) { $1 }
         process.environment = env
         let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
+        process.standardOutput = discardingOutput ? FileHandle.nullDevice : out
+        process.standardError = discardingOutput ? FileHandle.nullDevice : err
         try process.run()
         return (process, out, err)
     }

@@ -6,7 +6,10 @@ import IdentityStorageConformance
 struct Check: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the conformance suite against the store (or the mixed deployment).",
-        discussion: "Cases write under unique key prefixes; run it against a database meant for testing.")
+        discussion: """
+            Cases write under unique key prefixes; run it against a database meant for testing. Several runs may check one \
+            store at once: the cases that need shared state to themselves take a lease on it in the store's own cache.
+            """)
 
     @OptionGroup var options: StoreOptions
 
@@ -36,7 +39,9 @@ struct Check: AsyncParsableCommand {
             throw ExitCode.failure
         }
         let report = try await options.withDeployment { deployment in
-            try await self.run(cases, on: DeploymentHarness(deployment), store: deployment.description)
+            // Leases and the damage journal live in the deployment's own stores, judged by real time.
+            let harness = CheckHarness(deployment: DeploymentHarness(deployment), leases: CheckLeases(stores: deployment.makeStores()))
+            return try await self.run(cases, on: harness, store: deployment.description)
         }
         if let junit {
             try await reportingErrors {
@@ -49,16 +54,18 @@ struct Check: AsyncParsableCommand {
     }
 
     /// Runs `cases` one after another, printing each (table or JSON) as it ends.
-    private func run(_ cases: [ConformanceCase], on harness: DeploymentHarness, store: String) async throws -> CheckReport {
+    private func run(_ cases: [ConformanceCase], on harness: CheckHarness, store: String) async throws -> CheckReport {
         var report = CheckReport(store: store)
         let width = min(60, cases.map(\.name.count).max() ?? 20)
         if !quiet, !json { Terminal.print(pad("case", width) + "  result   time") }
         let started = ContinuousClock.now
         for testCase in cases {
-            let outcome = if let timeout {
-                await ConformanceSuite.run(testCase, on: harness, timeout: .milliseconds(Int((timeout * 1000).rounded())))
-            } else {
-                await ConformanceSuite.run(testCase, on: harness)
+            let outcome = try await harness.leases.holding(testCase.sharedState) {
+                if let timeout {
+                    await ConformanceSuite.run(testCase, on: harness, timeout: .milliseconds(Int((timeout * 1000).rounded())))
+                } else {
+                    await ConformanceSuite.run(testCase, on: harness)
+                }
             }
             report.entries.append(.init(name: testCase.name, outcome: outcome))
             if json {

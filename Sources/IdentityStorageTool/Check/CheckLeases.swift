@@ -1,0 +1,127 @@
+import Foundation
+import IdentityStorage
+import IdentityStorageConformance
+
+/// Keeps concurrent `idstore check` runs on one store out of each other's way. A case that needs a piece of shared
+/// state to itself (``ConformanceCase/SharedState``) holds a lease on it: an entry added to the deployment's own
+/// distributed cache with add-if-absent, by real time, so a lease left by a killed run expires on its own.
+///
+/// Damage the corrupted-data cases do is written to a journal under the same lease before it is done, and repaired
+/// (the damaged client or key-ring element deleted) when the case ends, and again by the next run to take the lease
+/// when the run that did it was killed: a later run never trips over a damaged row.
+struct CheckLeases: Sendable {
+    /// How long a lease lasts unless renewed; a run renews the leases it holds a third of this apart.
+    static let lifetime: Double = 30
+
+    /// The deployment's stores, judging expiry by real time.
+    let stores: IdentityStores
+    let runId = UUID().uuidString
+
+    /// Runs `body` holding the lease on `state` (nothing to hold for nil).
+    func holding<T>(_ state: ConformanceCase.SharedState?, _ body: () async throws -> T) async throws -> T {
+        guard let state else { return try await body() }
+        let lease = "idstore-check.lease.\(state)"
+        var announced = false
+        while try await !stores.cache.add(lease, value: Array(runId.utf8), options: .relative(Self.lifetime)) {
+            if !announced {
+                Terminal.progress("check: waiting for the \(state) lease of another idstore check run on this store "
+                    + "(a run that died leaves it for \(Int(Self.lifetime)) s at most)")
+                announced = true
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        // A long case keeps its lease: renewed while it runs, as long as it is still this run's.
+        let (cache, owner) = (stores.cache, Array(runId.utf8))
+        let renewal = Task {
+            while (try? await Task.sleep(for: .seconds(Self.lifetime / 3))) != nil {
+                guard (try? await cache.get(lease)) == owner else { return }
+                try? await cache.set(lease, value: owner, options: .relative(Self.lifetime))
+            }
+        }
+        defer { renewal.cancel() }
+        do {
+            try await repair(state)
+            let result = try await body()
+            try await release(state, lease)
+            return result
+        } catch {
+            try? await release(state, lease)
+            throw error
+        }
+    }
+
+    /// The harness's corrupter, journaling each damage before doing it.
+    func journaling(_ corrupter: (any StoredDataCorrupting)?) -> (any StoredDataCorrupting)? {
+        corrupter.map { Journaled(base: $0, leases: self) }
+    }
+
+    private func release(_ state: ConformanceCase.SharedState, _ lease: String) async throws {
+        try await repair(state)
+        if try await stores.cache.get(lease) == Array(runId.utf8) { try await stores.cache.remove(lease) }
+    }
+
+    /// Deletes what the journal of `state` says was damaged and is still there, then empties the journal.
+    private func repair(_ state: ConformanceCase.SharedState) async throws {
+        let journal = Self.journal(state)
+        guard let bytes = try await stores.cache.get(journal) else { return }
+        for damage in (try? JSONDecoder().decode([StoredDataCorruption].self, from: Data(bytes))) ?? [] {
+            switch damage {
+            case .clientRefreshTokenUsage(let clientId), .clientAccessTokenType(let clientId):
+                try await stores.clients.deleteClient(withId: clientId)
+            case .keyRingElement(let id):
+                try await stores.keyRing.deleteElements(withIds: [id])
+            case .grant(let key):
+                try await stores.grants.removeGrant(forKey: key)
+            }
+        }
+        try await stores.cache.remove(journal)
+    }
+
+    /// Records `damage` in the journal of the state it touches (under that state's lease, held by the case).
+    func record(_ damage: StoredDataCorruption) async throws {
+        guard let state = Self.state(of: damage) else { return }
+        let journal = Self.journal(state)
+        var damages = try await stores.cache.get(journal).flatMap { try? JSONDecoder().decode([StoredDataCorruption].self, from: Data($0)) } ?? []
+        damages.append(damage)
+        try await stores.cache.set(journal, value: Array(try JSONEncoder().encode(damages)), options: .none)
+    }
+
+    /// The shared state a damage would break for other cases: damaged clients break client walks, a damaged element
+    /// the whole ring; a damaged grant breaks nothing but its own reads.
+    private static func state(of damage: StoredDataCorruption) -> ConformanceCase.SharedState? {
+        switch damage {
+        case .clientRefreshTokenUsage, .clientAccessTokenType: .clientList
+        case .keyRingElement: .keyMaterial
+        case .grant: nil
+        }
+    }
+
+    private static func journal(_ state: ConformanceCase.SharedState) -> String { "idstore-check.damage.\(state)" }
+
+    /// A corrupter that journals first.
+    private struct Journaled: StoredDataCorrupting {
+        let base: any StoredDataCorrupting
+        let leases: CheckLeases
+
+        func corrupt(_ corruption: StoredDataCorruption) async throws {
+            try await leases.record(corruption)
+            try await base.corrupt(corruption)
+        }
+    }
+}
+
+/// The suite on a deployment for `idstore check`: the deployment's stores and corrupter, the corrupter journaling.
+struct CheckHarness: ConformanceHarness {
+    let deployment: DeploymentHarness
+    let leases: CheckLeases
+
+    var backendName: String { deployment.backendName }
+
+    func makeStores(clock: ManualWallClock) async throws -> IdentityStores {
+        try await deployment.makeStores(clock: clock)
+    }
+
+    func corrupter(for stores: IdentityStores) -> (any StoredDataCorrupting)? {
+        leases.journaling(deployment.corrupter(for: stores))
+    }
+}

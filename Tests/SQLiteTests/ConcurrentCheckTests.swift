@@ -1,0 +1,82 @@
+import Foundation
+import IdentityStorage
+import IdentityStorageConformance
+import IdentityStorageOpener
+import IdentityStorageSQLite
+@testable import IdentityStorageTool
+import ServerTestSupport
+import Testing
+
+/// Several `idstore check` processes on one store at once, and a run after one killed halfway: every case passes.
+/// Each backend gets a store of its own (a schema, a database, a key prefix), so that the other test suites running
+/// meanwhile, which keep apart by an in-process gate only, are not in the way.
+@Suite("Concurrent idstore check runs", .serialized)
+struct ConcurrentCheckTests {
+    static func environment(_ variable: String) -> String? {
+        ProcessInfo.processInfo.environment[variable].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// The store of each backend, or nil when its server's URL is not set (CI sets every one).
+    static func store(_ backend: String) throws -> String? {
+        switch backend {
+        case "sqlite": return "sqlite:\(try TemporaryDirectory().file("concurrent.db"))"
+        case "postgres": return environment("IDSTORE_TEST_POSTGRES_URL").map { $0 + ($0.contains("?") ? "&" : "?") + "schema=idstore_concurrent" }
+        case "mariadb":
+            guard let url = environment("IDSTORE_TEST_MARIADB_URL") else { return nil }
+            var server = try StoreURL(parsing: url)
+            let admin = ["--no-defaults", "-h", server.hosts[0].name, "-P", String(server.hosts[0].port ?? 3306), "-u", server.user ?? "root",
+                         "-p\(server.password ?? "")", "-e", "CREATE DATABASE IF NOT EXISTS idstore_concurrent CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin"]
+            let process = try Process.run(URL(fileURLWithPath: "/usr/bin/env"), arguments: ["mariadb"] + admin)
+            process.waitUntilExit()
+            server.path = "/idstore_concurrent"
+            return server.withPassword
+        case "redis": return environment("IDSTORE_TEST_REDIS_URL").map { $0 + "?key_prefix=idstore-concurrent:" }
+        default: return environment("IDSTORE_TEST_REDIS_CLUSTER_URL").map { $0 + "?key_prefix=idstore-concurrent:" }
+        }
+    }
+
+    static let everyCase = "\(ConformanceSuite.cases.count) passed, 0 failed, 0 skipped"
+
+    @Test(arguments: ["sqlite", "postgres", "mariadb", "redis", "redis-cluster"])
+    func fourRunsAtOnceThenOneAfterAKill(_ backend: String) async throws {
+        guard let url = try Self.store(backend) else {
+            if Self.environment("CI") == "true" { Issue.record("the \(backend) test server's URL is not set; .ci/run exports it") }
+            return
+        }
+        let directory = try TemporaryDirectory()
+        let runs = try Idstore.runTogether(Array(repeating: ["check", "--quiet", "--store", url], count: 4), in: directory)
+        for run in runs {
+            #expect(run.status == 0 && run.stdout.contains(Self.everyCase), "\(backend): \(run)")
+        }
+        // One run killed halfway leaves what it was doing (a lease, damaged rows, half-cleaned data); the next passes.
+        let killed = try Idstore.start(["check", "--quiet", "--store", url], in: directory)
+        try await Task.sleep(for: .milliseconds(Int.random(in: 2_000...5_000)))
+        kill(killed.processIdentifier, SIGKILL)
+        killed.waitUntilExit()
+        let after = try Idstore.run(["check", "--quiet", "--store", url], in: directory)
+        #expect(after.status == 0 && after.stdout.contains(Self.everyCase), "\(backend), after a killed run: \(after)")
+    }
+
+    @Test func aDamagedClientLeftByADeadRunIsRepairedByTheNext() async throws {
+        let url = "sqlite:\(try TemporaryDirectory().file("leftover.db"))"
+        let store = try await StoreOpener.builtIn.open(url: url)
+        let stores = store.makeStores()
+        // What a run killed in the middle of a corrupted-client case leaves: the damage in the journal, and done.
+        try await stores.clients.saveClient(Client(clientId: "leftover.bad"))
+        try await CheckLeases(stores: stores).record(.clientRefreshTokenUsage(clientId: "leftover.bad"))
+        try await (store.backend as! any StoredDataCorrupting).corrupt(.clientRefreshTokenUsage(clientId: "leftover.bad"))
+        await #expect(throws: IdentityStorageError.self) { try await stores.clients.listClients(after: nil, limit: 10) }
+        await store.close()
+        let run = await ToolRun.run(["check", "--quiet", "--filter", "clients.list.", "--store", url], drivers: .builtIn)
+        #expect(run.checkPassedEveryCase(ConformanceSuite.cases(withPrefix: "clients.list.").count), "\(run)")
+    }
+}
+
+extension StoreURL {
+    /// The URL written back with its password (for the spawned tool; never printed).
+    var withPassword: String {
+        var text = "\(scheme)://"
+        if let user { text += user + (password.map { ":\($0)" } ?? "") + "@" }
+        return text + hosts.map(\.description).joined(separator: ",") + path
+    }
+}
