@@ -27,18 +27,19 @@ struct Migrate: AsyncParsableCommand {
         try await options.withDeployment(migrate: !looking) { deployment in
             for (index, store) in deployment.stores.enumerated() {
                 let parts = deployment.isMixed ? " (\(deployment.parts(of: index).names))" : ""
-                guard let schema = store.backend as? any SchemaMigrating else {
-                    Terminal.print((printSQL ? "-- " : "") + "\(Terminal.label(store.url))no schema (this backend keeps none)\(parts)")
-                    continue
-                }
-                if status {
-                    Terminal.print("\(Terminal.label(store.url))\(try await schema.schemaStatus())\(parts)")
-                } else if printSQL {
-                    let sql = try await schema.pendingMigrationSQL()
-                    Terminal.print("-- \(Terminal.label(store.url))\(sql.isEmpty ? "up to date, nothing to apply" : "pending migrations")\(parts)")
-                    if !sql.isEmpty { Terminal.print(sql) }
+                let label = (printSQL ? "-- " : "") + Terminal.label(store.url)
+                if looking, let schema = store.backend as? any SchemaMigrating {
+                    if status {
+                        Terminal.print("\(label)\(try await schema.schemaStatus())\(parts)")
+                    } else {
+                        let sql = try await schema.pendingMigrationSQL()
+                        Terminal.print("\(label)\(sql.isEmpty ? "up to date, nothing to apply" : "pending migrations")\(parts)")
+                        if !sql.isEmpty { Terminal.print(sql) }
+                    }
                 } else if let version = try await store.schemaVersion() {
-                    Terminal.print("\(Terminal.label(store.url))schema version \(version)\(parts)")
+                    Terminal.print("\(label)schema version \(version)\(looking ? " (its migrations cannot be listed)" : "")\(parts)")
+                } else {
+                    Terminal.print("\(label)no schema (this backend keeps none)\(parts)")
                 }
             }
         }
