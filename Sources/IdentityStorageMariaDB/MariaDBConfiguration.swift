@@ -42,7 +42,7 @@ extension MariaDBIdentityStorage {
     /// Settings of the MariaDB adapter. Build one from a store URL with ``init(url:)``, or field by field.
     ///
     /// ``description``, `String(reflecting:)` and `dump` never show the password.
-    public struct Configuration: URLConfiguration, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public struct Configuration: SchemaConfiguration, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
         public var host: String
         /// Default: 3306.
         public var port: Int
@@ -115,12 +115,6 @@ extension MariaDBIdentityStorage {
             lockWaitTimeout = try reader.duration("lock_wait_timeout") ?? lockWaitTimeout
             try reader.finish()
             try validate()
-        }
-
-        /// Takes the clock and ``StoreOpenOptions/migrate``.
-        public mutating func apply(_ options: StoreOpenOptions) {
-            clock = options.clock
-            migratesOnOpen = options.migrate
         }
 
         /// Checks every field; ``MariaDBIdentityStorage/open(_:)`` calls it too.

@@ -5,10 +5,7 @@ import IdentityStorageSQL
 /// (`idstore migrate --status`, `--print-sql`). MariaDB's DDL is not transactional: the statements run one by one.
 extension MariaDBIdentityStorage: SchemaMigrating {
     public func schemaStatus() async throws -> SchemaStatus {
-        let applied = try await database.run { connection in
-            try SQLMigrations.appliedVersions(connection, tableExists: MariaDBSchema.bookkeepingExists)
-        }
-        return SchemaStatus(applied: applied, latest: MariaDBSchema.currentVersion)
+        try await database.schemaStatus(tableExists: MariaDBSchema.bookkeepingExists, latest: MariaDBSchema.currentVersion)
     }
 
     public func pendingMigrationSQL() async throws -> String {

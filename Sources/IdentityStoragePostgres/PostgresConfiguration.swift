@@ -9,7 +9,7 @@ extension PostgresIdentityStorage {
     /// with ``init(host:port:user:password:database:)``.
     ///
     /// ``description``, `String(reflecting:)` and `dump` never show the password.
-    public struct Configuration: URLConfiguration, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public struct Configuration: SchemaConfiguration, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
         /// Host name, IP address, or a Unix-socket directory (starting with `/`). Default: `127.0.0.1`.
         public var host: String
         /// TCP port. Default: 5432.
@@ -83,12 +83,6 @@ extension PostgresIdentityStorage {
             }.map { ($0.name, $0.value) }
             try reader.finish()
             try validate()
-        }
-
-        /// Takes the clock and ``StoreOpenOptions/migrate``.
-        public mutating func apply(_ options: StoreOpenOptions) {
-            clock = options.clock
-            migratesOnOpen = options.migrate
         }
 
         /// Checks every field; ``PostgresIdentityStorage/open(_:)`` calls it too.

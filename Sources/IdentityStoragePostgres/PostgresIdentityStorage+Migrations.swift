@@ -5,10 +5,7 @@ import IdentityStorageSQL
 /// (`idstore migrate --status`, `--print-sql`).
 extension PostgresIdentityStorage: SchemaMigrating {
     public func schemaStatus() async throws -> SchemaStatus {
-        let applied = try await database.run { connection in
-            try SQLMigrations.appliedVersions(connection, tableExists: PostgresSchema.bookkeepingExists)
-        }
-        return SchemaStatus(applied: applied, latest: PostgresSchema.currentVersion)
+        try await database.schemaStatus(tableExists: PostgresSchema.bookkeepingExists, latest: PostgresSchema.currentVersion)
     }
 
     public func pendingMigrationSQL() async throws -> String {

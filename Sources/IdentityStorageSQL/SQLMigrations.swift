@@ -59,3 +59,10 @@ extension SQLMigrations {
         return lines.joined(separator: "\n") + "\n"
     }
 }
+
+extension SQLDatabase {
+    /// The versions applied (read on the writer, which sees every commit) beside `latest`.
+    package func schemaStatus(tableExists: String, latest: Int) async throws -> SchemaStatus {
+        SchemaStatus(applied: try await write { try SQLMigrations.appliedVersions($0, tableExists: tableExists) }, latest: latest)
+    }
+}

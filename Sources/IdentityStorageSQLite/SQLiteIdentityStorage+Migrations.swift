@@ -4,10 +4,7 @@ import IdentityStorageSQL
 /// The schema for a DBA: its status, and the SQL `sqlite3` applies (`idstore migrate --status`, `--print-sql`).
 extension SQLiteIdentityStorage: SchemaMigrating {
     public func schemaStatus() async throws -> SchemaStatus {
-        let applied = try await database.write { connection in
-            try SQLMigrations.appliedVersions(connection, tableExists: SQLiteSchema.bookkeepingExists)
-        }
-        return SchemaStatus(applied: applied, latest: SQLiteSchema.currentVersion)
+        try await database.schemaStatus(tableExists: SQLiteSchema.bookkeepingExists, latest: SQLiteSchema.currentVersion)
     }
 
     public func pendingMigrationSQL() async throws -> String {

@@ -16,7 +16,7 @@ import IdentityStorageSQL
 /// (`SQLDialect.sqlite`, in `Connection/SQLiteSchema.swift`). Expiry is judged against the configured ``Configuration/clock``.
 public final class SQLiteIdentityStorage: ConfigurableBackend {
     /// Settings of the SQLite adapter.
-    public struct Configuration: URLConfiguration {
+    public struct Configuration: SchemaConfiguration {
         /// The database file, or `":memory:"` for a private in-memory database (one connection, no readers).
         public var path: String
         /// Read-only connections next to the writer (URL `readers`). Default: 2.
@@ -46,12 +46,6 @@ public final class SQLiteIdentityStorage: ConfigurableBackend {
 
         public init(path: String) {
             self.path = path
-        }
-
-        /// Takes the clock and ``StoreOpenOptions/migrate``.
-        public mutating func apply(_ options: StoreOpenOptions) {
-            clock = options.clock
-            migratesOnOpen = options.migrate
         }
 
         /// Checks every field; ``SQLiteIdentityStorage/open(_:)`` calls it.

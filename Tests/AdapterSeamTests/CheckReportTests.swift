@@ -20,21 +20,13 @@ struct CheckReportTests {
         try Data(run.stdout.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: lines))
         let verifier = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Scripts/verify-junit.py").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", verifier, report, lines]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let (status, text) = try shell("python3", [verifier, report, lines])
         if text.contains("No module named") {
             let message = "junitparser and junit2html are not installed (Scripts/install-packages.sh installs them): \(text)"
             if ProcessInfo.processInfo.environment["CI"] == "true" { Issue.record(Comment(rawValue: message)) } else { print("CheckReportTests: not verified: \(message)") }
             return (run, false)
         }
-        #expect(process.terminationStatus == 0, "\(text)")
+        #expect(status == 0, "\(text)")
         return (run, true)
     }
 
@@ -54,15 +46,7 @@ struct CheckReportTests {
             return
         }
         // Fault tests restart the servers: hold the server's gate shared meanwhile.
-        let gate: ServerGate? = switch store {
-        case "IDSTORE_TEST_POSTGRES_URL", "IDSTORE_TEST_MARIADB_URL": .shared
-        case "IDSTORE_TEST_REDIS_URL": .redis
-        case "IDSTORE_TEST_REDIS_CLUSTER_URL": .redisCluster
-        default: nil
-        }
-        let checked = { try await Self.checkAndVerify(["--store", url, "--filter", "grants."]) }
-        let run: ToolRun
-        if let gate { run = try await gate.shared(checked).run } else { run = try await checked().run }
+        let run = try await ServerGate.sharing(store: url) { try await Self.checkAndVerify(["--store", url, "--filter", "grants.filter."]).run }
         #expect(run.status == 0, "\(run)")
     }
 

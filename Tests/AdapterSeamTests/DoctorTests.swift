@@ -19,10 +19,8 @@ struct DoctorTests {
         let directory = try Scratch()
         let sqlite = "sqlite:\(directory.path("doctor.db"))"
         #expect(await ToolRun.run(["migrate", "--store", sqlite], drivers: Self.drivers).status == 0)
-        // The fault tests of other suites restart these servers: hold each one's gate shared meanwhile.
-        let gates: [ServerGate?] = [.shared, .shared, .redis, .redisCluster, nil]
-        for (url, gate) in zip(servers + [sqlite], gates) {
-            let run = if let gate { await gate.shared { await Self.doctor(url) } } else { await Self.doctor(url) }
+        for url in servers + [sqlite] {
+            let run = await ServerGate.sharing(store: url) { await Self.doctor(url) }
             #expect(run.status == 0 && !run.stdout.contains { $0.contains("WRONG") }, "\(run)")
         }
     }
@@ -32,7 +30,7 @@ struct DoctorTests {
         let server = try StoreURL(parsing: DeploymentTests.postgres)
         let database = "doctor_\(UInt32.random(in: 0 ... .max))"
         func psql(_ sql: String) throws -> (Int32, String) {
-            try MigrationScriptTests.shell("psql", ["-q", "-v", "ON_ERROR_STOP=1", "-h", server.hosts[0].name, "-p", String(server.hosts[0].port ?? 5432),
+            try shell("psql", ["-q", "-v", "ON_ERROR_STOP=1", "-h", server.hosts[0].name, "-p", String(server.hosts[0].port ?? 5432),
                                                     "-U", server.user ?? "postgres", "-d", server.pathName ?? "postgres", "-c", sql],
                                            environment: ["PGPASSWORD": server.password ?? ""])
         }
@@ -50,7 +48,7 @@ struct DoctorTests {
         guard await DeploymentTests.serversAnswer([DeploymentTests.mariadb]) else { return }
         let server = try StoreURL(parsing: DeploymentTests.mariadb)
         func mariadb(_ sql: String) throws -> (Int32, String) {
-            try MigrationScriptTests.shell("mariadb", ["--no-defaults", "-h", server.hosts[0].name, "-P", String(server.hosts[0].port ?? 3306),
+            try shell("mariadb", ["--no-defaults", "-h", server.hosts[0].name, "-P", String(server.hosts[0].port ?? 3306),
                                                        "-u", server.user ?? "root", "-p\(server.password ?? "")", "-e", sql])
         }
         // A global setting every new connection sees: no other test may run against the server meanwhile.
@@ -67,7 +65,7 @@ struct DoctorTests {
         guard await DeploymentTests.serversAnswer([DeploymentTests.redis]) else { return }
         let server = try StoreURL(parsing: DeploymentTests.redis)
         func redis(_ arguments: [String]) throws -> (Int32, String) {
-            try MigrationScriptTests.shell("redis-cli", ["-h", server.hosts[0].name, "-p", String(server.hosts[0].port ?? 6379)] + arguments)
+            try shell("redis-cli", ["-h", server.hosts[0].name, "-p", String(server.hosts[0].port ?? 6379)] + arguments)
         }
         let run = try await ServerGate.redis.exclusive { () async throws -> ToolRun in
             #expect(try redis(["CONFIG", "SET", "maxmemory-policy", "allkeys-lru"]).0 == 0)

@@ -1,4 +1,5 @@
 import Foundation
+import ServerTestSupport
 import Testing
 
 /// Examples/ci/, checked as far as a machine without a container engine can (Scripts/verify-examples-ci.py).
@@ -7,17 +8,7 @@ struct ExamplesCITests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     static func verify(_ files: [String] = []) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", root.appendingPathComponent("Scripts/verify-examples-ci.py").path] + files
-        process.currentDirectoryURL = root
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
+        try shell("python3", [root.appendingPathComponent("Scripts/verify-examples-ci.py").path] + files, in: root)
     }
 
     @Test func everyServiceHasAHealthCheckAndEveryURLAMappedPort() throws {

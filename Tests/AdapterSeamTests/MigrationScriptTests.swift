@@ -11,24 +11,6 @@ import Testing
 struct MigrationScriptTests {
     static let drivers: [any IdentityStorageDriver] = .builtIn
 
-    /// Runs `executable` with `arguments`, `input` on its standard input; returns its status and output.
-    static func shell(_ executable: String, _ arguments: [String], input: String? = nil, environment: [String: String] = [:]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [executable] + arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let output = Pipe(), stdin = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = stdin
-        try process.run()
-        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
-        try stdin.fileHandleForWriting.close()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
-    }
-
     /// Status, print, apply with `apply`, status again, then every case on the schema applied by hand.
     static func applyByHand(_ url: String, _ apply: (String) throws -> (Int32, String)) async throws {
         let before = await ToolRun.run(["migrate", "--status", "--store", url], drivers: drivers)
@@ -48,7 +30,7 @@ struct MigrationScriptTests {
     @Test func sqlite() async throws {
         let directory = try Scratch()
         let path = directory.path("by-hand.db")
-        try await Self.applyByHand("sqlite:\(path)") { sql in try Self.shell("sqlite3", [path], input: sql) }
+        try await Self.applyByHand("sqlite:\(path)") { sql in try shell("sqlite3", [path], input: sql) }
     }
 
     @Test func postgres() async throws {
@@ -58,7 +40,7 @@ struct MigrationScriptTests {
         let schema = "by_hand_\(UInt32.random(in: 0 ... .max))"
         try await ServerGate.shared.shared {
             try await Self.applyByHand(base + (base.contains("?") ? "&" : "?") + "schema=\(schema)") { sql in
-                try Self.shell("psql", ["-q", "-v", "ON_ERROR_STOP=1", "-h", server.hosts[0].name, "-p", String(server.hosts[0].port ?? 5432),
+                try shell("psql", ["-q", "-v", "ON_ERROR_STOP=1", "-h", server.hosts[0].name, "-p", String(server.hosts[0].port ?? 5432),
                                         "-U", server.user ?? "postgres", "-d", server.pathName ?? "postgres"],
                                input: sql, environment: ["PGPASSWORD": server.password ?? ""])
             }
@@ -73,21 +55,12 @@ struct MigrationScriptTests {
         let client = ["--no-defaults", "-h", server.hosts[0].name, "-P", String(server.hosts[0].port ?? 3306), "-u", server.user ?? "root",
                       "-p\(server.password ?? "")"]
         try await ServerGate.shared.shared {
-            let (created, output) = try Self.shell("mariadb", client + ["-e", "CREATE DATABASE \(database) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin"])
+            let (created, output) = try shell("mariadb", client + ["-e", "CREATE DATABASE \(database) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin"])
             #expect(created == 0, "\(output)")
             var url = server
             url.path = "/\(database)"
-            try await Self.applyByHand(url.withPassword) { sql in try Self.shell("mariadb", client + [database], input: sql) }
-            _ = try Self.shell("mariadb", client + ["-e", "DROP DATABASE \(database)"])
+            try await Self.applyByHand(url.withPassword) { sql in try shell("mariadb", client + [database], input: sql) }
+            _ = try shell("mariadb", client + ["-e", "DROP DATABASE \(database)"])
         }
-    }
-}
-
-extension StoreURL {
-    /// The URL written back with its password (for passing on to the tool in a test; never printed).
-    var withPassword: String {
-        var text = "\(scheme)://"
-        if let user { text += user + (password.map { ":\($0)" } ?? "") + "@" }
-        return text + hosts.map(\.description).joined(separator: ",") + path
     }
 }

@@ -26,8 +26,7 @@ struct ConcurrentCheckTests {
             var server = try StoreURL(parsing: url)
             let admin = ["--no-defaults", "-h", server.hosts[0].name, "-P", String(server.hosts[0].port ?? 3306), "-u", server.user ?? "root",
                          "-p\(server.password ?? "")", "-e", "CREATE DATABASE IF NOT EXISTS idstore_concurrent CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin"]
-            let process = try Process.run(URL(fileURLWithPath: "/usr/bin/env"), arguments: ["mariadb"] + admin)
-            process.waitUntilExit()
+            _ = try shell("mariadb", admin)
             server.path = "/idstore_concurrent"
             return server.withPassword
         case "redis": return environment("IDSTORE_TEST_REDIS_URL").map { $0 + "?key_prefix=idstore-concurrent:" }
@@ -44,12 +43,6 @@ struct ConcurrentCheckTests {
             return
         }
         // The fault tests of the other suites stop and restart these servers: hold their gate shared meanwhile.
-        let gate: ServerGate? = switch backend {
-        case "postgres", "mariadb": .shared
-        case "redis": .redis
-        case "redis-cluster": .redisCluster
-        default: nil
-        }
         let runs = { () async throws -> (together: [Idstore.Result], after: Idstore.Result) in
             let directory = try TemporaryDirectory()
             let together = try Idstore.runTogether(Array(repeating: ["check", "--quiet", "--store", url], count: 4), in: directory)
@@ -60,7 +53,7 @@ struct ConcurrentCheckTests {
             killed.waitUntilExit()
             return (together, try Idstore.run(["check", "--quiet", "--store", url], in: directory))
         }
-        let (together, after) = if let gate { try await gate.shared(runs) } else { try await runs() }
+        let (together, after) = try await ServerGate.sharing(store: url, runs)
         for run in together {
             #expect(run.status == 0 && run.stdout.contains(Self.everyCase), "\(backend): \(run)")
         }
@@ -79,14 +72,5 @@ struct ConcurrentCheckTests {
         await store.close()
         let run = await ToolRun.run(["check", "--quiet", "--filter", "clients.list.", "--store", url], drivers: .builtIn)
         #expect(run.checkPassedEveryCase(ConformanceSuite.cases(withPrefix: "clients.list.").count), "\(run)")
-    }
-}
-
-extension StoreURL {
-    /// The URL written back with its password (for the spawned tool; never printed).
-    var withPassword: String {
-        var text = "\(scheme)://"
-        if let user { text += user + (password.map { ":\($0)" } ?? "") + "@" }
-        return text + hosts.map(\.description).joined(separator: ",") + path
     }
 }

@@ -82,3 +82,22 @@ public actor ServerGate {
         }
     }
 }
+
+extension ServerGate {
+    /// The gate of the test server a store URL points at (by its scheme), or nil for an embedded store.
+    public static func of(store url: String) -> ServerGate? {
+        switch url.prefix(while: { $0 != ":" }).lowercased() {
+        case "postgres", "postgresql", "mariadb", "mysql": .shared
+        case "redis": .redis
+        case "redis-cluster": .redisCluster
+        default: nil
+        }
+    }
+
+    /// Runs `body` holding the gate of `url`'s server shared, if it has one: the fault tests that stop and restart
+    /// servers then wait for it.
+    public static func sharing<T: Sendable>(store url: String, _ body: () async throws -> T) async rethrows -> T {
+        guard let gate = of(store: url) else { return try await body() }
+        return try await gate.shared(body)
+    }
+}

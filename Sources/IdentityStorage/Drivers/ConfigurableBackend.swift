@@ -36,3 +36,17 @@ extension ConfigurableBackendDriver {
         return try await Backend.open(configuration)
     }
 }
+
+/// A configuration whose backend keeps a schema that `open` migrates: it takes ``StoreOpenOptions/migrate`` too.
+public protocol SchemaConfiguration: URLConfiguration {
+    /// Whether `open` applies pending migrations (false: it opens without touching the schema).
+    var migratesOnOpen: Bool { get set }
+}
+
+extension SchemaConfiguration {
+    /// Takes the clock and ``StoreOpenOptions/migrate``.
+    public mutating func apply(_ options: StoreOpenOptions) {
+        clock = options.clock
+        migratesOnOpen = options.migrate
+    }
+}
