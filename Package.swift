@@ -141,7 +141,7 @@ let package = Package(
         .testTarget(
             name: "FileTests",
             // filestore-probe: the writer the crash and race tests run as processes of their own.
-            dependencies: ["IdentityStorage", "IdentityStorageFile", "filestore-probe"]
+            dependencies: ["IdentityStorage", "IdentityStorageFile", "filestore-probe", "ServerTestSupport"]
         ),
         .testTarget(
             name: "SQLiteTests",

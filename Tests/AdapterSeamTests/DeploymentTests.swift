@@ -218,19 +218,3 @@ final class CountingDriver: IdentityStorageDriver {
         func close() async { counter.closed() }
     }
 }
-
-/// A directory of its own, removed when the test ends.
-final class Scratch: Sendable {
-    let directory: String
-
-    init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("deployment-tests-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    }
-
-    func path(_ name: String) -> String { "\(directory)/\(name)" }
-
-    deinit {
-        try? FileManager.default.removeItem(atPath: directory)
-    }
-}

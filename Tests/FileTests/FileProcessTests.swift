@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import IdentityStorage
 import IdentityStorageFile
+import ServerTestSupport
 import Testing
 
 /// Writers in other processes: killed mid-write, or racing one another (`filestore-probe`, Tests/FileStoreProbe).

@@ -1,6 +1,7 @@
 import Foundation
 import IdentityStorage
 import IdentityStorageFile
+import ServerTestSupport
 import Testing
 
 /// The `file:` adapter's own behaviour: what another writer does is seen, damage is reported, never served stale.
@@ -89,21 +90,5 @@ struct FileStoreTests {
             ($0 as? IdentityStorageError)?.code == .unsupported
         }
         await storage.close()
-    }
-}
-
-/// A directory of its own, removed when the test ends.
-final class Scratch: Sendable {
-    let directory: String
-
-    init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("file-tests-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    }
-
-    func path(_ name: String) -> String { "\(directory)/\(name)" }
-
-    deinit {
-        try? FileManager.default.removeItem(atPath: directory)
     }
 }
