@@ -37,14 +37,16 @@ struct CheckReportTests {
         #expect((summary["summary"]?["failed"] as? Int ?? 0) > 0 && (summary["summary"]?["skipped"] as? Int ?? 0) == 2, "\(summary)")
     }
 
-    @Test(arguments: ["memory:", "sqlite::memory:", "IDSTORE_TEST_POSTGRES_URL", "IDSTORE_TEST_MARIADB_URL", "IDSTORE_TEST_REDIS_URL",
-                      "IDSTORE_TEST_REDIS_CLUSTER_URL"])
+    @Test(arguments: ["memory:", "sqlite::memory:", "postgres", "mariadb", "redis", "redis-cluster"])
     func everyBackendsReportReadsBack(_ store: String) async throws {
-        let url = store.hasPrefix("IDSTORE_") ? ProcessInfo.processInfo.environment[store] : store
-        guard let url else {
-            if ProcessInfo.processInfo.environment["CI"] == "true" { Issue.record("\(store) is not set; .ci/run exports it") }
-            return
+        let url = switch store {
+        case "postgres": TestServerURL.postgres
+        case "mariadb": TestServerURL.mariadb
+        case "redis": TestServerURL.redis
+        case "redis-cluster": TestServerURL.redisCluster
+        default: store
         }
+        guard await DeploymentTests.serversAnswer(url.hasSuffix(":") ? [] : [url]) else { return }
         // Fault tests restart the servers: hold the server's gate shared meanwhile.
         let run = try await ServerGate.sharing(store: url) { try await Self.checkAndVerify(["--store", url, "--filter", "grants.filter."]).run }
         #expect(run.status == 0, "\(run)")

@@ -13,14 +13,10 @@ import Testing
 struct DeploymentTests {
     static let drivers: [any IdentityStorageDriver] = .builtIn
 
-    static func url(_ variable: String, _ fallback: String) -> String {
-        ProcessInfo.processInfo.environment[variable] ?? fallback
-    }
-
-    static var postgres: String { url("IDSTORE_TEST_POSTGRES_URL", "postgres://idstore:idstore@127.0.0.1:25432/idstore") }
-    static var mariadb: String { url("IDSTORE_TEST_MARIADB_URL", "mariadb://idstore:idstore@127.0.0.1:23306/idstore") }
-    static var redis: String { url("IDSTORE_TEST_REDIS_URL", "redis://127.0.0.1:26379/0") }
-    static var redisCluster: String { url("IDSTORE_TEST_REDIS_CLUSTER_URL", "redis-cluster://127.0.0.1:17001,127.0.0.1:17002,127.0.0.1:17003") }
+    static var postgres: String { TestServerURL.postgres }
+    static var mariadb: String { TestServerURL.mariadb }
+    static var redis: String { TestServerURL.redis }
+    static var redisCluster: String { TestServerURL.redisCluster }
 
     /// Runs `check` on a deployment, holding the gates of the servers it uses shared (fault tests restart them).
     static func check(_ arguments: [String], servers: ArraySlice<ServerGate>) async -> ToolRun {

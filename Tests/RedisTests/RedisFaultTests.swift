@@ -192,7 +192,15 @@ struct RedisFaultTests {
         let ports = try RedisKind.cluster.endpoints.map(\.port)
         try await RedisKind.cluster.gate.exclusive {
             let name = "idstore-failover-\(UInt32.random(in: 0 ... .max))"
-            let storage = try await RedisIdentityStorage.open(try RedisKind.cluster.configuration(prefix: "idstore-fault:", clientName: name, poolSize: 4))
+            // Short timeouts bound every call during the outage: a node that is shutting down may accept a
+            // connection and not answer, and callers queue for the pool behind the ones it stalls.
+            var configuration = try RedisKind.cluster.configuration(prefix: "idstore-fault:", clientName: name, poolSize: 4)
+            configuration.connectTimeout = .seconds(1)
+            configuration.commandTimeout = .seconds(2)
+            configuration.acquireTimeout = .seconds(5)
+            // A slot-map refresh stalled by that node, the wait for a connection, then the command itself.
+            let slowestAllowed = configuration.commandTimeout + configuration.acquireTimeout + configuration.commandTimeout + .seconds(3)
+            let storage = try await RedisIdentityStorage.open(configuration)
             let stores = storage.makeStores()
             // Grants written before the failure, spread over every bucket (and so over every master).
             var before: [String] = []
@@ -215,7 +223,8 @@ struct RedisFaultTests {
                     try? await Task.sleep(for: .milliseconds(400))
                     RedisAdmin.shutdown(port: victim)
                     // Healthy again: every surviving node says ok, and a grant in every bucket can be written.
-                    let healthy = await RedisAdmin.wait(upTo: 40) {
+                    // Failover takes 10–17 s here (node timeout 5 s, then the election); more on a loaded machine.
+                    let healthy = await RedisAdmin.wait(upTo: 60) {
                         guard survivors.allSatisfy(RedisAdmin.clusterStateOK(port:)) else { return false }
                         for bucket in 0..<64 where (try? await stores.grants.storeGrant(faultGrant("failover-\(name)-probe-\(bucket)"))) == nil {
                             return false
@@ -242,11 +251,11 @@ struct RedisFaultTests {
             #expect(rejoined, "node \(victim) did not rejoin as a replica with every node reporting cluster_state:ok")
             try await shared.refreshTopology()
 
-            #expect(recovery != nil, "the store did not serve every bucket again within 40 s")
+            #expect(recovery != nil, "the store did not serve every bucket again within 60 s")
             #expect(log.otherErrors.isEmpty, "errors that are not IdentityStorageError: \(log.otherErrors.prefix(3))")
             #expect(Set(log.errors.keys).isSubset(of: ["unavailable", "timeout"]), "unexpected error codes: \(log.errors)")
             #expect((log.errors["unavailable"] ?? 0) > 0, "no caller saw the outage")
-            #expect(log.slowest < .seconds(12), "a call took \(log.slowest)")
+            #expect(log.slowest < slowestAllowed, "a call took \(log.slowest), more than its timeouts allow (\(slowestAllowed))")
             // SHUTDOWN lets the master hand its writes to its replica: nothing acknowledged may be missing.
             #expect(try await missingGrants(before + log.acknowledged, in: stores) == [], "acknowledged grants lost in the failover")
             await storage.close()
