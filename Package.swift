@@ -24,11 +24,20 @@ let package = Package(
         // HdrHistogram for the latency percentiles of `idstore bench`.
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        // Observability (issue 12): small API packages with no-op defaults; their test kits are used by the tests only.
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
     ],
     targets: [
         .target(
             name: "IdentityStorage",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ]
         ),
         .target(
             name: "IdentityStorageMemory",
@@ -41,30 +50,34 @@ let package = Package(
         ),
         .target(
             name: "IdentityStorageBlockingPool",
-            dependencies: ["IdentityStorage", .product(name: "DequeModule", package: "swift-collections")]
+            dependencies: ["IdentityStorage", .product(name: "DequeModule", package: "swift-collections"),
+                           .product(name: "Logging", package: "swift-log"), .product(name: "CoreMetrics", package: "swift-metrics")]
         ),
         .target(
             name: "IdentityStorageSQL",
-            dependencies: ["IdentityStorage"]
+            dependencies: ["IdentityStorage", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "IdentityStorageSQLite",
-            dependencies: ["IdentityStorage", "IdentityStorageBlockingPool", "IdentityStorageSQL", "CSQLite3"]
+            dependencies: ["IdentityStorage", "IdentityStorageBlockingPool", "IdentityStorageSQL", "CSQLite3",
+                           .product(name: "Logging", package: "swift-log")]
         ),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .target(
             name: "IdentityStoragePostgres",
-            dependencies: ["IdentityStorage", "IdentityStorageBlockingPool", "IdentityStorageSQL", "CLibPQ"]
+            dependencies: ["IdentityStorage", "IdentityStorageBlockingPool", "IdentityStorageSQL", "CLibPQ",
+                           .product(name: "Logging", package: "swift-log")]
         ),
         .systemLibrary(name: "CMariaDB", pkgConfig: "libmariadb", providers: [.apt(["libmariadb-dev"])]),
         .target(
             name: "IdentityStorageMariaDB",
-            dependencies: ["IdentityStorage", "IdentityStorageBlockingPool", "IdentityStorageSQL", "CMariaDB"]
+            dependencies: ["IdentityStorage", "IdentityStorageBlockingPool", "IdentityStorageSQL", "CMariaDB",
+                           .product(name: "Logging", package: "swift-log")]
         ),
         .systemLibrary(name: "CHiredis", providers: [.apt(["libhiredis-dev"])]),
         .target(
             name: "IdentityStorageRedis",
-            dependencies: ["IdentityStorage", "IdentityStorageBlockingPool", "CHiredis",
+            dependencies: ["IdentityStorage", "IdentityStorageBlockingPool", "CHiredis", .product(name: "Logging", package: "swift-log"),
                            .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(

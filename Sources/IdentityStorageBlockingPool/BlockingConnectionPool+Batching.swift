@@ -60,7 +60,7 @@ extension BlockingConnectionPool {
                     return true
                 } catch {
                     for call in calls { call.resume(.failure(error)) }
-                    return !((error as? IdentityStorageError).map(connection.shouldDiscard(after:)) ?? false)
+                    return self.keepConnection(connection, after: error)
                 }
             }
             let job = Job(enqueued: .now, run: { connection in
@@ -80,7 +80,7 @@ extension BlockingConnectionPool {
                         return true
                     } catch {
                         call.resume(.failure(error))
-                        return !((error as? IdentityStorageError).map(connection.shouldDiscard(after:)) ?? false)
+                        return self.keepConnection(connection, after: error)
                     }
                 }
             }, fail: { error in

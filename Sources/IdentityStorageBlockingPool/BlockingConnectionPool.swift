@@ -1,6 +1,7 @@
 import DequeModule
 import Foundation
 import IdentityStorage
+import Logging
 import Synchronization
 
 /// A connection of a blocking C client library (SQLite, libpq, libmariadb, hiredis) as the pool sees it.
@@ -56,14 +57,17 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
         package var threadName: String = "identitystorage"
         /// How long one idle thread polls the queue before it parks. Zero parks at once. Default: 50 µs.
         package var spinBeforeParking: Duration = .microseconds(50)
+        /// Where the pool logs its connections and reports its gauges. Default: nowhere.
+        package var telemetry: PoolTelemetry = .none
 
         package init(size: Int = 4, acquireTimeout: Duration = .seconds(10), healthCheckInterval: Duration = .seconds(30), threadName: String = "identitystorage",
-                    spinBeforeParking: Duration = .microseconds(50)) {
+                    spinBeforeParking: Duration = .microseconds(50), telemetry: PoolTelemetry = .none) {
             self.size = size
             self.acquireTimeout = acquireTimeout
             self.healthCheckInterval = healthCheckInterval
             self.threadName = threadName
             self.spinBeforeParking = spinBeforeParking
+            self.telemetry = telemetry
         }
     }
 
@@ -107,12 +111,15 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
     private let finished = DispatchSemaphore(value: 0)
     private let connect: @Sendable () throws -> Connection
     package let configuration: Configuration
+    private let meters: PoolMeters
+    private var logger: Logger { configuration.telemetry.logger }
 
     /// Starts the threads. Call ``shutdown()`` when done: the threads keep the pool alive until then.
     /// Connections are opened lazily, on first use, by `connect` on the pool's thread.
     package init(configuration: Configuration, connect: @escaping @Sendable () throws -> Connection) {
         self.configuration = configuration
         self.connect = connect
+        self.meters = PoolMeters(configuration.telemetry)
         let size = max(1, configuration.size)
         state.withLock { $0.runningWorkers = size }
         for index in 0..<size {
@@ -146,12 +153,9 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
                     do {
                         continuation.resume(returning: try body(connection))
                         return true
-                    } catch let error as IdentityStorageError {
-                        continuation.resume(throwing: error)
-                        return !connection.shouldDiscard(after: error)
                     } catch {
                         continuation.resume(throwing: error)
-                        return true
+                        return self.keepConnection(connection, after: error)
                     }
                 }
             }, fail: { error in
@@ -194,7 +198,16 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
             return (true, true)
         }
         if wake { wakeUp.signal() }
+        if meters.isActive { meters.waiting(pendingJobs.load(ordering: .relaxed)) }
         return accepted
+    }
+
+    /// Whether `connection` stays open after a call on it threw `error`; a connection that broke is logged and closed.
+    func keepConnection(_ connection: Connection, after error: any Error) -> Bool {
+        guard let error = error as? IdentityStorageError, connection.shouldDiscard(after: error) else { return true }
+        logger.warning("connection lost; the next call opens a new one",
+                       metadata: configuration.telemetry.metadata.merging(["error": .string(error.description)]) { $1 })
+        return false
     }
 
     /// Fails every queued call that has waited longer than the acquire timeout. One sweeper per pool,
@@ -211,6 +224,12 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
                 pendingJobs.subtract(stale.count, ordering: .relaxed)
                 return stale
             }
+            guard !expired.isEmpty else { continue }
+            meters.timedOut(expired.count)
+            logger.warning("calls waited longer than the acquire timeout",
+                           metadata: configuration.telemetry.metadata.merging([
+                               "calls": .stringConvertible(expired.count), "acquire_timeout": .stringConvertible(timeout),
+                           ]) { $1 })
             for job in expired {
                 job.fail(IdentityStorageError(.timeout, "no connection became free within \(configuration.acquireTimeout) (pool size \(configuration.size))"))
             }
@@ -284,23 +303,39 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
         var connection: Connection?
         var lastUsed = ContinuousClock.now
         let healthInterval = configuration.healthCheckInterval
+        let telemetry = configuration.telemetry
         defer {
-            connection?.close()
+            if let connection {
+                connection.close()
+                meters.closed(replaced: false)
+            }
             finished.signal()
         }
         while let job = waitForJob() {
-            busyWorkers.add(1, ordering: .relaxed)
-            defer { busyWorkers.subtract(1, ordering: .relaxed) }
+            let busy = busyWorkers.add(1, ordering: .relaxed).newValue
+            if meters.isActive {
+                meters.inUse(busy)
+                meters.waiting(pendingJobs.load(ordering: .relaxed))
+            }
+            defer {
+                let busy = busyWorkers.subtract(1, ordering: .relaxed).newValue
+                if meters.isActive { meters.inUse(busy) }
+            }
             let jobs = [job] + companions(of: job)
             if let current = connection, ContinuousClock.now - lastUsed > healthInterval, !current.isHealthy() {
+                logger.notice("idle connection failed its health check; opening a new one", metadata: telemetry.metadata)
                 current.close()
+                meters.closed(replaced: true)
                 connection = nil
             }
             if connection == nil {
                 do {
                     connection = try connect()
+                    meters.opened()
+                    logger.debug("connection opened", metadata: telemetry.metadata)
                 } catch {
                     let failure = error as? IdentityStorageError ?? IdentityStorageError(.unavailable, "connecting failed: \(error)")
+                    logger.warning("connecting failed", metadata: telemetry.metadata.merging(["error": .string(failure.description)]) { $1 })
                     for job in jobs { _ = job.run(.failure(failure)) }
                     continue
                 }
@@ -309,6 +344,7 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
             lastUsed = ContinuousClock.now
             if !keep {
                 connection?.close()
+                meters.closed(replaced: true)
                 connection = nil
             }
         }

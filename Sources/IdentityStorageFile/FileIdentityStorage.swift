@@ -42,6 +42,8 @@ public final class FileIdentityStorage: ConfigurableBackend {
         public var readOnly = false
         /// Unused by these stores (nothing they hold expires); kept for the driver seam.
         public var clock: any WallClock = SystemWallClock()
+        /// Where the store logs and reports its connections and pool (see `StoreObservability`). Default: nowhere.
+        public var observability = StoreObservability()
 
         public init(path: String, content: Content) {
             self.path = path

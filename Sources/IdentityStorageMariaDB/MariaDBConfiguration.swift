@@ -70,6 +70,8 @@ extension MariaDBIdentityStorage {
         public var healthCheckInterval: Duration = .seconds(30)
         /// The clock every expiry decision uses. Default: the system clock.
         public var clock: any WallClock = SystemWallClock()
+        /// Where the store logs and reports its connections and pool (see `StoreObservability`). Default: nowhere.
+        public var observability = StoreObservability()
         /// Whether `open` applies pending migrations. Default: true. False opens without touching the schema
         /// (`idstore migrate --status`, `--print-sql`), for a schema a DBA applies; the stores work once it is in place.
         public var migratesOnOpen = true

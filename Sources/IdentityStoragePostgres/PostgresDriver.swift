@@ -12,5 +12,6 @@ public struct PostgresDriver: ConfigurableBackendDriver {
 
     public var name: String { "PostgreSQL" }
     public var schemes: [String] { ["postgres", "postgresql"] }
+    public var telemetryName: String { "postgresql" }
     public var urlForms: [String] { ["postgres://user:password@host:5432/database"] }
 }

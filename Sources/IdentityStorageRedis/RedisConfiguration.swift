@@ -50,6 +50,8 @@ extension RedisIdentityStorage {
         public var healthCheckInterval: Duration = .seconds(1)
         /// The clock every expiry decision uses (cache entries included). Default: the system clock.
         public var clock: any WallClock = SystemWallClock()
+        /// Where the store logs and reports its connections and pool (see `StoreObservability`). Default: nowhere.
+        public var observability = StoreObservability()
         /// Sliding expiration of authorization-parameter messages. Default: one hour, as upstream.
         public var messageSlidingExpiration: Duration = .seconds(3600)
         /// How long Redis keeps an expired cache entry before its safety `PEXPIRE` reclaims it (cleanup usually

@@ -1,6 +1,7 @@
 import Foundation
 import IdentityStorage
 import IdentityStorageBlockingPool
+import Logging
 
 /// The Redis adapter: every store on hiredis, against a standalone server or a Redis Cluster.
 ///
@@ -35,7 +36,8 @@ public final class RedisIdentityStorage: ConfigurableBackend {
                                                connectTimeout: configuration.connectTimeout, commandTimeout: configuration.commandTimeout,
                                                clientName: configuration.clientName)
         let pool = RedisPool.Configuration(size: configuration.poolSizePerNode, acquireTimeout: configuration.acquireTimeout,
-                                           healthCheckInterval: configuration.healthCheckInterval, threadName: "redis")
+                                           healthCheckInterval: configuration.healthCheckInterval, threadName: "redis",
+                                           telemetry: PoolTelemetry(configuration.observability, backend: "redis", pool: "redis"))
         let client = try await RedisClient.connect(endpoints: configuration.endpoints.map { RedisEndpoint(host: $0.host, port: $0.port) },
                                                    cluster: configuration.mode == .cluster, settings: settings, pool: pool)
         let storage = RedisIdentityStorage(client: client, keys: RedisKeyspace(prefix: configuration.keyPrefix), settings: settings,
@@ -94,6 +96,9 @@ public final class RedisIdentityStorage: ConfigurableBackend {
         guard let bytes = try stored.optionalBytes() else { return }
         let text = String(decoding: bytes, as: UTF8.self)
         guard let version = Int(text), version <= RedisDataModel.version else {
+            configuration.observability.logger.error("data model is newer than this library",
+                                                     metadata: ["backend": "redis", "version": .string(text),
+                                                                "known": .stringConvertible(RedisDataModel.version)])
             throw IdentityStorageError(.schemaMismatch,
                                        "the Redis data under prefix '\(configuration.keyPrefix)' has data-model version '\(text)'; this library reads version \(RedisDataModel.version)")
         }

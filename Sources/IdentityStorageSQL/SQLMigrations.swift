@@ -1,5 +1,6 @@
 import Foundation
 import IdentityStorage
+import Logging
 
 /// The bookkeeping of schema migrations every SQL adapter shares: the `identity_storage_migrations` table
 /// records each applied version. Each adapter keeps what differs: creating that table in its own types, and
@@ -12,18 +13,23 @@ package enum SQLMigrations {
 
     /// Runs `apply` for every migration after the applied one up to `latest`, recording each, and returns
     /// `latest`. A database that records a newer version than `latest` is refused with `schemaMismatch`
-    /// (`database` names it in the message) and left as it is.
+    /// (`database` names it in the message) and left as it is. Each version applied is logged (info), as is a refusal
+    /// (error).
     @discardableResult
     package static func applyPending<Connection: SQLConnection>(_ connection: Connection, dialect: SQLDialect, latest: Int, database: String,
-                                                             apply: (Int) throws -> Void) throws -> Int {
+                                                             logger: Logger, apply: (Int) throws -> Void) throws -> Int {
         let applied = try appliedVersion(connection)
         if applied > latest {
-            throw IdentityStorageError(.schemaMismatch, "\(database) has schema version \(applied); this library knows versions up to \(latest). Upgrade IdentityStorage.")
+            let error = IdentityStorageError(.schemaMismatch, "\(database) has schema version \(applied); this library knows versions up to \(latest). Upgrade IdentityStorage.")
+            logger.error("schema is newer than this library", metadata: ["database": .string(database), "version": .stringConvertible(applied),
+                                                                          "known": .stringConvertible(latest)])
+            throw error
         }
         let record = dialect.translate("INSERT INTO identity_storage_migrations(version, applied_at) VALUES (?, ?)")
         for version in stride(from: applied + 1, through: latest, by: 1) {
             try apply(version)
             try connection.run(record, [.int(version), .date(.now)])
+            logger.info("schema migration applied", metadata: ["database": .string(database), "version": .stringConvertible(version)])
         }
         return latest
     }

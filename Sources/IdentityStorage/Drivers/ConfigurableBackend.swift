@@ -4,6 +4,8 @@ public protocol URLConfiguration: Sendable {
     init(url: StoreURL) throws(IdentityStorageError)
     /// The clock every expiry decision uses.
     var clock: any WallClock { get set }
+    /// Where the backend logs and reports its connections and pool. Default: a configuration without one ignores it.
+    var observability: StoreObservability { get set }
 
     /// Takes what applies of `options`. Default: the clock. A configuration whose backend has a schema takes
     /// ``StoreOpenOptions/migrate`` too.
@@ -11,8 +13,14 @@ public protocol URLConfiguration: Sendable {
 }
 
 extension URLConfiguration {
+    public var observability: StoreObservability {
+        get { StoreObservability() }
+        set {}
+    }
+
     public mutating func apply(_ options: StoreOpenOptions) {
         clock = options.clock
+        observability = options.observability
     }
 }
 
@@ -47,6 +55,7 @@ extension SchemaConfiguration {
     /// Takes the clock and ``StoreOpenOptions/migrate``.
     public mutating func apply(_ options: StoreOpenOptions) {
         clock = options.clock
+        observability = options.observability
         migratesOnOpen = options.migrate
     }
 }

@@ -101,7 +101,8 @@ extension StoreOpener {
         var opened: [OpenedStore] = []
         do {
             for (url, driver) in distinct {
-                opened.append(OpenedStore(url: url, driver: driver, backend: try await driver.open(url, options: options)))
+                opened.append(OpenedStore(url: url, driver: driver, backend: try await driver.open(url, options: options),
+                                          observability: options.observability))
             }
         } catch {
             for store in opened { await store.close() }

@@ -27,6 +27,9 @@ public protocol IdentityStorageDriver: Sendable {
     /// The parts of a deployment the backend of `url` can hold. Default: all four. A driver whose URLs differ in
     /// what they hold (a document for configuration, a directory for key material) answers per URL.
     func parts(for url: StoreURL) -> Set<DeploymentPart>
+    /// The backend's system name in metrics, spans and logs (OpenTelemetry's `db.system.name`: `postgresql`,
+    /// `redis`). Default: the first scheme.
+    var telemetryName: String { get }
 
     /// Opens the backend `url` names (connecting, migrating its schema), with the settings in `options`.
     ///
@@ -38,6 +41,7 @@ public protocol IdentityStorageDriver: Sendable {
 
 extension IdentityStorageDriver {
     public func parts(for url: StoreURL) -> Set<DeploymentPart> { .all }
+    public var telemetryName: String { schemes.first ?? name.lowercased() }
 }
 
 /// What every driver is given besides the URL when it opens a backend.
@@ -47,9 +51,12 @@ public struct StoreOpenOptions: Sendable {
     /// Whether opening applies pending schema migrations. Default: true. False opens without touching the schema
     /// (to read its status, or print the SQL a DBA applies); the stores then work once the schema is in place.
     public var migrate: Bool
+    /// Where the opened stores log, measure and trace. Default: nowhere (see ``StoreObservability``).
+    public var observability: StoreObservability
 
-    public init(clock: any WallClock = SystemWallClock(), migrate: Bool = true) {
+    public init(clock: any WallClock = SystemWallClock(), migrate: Bool = true, observability: StoreObservability = StoreObservability()) {
         self.clock = clock
         self.migrate = migrate
+        self.observability = observability
     }
 }

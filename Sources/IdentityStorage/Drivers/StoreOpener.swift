@@ -53,7 +53,7 @@ public struct StoreOpener: Sendable {
     }
 
     private func open(_ url: StoreURL, with driver: any IdentityStorageDriver, options: StoreOpenOptions) async throws -> OpenedStore {
-        OpenedStore(url: url, driver: driver, backend: try await driver.open(url, options: options))
+        OpenedStore(url: url, driver: driver, backend: try await driver.open(url, options: options), observability: options.observability)
     }
 
     private func driver(for url: StoreURL) throws(IdentityStorageError) -> any IdentityStorageDriver {
@@ -77,16 +77,26 @@ public struct OpenedStore: Sendable {
     public let driver: any IdentityStorageDriver
     /// The opened backend: cast it to find optional abilities (`store.backend as? SomeAbility`).
     public let backend: any IdentityStorageBackend
+    /// Where its stores log, measure and trace.
+    public let observability: StoreObservability
 
-    public init(url: StoreURL, driver: any IdentityStorageDriver, backend: any IdentityStorageBackend) {
+    public init(url: StoreURL, driver: any IdentityStorageDriver, backend: any IdentityStorageBackend,
+                observability: StoreObservability = StoreObservability()) {
         self.url = url
         self.driver = driver
         self.backend = backend
+        self.observability = observability
     }
 
-    /// Every store. `clock` overrides the clock given at open.
+    /// The backend's name and server address in metrics and spans.
+    public var telemetryTarget: StoreTelemetryTarget {
+        StoreTelemetryTarget(system: driver.telemetryName, serverAddress: url.hosts.first?.name, serverPort: url.hosts.first?.port)
+    }
+
+    /// Every store, instrumented (see ``IdentityStores/instrumented(for:observability:)``). `clock` overrides the
+    /// clock given at open.
     public func makeStores(clock: (any WallClock)? = nil) -> IdentityStores {
-        backend.makeStores(clock: clock)
+        backend.makeStores(clock: clock).instrumented(for: telemetryTarget, observability: observability)
     }
 
     /// The schema version in force, or nil for a backend without one.

@@ -23,15 +23,18 @@ package final class MariaDBDatabase: SQLPooledDatabase {
             throw IdentityStorageError(.unavailable, "mysql_library_init failed: libmariadb could not be initialised")
         }
         let pool = BlockingConnectionPool(configuration: .init(size: configuration.poolSize, acquireTimeout: configuration.acquireTimeout,
-                                                               healthCheckInterval: configuration.healthCheckInterval, threadName: "mariadb")) {
+                                                               healthCheckInterval: configuration.healthCheckInterval, threadName: "mariadb",
+                                                               telemetry: PoolTelemetry(configuration.observability, backend: "mariadb",
+                                                                                        pool: configuration.unixSocket ?? "\(configuration.host):\(configuration.port)"))) {
             try MariaDBConnection(settings: settings)
         }
         let database = MariaDBDatabase(pool: pool, settings: settings)
         do {
             let migrates = configuration.migratesOnOpen
+            let logger = configuration.observability.logger
             try await database.run { connection in
                 // Without migrations, the first connection only proves the address and credentials.
-                if migrates { try MariaDBSchema.migrate(connection, database: settings.database) }
+                if migrates { try MariaDBSchema.migrate(connection, database: settings.database, logger: logger) }
             }
         } catch {
             await pool.shutdown()

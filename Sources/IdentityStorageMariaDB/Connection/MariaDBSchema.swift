@@ -1,6 +1,7 @@
 import Foundation
 import IdentityStorage
 import IdentityStorageSQL
+import Logging
 
 /// The schema as numbered migrations, applied under `GET_LOCK` so that several processes opening one
 /// new database at once all succeed and leave one schema.
@@ -196,7 +197,7 @@ enum MariaDBSchema {
     /// Applies missing migrations while holding `GET_LOCK` (waiting up to `lockTimeout` seconds for
     /// another process that is migrating); returns the schema version now in force.
     @discardableResult
-    static func migrate(_ connection: MariaDBConnection, database: String, lockTimeout: Int = 120) throws -> Int {
+    static func migrate(_ connection: MariaDBConnection, database: String, logger: Logger, lockTimeout: Int = 120) throws -> Int {
         let name = lockName(database: database)
         let locked = try connection.query("SELECT GET_LOCK(?, ?)", [.text(name), .int(lockTimeout)]) { row in
             row.isNull(0) ? nil : try row.int(0)
@@ -206,7 +207,8 @@ enum MariaDBSchema {
         }
         defer { _ = try? connection.query("SELECT RELEASE_LOCK(?)", [.text(name)]) { _ in () } }
         try connection.execute(bookkeeping)
-        return try SQLMigrations.applyPending(connection, dialect: .mariadb, latest: currentVersion, database: "the database") { version in
+        return try SQLMigrations.applyPending(connection, dialect: .mariadb, latest: currentVersion, database: "the database",
+                                                  logger: logger) { version in
             for statement in migrations[version]! { try connection.execute(statement) }
         }
     }

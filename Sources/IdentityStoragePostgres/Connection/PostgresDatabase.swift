@@ -30,14 +30,16 @@ package final class PostgresDatabase: SQLPooledDatabase {
         let settings = PostgresConnectionSettings(configuration)
         let pool = BlockingConnectionPool(configuration: .init(
             size: configuration.poolSize, acquireTimeout: configuration.acquireTimeout,
-            healthCheckInterval: configuration.healthCheckInterval, threadName: "postgres")) {
+            healthCheckInterval: configuration.healthCheckInterval, threadName: "postgres",
+            telemetry: PoolTelemetry(configuration.observability, backend: "postgresql", pool: "\(configuration.host):\(configuration.port)"))) {
             try PostgresConnection(settings: settings)
         }
         let schema = configuration.schema
+        let logger = configuration.observability.logger
         do {
             // Migrates now, so a bad address or a newer schema fails `open`, not the first call.
             if configuration.migratesOnOpen {
-                _ = try await pool.withConnection { connection in try PostgresSchema.migrate(connection, schema: schema) }
+                _ = try await pool.withConnection { connection in try PostgresSchema.migrate(connection, schema: schema, logger: logger) }
             } else {
                 try await pool.warmUp()
             }

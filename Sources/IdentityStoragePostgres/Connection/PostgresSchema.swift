@@ -1,5 +1,6 @@
 import IdentityStorage
 import IdentityStorageSQL
+import Logging
 
 /// The schema as numbered migrations: the same tables and columns as the SQLite adapter's, in
 /// PostgreSQL types, applied in one transaction under `pg_advisory_xact_lock`, so that several
@@ -148,7 +149,7 @@ enum PostgresSchema {
 
     /// Applies missing migrations in one transaction under the schema's advisory lock; returns the version in force.
     @discardableResult
-    static func migrate(_ connection: PostgresConnection, schema: String) throws -> Int {
+    static func migrate(_ connection: PostgresConnection, schema: String, logger: Logger) throws -> Int {
         try connection.transaction {
             () throws -> Int in
             try connection.run("SELECT pg_advisory_xact_lock($1::bigint)", [.integer(lockKey("migrate", schema: schema))])
@@ -157,7 +158,7 @@ enum PostgresSchema {
             if !exists { try connection.executeScript("CREATE SCHEMA \(quoted(schema))") }
             try connection.executeScript(bookkeeping)
             return try SQLMigrations.applyPending(connection, dialect: .postgres, latest: currentVersion,
-                                                  database: "the PostgreSQL schema '\(schema)'") { version in
+                                                  database: "the PostgreSQL schema '\(schema)'", logger: logger) { version in
                 try connection.executeScript(migrations[version]!)
             }
         }

@@ -23,13 +23,14 @@ package final class SQLiteDatabase: SQLDatabase {
         let path = configuration.path
         let timeout = Int32(clamping: Int((configuration.busyTimeout.inSeconds * 1000).rounded()))
         let inMemory = path == ":memory:" || path.isEmpty
-        let writer = BlockingConnectionPool(configuration: .init(size: 1, acquireTimeout: configuration.acquireTimeout, threadName: "sqlite-writer")) {
+        let writer = BlockingConnectionPool(configuration: .init(size: 1, acquireTimeout: configuration.acquireTimeout, threadName: "sqlite-writer",
+                                                                 telemetry: PoolTelemetry(configuration.observability, backend: "sqlite", pool: "writer"))) {
             let connection = try SQLiteConnection(path: path, readOnly: false, busyTimeoutMilliseconds: timeout)
             // Without migrations, nothing is written to the file (not even the journal mode).
             guard configuration.migratesOnOpen else { return connection }
             try SQLiteSchema.configure(connection, inMemory: inMemory)
             try connection.execute("PRAGMA cache_size = -\(max(0, configuration.writerCacheKiB)); PRAGMA wal_autocheckpoint = \(max(0, configuration.walAutoCheckpointPages))")
-            try SQLiteSchema.migrate(connection)
+            try SQLiteSchema.migrate(connection, logger: configuration.observability.logger)
             return connection
         }
         do {
@@ -42,7 +43,8 @@ package final class SQLiteDatabase: SQLDatabase {
         var readers: BlockingConnectionPool<SQLiteConnection>?
         if !inMemory, configuration.readerCount > 0 {
             readers = BlockingConnectionPool(configuration: .init(size: configuration.readerCount, acquireTimeout: configuration.acquireTimeout,
-                                                                  threadName: "sqlite-reader")) {
+                                                                  threadName: "sqlite-reader",
+                                                                  telemetry: PoolTelemetry(configuration.observability, backend: "sqlite", pool: "readers"))) {
                 let connection = try SQLiteConnection(path: path, readOnly: true, busyTimeoutMilliseconds: timeout)
                 try connection.execute("PRAGMA query_only = ON")
                 return connection

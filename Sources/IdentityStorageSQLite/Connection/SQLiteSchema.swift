@@ -1,5 +1,6 @@
 import IdentityStorage
 import IdentityStorageSQL
+import Logging
 
 /// The schema as numbered migrations, applied in one `BEGIN IMMEDIATE` transaction so that several
 /// processes opening one new file at once all succeed and leave one schema.
@@ -147,11 +148,12 @@ package enum SQLiteSchema {
 
     /// Applies missing migrations; returns the schema version now in force.
     @discardableResult
-    static func migrate(_ connection: SQLiteConnection) throws -> Int {
+    static func migrate(_ connection: SQLiteConnection, logger: Logger) throws -> Int {
         try connection.transaction {
             () throws -> Int in
             try connection.execute(bookkeeping)
-            return try SQLMigrations.applyPending(connection, dialect: .sqlite, latest: currentVersion, database: "the database") { version in
+            return try SQLMigrations.applyPending(connection, dialect: .sqlite, latest: currentVersion, database: "the database",
+                                                  logger: logger) { version in
                 try connection.execute(migrations[version]!)
             }
         }

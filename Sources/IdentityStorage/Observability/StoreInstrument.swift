@@ -1,0 +1,115 @@
+import CoreMetrics
+import Logging
+import Synchronization
+import Tracing
+
+/// What a backend is called and where it runs, for telemetry: OpenTelemetry's `db.system.name`,
+/// `server.address` and `server.port`.
+public struct StoreTelemetryTarget: Sendable, Hashable {
+    /// The backend's system name: `postgresql`, `mariadb`, `redis`, `sqlite`, `memory`, `file`.
+    public var system: String
+    /// The host the backend's server runs on, when it has one.
+    public var serverAddress: String?
+    /// The server's port, when the URL gives one.
+    public var serverPort: Int?
+
+    public init(system: String, serverAddress: String? = nil, serverPort: Int? = nil) {
+        self.system = system
+        self.serverAddress = serverAddress
+        self.serverPort = serverPort
+    }
+}
+
+/// Measures the operations of one store: a timer per operation and outcome, a span per call, a debug line per
+/// failure and a warning per slow call. Built once per store by ``IdentityStores/instrumented(for:observability:)``.
+final class StoreInstrument: Sendable {
+    /// The operation timer's label; its dimensions are `backend`, `store`, `operation` and `outcome`.
+    static let durationLabel = "identitystorage_operation_duration"
+
+    let store: String
+    let target: StoreTelemetryTarget
+    let logger: Logger
+    let tracer: (any Tracer)?
+    let metrics: (any MetricsFactory)?
+    let slowThreshold: Duration?
+    /// One timer per `operation` and `outcome`, made on first use: making one asks the factory, which locks.
+    private let timers = Mutex<[TimerKey: CoreMetrics.Timer]>([:])
+
+    private struct TimerKey: Hashable {
+        let operation: String
+        let outcome: String
+    }
+
+    init(store: String, target: StoreTelemetryTarget, observability: StoreObservability) {
+        self.store = store
+        self.target = target
+        self.logger = observability.logger
+        self.tracer = observability.activeTracer
+        self.metrics = observability.activeMetricsFactory
+        self.slowThreshold = observability.slowOperationThreshold
+    }
+
+    /// Runs `body` as the store operation `operation`, measuring it.
+    func measure<T>(_ operation: String, _ body: () async throws -> T) async throws -> T {
+        let started = metrics != nil || slowThreshold != nil ? ContinuousClock.now : nil
+        let span = tracer.map { startSpan(on: $0, operation) }
+        do {
+            let result = try await body()
+            finish(operation, started: started, span: span, error: nil)
+            return result
+        } catch {
+            finish(operation, started: started, span: span, error: error)
+            throw error
+        }
+    }
+
+    private func startSpan(on tracer: any Tracer, _ operation: String) -> any Span {
+        let span = tracer.startSpan("\(operation) \(store)", context: ServiceContext.current ?? .topLevel, ofKind: .client)
+        span.attributes["db.system.name"] = target.system
+        span.attributes["db.operation.name"] = operation
+        span.attributes["db.collection.name"] = store
+        if let address = target.serverAddress { span.attributes["server.address"] = address }
+        if let port = target.serverPort { span.attributes["server.port"] = Int64(port) }
+        return span
+    }
+
+    private func finish(_ operation: String, started: ContinuousClock.Instant?, span: (any Span)?, error: (any Error)?) {
+        let outcome = error?.telemetryOutcome
+        if let span {
+            if let outcome {
+                // The type only: messages may quote what the caller passed.
+                span.attributes["error.type"] = outcome
+                span.setStatus(SpanStatus(code: .error))
+            }
+            span.end()
+        }
+        if let outcome {
+            logger.debug("store operation failed", metadata: metadata(operation, ["outcome": .string(outcome)]))
+        }
+        guard let started else { return }
+        let elapsed = ContinuousClock.now - started
+        if let metrics {
+            timer(operation, outcome ?? "ok", metrics).recordNanoseconds(elapsed.nanoseconds)
+        }
+        if let slowThreshold, elapsed > slowThreshold {
+            logger.warning("slow store operation",
+                           metadata: metadata(operation, ["outcome": .string(outcome ?? "ok"), "duration": .stringConvertible(elapsed)]))
+        }
+    }
+
+    private func timer(_ operation: String, _ outcome: String, _ factory: any MetricsFactory) -> CoreMetrics.Timer {
+        let key = TimerKey(operation: operation, outcome: outcome)
+        return timers.withLock { timers in
+            if let timer = timers[key] { return timer }
+            let timer = CoreMetrics.Timer(label: Self.durationLabel, dimensions: [
+                ("backend", target.system), ("store", store), ("operation", operation), ("outcome", outcome),
+            ], factory: factory)
+            timers[key] = timer
+            return timer
+        }
+    }
+
+    private func metadata(_ operation: String, _ extra: Logger.Metadata) -> Logger.Metadata {
+        extra.merging(["backend": .string(target.system), "store": .string(store), "operation": .string(operation)]) { $1 }
+    }
+}

@@ -1,0 +1,78 @@
+import CoreMetrics
+import IdentityStorage
+import Logging
+import Synchronization
+
+/// What a pool logs and reports, and under which names: the backend (`postgresql`) and the pool (`primary`,
+/// `writer`, `readers`, a cluster node's address).
+///
+/// Metrics (dimensions `backend` and `pool`):
+/// - `identitystorage_pool_connections` (gauge): connections open;
+/// - `identitystorage_pool_connections_in_use` (gauge): connections running a call;
+/// - `identitystorage_pool_callers_waiting` (gauge): calls queued for a connection;
+/// - `identitystorage_pool_connections_replaced` (counter): connections closed after a failure or a failed health check;
+/// - `identitystorage_pool_acquire_timeouts` (counter): calls that waited longer than the acquire timeout.
+package struct PoolTelemetry: Sendable {
+    package var logger: Logger
+    package var metricsFactory: (any MetricsFactory)?
+    package var backend: String
+    package var pool: String
+
+    /// Telemetry for pool `pool` of backend `backend`, through `observability`.
+    package init(_ observability: StoreObservability, backend: String, pool: String) {
+        self.logger = observability.logger
+        self.metricsFactory = observability.activeMetricsFactory
+        self.backend = backend
+        self.pool = pool
+    }
+
+    /// Logs nowhere and measures nothing: for pools of tests and internal helpers.
+    package static let none = PoolTelemetry(StoreObservability(), backend: "none", pool: "none")
+
+    /// Metadata every line of this pool carries.
+    var metadata: Logger.Metadata { ["backend": .string(backend), "pool": .string(pool)] }
+}
+
+/// The pool's gauges and counters, made once; nil fields when no metrics factory is bootstrapped.
+final class PoolMeters: Sendable {
+    private let open: Gauge?
+    private let inUse: Gauge?
+    private let waiting: Gauge?
+    private let replaced: Counter?
+    private let acquireTimeouts: Counter?
+    /// The count behind `open`: connections are opened and closed by different threads.
+    private let openCount = Atomic<Int>(0)
+
+    init(_ telemetry: PoolTelemetry) {
+        guard let factory = telemetry.metricsFactory else {
+            (open, inUse, waiting, replaced, acquireTimeouts) = (nil, nil, nil, nil, nil)
+            return
+        }
+        let dimensions = [("backend", telemetry.backend), ("pool", telemetry.pool)]
+        open = Gauge(label: "identitystorage_pool_connections", dimensions: dimensions, factory: factory)
+        inUse = Gauge(label: "identitystorage_pool_connections_in_use", dimensions: dimensions, factory: factory)
+        waiting = Gauge(label: "identitystorage_pool_callers_waiting", dimensions: dimensions, factory: factory)
+        replaced = Counter(label: "identitystorage_pool_connections_replaced", dimensions: dimensions, factory: factory)
+        acquireTimeouts = Counter(label: "identitystorage_pool_acquire_timeouts", dimensions: dimensions, factory: factory)
+        open?.record(0)
+        inUse?.record(0)
+        waiting?.record(0)
+    }
+
+    var isActive: Bool { open != nil }
+
+    func opened() {
+        let count = openCount.add(1, ordering: .relaxed).newValue
+        open?.record(count)
+    }
+
+    func closed(replaced wasReplaced: Bool) {
+        let count = openCount.subtract(1, ordering: .relaxed).newValue
+        open?.record(count)
+        if wasReplaced { replaced?.increment() }
+    }
+
+    func inUse(_ count: Int) { inUse?.record(count) }
+    func waiting(_ count: Int) { waiting?.record(count) }
+    func timedOut(_ count: Int) { acquireTimeouts?.increment(by: count) }
+}
