@@ -205,7 +205,7 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
     /// Whether `connection` stays open after a call on it threw `error`; a connection that broke is logged and closed.
     func keepConnection(_ connection: Connection, after error: any Error) -> Bool {
         guard let error = error as? IdentityStorageError, connection.shouldDiscard(after: error) else { return true }
-        logger.warning("connection lost; the next call opens a new one",
+        logger.notice("connection lost; the next call opens a new one",
                        metadata: configuration.telemetry.metadata.merging(["error": .string(error.description)]) { $1 })
         return false
     }
@@ -335,7 +335,7 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
                     logger.debug("connection opened", metadata: telemetry.metadata)
                 } catch {
                     let failure = error as? IdentityStorageError ?? IdentityStorageError(.unavailable, "connecting failed: \(error)")
-                    logger.warning("connecting failed", metadata: telemetry.metadata.merging(["error": .string(failure.description)]) { $1 })
+                    logger.info("connecting failed", metadata: telemetry.metadata.merging(["error": .string(failure.description)]) { $1 })
                     for job in jobs { _ = job.run(.failure(failure)) }
                     continue
                 }

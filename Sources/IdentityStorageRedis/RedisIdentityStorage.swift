@@ -96,7 +96,7 @@ public final class RedisIdentityStorage: ConfigurableBackend {
         guard let bytes = try stored.optionalBytes() else { return }
         let text = String(decoding: bytes, as: UTF8.self)
         guard let version = Int(text), version <= RedisDataModel.version else {
-            configuration.observability.logger.error("data model is newer than this library",
+            configuration.observability.logger.info("data model is newer than this library",
                                                      metadata: ["backend": "redis", "version": .string(text),
                                                                 "known": .stringConvertible(RedisDataModel.version)])
             throw IdentityStorageError(.schemaMismatch,

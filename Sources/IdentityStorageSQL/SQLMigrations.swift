@@ -21,7 +21,7 @@ package enum SQLMigrations {
         let applied = try appliedVersion(connection)
         if applied > latest {
             let error = IdentityStorageError(.schemaMismatch, "\(database) has schema version \(applied); this library knows versions up to \(latest). Upgrade IdentityStorage.")
-            logger.error("schema is newer than this library", metadata: ["database": .string(database), "version": .stringConvertible(applied),
+            logger.info("schema is newer than this library", metadata: ["database": .string(database), "version": .stringConvertible(applied),
                                                                           "known": .stringConvertible(latest)])
             throw error
         }
@@ -29,7 +29,7 @@ package enum SQLMigrations {
         for version in stride(from: applied + 1, through: latest, by: 1) {
             try apply(version)
             try connection.run(record, [.int(version), .date(.now)])
-            logger.info("schema migration applied", metadata: ["database": .string(database), "version": .stringConvertible(version)])
+            logger.debug("schema migration applied", metadata: ["database": .string(database), "version": .stringConvertible(version)])
         }
         return latest
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import IdentityStorage
+import Logging
 
 /// The commands of `idstore` (`migrate`, `check`, `cleanup`, `import`, `export`, `bench`) as a library, so an
 /// adapter written outside this package gets the tool for its own URLs with an executable of a few lines:
@@ -32,9 +33,13 @@ public enum IdentityStorageTool {
     /// Runs one command line (`["check", "--store", "acme://…"]`) with `drivers`, writing to `output`, and returns
     /// the exit status: 0 on success, 1 when the command failed (a failed case, an error), 64 for a usage error.
     /// Errors are one line each, `NAME: error: …`, with no password in them.
+    ///
+    /// The stores log, measure and trace through `observability`; by default they log to standard error at
+    /// `--log-level` (warning unless given) and measure and trace through the bootstrapped systems.
     public static func run(_ arguments: [String], drivers: [any IdentityStorageDriver], commandName: String = "idstore",
-                           output: ToolOutput = .standard) async -> Int32 {
-        let context = ToolContext(opener: StoreOpener(drivers: drivers), output: output, commandName: commandName)
+                           output: ToolOutput = .standard, observability: StoreObservability? = nil) async -> Int32 {
+        let context = ToolContext(opener: StoreOpener(drivers: drivers), output: output, commandName: commandName,
+                                  observability: observability ?? standardObservability(commandName: commandName))
         return await ToolContext.$current.withValue(context) {
             do {
                 var command = try Idstore.parseAsRoot(arguments)
@@ -81,11 +86,23 @@ public struct ToolOutput: Sendable {
     }
 }
 
-/// What the commands of one run share: the opener with the registered drivers, and where to write.
+extension IdentityStorageTool {
+    /// Logs to standard error at warning (`--log-level` changes it).
+    static func standardObservability(commandName: String) -> StoreObservability {
+        var logger = Logger(label: commandName, factory: { StreamLogHandler.standardError(label: $0) })
+        logger.logLevel = .warning
+        return StoreObservability(logger: logger)
+    }
+}
+
+/// What the commands of one run share: the opener with the registered drivers, where to write, and where the stores
+/// log, measure and trace.
 struct ToolContext: Sendable {
-    @TaskLocal static var current = ToolContext(opener: StoreOpener(drivers: []), output: .standard, commandName: "idstore")
+    @TaskLocal static var current = ToolContext(opener: StoreOpener(drivers: []), output: .standard, commandName: "idstore",
+                                                observability: StoreObservability())
 
     let opener: StoreOpener
     let output: ToolOutput
     let commandName: String
+    let observability: StoreObservability
 }

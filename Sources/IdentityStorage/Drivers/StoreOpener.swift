@@ -70,7 +70,7 @@ public struct StoreOpener: Sendable {
 }
 
 /// A backend opened by a ``StoreOpener``, with the URL and driver it came from.
-public struct OpenedStore: Sendable {
+public struct OpenedStore: Sendable, CustomStringConvertible {
     /// The URL it was opened from; its `description` hides the password.
     public let url: StoreURL
     /// The driver that opened it.
@@ -87,6 +87,9 @@ public struct OpenedStore: Sendable {
         self.backend = backend
         self.observability = observability
     }
+
+    /// The URL, its password hidden.
+    public var description: String { url.description }
 
     /// The backend's name and server address in metrics and spans.
     public var telemetryTarget: StoreTelemetryTarget {

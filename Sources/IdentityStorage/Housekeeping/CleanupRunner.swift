@@ -1,10 +1,17 @@
+import CoreMetrics
 import Foundation
+import Logging
 
 /// One cleanup pass over every operational store, in upstream's order (§3.2), in bounded batches.
 ///
 /// Safe to run on several instances at once: each batch reports only what it deleted.
 /// Expired server-side sessions are claimed too when ``sessions`` is set (upstream runs them in a
 /// separate host); the observer receives them so the caller can send back-channel logouts.
+/// Batches are paced (``Configuration/pace``) so that the backend's other callers are not starved.
+///
+/// Each pass is logged (debug: rows per kind, duration) and counted: `identitystorage_cleanup_rows_removed` (counter,
+/// dimension `kind`), `identitystorage_cleanup_duration` (timer) and `identitystorage_cleanup_runs` (counter, dimension
+/// `outcome`: `ok`, `stopped` or an error code).
 public struct CleanupRunner: Sendable {
     /// What a pass does.
     public struct Configuration: Sendable, Hashable {
@@ -14,11 +21,15 @@ public struct CleanupRunner: Sendable {
         public var removeConsumedGrants: Bool = false
         /// Consumed grants are deleted only once consumed longer ago than this (seconds). Default 0.
         public var consumedGrantCleanupDelay: TimeInterval = 0
+        /// The pause between batches. Default: ``CleanupPace/default``.
+        public var pace: CleanupPace = .default
 
-        public init(batchSize: Int = 100, removeConsumedGrants: Bool = false, consumedGrantCleanupDelay: TimeInterval = 0) {
+        public init(batchSize: Int = 100, removeConsumedGrants: Bool = false, consumedGrantCleanupDelay: TimeInterval = 0,
+                    pace: CleanupPace = .default) {
             self.batchSize = batchSize
             self.removeConsumedGrants = removeConsumedGrants
             self.consumedGrantCleanupDelay = consumedGrantCleanupDelay
+            self.pace = pace
         }
     }
 
@@ -33,6 +44,10 @@ public struct CleanupRunner: Sendable {
         public var sessions = 0
         /// How many batches were deleted (calls that removed at least one row).
         public var batches = 0
+        /// Whether the pass ended early because a stop was requested (the batch in flight was finished).
+        public var stopped = false
+        /// How long the pass took, pauses included.
+        public var duration: Duration = .zero
 
         public init() {}
 
@@ -49,15 +64,19 @@ public struct CleanupRunner: Sendable {
         public var sessionsRemoved: @Sendable ([ServerSideSession]) async -> Void
         /// Called after every batch with the running report, for progress lines.
         public var progress: @Sendable (Report) async -> Void
+        /// Called when a pass has finished (or stopped) with its report.
+        public var passFinished: @Sendable (Report) async -> Void
 
         public init(grantsRemoved: @escaping @Sendable ([PersistedGrant]) async -> Void = { _ in },
                     deviceAuthorizationsRemoved: @escaping @Sendable ([DeviceAuthorization]) async -> Void = { _ in },
                     sessionsRemoved: @escaping @Sendable ([ServerSideSession]) async -> Void = { _ in },
-                    progress: @escaping @Sendable (Report) async -> Void = { _ in }) {
+                    progress: @escaping @Sendable (Report) async -> Void = { _ in },
+                    passFinished: @escaping @Sendable (Report) async -> Void = { _ in }) {
             self.grantsRemoved = grantsRemoved
             self.deviceAuthorizationsRemoved = deviceAuthorizationsRemoved
             self.sessionsRemoved = sessionsRemoved
             self.progress = progress
+            self.passFinished = passFinished
         }
     }
 
@@ -66,29 +85,53 @@ public struct CleanupRunner: Sendable {
     public var sessions: (any ServerSideSessionStore)?
     public var clock: any WallClock
     public var configuration: Configuration
+    /// Where passes are logged and counted.
+    public var observability: StoreObservability
 
     public init(store: any CleanupStore, sessions: (any ServerSideSessionStore)? = nil, clock: any WallClock = SystemWallClock(),
-                configuration: Configuration = Configuration()) {
+                configuration: Configuration = Configuration(), observability: StoreObservability = StoreObservability()) {
         self.store = store
         self.sessions = sessions
         self.clock = clock
         self.configuration = configuration
+        self.observability = observability
     }
 
     /// A runner over every store of `stores`, sessions included.
-    public init(stores: IdentityStores, clock: any WallClock = SystemWallClock(), configuration: Configuration = Configuration()) {
-        self.init(store: stores.cleanup, sessions: stores.sessions, clock: clock, configuration: configuration)
+    public init(stores: IdentityStores, clock: any WallClock = SystemWallClock(), configuration: Configuration = Configuration(),
+                observability: StoreObservability = StoreObservability()) {
+        self.init(store: stores.cleanup, sessions: stores.sessions, clock: clock, configuration: configuration, observability: observability)
     }
 
     /// Runs one pass. A batch smaller than the batch size ends each step, so rows inserted during
-    /// the pass may cause extra batches, as upstream.
-    public func run(observer: Observer = Observer()) async throws -> Report {
+    /// the pass may cause extra batches, as upstream. `stopRequested` is asked before each batch: when it says
+    /// true, the pass ends there with ``Report/stopped`` set (a graceful shutdown waits for one batch at most).
+    public func run(observer: Observer = Observer(), until stopRequested: @Sendable () -> Bool = { false }) async throws -> Report {
+        let started = ContinuousClock.now
+        do {
+            var report = try await pass(observer: observer, until: stopRequested)
+            report.duration = ContinuousClock.now - started
+            record(report, outcome: report.stopped ? "stopped" : "ok")
+            await observer.passFinished(report)
+            return report
+        } catch {
+            record(Report(), outcome: error.telemetryOutcome, duration: ContinuousClock.now - started)
+            throw error
+        }
+    }
+
+    private struct Stop: Error {}
+
+    private func pass(observer: Observer, until stopRequested: @Sendable () -> Bool) async throws -> Report {
         let limit = configuration.batchSize
         try FieldValidation.positive(limit, "cleanup batch size")
         var report = Report()
+        let pace = configuration.pace
 
         func loop(_ step: () async throws -> Int, _ record: (inout Report, Int) -> Void) async throws {
             while true {
+                if stopRequested() { throw Stop() }
+                let batchStarted = ContinuousClock.now
                 let removed = try await step()
                 if removed > 0 {
                     record(&report, removed)
@@ -96,9 +139,20 @@ public struct CleanupRunner: Sendable {
                     await observer.progress(report)
                 }
                 if removed < limit { return }
+                let pause = pace.pause(afterBatchOf: removed, took: ContinuousClock.now - batchStarted)
+                if pause > .zero { try await Task.sleep(for: pause) }
             }
         }
+        do {
+            try await steps(loop, observer: observer, limit: limit)
+        } catch is Stop {
+            report.stopped = true
+        }
+        return report
+    }
 
+    private func steps(_ loop: (() async throws -> Int, (inout Report, Int) -> Void) async throws -> Void, observer: Observer,
+                       limit: Int) async throws {
         try await loop({
             let grants = try await store.removeExpiredGrants(limit: limit)
             if !grants.isEmpty { await observer.grantsRemoved(grants) }
@@ -131,6 +185,5 @@ public struct CleanupRunner: Sendable {
                 return claimed.count
             }, { $0.sessions += $1 })
         }
-        return report
     }
 }

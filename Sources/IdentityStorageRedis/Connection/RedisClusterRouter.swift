@@ -157,7 +157,7 @@ package final class RedisClusterRouter: Sendable {
         }
         state.withLock { $0.lastRefresh = .now }
         let error = IdentityStorageError(.unavailable, "no Redis Cluster node answered CLUSTER SLOTS (\(failures.joined(separator: "; ")))")
-        logger.warning("cluster slot map could not be read", metadata: ["backend": "redis", "error": .string(error.message)])
+        logger.notice("cluster slot map could not be read", metadata: ["backend": "redis", "error": .string(error.message)])
         throw error
     }
 

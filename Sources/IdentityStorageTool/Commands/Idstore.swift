@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import IdentityStorage
+import Logging
 
 /// The root command; ``IdentityStorageTool/run(_:drivers:commandName:output:)`` runs it with the registered drivers.
 struct Idstore: AsyncParsableCommand {
@@ -36,6 +37,16 @@ struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Where the distributed cache lives (default: $IDSTORE_CACHE_URL, else --store).", valueName: "url"))
     var cacheStore: String?
 
+    @Option(name: .long, help: ArgumentHelp("The stores' log level, to standard error: trace, debug, info, notice, warning, error or critical (default: warning).",
+                                            valueName: "level"),
+            transform: { text throws(ValidationError) in
+                guard let level = Logger.Level(rawValue: text.lowercased()) else {
+                    throw ValidationError("unknown log level '\(text)'; use one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                return level
+            })
+    var logLevel: Logger.Level?
+
     /// The option and environment variable that set `part`, for messages.
     static func setting(of part: DeploymentPart) -> (option: String, environment: String) {
         switch part {
@@ -57,6 +68,13 @@ struct StoreOptions: ParsableArguments {
                               distributedCache: given(cacheStore, Self.setting(of: .distributedCache).environment))
     }
 
+    /// Where the stores log, measure and trace: the run's observability, its logger at `--log-level` when given.
+    var observability: StoreObservability {
+        var observability = ToolContext.current.observability
+        if let logLevel { observability.logger.logLevel = logLevel }
+        return observability
+    }
+
     /// Opens the deployment through the registered drivers (each distinct URL once), runs `body`, closes it. Any error
     /// becomes one line on standard error and exit status 1; a part whose store cannot hold it names the option to set.
     func withDeployment<T>(clock: any WallClock = SystemWallClock(), migrate: Bool = true,
@@ -74,7 +92,7 @@ struct StoreOptions: ParsableArguments {
                     a store that can
                     """)
             }
-            return try await opener.openDeployment(urls, options: StoreOpenOptions(clock: clock, migrate: migrate))
+            return try await opener.openDeployment(urls, options: StoreOpenOptions(clock: clock, migrate: migrate, observability: observability))
         }
         do {
             let result = try await reportingErrors { try await body(deployment) }
