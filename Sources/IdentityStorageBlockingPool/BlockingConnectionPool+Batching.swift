@@ -1,5 +1,4 @@
 import IdentityStorage
-import Synchronization
 
 /// A kind of call that can share one connection turn with other calls of its kind: the thread that takes the
 /// first such call from the queue also takes every call of the same batch queued right behind it (up to
@@ -20,75 +19,61 @@ package final class ConnectionBatch<Connection: BlockingConnection, Request: Sen
     }
 }
 
-/// One queued call of a batch: its request, and the continuation only the first of run / fail / timeout resumes.
-private final class BatchedCall<Request: Sendable, Response: Sendable>: Sendable {
+/// One queued call of a batch: its request, and the caller it answers.
+private struct BatchedCall<Request: Sendable, Response: Sendable>: Sendable {
     let request: Request
-    private let continuation: CheckedContinuation<Response, any Error>
-    private let resumed = Atomic<Bool>(false)
-
-    init(request: Request, continuation: CheckedContinuation<Response, any Error>) {
-        self.request = request
-        self.continuation = continuation
-    }
-
-    /// True for the one caller that may resume the continuation.
-    func claim() -> Bool { !resumed.exchange(true, ordering: .acquiringAndReleasing) }
-
-    func resume(_ result: Result<Response, any Error>) { continuation.resume(with: result) }
+    let call: PendingCall<Response>
 }
 
 extension BlockingConnectionPool {
     /// Runs `request` through `batch` on a connection's thread, together with the calls of the same batch
-    /// queued behind it. Errors as ``withConnection(_:)``.
+    /// queued behind it. Errors as ``withConnection(interruptible:_:)``; batched calls are never interrupted.
     package func withConnection<Request: Sendable, Response: Sendable>(
         batching request: Request, in batch: ConnectionBatch<Connection, Request, Response>
     ) async throws -> Response {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Response, any Error>) in
-            let call = BatchedCall(request: request, continuation: continuation)
-            let membership = BatchMembership(batch: ObjectIdentifier(batch), maximum: batch.maximum, call: call) { jobs, connection in
-                // Every job here belongs to `batch`, so its call has these types.
-                let calls = jobs.compactMap { $0.batch?.call as? BatchedCall<Request, Response> }.filter { $0.claim() }
-                guard !calls.isEmpty else { return true }
+        let call = PendingCall<Response>(interruptible: false)
+        let membership = BatchMembership(batch: ObjectIdentifier(batch), maximum: batch.maximum,
+                                         call: BatchedCall(request: request, call: call)) { jobs, connection in
+            // Every job here belongs to `batch`, so its call has these types.
+            let calls = jobs.compactMap { $0.batch?.call as? BatchedCall<Request, Response> }.filter { $0.call.start(interrupt: nil) }
+            guard !calls.isEmpty else { return true }
+            do {
+                let responses = try batch.run(connection, calls.map(\.request))
+                guard responses.count == calls.count else {
+                    let error = IdentityStorageError(.corruptedData, "a batch of \(calls.count) calls returned \(responses.count) responses")
+                    for call in calls { call.call.finish(.failure(error)) }
+                    return false
+                }
+                for (call, response) in zip(calls, responses) { call.call.finish(.success(response)) }
+                return true
+            } catch {
+                for call in calls { call.call.finish(.failure(error)) }
+                return self.keepConnection(connection, after: error)
+            }
+        }
+        let job = Job(id: nextJobID(), enqueued: .now, run: { connection, _ in
+            switch connection {
+            case .failure(let error):
+                call.fail(error)
+                return false
+            case .success(let connection):
+                guard call.start(interrupt: nil) else { return true }
                 do {
-                    let responses = try batch.run(connection, calls.map(\.request))
-                    guard responses.count == calls.count else {
-                        let error = IdentityStorageError(.corruptedData, "a batch of \(calls.count) calls returned \(responses.count) responses")
-                        for call in calls { call.resume(.failure(error)) }
+                    let responses = try batch.run(connection, [request])
+                    guard let response = responses.first, responses.count == 1 else {
+                        call.finish(.failure(IdentityStorageError(.corruptedData, "a batch of 1 call returned \(responses.count) responses")))
                         return false
                     }
-                    for (call, response) in zip(calls, responses) { call.resume(.success(response)) }
+                    call.finish(.success(response))
                     return true
                 } catch {
-                    for call in calls { call.resume(.failure(error)) }
+                    call.finish(.failure(error))
                     return self.keepConnection(connection, after: error)
                 }
             }
-            let job = Job(enqueued: .now, run: { connection in
-                guard call.claim() else { return true }
-                switch connection {
-                case .failure(let error):
-                    call.resume(.failure(error))
-                    return false
-                case .success(let connection):
-                    do {
-                        let responses = try batch.run(connection, [request])
-                        guard let response = responses.first, responses.count == 1 else {
-                            call.resume(.failure(IdentityStorageError(.corruptedData, "a batch of 1 call returned \(responses.count) responses")))
-                            return false
-                        }
-                        call.resume(.success(response))
-                        return true
-                    } catch {
-                        call.resume(.failure(error))
-                        return self.keepConnection(connection, after: error)
-                    }
-                }
-            }, fail: { error in
-                if call.claim() { call.resume(.failure(error)) }
-            }, batch: membership)
-            if !enqueue(job) {
-                job.fail(IdentityStorageError(.unavailable, "the connection pool has been shut down"))
-            }
-        }
+        }, fail: { error in
+            call.fail(error)
+        }, batch: membership)
+        return try await submit(job, for: call)
     }
 }

@@ -17,10 +17,14 @@ package protocol BlockingConnection: AnyObject, SendableMetatype {
     /// Whether the connection must be replaced after a call failed with `error`.
     /// Default: after `unavailable` (the connection broke). SQLite connections never break, so they say no.
     func shouldDiscard(after error: IdentityStorageError) -> Bool
+    /// What stops this connection's running statement from another thread. Default: nil (its library cannot; a
+    /// cancelled read then finishes for nobody).
+    var interrupter: (any StatementInterrupter)? { get }
 }
 
 extension BlockingConnection {
     package func shouldDiscard(after error: IdentityStorageError) -> Bool { error.code == .unavailable }
+    package var interrupter: (any StatementInterrupter)? { nil }
 }
 
 /// A fixed set of threads, each owning at most one connection, serving one first-in-first-out queue.
@@ -33,7 +37,8 @@ extension BlockingConnection {
 ///   `MYSQL`, `sqlite3`): pinning a connection to its thread makes that true by construction.
 /// - One shared queue serves waiting callers in arrival order, whichever connection frees first.
 /// - A caller that waits longer than ``Configuration/acquireTimeout`` gets a typed `timeout` error
-///   promptly, even while every connection is busy.
+///   promptly, even while every connection is busy. A caller whose task is cancelled leaves the queue at once
+///   (see ``PendingCall`` for a cancelled call that is already running).
 /// - A connection whose job reports a connection-level failure (``IdentityStorageError/Code-swift.struct/unavailable``)
 ///   is closed and replaced on the next job; idle connections are health-checked before reuse.
 /// - ``shutdown()`` finishes queued work, then closes every connection and ends the threads.
@@ -73,8 +78,12 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
 
     /// A queued call: runs on a pool thread with a connection, or is told why it cannot.
     struct Job: Sendable {
+        /// Unique in this pool: what a cancelled caller's job is found by, and what an interrupt is aimed at.
+        let id: UInt64
         let enqueued: ContinuousClock.Instant
-        let run: @Sendable (Result<Connection, IdentityStorageError>) -> Bool
+        /// Runs the call with the connection (or tells it connecting failed) on `thread`; returns whether to keep
+        /// the connection.
+        let run: @Sendable (Result<Connection, IdentityStorageError>, PoolThread) -> Bool
         let fail: @Sendable (IdentityStorageError) -> Void
         /// Set for a call made through a ``ConnectionBatch``: calls of one batch queued together run together.
         var batch: BatchMembership? = nil
@@ -101,6 +110,7 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
     }
 
     private let state = Mutex(State())
+    private let lastJobID = Atomic<UInt64>(0)
     /// Jobs queued and not yet taken: what a polling thread reads without taking the lock.
     private let pendingJobs = Atomic<Int>(0)
     /// Set while one thread polls, so that at most one does.
@@ -137,34 +147,59 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
 
     /// Runs `body` with a connection on the connection's thread and returns its result.
     /// Throws `timeout` when no connection frees within the acquire timeout, `unavailable` after shutdown
-    /// or when connecting fails, and whatever `body` throws.
-    package func withConnection<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            // `resumed` makes the first of run / fail / timeout win; the others see it set and do nothing.
-            let resumed = Atomic<Bool>(false)
-            let claim: @Sendable () -> Bool = { !resumed.exchange(true, ordering: .acquiringAndReleasing) }
-            let job = Job(enqueued: .now, run: { connection in
-                guard claim() else { return true }
-                switch connection {
-                case .failure(let error):
-                    continuation.resume(throwing: error)
-                    return false
-                case .success(let connection):
-                    do {
-                        continuation.resume(returning: try body(connection))
-                        return true
-                    } catch {
-                        continuation.resume(throwing: error)
-                        return self.keepConnection(connection, after: error)
-                    }
+    /// or when connecting fails, `CancellationError` when the caller's task is cancelled before `body` starts (or,
+    /// for an `interruptible` body that only reads, while it runs), and whatever `body` throws.
+    package func withConnection<T: Sendable>(interruptible: Bool = false,
+                                             _ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+        let call = PendingCall<T>(interruptible: interruptible)
+        let id = nextJobID()
+        let job = Job(id: id, enqueued: .now, run: { connection, thread in
+            switch connection {
+            case .failure(let error):
+                call.fail(error)
+                return false
+            case .success(let connection):
+                guard call.start(interrupt: thread.interrupt(id, connection.interrupter)) else { return true }
+                do {
+                    call.finish(.success(try body(connection)))
+                    return true
+                } catch {
+                    call.finish(.failure(error))
+                    return self.keepConnection(connection, after: error)
                 }
-            }, fail: { error in
-                if claim() { continuation.resume(throwing: error) }
-            })
-            if !enqueue(job) {
-                job.fail(IdentityStorageError(.unavailable, "the connection pool has been shut down"))
             }
+        }, fail: { error in
+            call.fail(error)
+        })
+        return try await submit(job, for: call)
+    }
+
+    /// Queues `job` and suspends its caller until `call` is answered; a cancelled caller's job leaves the queue.
+    func submit<T: Sendable>(_ job: Job, for call: PendingCall<T>) async throws -> T {
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+                guard call.suspend(on: continuation) else { return }
+                if !enqueue(job) {
+                    job.fail(IdentityStorageError(.unavailable, "the connection pool has been shut down"))
+                }
+            }
+        } onCancel: {
+            if call.cancel() { dropQueued(job.id) }
         }
+    }
+
+    func nextJobID() -> UInt64 {
+        lastJobID.add(1, ordering: .relaxed).newValue
+    }
+
+    /// Takes a cancelled caller's job off the queue, so that nothing waits behind it.
+    private func dropQueued(_ id: UInt64) {
+        let remaining = state.withLock { state -> Int? in
+            guard let index = state.jobs.firstIndex(where: { $0.id == id }) else { return nil }
+            state.jobs.remove(at: index)
+            return pendingJobs.subtract(1, ordering: .relaxed).newValue
+        }
+        if let remaining, meters.isActive { meters.waiting(remaining) }
     }
 
     /// Test hook: calls waiting for a connection.
@@ -300,6 +335,7 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
     }
 
     private func serve() {
+        let thread = PoolThread()
         var connection: Connection?
         var lastUsed = ContinuousClock.now
         let healthInterval = configuration.healthCheckInterval
@@ -336,11 +372,13 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
                 } catch {
                     let failure = error as? IdentityStorageError ?? IdentityStorageError(.unavailable, "connecting failed: \(error)")
                     logger.info("connecting failed", metadata: telemetry.metadata.merging(["error": .string(failure.description)]) { $1 })
-                    for job in jobs { _ = job.run(.failure(failure)) }
+                    for job in jobs { _ = job.run(.failure(failure), thread) }
                     continue
                 }
             }
-            let keep = jobs.count == 1 ? job.run(.success(connection!)) : job.batch!.runTogether(jobs, connection!)
+            thread.begin(job.id)
+            let keep = jobs.count == 1 ? job.run(.success(connection!), thread) : job.batch!.runTogether(jobs, connection!)
+            thread.end()
             lastUsed = ContinuousClock.now
             if !keep {
                 connection?.close()

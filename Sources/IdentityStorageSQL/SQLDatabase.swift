@@ -55,7 +55,8 @@ package protocol SQLDatabase: Sendable {
     /// How this database writes SQL.
     var dialect: SQLDialect { get }
 
-    /// Runs `body` on a connection that may only read (SQLite: a reader; the servers: any connection).
+    /// Runs `body` on a connection that may only read (SQLite: a reader; the servers: any connection). Cancelling
+    /// the caller's task stops it midway where the connection's library can (see `PendingCall`).
     @discardableResult
     func read<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T
 
@@ -80,17 +81,24 @@ package protocol SQLDatabase: Sendable {
 }
 
 /// A database served by a pool of equal connections (PostgreSQL, MariaDB): any connection may read or
-/// write, so ``SQLDatabase/read(_:)`` and ``SQLDatabase/write(_:)`` are both ``run(_:)``.
+/// write, so ``SQLDatabase/read(_:)`` and ``SQLDatabase/write(_:)`` are both ``run(interruptible:_:)``.
 package protocol SQLPooledDatabase: SQLDatabase {
-    /// Runs `body` with a pooled connection, on the connection's thread.
+    /// Runs `body` with a pooled connection, on the connection's thread; an `interruptible` body (one that only
+    /// reads) is stopped midway when its caller's task is cancelled.
     @discardableResult
-    func run<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T
+    func run<T: Sendable>(interruptible: Bool, _ body: @escaping @Sendable (Connection) throws -> T) async throws -> T
 }
 
 extension SQLPooledDatabase {
+    /// Runs `body`, which may write: a cancelled caller still gets its outcome.
+    @discardableResult
+    package func run<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+        try await run(interruptible: false, body)
+    }
+
     @discardableResult
     package func read<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
-        try await run(body)
+        try await run(interruptible: true, body)
     }
 
     @discardableResult

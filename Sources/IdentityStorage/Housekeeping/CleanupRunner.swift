@@ -55,6 +55,20 @@ public struct CleanupRunner: Sendable {
         public var total: Int {
             expiredGrants + consumedGrants + deviceAuthorizations + pushedAuthorizationRequests + backchannelRequests + cacheEntries + sessions
         }
+
+        /// Reports are equal when they removed the same rows in the same batches; their durations are not compared.
+        public static func == (lhs: Report, rhs: Report) -> Bool {
+            lhs.counts == rhs.counts
+        }
+
+        public func hash(into hasher: inout Hasher) {
+            hasher.combine(counts)
+        }
+
+        private var counts: [Int] {
+            [expiredGrants, consumedGrants, deviceAuthorizations, pushedAuthorizationRequests, backchannelRequests, cacheEntries, sessions,
+             batches, stopped ? 1 : 0]
+        }
     }
 
     /// Receives what each batch removed (upstream's `IOperationalStoreNotification`), e.g. to log or notify.

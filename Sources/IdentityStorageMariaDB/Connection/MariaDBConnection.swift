@@ -48,11 +48,16 @@ package final class MariaDBConnection: BlockingConnection {
     private var statements: [String: MariaDBStatement] = [:]
     /// Set when an error left the connection unusable (lost, killed, out of sync).
     private(set) var broken = false
+    private let killer: MariaDBQueryKiller
 
     package init(settings: MariaDBConnectionSettings) throws(IdentityStorageError) {
         self.settings = settings
+        self.killer = MariaDBQueryKiller(settings: settings)
         try connect()
     }
+
+    /// `KILL QUERY` for this connection's running statement.
+    package var interrupter: (any StatementInterrupter)? { killer }
 
     deinit { close() }
 
@@ -66,6 +71,7 @@ package final class MariaDBConnection: BlockingConnection {
     }
 
     package func close() {
+        killer.attach(nil)
         statements.removeAll()
         if let mysql { mysql_close(mysql) }
         mysql = nil
@@ -279,6 +285,7 @@ package final class MariaDBConnection: BlockingConnection {
             throw error
         }
         self.mysql = mysql
+        killer.attach(mysql_thread_id(mysql))
         do {
             try execute("""
                 SET NAMES utf8mb4 COLLATE utf8mb4_nopad_bin, time_zone = '+00:00', sql_mode = '\(Self.sqlMode)', \

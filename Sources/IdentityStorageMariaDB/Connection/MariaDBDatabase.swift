@@ -46,8 +46,8 @@ package final class MariaDBDatabase: SQLPooledDatabase {
     /// Runs `body` on a pooled connection's thread. A connection the server closed while idle is reopened
     /// first; a body the server picked as a deadlock victim is run again (it was rolled back whole).
     @discardableResult
-    package func run<T: Sendable>(_ body: @escaping @Sendable (MariaDBConnection) throws -> T) async throws -> T {
-        try await pool.withConnection { connection in
+    package func run<T: Sendable>(interruptible: Bool, _ body: @escaping @Sendable (MariaDBConnection) throws -> T) async throws -> T {
+        try await pool.withConnection(interruptible: interruptible) { connection in
             try connection.ensureOpen()
             return try connection.retryingDeadlocks { try body(connection) }
         }
@@ -65,7 +65,7 @@ package final class MariaDBDatabase: SQLPooledDatabase {
     /// one snapshot.
     @discardableResult
     package func snapshot<T: Sendable>(_ body: @escaping @Sendable (MariaDBConnection) throws -> T) async throws -> T {
-        try await run { connection in
+        try await run(interruptible: true) { connection in
             try connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             return try connection.transaction { try body(connection) }
         }

@@ -25,6 +25,7 @@ package final class PostgresConnection: BlockingConnection {
     /// Set when the connection can no longer be trusted (lost, or abandoned mid-answer): the pool replaces it.
     private var broken = false
     private let settings: PostgresConnectionSettings
+    private let canceller = PostgresCanceller()
 
     package init(settings: PostgresConnectionSettings) throws(IdentityStorageError) {
         self.settings = settings
@@ -48,7 +49,11 @@ package final class PostgresConnection: BlockingConnection {
         return PQstatus(handle) != CONNECTION_OK || PQtransactionStatus(handle) != PQTRANS_IDLE
     }
 
+    /// `PQcancel` for this connection's running statement.
+    package var interrupter: (any StatementInterrupter)? { canceller }
+
     package func close() {
+        canceller.attach(nil)
         if let handle { PQfinish(handle) }
         handle = nil
         statements.removeAll()
@@ -73,6 +78,7 @@ package final class PostgresConnection: BlockingConnection {
         }
         clibpq_silence_notices(connection)
         handle = connection
+        canceller.attach(connection)
         broken = false
         statementCount = 0
         do {

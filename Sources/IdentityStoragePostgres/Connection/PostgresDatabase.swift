@@ -50,10 +50,10 @@ package final class PostgresDatabase: SQLPooledDatabase {
         return PostgresDatabase(pool: pool, schema: schema, roundTrips: settings.roundTrips)
     }
 
-    /// Runs `body` with a connection, on the connection's thread.
+    /// Runs `body` with a connection, on the connection's thread (see ``SQLPooledDatabase/run(interruptible:_:)``).
     @discardableResult
-    package func run<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
-        try await pool.withConnection(body)
+    package func run<T: Sendable>(interruptible: Bool, _ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+        try await pool.withConnection(interruptible: interruptible, body)
     }
 
     /// Runs `body` in a transaction holding the schema's advisory lock for `purpose`, so that writers
@@ -78,7 +78,7 @@ package final class PostgresDatabase: SQLPooledDatabase {
     /// Runs `body` in a REPEATABLE READ, READ ONLY transaction: one snapshot throughout.
     @discardableResult
     package func snapshot<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
-        try await run { connection in
+        try await run(interruptible: true) { connection in
             try connection.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") { try body(connection) }
         }
     }

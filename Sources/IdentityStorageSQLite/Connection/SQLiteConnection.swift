@@ -12,6 +12,7 @@ private let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3
 package final class SQLiteConnection: BlockingConnection {
     private var handle: OpaquePointer?
     private var statements: [String: OpaquePointer] = [:]
+    private let interruptHandle = SQLiteInterrupter()
 
     package var isClosed: Bool { handle == nil }
 
@@ -25,6 +26,7 @@ package final class SQLiteConnection: BlockingConnection {
             throw error
         }
         handle = db
+        interruptHandle.attach(db)
         sqlite3_extended_result_codes(db, 1)
         sqlite3_busy_timeout(db, busyTimeoutMilliseconds)
         _ = csqlite3_enable_defensive(db)
@@ -37,7 +39,11 @@ package final class SQLiteConnection: BlockingConnection {
     /// SQLite connections do not break; replacing one would lose an in-memory database.
     package func shouldDiscard(after error: IdentityStorageError) -> Bool { false }
 
+    /// `sqlite3_interrupt` on this connection.
+    package var interrupter: (any StatementInterrupter)? { interruptHandle }
+
     package func close() {
+        interruptHandle.attach(nil)
         for statement in statements.values { sqlite3_finalize(statement) }
         statements.removeAll()
         if let handle { sqlite3_close_v2(handle) }

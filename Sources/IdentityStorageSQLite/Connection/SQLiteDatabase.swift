@@ -56,7 +56,7 @@ package final class SQLiteDatabase: SQLDatabase {
     /// Runs `body` on a reader connection (the writer when there are none).
     @discardableResult
     package func read<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
-        try await (readers ?? writer).withConnection(body)
+        try await (readers ?? writer).withConnection(interruptible: true, body)
     }
 
     /// Runs `body` on the writer connection.
