@@ -4,6 +4,12 @@ import IdentityStorageSQL
 
 // Hooks for this package's tests and tools (`package` access): nothing outside the package sees them.
 extension MariaDBIdentityStorage {
+    /// Test hook: runs a read-only `sql` as the stores' reads run (stopped when the caller is cancelled); returns
+    /// how many rows it returned.
+    package func readRaw(_ sql: String) async throws -> Int {
+        try await database.countRows(reading: sql)
+    }
+
     /// Test hook: runs a raw prepared statement with text parameters; returns the rows changed.
     @discardableResult
     package func executeRaw(_ sql: String, _ textArguments: [String] = []) async throws -> Int {

@@ -3,6 +3,12 @@ import IdentityStorageSQL
 
 // Hooks for this package's tests and tools (`package` access): nothing outside the package sees them.
 extension PostgresIdentityStorage {
+    /// Test hook: runs a read-only `sql` as the stores' reads run (stopped when the caller is cancelled); returns
+    /// how many rows it returned.
+    package func readRaw(_ sql: String) async throws -> Int {
+        try await database.countRows(reading: sql)
+    }
+
     /// Test hook: runs raw SQL (parameters as text, not prepared); returns the rows as text (NULL as nil,
     /// `bytea` as its bytes read as UTF-8). Errors are mapped as the stores map them.
     @discardableResult

@@ -106,3 +106,11 @@ extension SQLPooledDatabase {
         try await run(body)
     }
 }
+
+extension SQLDatabase {
+    /// Test hook: runs a read-only statement as the stores' reads run (stopped midway when the caller is
+    /// cancelled) and returns how many rows it returned.
+    package func countRows(reading sql: String) async throws -> Int {
+        try await read { connection in try connection.query(sql, []) { _ in () }.count }
+    }
+}

@@ -3,6 +3,12 @@ import IdentityStorageSQL
 
 // Hooks for this package's tests and tools (`package` access): nothing outside the package sees them.
 extension SQLiteIdentityStorage {
+    /// Test hook: runs a read-only `sql` as the stores' reads run (stopped when the caller is cancelled); returns
+    /// how many rows it returned.
+    package func readRaw(_ sql: String) async throws -> Int {
+        try await database.countRows(reading: sql)
+    }
+
     /// Test hook: runs raw SQL on the writer, for corrupting rows on purpose.
     package func executeRaw(_ sql: String, _ textArguments: [String] = []) async throws {
         try await database.write { connection in
