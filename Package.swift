@@ -126,7 +126,7 @@ let package = Package(
         ),
         .target(
             name: "ServerTestSupport",
-            dependencies: ["IdentityStorage", "IdentityStorageTool"],
+            dependencies: ["IdentityStorage", "IdentityStorageOpener", "IdentityStorageTool"],
             path: "Tests/ServerTestSupport"
         ),
         .testTarget(
@@ -149,6 +149,15 @@ let package = Package(
             dependencies: ["IdentityStorage", "IdentityStorageConformance", "IdentityStorageOpener", "IdentityStorageTool",
                            "IdentityStorageMemory", "IdentityStorageSQLite", "IdentityStoragePostgres", "IdentityStorageMariaDB",
                            "IdentityStorageRedis", "IdentityStorageFile", "ServerTestSupport"]
+        ),
+        .testTarget(
+            name: "ObservabilityTests",
+            // Logs, metrics, spans, cancellation and lifecycle on every backend, through the packages' own test kits.
+            dependencies: ["IdentityStorage", "IdentityStorageOpener", "IdentityStorageTool", "IdentityStorageConformance", "IdentityStorageSQLite",
+                           "IdentityStoragePostgres", "IdentityStorageMariaDB", "ServerTestSupport",
+                           .product(name: "InMemoryLogging", package: "swift-log"), .product(name: "MetricsTestKit", package: "swift-metrics"),
+                           .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
         ),
         .executableTarget(
             name: "filestore-probe",

@@ -153,7 +153,8 @@ extension MariaDBIdentityStorage {
             func whole(_ duration: Duration) -> UInt32 { UInt32(clamping: max(1, Int(duration.inSeconds.rounded(.up)))) }
             return MariaDBConnectionSettings(host: host, port: port, user: user, password: password, database: database, unixSocket: unixSocket,
                                              tls: tls, connectTimeout: whole(connectTimeout), readTimeout: whole(readTimeout),
-                                             writeTimeout: whole(writeTimeout), lockWaitTimeout: Int(whole(lockWaitTimeout)))
+                                             writeTimeout: whole(writeTimeout), lockWaitTimeout: Int(whole(lockWaitTimeout)),
+                                             logger: observability.logger)
         }
     }
 }

@@ -2,6 +2,7 @@ import CLibPQ
 import Foundation
 import IdentityStorage
 import IdentityStorageBlockingPool
+import Logging
 import Synchronization
 
 extension PostgresIdentityStorage {
@@ -167,6 +168,8 @@ package struct PostgresConnectionSettings: Sendable, CustomStringConvertible, Cu
     package let connectTimeout: Duration
     package let schema: String
     package let description: String
+    /// Where a connection logs that it reopened after the server ended it while idle.
+    package let logger: Logger
     /// Round trips of every connection of the storage, for tests that count them.
     let roundTrips = RoundTripCounter()
 
@@ -198,6 +201,7 @@ package struct PostgresConnectionSettings: Sendable, CustomStringConvertible, Cu
         connectTimeout = configuration.connectTimeout
         schema = configuration.schema
         description = configuration.description
+        logger = configuration.observability.logger
     }
 }
 

@@ -70,7 +70,7 @@ struct AdapterSeamTests {
         let migrate = await ToolRun.run(["migrate", "--store", "acme:"], drivers: Self.drivers)
         #expect(migrate.status == 0 && migrate.stdout == ["acme: schema version 7"], "\(migrate)")
         let cleanup = await ToolRun.run(["cleanup", "--store", "acme:"], drivers: Self.drivers)
-        #expect(cleanup.status == 0 && cleanup.stdout.first == "acme: removed 0 rows in 0 batches", "\(cleanup)")
+        #expect(cleanup.status == 0 && cleanup.stdout.first?.hasPrefix("acme: removed 0 rows in 0 batches (") == true, "\(cleanup)")
         let document = directory.appendingPathComponent("configuration.json").path
         try Data(#"{"clients": [{"clientId": "web"}]}"#.utf8).write(to: URL(fileURLWithPath: document))
         let imported = await ToolRun.run(["import", "--store", "acme:", document], drivers: Self.drivers)

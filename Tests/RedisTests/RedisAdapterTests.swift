@@ -125,16 +125,19 @@ struct RedisAdapterTests {
             #expect(try await stores.grants.grant(forKey: "expired") == expired)
             #expect(try await pttl(storage.grantRecordKey("expired", keyPrefix: prefix)) == -1, "a grant has no TTL")
             // A cache entry lives by the injected clock; its safety TTL is its lifetime plus the grace period.
+            // Wall time passes between the write and PTTL (seconds, on a loaded machine): the lower bound allows for it.
+            let setAt = ContinuousClock.now
             try await stores.cache.set("relative", value: [1], options: .relative(2))
             let ttl = try await pttl(storage.cacheRecordKey("relative", keyPrefix: prefix))
-            #expect(ttl > 300_000 && ttl <= 302_000, "safety TTL \(ttl) ms of a 2 s entry with a 300 s grace period")
+            #expect(ttl > 302_000 - elapsedMilliseconds(since: setAt) && ttl <= 302_000, "safety TTL \(ttl) ms of a 2 s entry with a 300 s grace period")
             try await stores.cache.set("forever", value: [2], options: .none)
             #expect(try await pttl(storage.cacheRecordKey("forever", keyPrefix: prefix)) == -1, "an entry without expiration has no TTL")
             try await stores.cache.set("sliding", value: [3], options: CacheEntryOptions(absoluteExpiration: clock.now.addingTimeInterval(10), slidingExpiration: 4))
             clock.advance(by: 3)
+            let readAt = ContinuousClock.now
             #expect(try await stores.cache.get("sliding") == [3])
             let renewed = try await pttl(storage.cacheRecordKey("sliding", keyPrefix: prefix))
-            #expect(renewed > 303_000 && renewed <= 304_000, "renewed safety TTL \(renewed) ms (sliding 4 s from the read)")
+            #expect(renewed > 304_000 - elapsedMilliseconds(since: readAt) && renewed <= 304_000, "renewed safety TTL \(renewed) ms (sliding 4 s from the read)")
             clock.advance(by: 0.5)
             #expect(try await stores.cache.get("relative") == nil, "expired by the injected clock")
             let raw = String(decoding: storage.cacheRecordKey("relative", keyPrefix: prefix), as: UTF8.self)
@@ -280,4 +283,10 @@ struct RedisAdapterTests {
             }
         }
     }
+}
+
+/// Whole milliseconds since `start`, rounded up, plus one for PTTL's own rounding.
+private func elapsedMilliseconds(since start: ContinuousClock.Instant) -> Int {
+    let elapsed = ContinuousClock.now - start
+    return Int((Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15).rounded(.up)) + 1
 }

@@ -12,46 +12,13 @@ import Testing
 /// meanwhile, which keep apart by an in-process gate only, are not in the way.
 @Suite("Concurrent idstore check runs", .serialized)
 struct ConcurrentCheckTests {
-    /// The store of each backend: a file, or a schema, database or key prefix of its own on the test server.
-    static func store(_ backend: String) throws -> String {
-        switch backend {
-        case "sqlite": return "sqlite:\(try TemporaryDirectory().file("concurrent.db"))"
-        case "postgres": return TestServerURL.postgres + (TestServerURL.postgres.contains("?") ? "&" : "?") + "schema=idstore_concurrent"
-        case "mariadb":
-            var server = try StoreURL(parsing: TestServerURL.mariadb)
-            let admin = ["--no-defaults", "-h", server.hosts[0].name, "-P", String(server.hosts[0].port ?? 3306), "-u", server.user ?? "root",
-                         "-p\(server.password ?? "")", "-e", "CREATE DATABASE IF NOT EXISTS idstore_concurrent CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin"]
-            _ = try shell("mariadb", admin)
-            server.path = "/idstore_concurrent"
-            return server.withPassword
-        case "redis": return TestServerURL.redis + "?key_prefix=idstore-concurrent:"
-        default: return TestServerURL.redisCluster + "?key_prefix=idstore-concurrent:"
-        }
-    }
-
-    /// Whether the backend's server answers: under `CI=true` a missing one is a failure, otherwise the test says it
-    /// did not run.
-    static func answers(_ url: String) async -> Bool {
-        guard !url.hasPrefix("sqlite:") else { return true }
-        do {
-            await (try await StoreOpener.builtIn.open(url: url)).close()
-            return true
-        } catch {
-            if ProcessInfo.processInfo.environment["CI"] == "true" {
-                Issue.record("\(url) does not answer (\(error)); CI must start it with Scripts/services.sh start")
-            } else {
-                print("ConcurrentCheckTests: not run on \(url): it does not answer; start it with Scripts/services.sh start")
-            }
-            return false
-        }
-    }
-
     static let everyCase = "\(ConformanceSuite.cases.count) passed, 0 failed, 0 skipped"
 
-    @Test(arguments: ["sqlite", "postgres", "mariadb", "redis", "redis-cluster"])
-    func fourRunsAtOnceThenOneAfterAKill(_ backend: String) async throws {
-        let url = try Self.store(backend)
-        guard await Self.answers(url) else { return }
+    @Test(arguments: [TestBackend.sqlite, .postgres, .mariadb, .redis, .redisCluster])
+    func fourRunsAtOnceThenOneAfterAKill(_ backend: TestBackend) async throws {
+        let scratch = try Scratch()
+        let url = try backend.privateStore("concurrent", in: scratch)
+        guard await TestBackend.answers(url) else { return }
         // The fault tests of the other suites stop and restart these servers: hold their gate shared meanwhile.
         let runs = { () async throws -> (together: [Idstore.Result], after: Idstore.Result) in
             let directory = try TemporaryDirectory()

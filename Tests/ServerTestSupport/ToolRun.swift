@@ -12,12 +12,14 @@ public struct ToolRun: Sendable, CustomStringConvertible {
     /// Standard error, one line per element.
     public let stderr: [String]
 
-    /// Runs `arguments` with `drivers`.
-    public static func run(_ arguments: [String], drivers: [any IdentityStorageDriver]) async -> ToolRun {
+    /// Runs `arguments` with `drivers`, the stores logging, measuring and tracing through `observability` (default: the
+    /// tool's own, logging to standard error).
+    public static func run(_ arguments: [String], drivers: [any IdentityStorageDriver], observability: StoreObservability? = nil) async -> ToolRun {
         let lines = Lines()
         let status = await IdentityStorageTool.run(arguments, drivers: drivers,
                                                    output: ToolOutput(write: { lines.append($0, error: false) },
-                                                                      writeError: { lines.append($0, error: true) }))
+                                                                      writeError: { lines.append($0, error: true) }),
+                                                   observability: observability)
         let (stdout, stderr) = lines.value
         return ToolRun(status: status, stdout: stdout, stderr: stderr)
     }

@@ -3,6 +3,7 @@ import Foundation
 import IdentityStorage
 import IdentityStorageBlockingPool
 import IdentityStorageSQL
+import Logging
 
 /// `mysql_library_init`, run exactly once per process. A Swift global is initialised lazily and
 /// thread-safely on first use; ``MariaDBIdentityStorage/open(_:)`` touches it before the pool starts
@@ -22,6 +23,8 @@ package struct MariaDBConnectionSettings: Sendable, CustomReflectable {
     var readTimeout: UInt32
     var writeTimeout: UInt32
     var lockWaitTimeout: Int
+    /// Where a connection logs that it reopened after the server ended it while idle.
+    var logger: Logger
 
     /// Reflection shows where the connection goes, never the password.
     package var customMirror: Mirror { Mirror(self, children: ["endpoint": endpoint]) }
@@ -82,6 +85,7 @@ package final class MariaDBConnection: BlockingConnection {
     /// made after a restart goes to the new server instead of failing on a dead socket.
     func ensureOpen() throws(IdentityStorageError) {
         if mysql == nil || broken || peerClosed() {
+            if mysql != nil { settings.logger.notice("connection lost while idle; reopening it", metadata: ["backend": "mariadb"]) }
             close()
             broken = false
             try connect()

@@ -120,6 +120,7 @@ package final class PostgresConnection: BlockingConnection {
             reads += 1
         }
         if PQstatus(connection) != CONNECTION_OK {
+            settings.logger.notice("connection lost while idle; reopening it", metadata: ["backend": "postgresql"])
             do {
                 try open()
             } catch {

@@ -1,0 +1,58 @@
+import Foundation
+import IdentityStorage
+import IdentityStorageOpener
+import Testing
+
+/// Every built-in backend the tests run on, by the URL of its test server.
+public enum TestBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case memory, sqlite, postgres, mariadb, redis
+    case redisCluster = "redis-cluster"
+
+    /// The backends with a server of their own.
+    public static let servers: [TestBackend] = [.postgres, .mariadb, .redis, .redisCluster]
+
+    public var testDescription: String { rawValue }
+
+    /// A store of this backend for one test alone, named by `name` (letters, digits, `_`): a file in `scratch`, a
+    /// schema, a database or a key prefix of its own on the test server. Other suites never touch it, so a test may
+    /// clean it up, kill its connections or measure its pool.
+    public func privateStore(_ name: String, in scratch: Scratch) throws -> String {
+        switch self {
+        case .memory: return "memory:"
+        case .sqlite: return "sqlite:\(scratch.path("\(name).db"))"
+        case .postgres: return Self.adding("schema=idstore_\(name)", to: TestServerURL.postgres)
+        case .mariadb:
+            var server = try StoreURL(parsing: TestServerURL.mariadb)
+            let admin = ["--no-defaults", "-h", server.hosts[0].name, "-P", String(server.hosts[0].port ?? 3306), "-u", server.user ?? "root",
+                         "-p\(server.password ?? "")", "-e", "CREATE DATABASE IF NOT EXISTS idstore_\(name) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin"]
+            let created = try shell("mariadb", admin)
+            guard created.status == 0 else { throw IdentityStorageError(.unavailable, "creating database idstore_\(name): \(created.output)") }
+            server.path = "/idstore_\(name)"
+            return server.withPassword
+        case .redis: return Self.adding("key_prefix=idstore-\(name):", to: TestServerURL.redis)
+        case .redisCluster: return Self.adding("key_prefix=idstore-\(name):", to: TestServerURL.redisCluster)
+        }
+    }
+
+    /// Whether `url`'s server answers: under `CI=true` a missing one is a failure, otherwise the test says it did not
+    /// run. Embedded stores always answer.
+    public static func answers(_ url: String, _ test: String = #function) async -> Bool {
+        guard ServerGate.of(store: url) != nil else { return true }
+        do {
+            // Without migrating: a test may want to see its private store's first migrations itself.
+            await (try await StoreOpener.builtIn.open(url: url, options: StoreOpenOptions(migrate: false))).close()
+            return true
+        } catch {
+            if ServerAvailability<Int>.isCI {
+                Issue.record("\(test): \(StoreURL.redacting(url)) does not answer (\(error)); CI must start it with Scripts/services.sh start")
+            } else {
+                print("\(test) not run on \(StoreURL.redacting(url)): it does not answer; start it with Scripts/services.sh start")
+            }
+            return false
+        }
+    }
+
+    private static func adding(_ parameter: String, to url: String) -> String {
+        url + (url.contains("?") ? "&" : "?") + parameter
+    }
+}
