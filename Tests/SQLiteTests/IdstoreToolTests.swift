@@ -1,5 +1,6 @@
 import Foundation
 import IdentityStorage
+import Synchronization
 import Testing
 
 /// `idstore` end to end: the built tool, spawned, its output and exit codes.
@@ -114,6 +115,30 @@ struct IdstoreToolTests {
         #expect(result.stdout.contains("removed 0 rows"), "\(result)")
         #expect(result.stdout.contains("expired grants"))
     }
+
+    @Test func cleanupEveryIntervalStopsGracefullyOnSIGTERM() async throws {
+        let directory = try TemporaryDirectory()
+        #expect(try Idstore.run(["migrate"], in: directory).status == 0)
+        let (process, out, err) = try Idstore.start(["cleanup", "--every", "1s", "--log-level", "info"], in: directory,
+                                                    environment: [:], discardingOutput: false)
+        let printed = Mutex("")
+        out.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            printed.withLock { $0 += String(decoding: data, as: UTF8.self) }
+        }
+        // Two passes: the one at start and one an interval later.
+        let deadline = ContinuousClock.now + .seconds(60)
+        while printed.withLock({ $0.components(separatedBy: "removed 0 rows").count - 1 }) < 2, ContinuousClock.now < deadline, process.isRunning {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        process.terminate()
+        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        out.fileHandleForReading.readabilityHandler = nil
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationReason == .exit && process.terminationStatus == 0, "stderr: \(stderr)")
+        #expect(printed.withLock { $0.hasPrefix("sqlite:identity.db: removed 0 rows in 0 batches") }, "\(printed.withLock { $0 })")
+        #expect(!stderr.contains("error"), "\(stderr)")
+    }
 }
 
 /// Runs the built `idstore` next to the test binary.
@@ -156,8 +181,9 @@ enum Idstore {
         return process
     }
 
-    private static func start(_ arguments: [String], in directory: TemporaryDirectory,
-                              environment: [String: String], discardingOutput: Bool = false) throws -> (Process, Pipe, Pipe) {
+    /// Starts `idstore` and returns at once with the pipes of its output (or discarding it).
+    static func start(_ arguments: [String], in directory: TemporaryDirectory,
+                      environment: [String: String], discardingOutput: Bool = false) throws -> (Process, Pipe, Pipe) {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
