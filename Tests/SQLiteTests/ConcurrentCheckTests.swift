@@ -5,6 +5,7 @@ import IdentityStorageOpener
 import IdentityStorageSQLite
 @testable import IdentityStorageTool
 import ServerTestSupport
+import Synchronization
 import Testing
 
 /// Several `idstore check` processes on one store at once, and a run after one killed halfway: every case passes.
@@ -39,15 +40,41 @@ struct ConcurrentCheckTests {
 
     @Test func aDamagedClientLeftByADeadRunIsRepairedByTheNext() async throws {
         let url = "sqlite:\(try TemporaryDirectory().file("leftover.db"))"
-        let store = try await StoreOpener.builtIn.open(url: url)
-        let stores = store.makeStores()
+        let deployment = try await StoreOpener.builtIn.openDeployment(DeploymentURLs(store: url))
+        let stores = deployment.makeStores()
         // What a run killed in the middle of a corrupted-client case leaves: the damage in the journal, and done.
         try await stores.clients.saveClient(Client(clientId: "leftover.bad"))
-        try await CheckLeases(stores: stores).record(.clientRefreshTokenUsage(clientId: "leftover.bad"))
-        try await (store.backend as! any StoredDataCorrupting).corrupt(.clientRefreshTokenUsage(clientId: "leftover.bad"))
+        try await CheckLeases(deployment: deployment).record(.clientRefreshTokenUsage(clientId: "leftover.bad"))
+        try await (deployment.stores[0].backend as! any StoredDataCorrupting).corrupt(.clientRefreshTokenUsage(clientId: "leftover.bad"))
         await #expect(throws: IdentityStorageError.self) { try await stores.clients.listClients(after: nil, limit: 10) }
-        await store.close()
+        await deployment.close()
         let run = await ToolRun.run(["check", "--quiet", "--filter", "clients.list.", "--store", url], drivers: .builtIn)
         #expect(run.checkPassedEveryCase(ConformanceSuite.cases(withPrefix: "clients.list.").count), "\(run)")
     }
+
+    @Test func runsSharingTheOperationalStoreButNotTheCacheExcludeEachOther() async throws {
+        let url = "sqlite:\(try TemporaryDirectory().file("shared-operational.db"))"
+        let first = try await StoreOpener.builtIn.openDeployment(DeploymentURLs(store: url))
+        let second = try await StoreOpener.builtIn.openDeployment(DeploymentURLs(store: url, distributedCache: "memory:"))
+        let (firstLeases, secondLeases) = (CheckLeases(deployment: first), CheckLeases(deployment: second))
+        let secondEntered = EnteredFlag()
+        try await firstLeases.holding(.housekeeping) {
+            let waiting = Task { try await secondLeases.holding(.housekeeping) { secondEntered.set() } }
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(!secondEntered.isSet, "the second run took the housekeeping lease while the first held it")
+            _ = waiting
+        }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !secondEntered.isSet, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(secondEntered.isSet, "the second run got the lease once the first released it")
+        await first.close()
+        await second.close()
+    }
+}
+
+/// Whether a task got somewhere, set once.
+private final class EnteredFlag: Sendable {
+    private let value = Mutex(false)
+    func set() { value.withLock { $0 = true } }
+    var isSet: Bool { value.withLock { $0 } }
 }

@@ -30,7 +30,8 @@ enum Workload: String, CaseIterable, Sendable {
 
 extension BenchRunner {
     /// Measures `workload` at `concurrency` (after a warm-up), with its raw baseline when `raw` is set.
-    func run(_ workload: Workload, concurrency: Int, raw: Bool, cleanupRows: Int, cleanupBatch: Int, progress: (String) -> Void) async throws -> BenchResult {
+    func run(_ workload: Workload, concurrency: Int, raw: Bool, cleanupRows: Int, cleanup: CleanupRunner.Configuration,
+             progress: (String) -> Void) async throws -> BenchResult {
         let stores = self.stores
         let now = Date()
         let tag = "\(runId).\(workload.rawValue).\(concurrency)"
@@ -77,7 +78,7 @@ extension BenchRunner {
             try await stores.clients.saveClient(Self.bigClient)
             operation = { _ in _ = try await stores.clients.client(withId: BenchRunner.bigClient.clientId) }
         case .cleanup:
-            return try await runCleanup(rows: cleanupRows, batch: cleanupBatch, progress: progress)
+            return try await runCleanup(rows: cleanupRows, configuration: cleanup, progress: progress)
         }
 
         if settings.warmup > 0, settings.duration == nil, workload != .grantTake, workload != .consumeOnce {
@@ -100,7 +101,7 @@ extension BenchRunner {
     }
 
     /// Cleanup of `rows` expired grants: rows per second, and grant-get p99 while it runs against idle.
-    private func runCleanup(rows: Int, batch: Int, progress: (String) -> Void) async throws -> BenchResult {
+    private func runCleanup(rows: Int, configuration: CleanupRunner.Configuration, progress: (String) -> Void) async throws -> BenchResult {
         let past = Date().addingTimeInterval(-86_400)
         let prefix = "bench.expired.\(runId)"
         let loadStart = ContinuousClock.now
@@ -111,7 +112,7 @@ extension BenchRunner {
             _ = try await grants.grant(forKey: BenchRunner.datasetKey(index % max(1, self.settings.dataset)))
         }
         let idle = try await measure(concurrency: 1, operations: 2000, probe)
-        let runner = CleanupRunner(stores: stores, configuration: .init(batchSize: batch))
+        let runner = CleanupRunner(stores: stores, configuration: configuration)
         let started = ContinuousClock.now
         async let report = runner.run()
         // Probe gets while the cleanup runs, until it finishes.
@@ -134,7 +135,7 @@ extension BenchRunner {
         var result = BenchResult(workload: "cleanup", concurrency: 1, operations: finished.expiredGrants, seconds: seconds,
                                  histogram: busy.histogram)
         result.notes = ["rowsPerSecond": Double(finished.expiredGrants) / seconds,
-                        "batchSize": Double(batch),
+                        "batchSize": Double(configuration.batchSize),
                         "idleGetP99Micros": Double(idle.histogram.valueAtPercentile(99)) / 1000,
                         "getP99DuringCleanupMicros": Double(busy.histogram.valueAtPercentile(99)) / 1000]
         return result

@@ -40,7 +40,7 @@ struct Check: AsyncParsableCommand {
         }
         let report = try await options.withDeployment { deployment in
             // Leases and the damage journal live in the deployment's own stores, judged by real time.
-            let harness = CheckHarness(deployment: DeploymentHarness(deployment), leases: CheckLeases(stores: deployment.makeStores()))
+            let harness = CheckHarness(deployment: DeploymentHarness(deployment), leases: CheckLeases(deployment: deployment))
             return try await self.run(cases, on: harness, store: deployment.description)
         }
         if let junit {

@@ -3,8 +3,11 @@ import IdentityStorage
 import IdentityStorageConformance
 
 /// Keeps concurrent `idstore check` runs on one store out of each other's way. A case that needs a piece of shared
-/// state to itself (``ConformanceCase/SharedState``) holds a lease on it: an entry added to the deployment's own
-/// distributed cache with add-if-absent, by real time, so a lease left by a killed run expires on its own.
+/// state to itself (``ConformanceCase/SharedState``) holds a lease on it: an entry added with add-if-absent, by real
+/// time, so a lease left by a killed run expires on its own. The lease lives in the distributed cache of the store
+/// that holds the state (the operational data's for expired rows, the configuration's for the client list), so two
+/// runs whose deployments share that store but not their cache still exclude each other; a store that cannot hold
+/// a cache (`file:`) has its leases in the deployment's cache.
 ///
 /// Damage the corrupted-data cases do is written to a journal under the same lease before it is done, and repaired
 /// (the damaged client or key-ring element deleted) when the case ends, and again by the next run to take the lease
@@ -15,27 +18,56 @@ struct CheckLeases: Sendable {
 
     /// The deployment's stores, judging expiry by real time.
     let stores: IdentityStores
+    /// Per shared state, the caches its lease is taken in, in the deployment's store order (the same in every run,
+    /// so that two runs never each hold half of a state's leases). The first also keeps the damage journal.
+    private let leaseCaches: [ConformanceCase.SharedState: [any DistributedCache]]
     let runId = UUID().uuidString
+
+    init(deployment: Deployment) {
+        stores = deployment.makeStores()
+        let made = deployment.stores.map { $0.makeStores() }
+        let cacheIndex = deployment.stores.indices.first { deployment.parts(of: $0).contains(.distributedCache) }!
+        var leaseCaches: [ConformanceCase.SharedState: [any DistributedCache]] = [:]
+        for state in ConformanceCase.SharedState.allCases {
+            let indices = deployment.stores.indices.filter { !deployment.parts(of: $0).isDisjoint(with: Self.parts(holding: state)) }.map { index in
+                let store = deployment.stores[index]
+                return store.driver.parts(for: store.url).contains(.distributedCache) ? index : cacheIndex
+            }
+            leaseCaches[state] = Set(indices).sorted().map { made[$0].cache }
+        }
+        self.leaseCaches = leaseCaches
+    }
+
+    /// The parts of a deployment whose data `state` is.
+    private static func parts(holding state: ConformanceCase.SharedState) -> Set<DeploymentPart> {
+        switch state {
+        case .keyMaterial: [.keyMaterial]
+        case .housekeeping: [.operationalData, .distributedCache]
+        case .clientList: [.configuration]
+        }
+    }
 
     /// Runs `body` holding the lease on `state` (nothing to hold for nil).
     func holding<T>(_ state: ConformanceCase.SharedState?, _ body: () async throws -> T) async throws -> T {
         guard let state else { return try await body() }
-        let lease = "idstore-check.lease.\(state)"
-        var announced = false
-        while try await !stores.cache.add(lease, value: Array(runId.utf8), options: .relative(Self.lifetime)) {
-            if !announced {
-                Terminal.progress("check: waiting for the \(state) lease of another idstore check run on this store "
-                    + "(a run that died leaves it for \(Int(Self.lifetime)) s at most)")
-                announced = true
+        let lease = "idstore-check.lease.\(state)", owner = Array(runId.utf8)
+        let caches = leaseCaches[state] ?? []
+        var held: [any DistributedCache] = []
+        do {
+            for cache in caches {
+                try await take(lease, in: cache, for: state)
+                held.append(cache)
             }
-            try await Task.sleep(for: .milliseconds(200))
+        } catch {
+            for cache in held { try? await Self.release(lease, in: cache, owner: owner) }
+            throw error
         }
-        // A long case keeps its lease: renewed while it runs, as long as it is still this run's.
-        let (cache, owner) = (stores.cache, Array(runId.utf8))
+        // A long case keeps its leases: renewed while it runs, as long as they are still this run's.
         let renewal = Task {
             while (try? await Task.sleep(for: .seconds(Self.lifetime / 3))) != nil {
-                guard (try? await cache.get(lease)) == owner else { return }
-                try? await cache.set(lease, value: owner, options: .relative(Self.lifetime))
+                for cache in caches where (try? await cache.get(lease)) == owner {
+                    try? await cache.set(lease, value: owner, options: .relative(Self.lifetime))
+                }
             }
         }
         defer { renewal.cancel() }
@@ -50,6 +82,19 @@ struct CheckLeases: Sendable {
         }
     }
 
+    /// Adds the lease to `cache`, waiting (with a line that says so) while another run holds it.
+    private func take(_ lease: String, in cache: any DistributedCache, for state: ConformanceCase.SharedState) async throws {
+        var announced = false
+        while try await !cache.add(lease, value: Array(runId.utf8), options: .relative(Self.lifetime)) {
+            if !announced {
+                Terminal.progress("check: waiting for the \(state) lease of another idstore check run on this store "
+                    + "(a run that died leaves it for \(Int(Self.lifetime)) s at most)")
+                announced = true
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+    }
+
     /// The harness's corrupter, journaling each damage before doing it.
     func journaling(_ corrupter: (any StoredDataCorrupting)?) -> (any StoredDataCorrupting)? {
         corrupter.map { Journaled(base: $0, leases: self) }
@@ -57,13 +102,22 @@ struct CheckLeases: Sendable {
 
     private func release(_ state: ConformanceCase.SharedState, _ lease: String) async throws {
         try await repair(state)
-        if try await stores.cache.get(lease) == Array(runId.utf8) { try await stores.cache.remove(lease) }
+        for cache in (leaseCaches[state] ?? []).reversed() { try await Self.release(lease, in: cache, owner: Array(runId.utf8)) }
+    }
+
+    private static func release(_ lease: String, in cache: any DistributedCache, owner: [UInt8]) async throws {
+        if try await cache.get(lease) == owner { try await cache.remove(lease) }
+    }
+
+    /// Where the damage journal of `state` lives: beside its first lease.
+    private func journalCache(_ state: ConformanceCase.SharedState) -> any DistributedCache {
+        leaseCaches[state]?.first ?? stores.cache
     }
 
     /// Deletes what the journal of `state` says was damaged and is still there, then empties the journal.
     private func repair(_ state: ConformanceCase.SharedState) async throws {
-        let journal = Self.journal(state)
-        guard let bytes = try await stores.cache.get(journal) else { return }
+        let journal = Self.journal(state), cache = journalCache(state)
+        guard let bytes = try await cache.get(journal) else { return }
         for damage in (try? JSONDecoder().decode([StoredDataCorruption].self, from: Data(bytes))) ?? [] {
             switch damage {
             case .clientRefreshTokenUsage(let clientId), .clientAccessTokenType(let clientId):
@@ -74,16 +128,16 @@ struct CheckLeases: Sendable {
                 try await stores.grants.removeGrant(forKey: key)
             }
         }
-        try await stores.cache.remove(journal)
+        try await cache.remove(journal)
     }
 
     /// Records `damage` in the journal of the state it touches (under that state's lease, held by the case).
     func record(_ damage: StoredDataCorruption) async throws {
         guard let state = Self.state(of: damage) else { return }
-        let journal = Self.journal(state)
-        var damages = try await stores.cache.get(journal).flatMap { try? JSONDecoder().decode([StoredDataCorruption].self, from: Data($0)) } ?? []
+        let journal = Self.journal(state), cache = journalCache(state)
+        var damages = try await cache.get(journal).flatMap { try? JSONDecoder().decode([StoredDataCorruption].self, from: Data($0)) } ?? []
         damages.append(damage)
-        try await stores.cache.set(journal, value: Array(try JSONEncoder().encode(damages)), options: .none)
+        try await cache.set(journal, value: Array(try JSONEncoder().encode(damages)), options: .none)
     }
 
     /// The shared state a damage would break for other cases: damaged clients break client walks, a damaged element

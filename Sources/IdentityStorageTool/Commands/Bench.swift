@@ -37,6 +37,10 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Rows per cleanup batch (CleanupRunner.Configuration.batchSize) in the cleanup workload.")
     var cleanupBatch: Int = 5000
 
+    @Option(help: ArgumentHelp("The cleanup workload's pace: \(CleanupPace.forms).", valueName: "pace"),
+            transform: { text in try CleanupPace(parsing: text) })
+    var cleanupPace: CleanupPace = .default
+
     @Flag(help: "Also measure the raw C-library baseline.")
     var raw = false
 
@@ -68,7 +72,8 @@ struct Bench: AsyncParsableCommand {
             }
             for workload in selected {
                 for callers in workload == .cleanup ? [1] : concurrency {
-                    let result = try await runner.run(workload, concurrency: callers, raw: raw, cleanupRows: cleanupRows, cleanupBatch: cleanupBatch, progress: progress)
+                    let result = try await runner.run(workload, concurrency: callers, raw: raw, cleanupRows: cleanupRows,
+                                                      cleanup: .init(batchSize: cleanupBatch, pace: cleanupPace), progress: progress)
                     if json {
                         let data = try JSONSerialization.data(withJSONObject: result.jsonObject, options: [.sortedKeys])
                         Terminal.print(String(decoding: data, as: UTF8.self))

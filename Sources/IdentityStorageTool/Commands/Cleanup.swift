@@ -19,8 +19,7 @@ struct Cleanup: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Remove consumed grants only once consumed longer ago than this.", valueName: "seconds"))
     var consumedDelay: Double = 0
 
-    @Option(help: ArgumentHelp("How hard to press on the store: a duty cycle ('20%'), a rate ('5000/s') or 'unlimited' (default: \(CleanupPace.default)).",
-                               valueName: "pace"),
+    @Option(help: ArgumentHelp("How hard to press on the store: \(CleanupPace.forms).", valueName: "pace"),
             transform: { text in try CleanupPace(parsing: text) })
     var pace: CleanupPace = .default
 
@@ -108,4 +107,9 @@ extension CleanupRunner.Report {
         let rate = seconds > 0 ? Int((Double(total) / seconds).rounded()) : 0
         return "\(rate) rows/s over \(String(format: "%.1f", seconds)) s"
     }
+}
+
+extension CleanupPace {
+    /// The forms `--pace` and `--cleanup-pace` take, for their help.
+    static var forms: String { "a duty cycle ('20%'), a rate ('5000/s') or 'unlimited' (default: \(CleanupPace.default))" }
 }
