@@ -18,6 +18,13 @@ package final class RedisClusterRouter: Sendable {
         var closed = false
         /// Redirections since the last refresh: the first of a burst is logged, the burst's size at the refresh.
         var redirects = (moved: 0, asked: 0)
+
+        /// The index of `endpoint` in ``nodes``, added at the end when new.
+        mutating func index(of endpoint: RedisEndpoint) -> Int {
+            if let existing = nodes.firstIndex(of: endpoint) { return existing }
+            nodes.append(endpoint)
+            return nodes.count - 1
+        }
     }
 
     private let state = Mutex(State())
@@ -92,14 +99,7 @@ package final class RedisClusterRouter: Sendable {
                         metadata: ["backend": "redis", "slot": .stringConvertible(slot), "node": .stringConvertible(endpoint)])
         }
         state.withLock { state in
-            let index: Int
-            if let existing = state.nodes.firstIndex(of: endpoint) {
-                index = existing
-            } else {
-                state.nodes.append(endpoint)
-                index = state.nodes.count - 1
-            }
-            state.slots[slot] = Int32(index)
+            state.slots[slot] = Int32(state.index(of: endpoint))
             state.stale = true
         }
     }
@@ -165,13 +165,7 @@ package final class RedisClusterRouter: Sendable {
         let (changed, hadMap, redirects) = state.withLock { state in
             var slots = [Int32](repeating: -1, count: RedisSlot.count)
             for (range, endpoint) in ranges {
-                let index: Int
-                if let existing = state.nodes.firstIndex(of: endpoint) {
-                    index = existing
-                } else {
-                    state.nodes.append(endpoint)
-                    index = state.nodes.count - 1
-                }
+                let index = state.index(of: endpoint)
                 for slot in range where slot >= 0 && slot < RedisSlot.count { slots[slot] = Int32(index) }
             }
             let before = state.slots.map { $0 >= 0 ? state.nodes[Int($0)] : nil }

@@ -1,3 +1,4 @@
+import Foundation
 import IdentityStorage
 import IdentityStorageSQL
 import Logging
@@ -130,7 +131,19 @@ package enum SQLiteSchema {
     /// Connection settings: WAL for concurrent readers, NORMAL sync (durable at checkpoints, safe against corruption).
     package static func configure(_ connection: SQLiteConnection, inMemory: Bool) throws {
         if !inMemory {
-            try connection.execute("PRAGMA journal_mode = WAL")
+            // Processes opening one new file at once race to switch it to WAL, and SQLite answers the losers
+            // SQLITE_BUSY without calling the busy handler. The file is in WAL once any of them has won: look, and
+            // try again for up to five seconds if it is not (this runs on a pool thread, which may sleep).
+            for attempt in 1... {
+                do {
+                    try connection.execute("PRAGMA journal_mode = WAL")
+                    break
+                } catch {
+                    if (try? connection.query("PRAGMA journal_mode") { try $0.text(0) })?.first == "wal" { break }
+                    guard attempt < 50 else { throw error }
+                    Thread.sleep(forTimeInterval: 0.1)
+                }
+            }
         }
         try connection.execute("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON")
     }
