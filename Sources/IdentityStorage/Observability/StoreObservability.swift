@@ -1,5 +1,5 @@
 import Foundation
-import CoreMetrics
+import Metrics
 import Logging
 import Tracing
 
