@@ -194,12 +194,13 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
 
     /// Takes a cancelled caller's job off the queue, so that nothing waits behind it.
     private func dropQueued(_ id: UInt64) {
-        let remaining = state.withLock { state -> Int? in
-            guard let index = state.jobs.firstIndex(where: { $0.id == id }) else { return nil }
+        let dropped = state.withLock { state -> Bool in
+            guard let index = state.jobs.firstIndex(where: { $0.id == id }) else { return false }
             state.jobs.remove(at: index)
-            return pendingJobs.subtract(1, ordering: .relaxed).newValue
+            pendingJobs.subtract(1, ordering: .relaxed)
+            return true
         }
-        if let remaining, meters.isActive { meters.waiting(remaining) }
+        if dropped { meters.waiting { pendingJobs.load(ordering: .relaxed) } }
     }
 
     /// Test hook: calls waiting for a connection.
@@ -233,7 +234,7 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
             return (true, true)
         }
         if wake { wakeUp.signal() }
-        if meters.isActive { meters.waiting(pendingJobs.load(ordering: .relaxed)) }
+        meters.waiting { pendingJobs.load(ordering: .relaxed) }
         return accepted
     }
 
@@ -261,6 +262,7 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
             }
             guard !expired.isEmpty else { continue }
             meters.timedOut(expired.count)
+            meters.waiting { pendingJobs.load(ordering: .relaxed) }
             logger.warning("calls waited longer than the acquire timeout",
                            metadata: configuration.telemetry.metadata.merging([
                                "calls": .stringConvertible(expired.count), "acquire_timeout": .stringConvertible(timeout),
@@ -348,16 +350,15 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
             finished.signal()
         }
         while let job = waitForJob() {
-            let busy = busyWorkers.add(1, ordering: .relaxed).newValue
-            if meters.isActive {
-                meters.inUse(busy)
-                meters.waiting(pendingJobs.load(ordering: .relaxed))
-            }
+            busyWorkers.add(1, ordering: .relaxed)
+            meters.inUse { busyWorkers.load(ordering: .relaxed) }
+            meters.waiting { pendingJobs.load(ordering: .relaxed) }
             defer {
-                let busy = busyWorkers.subtract(1, ordering: .relaxed).newValue
-                if meters.isActive { meters.inUse(busy) }
+                busyWorkers.subtract(1, ordering: .relaxed)
+                meters.inUse { busyWorkers.load(ordering: .relaxed) }
             }
             let jobs = [job] + companions(of: job)
+            if jobs.count > 1 { meters.waiting { pendingJobs.load(ordering: .relaxed) } }
             if let current = connection, ContinuousClock.now - lastUsed > healthInterval, !current.isHealthy() {
                 logger.notice("idle connection failed its health check; opening a new one", metadata: telemetry.metadata)
                 current.close()

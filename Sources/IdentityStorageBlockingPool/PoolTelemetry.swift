@@ -34,6 +34,9 @@ package struct PoolTelemetry: Sendable {
 }
 
 /// The pool's gauges and counters, made once; nil fields when no metrics factory is bootstrapped.
+///
+/// Several threads write each gauge. Each write reads the current count inside `recording`, so the last value
+/// recorded is always the latest count: two threads that change a count at once cannot leave the older figure behind.
 final class PoolMeters: Sendable {
     private let open: Gauge?
     private let inUse: Gauge?
@@ -42,6 +45,7 @@ final class PoolMeters: Sendable {
     private let acquireTimeouts: Counter?
     /// The count behind `open`: connections are opened and closed by different threads.
     private let openCount = Atomic<Int>(0)
+    private let recording = Mutex<Void>(())
 
     init(_ telemetry: PoolTelemetry) {
         guard let factory = telemetry.metricsFactory else {
@@ -59,20 +63,25 @@ final class PoolMeters: Sendable {
         waiting?.record(0)
     }
 
-    var isActive: Bool { open != nil }
-
     func opened() {
-        let count = openCount.add(1, ordering: .relaxed).newValue
-        open?.record(count)
+        openCount.add(1, ordering: .relaxed)
+        record(open) { openCount.load(ordering: .relaxed) }
     }
 
     func closed(replaced wasReplaced: Bool) {
-        let count = openCount.subtract(1, ordering: .relaxed).newValue
-        open?.record(count)
+        openCount.subtract(1, ordering: .relaxed)
+        record(open) { openCount.load(ordering: .relaxed) }
         if wasReplaced { replaced?.increment() }
     }
 
-    func inUse(_ count: Int) { inUse?.record(count) }
-    func waiting(_ count: Int) { waiting?.record(count) }
+    /// Records the count `current` reads now as the connections in use.
+    func inUse(_ current: () -> Int) { record(inUse, current) }
+    /// Records the count `current` reads now as the callers waiting.
+    func waiting(_ current: () -> Int) { record(waiting, current) }
     func timedOut(_ count: Int) { acquireTimeouts?.increment(by: count) }
+
+    private func record(_ gauge: Gauge?, _ current: () -> Int) {
+        guard let gauge else { return }
+        recording.withLock { _ in gauge.record(current()) }
+    }
 }
