@@ -116,6 +116,15 @@ let package = Package(
             name: "idstore",
             dependencies: ["IdentityStorageOpener", "IdentityStorageTool"]
         ),
+        // Not a product: `idstore` with the observability packages' test kits installed, for the instrumentation
+        // benchmark (`swift run -c release idstore-test-kits bench --workload instrumentation --store URL`).
+        .executableTarget(
+            name: "idstore-test-kits",
+            dependencies: ["IdentityStorage", "IdentityStorageOpener", "IdentityStorageTool",
+                           .product(name: "InMemoryLogging", package: "swift-log"), .product(name: "MetricsTestKit", package: "swift-metrics"),
+                           .product(name: "InMemoryTracing", package: "swift-distributed-tracing")],
+            path: "Benchmarks/idstore-test-kits"
+        ),
         .testTarget(
             name: "MemoryTests",
             dependencies: ["IdentityStorage", "IdentityStorageMemory", "IdentityStorageConformance", "IdentityStorageTool"]

@@ -431,6 +431,28 @@ extension ConformanceSuite {
             }
         },
 
+        ConformanceCase("cleanup.race.concurrent-remove-expired-cache-entries") { ctx in
+            ctx.useIsolatedEpoch()
+            try await F.drainCleanup(ctx)
+            for round in 0..<3 {
+                for index in 0..<100 {
+                    try await ctx.stores.cache.set(ctx.key("r\(round)-c\(index)"), value: F.bytes("v"), options: .absolute(F.at(ctx, 0.2)))
+                }
+                try await ctx.advance(by: 0.5)
+                // A batch never removes more than its limit, however many cleaners lock rows at once.
+                let counts = try await race(4) { _ in
+                    var removed = 0
+                    while true {
+                        let count = try await ctx.stores.cleanup.removeExpiredCacheEntries(limit: 2)
+                        try expect(count <= 2, "removeExpiredCacheEntries(limit: 2) removed \(count)")
+                        if count == 0 { return removed }
+                        removed += count
+                    }
+                }
+                if ctx.hasInjectableClock { try expectEqual(counts.reduce(0, +), 100, "round \(round): cache entries removed by all callers together") }
+            }
+        },
+
         ConformanceCase("cleanup.race.concurrent-counted-steps") { ctx in
             ctx.useIsolatedEpoch()
             try await F.drainCleanup(ctx)

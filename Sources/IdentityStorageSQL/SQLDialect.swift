@@ -18,7 +18,8 @@ package struct SQLDialect: Sendable {
 
     /// How a batch of expired rows is removed so that concurrent removers never report the same row.
     package enum ExpiryBatchStyle: Sendable {
-        /// One `DELETE … WHERE key IN (SELECT key … ORDER BY expiry, key LIMIT n <lockClause>) RETURNING …`
+        /// One `WITH batch AS MATERIALIZED (SELECT key … ORDER BY expiry, key LIMIT n <lockClause>)
+        /// DELETE … WHERE key IN (SELECT key FROM batch) RETURNING …`
         /// (SQLite: no clause, the single writer serialises; PostgreSQL: `FOR UPDATE SKIP LOCKED`).
         case deleteReturning(lockClause: String)
         /// A transaction: `SELECT … FORCE INDEX (expiry index) … FOR UPDATE SKIP LOCKED`, then a delete of

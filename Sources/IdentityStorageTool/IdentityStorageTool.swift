@@ -23,10 +23,13 @@ import Logging
 /// `bench`, `StoredDataCorrupting` (from `IdentityStorageConformance`) for the corrupted-data cases of `check`.
 /// The built-in backends have all three here.
 public enum IdentityStorageTool {
-    /// Runs the command line of this process with `drivers` and exits with its status.
-    public static func main(drivers: [any IdentityStorageDriver], commandName: String = "idstore") async -> Never {
+    /// Runs the command line of this process with `drivers` and exits with its status. The stores log, measure
+    /// and trace through `observability` (see ``run(_:drivers:commandName:output:observability:)``).
+    public static func main(drivers: [any IdentityStorageDriver], commandName: String = "idstore",
+                            observability: StoreObservability? = nil) async -> Never {
         ProcessMemory.limitArenas()
-        let status = await run(Array(CommandLine.arguments.dropFirst()), drivers: drivers, commandName: commandName)
+        let status = await run(Array(CommandLine.arguments.dropFirst()), drivers: drivers, commandName: commandName,
+                               observability: observability)
         exit(status)
     }
 

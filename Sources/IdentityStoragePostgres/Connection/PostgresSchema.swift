@@ -205,7 +205,7 @@ extension SQLDialect {
     /// Substrings with `strpos`, which compares bytes under `COLLATE "C"`.
     ///
     /// Upserts `ON CONFLICT`; `UPDATE`/`DELETE`/`INSERT … RETURNING`; expiry batches one
-    /// `DELETE … WHERE key IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING`, so concurrent cleaners lock
+    /// `DELETE` of a materialised `SELECT … FOR UPDATE SKIP LOCKED` batch, `RETURNING`, so concurrent cleaners lock
     /// disjoint rows without waiting for each other. The stores use ``postgres(schema:)``: the cache's
     /// get-and-set locks in its schema's lock class (here 0, for statements that need no schema).
     package static let postgres = SQLDialect(

@@ -25,7 +25,9 @@ package struct SQLExpiryBatch: Sendable {
         switch dialect.expiryBatches {
         case .deleteReturning(let lockClause):
             selection = dialect.translate("SELECT \(quotedKey) FROM \(table) WHERE \(column) \(comparison) ? ORDER BY \(column), \(quotedKey) LIMIT ?\(lockClause)")
-            let delete = "DELETE FROM \(table) WHERE \(quotedKey) IN (\(selection))"
+            // A materialised batch: as a plain subquery of the DELETE, PostgreSQL may run a `LIMIT … SKIP LOCKED`
+            // selection again for rows it joins and remove more than `limit` rows (seen under concurrent runs).
+            let delete = "WITH batch AS MATERIALIZED (\(selection)) DELETE FROM \(table) WHERE \(quotedKey) IN (SELECT \(quotedKey) FROM batch)"
             removal = delete + " RETURNING \(dialect.columns(columns))"
             countingRemoval = delete
             lockedSelection = false

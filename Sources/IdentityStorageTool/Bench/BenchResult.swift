@@ -81,7 +81,7 @@ enum BenchTable {
         return text
     }
 
-    private static let widths = [22, 7, 8, 9, 8, 8, 9, 10, 8, 8, 8, 7]
+    private static let widths = [26, 7, 8, 9, 8, 8, 9, 10, 8, 8, 8, 7]
 
     private static func row(_ cells: [String]) -> String {
         zip(cells, widths).enumerated().map { index, pair in

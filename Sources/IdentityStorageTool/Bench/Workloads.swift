@@ -15,6 +15,8 @@ enum Workload: String, CaseIterable, Sendable {
     case cacheSet = "cache-set"
     case clientFind = "client-find"
     case cleanup = "cleanup"
+    /// Grant get without instrumentation, with the default (no-op) one and with this run's: what it costs.
+    case instrumentation = "instrumentation"
 
     /// The raw C-library statement this workload is compared with, if any.
     var rawOperation: RawGrantOperation? {
@@ -29,9 +31,10 @@ enum Workload: String, CaseIterable, Sendable {
 }
 
 extension BenchRunner {
-    /// Measures `workload` at `concurrency` (after a warm-up), with its raw baseline when `raw` is set.
+    /// Measures `workload` at `concurrency` (after a warm-up), with its raw baseline when `raw` is set: one result,
+    /// or one per variant of the instrumentation workload.
     func run(_ workload: Workload, concurrency: Int, raw: Bool, cleanupRows: Int, cleanup: CleanupRunner.Configuration,
-             progress: (String) -> Void) async throws -> BenchResult {
+             progress: (String) -> Void) async throws -> [BenchResult] {
         let stores = self.stores
         let now = Date()
         let tag = "\(runId).\(workload.rawValue).\(concurrency)"
@@ -78,7 +81,9 @@ extension BenchRunner {
             try await stores.clients.saveClient(Self.bigClient)
             operation = { _ in _ = try await stores.clients.client(withId: BenchRunner.bigClient.clientId) }
         case .cleanup:
-            return try await runCleanup(rows: cleanupRows, configuration: cleanup, progress: progress)
+            return [try await runCleanup(rows: cleanupRows, configuration: cleanup, progress: progress)]
+        case .instrumentation:
+            return try await runInstrumentationCost(concurrency: concurrency)
         }
 
         if settings.warmup > 0, settings.duration == nil, workload != .grantTake, workload != .consumeOnce {
@@ -97,7 +102,7 @@ extension BenchRunner {
         if raw, let rawOperation = workload.rawOperation, !rawKeys.isEmpty {
             result.raw = try await measureRaw(rawOperation, keys: rawKeys, concurrency: concurrency)
         }
-        return result
+        return [result]
     }
 
     /// Cleanup of `rows` expired grants: rows per second, and grant-get p99 while it runs against idle.

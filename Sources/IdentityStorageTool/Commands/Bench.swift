@@ -72,13 +72,15 @@ struct Bench: AsyncParsableCommand {
             }
             for workload in selected {
                 for callers in workload == .cleanup ? [1] : concurrency {
-                    let result = try await runner.run(workload, concurrency: callers, raw: raw, cleanupRows: cleanupRows,
-                                                      cleanup: .init(batchSize: cleanupBatch, pace: cleanupPace), progress: progress)
-                    if json {
-                        let data = try JSONSerialization.data(withJSONObject: result.jsonObject, options: [.sortedKeys])
-                        Terminal.print(String(decoding: data, as: UTF8.self))
-                    } else {
-                        Terminal.print(BenchTable.line(result))
+                    let results = try await runner.run(workload, concurrency: callers, raw: raw, cleanupRows: cleanupRows,
+                                                       cleanup: .init(batchSize: cleanupBatch, pace: cleanupPace), progress: progress)
+                    for result in results {
+                        if json {
+                            let data = try JSONSerialization.data(withJSONObject: result.jsonObject, options: [.sortedKeys])
+                            Terminal.print(String(decoding: data, as: UTF8.self))
+                        } else {
+                            Terminal.print(BenchTable.line(result))
+                        }
                     }
                 }
             }
