@@ -32,6 +32,8 @@ final class StoreInstrument: Sendable {
     let tracer: (any Tracer)?
     let metrics: (any MetricsFactory)?
     let slowThreshold: Duration?
+    /// The attributes every span of this store carries, all but the operation's name.
+    private let spanAttributes: SpanAttributes
     /// One timer per `operation` and `outcome`, made on first use: making one asks the factory, which locks.
     private let timers = Mutex<[TimerKey: CoreMetrics.Timer]>([:])
 
@@ -47,6 +49,12 @@ final class StoreInstrument: Sendable {
         self.tracer = observability.activeTracer
         self.metrics = observability.activeMetricsFactory
         self.slowThreshold = observability.slowOperationThreshold
+        var attributes = SpanAttributes()
+        attributes["db.system.name"] = target.system
+        attributes["db.collection.name"] = store
+        if let address = target.serverAddress { attributes["server.address"] = address }
+        if let port = target.serverPort { attributes["server.port"] = Int64(port) }
+        self.spanAttributes = attributes
     }
 
     /// Runs `body` as the store operation `operation`, measuring it.
@@ -65,13 +73,13 @@ final class StoreInstrument: Sendable {
 
     private func startSpan(on tracer: any Tracer, _ operation: String) -> any Span {
         let span = tracer.startSpan("\(operation) \(store)", context: ServiceContext.current ?? .topLevel, ofKind: .client)
-        span.attributes["db.system.name"] = target.system
-        span.attributes["db.operation.name"] = operation
-        span.attributes["db.collection.name"] = store
-        if let address = target.serverAddress { span.attributes["server.address"] = address }
-        if let port = target.serverPort { span.attributes["server.port"] = Int64(port) }
+        // One assignment: a tracer may lock for each attribute set.
+        var attributes = spanAttributes
+        attributes["db.operation.name"] = operation
+        span.attributes = attributes
         return span
     }
+
 
     private func finish(_ operation: String, started: ContinuousClock.Instant?, span: (any Span)?, error: (any Error)?) {
         let outcome = error?.telemetryOutcome

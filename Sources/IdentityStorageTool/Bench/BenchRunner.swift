@@ -13,7 +13,7 @@ struct BenchRunner: Sendable {
 
     let store: OpenedStore
     let stores: IdentityStores
-    var settings: Settings
+    let settings: Settings
     /// Distinguishes this run's keys from earlier runs on the same database.
     let runId = String(UInt32.random(in: .min ... .max), radix: 36)
 

@@ -1,3 +1,4 @@
+import Dispatch
 import Histogram
 import IdentityStorage
 
@@ -14,50 +15,44 @@ extension BenchRunner {
         case observed
     }
 
-    /// Grant gets of the data set, the same keys each way, in rounds that alternate the variants so that drift of
-    /// the machine or the server (caches, other load) weighs on all three alike. Each instrumented result notes its
-    /// extra time per call over the uninstrumented one, in percent, by mean and by median.
+    /// Grant gets of the data set, each caller taking the three variants in turn call by call, so that whatever
+    /// drifts (the machine, the server, whether a pool thread is still awake) weighs on all three alike. Each
+    /// variant's figures are its own calls' latencies; each instrumented result notes its extra time per call over
+    /// the uninstrumented one, in percent, by mean and by median.
     func runInstrumentationCost(concurrency: Int) async throws -> [BenchResult] {
-        let variants: [(InstrumentationVariant, any PersistedGrantStore)] = [
-            (.uninstrumented, store.backend.makeStores(clock: nil).grants),
-            (.noOp, store.backend.makeStores(clock: nil).instrumented(for: store.telemetryTarget, observability: StoreObservability()).grants),
-            (.observed, stores.grants),
+        let variants: [any PersistedGrantStore] = [
+            store.backend.makeStores(clock: nil).grants,
+            store.backend.makeStores(clock: nil).instrumented(for: store.telemetryTarget, observability: StoreObservability()).grants,
+            stores.grants,
         ]
-        let rounds = 10
-        // `--duration` times the whole comparison: each round of each variant gets its share.
-        var timed = self
-        timed.settings.duration = settings.duration.map { $0 / Double(rounds * variants.count) }
-        let perRound = max(1, settings.operations / rounds)
-        let indices = (0..<(perRound * rounds + settings.warmup)).map(datasetIndex)
-        var totals = variants.map { _ in (operations: 0, seconds: 0.0, histogram: Histogram<UInt64>(numberOfSignificantValueDigits: .three)) }
-        for (_, grants) in variants where settings.warmup > 0 {
-            _ = try await timed.measure(concurrency: concurrency, operations: settings.warmup) { index in
-                _ = try await grants.grant(forKey: BenchRunner.datasetKey(indices[perRound * rounds + index]))
+        let calls = settings.operations * variants.count
+        let indices = (0..<calls).map(datasetIndex)
+        // `measure` hands caller c the indices c, c + concurrency, …: a call's turn is the caller's own call count.
+        if settings.warmup > 0, settings.duration == nil {
+            _ = try await measure(concurrency: concurrency, operations: settings.warmup * variants.count) { index in
+                _ = try await variants[(index / concurrency) % variants.count].grant(forKey: BenchRunner.datasetKey(indices[index % indices.count]))
             }
         }
-        for round in 0..<rounds {
-            for step in 0..<variants.count {
-                let which = (round + step) % variants.count
-                let grants = variants[which].1
-                let measured = try await timed.measure(concurrency: concurrency, operations: perRound) { index in
-                    _ = try await grants.grant(forKey: BenchRunner.datasetKey(indices[round * perRound + index]))
-                }
-                totals[which].operations += measured.operations
-                totals[which].seconds += measured.seconds
-                totals[which].histogram.add(measured.histogram)
-            }
+        let latencies = variants.map { _ in Histogram<UInt64>.Box() }
+        _ = try await measure(concurrency: concurrency, operations: calls) { index in
+            let which = (index / concurrency) % variants.count
+            let key = BenchRunner.datasetKey(indices[index % indices.count])
+            let begin = DispatchTime.now().uptimeNanoseconds
+            _ = try await variants[which].grant(forKey: key)
+            latencies[which].record(DispatchTime.now().uptimeNanoseconds - begin)
         }
-        let baseline = totals[0]
-        let baselineMean = baseline.seconds / Double(baseline.operations)
-        let baselineMedian = Double(baseline.histogram.valueAtPercentile(50))
-        return zip(variants, totals).map { variant, total in
-            var result = BenchResult(workload: "grant-get \(variant.0.rawValue)", concurrency: concurrency, operations: total.operations,
-                                     seconds: total.seconds, histogram: total.histogram)
-            if variant.0 != .uninstrumented {
-                result.notes = [
-                    "extraTimePercentMean": (total.seconds / Double(total.operations) / baselineMean - 1) * 100,
-                    "extraTimePercentP50": (Double(total.histogram.valueAtPercentile(50)) / baselineMedian - 1) * 100,
-                ]
+        let histograms = latencies.map(\.histogram)
+        let means = histograms.map(\.mean)
+        let medians = histograms.map { Double($0.valueAtPercentile(50)) }
+        return InstrumentationVariant.allCases.enumerated().map { which, variant in
+            let histogram = histograms[which]
+            // Calls of one variant overlap with `concurrency` callers: their time is the summed latencies over that.
+            let seconds = histogram.mean * Double(histogram.totalCount) / 1e9 / Double(concurrency)
+            var result = BenchResult(workload: "grant-get \(variant.rawValue)", concurrency: concurrency,
+                                     operations: Int(histogram.totalCount), seconds: seconds, histogram: histogram)
+            if variant != .uninstrumented {
+                result.notes = ["extraTimePercentMean": (means[which] / means[0] - 1) * 100,
+                                "extraTimePercentP50": (medians[which] / medians[0] - 1) * 100]
             }
             return result
         }
