@@ -133,9 +133,13 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
         let size = max(1, configuration.size)
         state.withLock { $0.runningWorkers = size }
         for index in 0..<size {
-            let thread = Thread { [self] in serve() }
-            thread.name = "\(configuration.threadName)-\(index)"
-            thread.start()
+            let name = "\(configuration.threadName)-\(index)"
+            // Named from inside: on Linux a name given before `start()` never reaches the system thread, which
+            // keeps its creator's (a profile then shows `oot.default-qos`).
+            Thread { [self] in
+                Thread.current.name = name
+                serve()
+            }.start()
         }
         Task.detached { [self] in await sweep() }
     }

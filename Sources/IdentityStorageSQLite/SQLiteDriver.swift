@@ -3,7 +3,7 @@ import IdentityStorage
 /// Opens `sqlite:` URLs: `sqlite:identity.db` (relative to the working directory), `sqlite:/var/lib/idp/identity.db`,
 /// `sqlite:///var/lib/idp/identity.db`, or `sqlite::memory:` for a private in-memory database.
 ///
-/// Parameters: `readers`, `busy_timeout`, `acquire_timeout`, `writer_cache_kib`, `wal_autocheckpoint`
+/// Parameters: `readers`, `inline_bound` (a time, or `off`), `busy_timeout`, `acquire_timeout`, `writer_cache_kib`, `wal_autocheckpoint`
 /// (see ``SQLiteIdentityStorage/Configuration``).
 public struct SQLiteDriver: ConfigurableBackendDriver {
     public typealias Backend = SQLiteIdentityStorage
@@ -32,6 +32,15 @@ extension SQLiteIdentityStorage.Configuration {
         self.init(path: path)
         var parameters = StoreURLParameters(url, driver: "SQLite")
         readerCount = try parameters.integer("readers", in: 0...64) ?? readerCount
+        if let text = parameters.string("inline_bound") {
+            if text.lowercased() == "off" {
+                inlineBound = nil
+            } else if let bound = StoreURLParameters.duration(text) {
+                inlineBound = bound
+            } else {
+                throw .invalidArgument("store URL '\(url)' has inline_bound=\(text); SQLite expects a positive time (1ms, 0.5ms) or off")
+            }
+        }
         busyTimeout = try parameters.duration("busy_timeout") ?? busyTimeout
         acquireTimeout = try parameters.duration("acquire_timeout") ?? acquireTimeout
         writerCacheKiB = try parameters.integer("writer_cache_kib", in: 0...(1 << 30)) ?? writerCacheKiB

@@ -1,3 +1,4 @@
+import Foundation
 import IdentityStorage
 import IdentityStorageSQL
 
@@ -7,6 +8,11 @@ extension SQLiteIdentityStorage {
     /// how many rows it returned.
     package func readRaw(_ sql: String) async throws -> Int {
         try await database.countRows(reading: sql)
+    }
+
+    /// Test hook: the name of the thread a read runs on (`sqlite-reader-N` for a pool thread).
+    package func readingThreadName() async throws -> String {
+        try await database.read { _ in Thread.current.name ?? "" }
     }
 
     /// Test hook: runs raw SQL on the writer, for corrupting rows on purpose.

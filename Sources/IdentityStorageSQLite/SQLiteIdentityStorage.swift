@@ -9,8 +9,8 @@ import IdentityStorageSQL
 /// let stores = storage.makeStores()
 /// ```
 ///
-/// One writer connection and a small pool of read-only connections, each on its own thread (SQLite
-/// calls block and must stay off Swift's cooperative pool); WAL journal; prepared statements cached per
+/// One writer connection and a small pool of read-only connections, each on its own thread, and reads on their
+/// callers' threads when they are short and a connection is free (``Configuration/inlineBound``); WAL journal; prepared statements cached per
 /// connection; the schema migrated on open. The stores are the generic SQL stores of `IdentityStorageSQL`
 /// (`Sources/IdentityStorageSQL/Stores/SQL<Store>.swift`) over ``SQLiteDatabase``, with the SQLite dialect
 /// (`SQLDialect.sqlite`, in `Connection/SQLiteSchema.swift`). Expiry is judged against the configured ``Configuration/clock``.
@@ -19,8 +19,17 @@ public final class SQLiteIdentityStorage: ConfigurableBackend {
     public struct Configuration: SchemaConfiguration {
         /// The database file, or `":memory:"` for a private in-memory database (one connection, no readers).
         public var path: String
-        /// Read-only connections next to the writer (URL `readers`). Default: 2.
+        /// Read-only connections next to the writer (URL `readers`), each on a thread of its own, and as many again
+        /// for reads on their callers' threads (see ``inlineBound``). Default: 2.
         public var readerCount: Int = 2
+        /// How long a read may run on its caller's thread (URL `inline_bound`; `inline_bound=off` turns inline reads
+        /// off). Default: 1 ms.
+        ///
+        /// A read runs on the calling thread when an inline reader connection is free: no hand-off to a pool
+        /// thread and back, which costs two thread wake-ups. A read that would take longer than this, or wait for a
+        /// lock, is stopped (SQLite undoes it) and runs again on a reader thread, so a thread of Swift's
+        /// cooperative pool is never held longer. Writes always run on the writer's thread.
+        public var inlineBound: Duration? = .milliseconds(1)
         /// How long a statement waits for another process's write lock (URL `busy_timeout`). Default: 5 s.
         public var busyTimeout: Duration = .seconds(5)
         /// How long a call waits for its connection's thread to be free (URL `acquire_timeout`). Default: 30 s.
@@ -57,6 +66,7 @@ public final class SQLiteIdentityStorage: ConfigurableBackend {
             try FieldValidation.within(0...64, readerCount, "SQLite reader count")
             try FieldValidation.positive(busyTimeout, "SQLite busy timeout")
             try FieldValidation.positive(acquireTimeout, "SQLite acquire timeout")
+            if let inlineBound { try FieldValidation.positive(inlineBound, "SQLite inline bound") }
             try FieldValidation.positive(messageSlidingExpiration, "message sliding expiration")
             try FieldValidation.nonNegative(writerCacheKiB, "SQLite writer cache size")
             try FieldValidation.nonNegative(walAutoCheckpointPages, "SQLite WAL autocheckpoint")

@@ -23,9 +23,10 @@ struct CancellationTests {
 
     @Test(arguments: [TestBackend.sqlite, .postgres, .mariadb])
     func aLongReadCancelledMidwayFreesItsConnection(_ backend: TestBackend) async throws {
-        // One connection (SQLite: one reader), so the next call needs the very connection the long read holds.
-        let size = backend == .sqlite ? "readers=1" : "pool_size=1"
-        guard let observed = try await ObservedStore.open(backend, "obs_cancel", parameters: [size]) else { return }
+        // One connection (SQLite: one reader, no inline reads), so the next call needs the very connection the long
+        // read holds.
+        let parameters = backend == .sqlite ? ["readers=1", "inline_bound=off"] : ["pool_size=1"]
+        guard let observed = try await ObservedStore.open(backend, "obs_cancel", parameters: parameters) else { return }
         try await ServerGate.sharing(store: observed.url) {
             let read: @Sendable (String) async throws -> Int = { sql in
                 switch observed.store.backend {

@@ -6,6 +6,7 @@ struct InstrumentedStore<Base: Sendable>: Sendable {
     let base: Base
     let instrument: StoreInstrument
 
+    @inline(__always)
     func measure<T>(_ operation: String, _ body: (Base) async throws -> T) async throws -> T {
         try await instrument.measure(operation) { try await body(base) }
     }

@@ -1,3 +1,4 @@
+import Dispatch
 import Metrics
 import Logging
 import Synchronization
@@ -31,7 +32,8 @@ final class StoreInstrument: Sendable {
     let logger: Logger
     let tracer: (any Tracer)?
     let metrics: (any MetricsFactory)?
-    let slowThreshold: Duration?
+    /// The slow-call threshold in nanoseconds, compared with a plain clock's readings.
+    let slowNanoseconds: UInt64?
     /// The attributes every span of this store carries, all but the operation's name.
     private let spanAttributes: SpanAttributes
     /// One timer per `operation` and `outcome`, made on first use: making one asks the factory, which locks.
@@ -48,7 +50,7 @@ final class StoreInstrument: Sendable {
         self.logger = observability.logger
         self.tracer = observability.activeTracer
         self.metrics = observability.activeMetricsFactory
-        self.slowThreshold = observability.slowOperationThreshold
+        self.slowNanoseconds = observability.slowOperationThreshold.map { UInt64(clamping: $0.nanoseconds) }
         var attributes = SpanAttributes()
         attributes["db.system.name"] = target.system
         attributes["db.collection.name"] = store
@@ -58,8 +60,24 @@ final class StoreInstrument: Sendable {
     }
 
     /// Runs `body` as the store operation `operation`, measuring it.
+    @inline(__always)
     func measure<T>(_ operation: String, _ body: () async throws -> T) async throws -> T {
-        let started = metrics != nil || slowThreshold != nil ? ContinuousClock.now : nil
+        // The default (no tracer, no metrics): two reads of a plain clock for the slow-call warning, nothing else
+        // per call. Embedded backends answer in a few microseconds, so this path counts its nanoseconds.
+        guard tracer != nil || metrics != nil else {
+            guard let slowNanoseconds else { return try await body() }
+            let started = DispatchTime.now().uptimeNanoseconds
+            do {
+                let result = try await body()
+                let elapsed = DispatchTime.now().uptimeNanoseconds &- started
+                if elapsed > slowNanoseconds { warnSlow(operation, elapsed, outcome: nil) }
+                return result
+            } catch {
+                finish(operation, started: started, span: nil, error: error)
+                throw error
+            }
+        }
+        let started = DispatchTime.now().uptimeNanoseconds
         let span = tracer.map { startSpan(on: $0, operation) }
         do {
             let result = try await body()
@@ -81,7 +99,8 @@ final class StoreInstrument: Sendable {
     }
 
 
-    private func finish(_ operation: String, started: ContinuousClock.Instant?, span: (any Span)?, error: (any Error)?) {
+    private func finish(_ operation: String, started: UInt64, span: (any Span)?, error: (any Error)?) {
+        let elapsed = DispatchTime.now().uptimeNanoseconds &- started
         let outcome = error?.telemetryOutcome
         if let span {
             if let outcome {
@@ -94,15 +113,16 @@ final class StoreInstrument: Sendable {
         if let outcome {
             logger.debug("store operation failed", metadata: metadata(operation, ["outcome": .string(outcome)]))
         }
-        guard let started else { return }
-        let elapsed = ContinuousClock.now - started
         if let metrics {
-            timer(operation, outcome ?? "ok", metrics).recordNanoseconds(elapsed.nanoseconds)
+            timer(operation, outcome ?? "ok", metrics).recordNanoseconds(Int64(clamping: elapsed))
         }
-        if let slowThreshold, elapsed > slowThreshold {
-            logger.warning("slow store operation",
-                           metadata: metadata(operation, ["outcome": .string(outcome ?? "ok"), "duration": .stringConvertible(elapsed)]))
-        }
+        if let slowNanoseconds, elapsed > slowNanoseconds { warnSlow(operation, elapsed, outcome: outcome) }
+    }
+
+    private func warnSlow(_ operation: String, _ elapsed: UInt64, outcome: String?) {
+        logger.warning("slow store operation", metadata: metadata(operation, [
+            "outcome": .string(outcome ?? "ok"), "duration": .stringConvertible(Duration.nanoseconds(Int64(clamping: elapsed))),
+        ]))
     }
 
     private func timer(_ operation: String, _ outcome: String, _ factory: any MetricsFactory) -> CoreMetrics.Timer {

@@ -7,16 +7,20 @@ import IdentityStorageSQL
 /// `SQLITE_TRANSIENT`, a macro Swift cannot import: SQLite copies the bound bytes before the call returns.
 private let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
 
-/// One SQLite connection with its prepared-statement cache. Not thread-safe by design: it lives on
-/// one ``SQLiteWorker`` thread for its whole life.
+/// One SQLite connection with its prepared-statement cache. Not thread-safe by design: one thread uses it at a
+/// time, a pool thread for its whole life or, for ``SQLiteInlineReaders``, the caller holding its lock.
 package final class SQLiteConnection: BlockingConnection {
     private var handle: OpaquePointer?
     private var statements: [String: OpaquePointer] = [:]
     private let interruptHandle = SQLiteInterrupter()
+    /// Set on connections that run calls on their callers' threads (``SQLiteInlineReaders``).
+    private let inlineBudget: SQLiteInlineBudget?
 
     package var isClosed: Bool { handle == nil }
 
-    package init(path: String, readOnly: Bool, busyTimeoutMilliseconds: Int32) throws(IdentityStorageError) {
+    /// Opens `path`. An `inline` connection never waits for a lock and stops statements that run past the bound
+    /// given to ``attemptInline(within:_:)``.
+    package init(path: String, readOnly: Bool, busyTimeoutMilliseconds: Int32, inline: Bool = false) throws(IdentityStorageError) {
         var db: OpaquePointer?
         let flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) | SQLITE_OPEN_NOMUTEX
         let code = sqlite3_open_v2(path, &db, flags, nil)
@@ -30,6 +34,25 @@ package final class SQLiteConnection: BlockingConnection {
         sqlite3_extended_result_codes(db, 1)
         sqlite3_busy_timeout(db, busyTimeoutMilliseconds)
         _ = csqlite3_enable_defensive(db)
+        inlineBudget = inline ? SQLiteInlineBudget() : nil
+        inlineBudget?.install(on: db)
+    }
+
+    /// Runs `body` on the calling thread within `bound`; nil when the attempt was abandoned (a statement ran past
+    /// the bound, or would have waited for a lock) and changed nothing, so the call must run elsewhere.
+    package func attemptInline<T>(within bound: Duration, _ body: @Sendable (SQLiteConnection) throws -> T) throws -> T? {
+        guard let inlineBudget else { return try body(self) }
+        inlineBudget.begin(bound)
+        let result: T
+        do {
+            result = try body(self)
+        } catch {
+            guard inlineBudget.end() else { throw error }
+            // The interrupt may have reached the ROLLBACK of the body's transaction too: end it now, unbounded.
+            if let handle, sqlite3_get_autocommit(handle) == 0 { _ = try? run("ROLLBACK") }
+            return nil
+        }
+        return inlineBudget.end() ? nil : result
     }
 
     deinit { close() }

@@ -4,7 +4,10 @@ import IdentityStorageBlockingPool
 import IdentityStorageSQL
 
 /// One writer connection and a few reader connections over one database, each on its own thread
-/// (a ``BlockingConnectionPool`` of one, and one of ``SQLiteIdentityStorage/Configuration/readerCount``).
+/// (a ``BlockingConnectionPool`` of one, and one of ``SQLiteIdentityStorage/Configuration/readerCount``), and as
+/// many reader connections again that callers use on their own threads (``SQLiteInlineReaders``): a read runs on
+/// its caller's thread when one of those is free, within ``SQLiteIdentityStorage/Configuration/inlineBound``, and
+/// on a reader thread otherwise.
 ///
 /// Every write goes through the single writer, so the atomic primitives are single statements
 /// (or `BEGIN IMMEDIATE` transactions) that never interleave within this process; `BEGIN IMMEDIATE`
@@ -13,10 +16,13 @@ import IdentityStorageSQL
 package final class SQLiteDatabase: SQLDatabase {
     private let writer: BlockingConnectionPool<SQLiteConnection>
     private let readers: BlockingConnectionPool<SQLiteConnection>?
+    private let inlineReaders: SQLiteInlineReaders?
 
-    private init(writer: BlockingConnectionPool<SQLiteConnection>, readers: BlockingConnectionPool<SQLiteConnection>?) {
+    private init(writer: BlockingConnectionPool<SQLiteConnection>, readers: BlockingConnectionPool<SQLiteConnection>?,
+                 inlineReaders: SQLiteInlineReaders?) {
         self.writer = writer
         self.readers = readers
+        self.inlineReaders = inlineReaders
     }
 
     package static func open(_ configuration: SQLiteIdentityStorage.Configuration) async throws -> SQLiteDatabase {
@@ -40,23 +46,40 @@ package final class SQLiteDatabase: SQLDatabase {
             await writer.shutdown()
             throw error
         }
-        var readers: BlockingConnectionPool<SQLiteConnection>?
-        if !inMemory, configuration.readerCount > 0 {
-            readers = BlockingConnectionPool(configuration: .init(size: configuration.readerCount, acquireTimeout: configuration.acquireTimeout,
+        guard !inMemory, configuration.readerCount > 0 else { return SQLiteDatabase(writer: writer, readers: nil, inlineReaders: nil) }
+        @Sendable func reader(inline: Bool) throws -> SQLiteConnection {
+            let connection = try SQLiteConnection(path: path, readOnly: true, busyTimeoutMilliseconds: timeout, inline: inline)
+            try connection.execute("PRAGMA query_only = ON")
+            return connection
+        }
+        let readers = BlockingConnectionPool(configuration: .init(size: configuration.readerCount, acquireTimeout: configuration.acquireTimeout,
                                                                   threadName: "sqlite-reader",
                                                                   telemetry: PoolTelemetry(configuration.observability, backend: "sqlite", pool: "readers"))) {
-                let connection = try SQLiteConnection(path: path, readOnly: true, busyTimeoutMilliseconds: timeout)
-                try connection.execute("PRAGMA query_only = ON")
-                return connection
-            }
+            try reader(inline: false)
         }
-        return SQLiteDatabase(writer: writer, readers: readers)
+        guard let bound = configuration.inlineBound else { return SQLiteDatabase(writer: writer, readers: readers, inlineReaders: nil) }
+        do {
+            // Opened on the writer's thread: opening a file blocks.
+            let inlineReaders = try await writer.withConnection { _ in
+                try SQLiteInlineReaders(count: configuration.readerCount, bound: bound) { try reader(inline: true) }
+            }
+            return SQLiteDatabase(writer: writer, readers: readers, inlineReaders: inlineReaders)
+        } catch {
+            await readers.shutdown()
+            await writer.shutdown()
+            throw error
+        }
     }
 
-    /// Runs `body` on a reader connection (the writer when there are none).
+    /// Runs `body` on a reader connection: on this thread when an inline reader is free and `body` finishes within
+    /// the bound, on a reader thread otherwise (the writer's when there are no readers).
     @discardableResult
     package func read<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
-        try await (readers ?? writer).withConnection(interruptible: true, body)
+        if let inlineReaders {
+            try Task.checkCancellation()
+            if let result = try inlineReaders.attempt(body) { return result }
+        }
+        return try await (readers ?? writer).withConnection(interruptible: true, body)
     }
 
     /// Runs `body` on the writer connection.
@@ -84,6 +107,7 @@ package final class SQLiteDatabase: SQLDatabase {
     }
 
     package func close() async {
+        inlineReaders?.close()
         await readers?.shutdown()
         await writer.shutdown()
     }
