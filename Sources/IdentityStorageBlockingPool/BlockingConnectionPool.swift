@@ -117,6 +117,8 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
     private let polling = Atomic<Bool>(false)
     /// Threads running a job now; polling is for a pool that is otherwise idle.
     private let busyWorkers = Atomic<Int>(0)
+    /// The pool's threads, by `pthread_self()`: for tests that ask where a call ran.
+    private let threads = Mutex<Set<pthread_t>>([])
     private let wakeUp = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
     private let connect: @Sendable () throws -> Connection
@@ -138,6 +140,7 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
             // keeps its creator's (a profile then shows `oot.default-qos`).
             Thread { [self] in
                 Thread.current.name = name
+                threads.withLock { _ = $0.insert(pthread_self()) }
                 serve()
             }.start()
         }
@@ -205,6 +208,17 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
             return true
         }
         if dropped { meters.waiting { pendingJobs.load(ordering: .relaxed) } }
+    }
+
+    /// Whether no call is queued or running: a caller may then use the connection another way (SQLite's writes on
+    /// the caller's thread) without jumping the queue.
+    package var isIdle: Bool {
+        pendingJobs.load(ordering: .relaxed) == 0 && busyWorkers.load(ordering: .relaxed) == 0
+    }
+
+    /// Test hook: whether the calling thread is one of the pool's.
+    package var ownsCurrentThread: Bool {
+        threads.withLock { $0.contains(pthread_self()) }
     }
 
     /// Test hook: calls waiting for a connection.

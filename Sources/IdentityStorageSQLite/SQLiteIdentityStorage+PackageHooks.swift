@@ -10,14 +10,21 @@ extension SQLiteIdentityStorage {
         try await database.countRows(reading: sql)
     }
 
-    /// Test hook: the name of the thread a read runs on (`sqlite-reader-N` for a pool thread).
-    package func readingThreadName() async throws -> String {
-        try await database.read { _ in Thread.current.name ?? "" }
+    /// Test hook: whether a read runs on a pool thread (not on its caller's).
+    package func readsOnAPoolThread() async throws -> Bool {
+        let database = database
+        return try await database.read { _ in database.ownsCurrentThread }
     }
 
-    /// Test hook: runs raw SQL on the writer, for corrupting rows on purpose.
+    /// Test hook: whether a write runs on the writer's thread (not on its caller's).
+    package func writesOnAPoolThread() async throws -> Bool {
+        let database = database
+        return try await database.write { _ in database.ownsCurrentThread }
+    }
+
+    /// Test hook: runs raw SQL on the writer, outside a transaction (it may be a checkpoint), for corrupting rows on purpose.
     package func executeRaw(_ sql: String, _ textArguments: [String] = []) async throws {
-        try await database.write { connection in
+        try await database.writeOutsideTransaction { connection in
             _ = try connection.run(sql, textArguments.map(SQLValue.text))
         }
     }

@@ -9,7 +9,7 @@ import IdentityStorageSQL
 /// let stores = storage.makeStores()
 /// ```
 ///
-/// One writer connection and a small pool of read-only connections, each on its own thread, and reads on their
+/// One writer connection and a small pool of read-only connections, each on its own thread, and calls on their
 /// callers' threads when they are short and a connection is free (``Configuration/inlineBound``); WAL journal; prepared statements cached per
 /// connection; the schema migrated on open. The stores are the generic SQL stores of `IdentityStorageSQL`
 /// (`Sources/IdentityStorageSQL/Stores/SQL<Store>.swift`) over ``SQLiteDatabase``, with the SQLite dialect
@@ -22,13 +22,14 @@ public final class SQLiteIdentityStorage: ConfigurableBackend {
         /// Read-only connections next to the writer (URL `readers`), each on a thread of its own, and as many again
         /// for reads on their callers' threads (see ``inlineBound``). Default: 2.
         public var readerCount: Int = 2
-        /// How long a read may run on its caller's thread (URL `inline_bound`; `inline_bound=off` turns inline reads
-        /// off). Default: 1 ms.
+        /// How long a call may run on its caller's thread (URL `inline_bound`; `inline_bound=off` turns that off).
+        /// Default: 1 ms.
         ///
-        /// A read runs on the calling thread when an inline reader connection is free: no hand-off to a pool
-        /// thread and back, which costs two thread wake-ups. A read that would take longer than this, or wait for a
-        /// lock, is stopped (SQLite undoes it) and runs again on a reader thread, so a thread of Swift's
-        /// cooperative pool is never held longer. Writes always run on the writer's thread.
+        /// A read runs on the calling thread when an inline reader connection is free, and a write when the writer
+        /// is free and no write waits for it: no hand-off to a pool thread and back, which costs two thread
+        /// wake-ups. A call that would take longer than this, or wait for a lock, is stopped (SQLite undoes it; a
+        /// write runs as one transaction) and runs again on a pool thread, so a thread of Swift's cooperative pool
+        /// is never held longer.
         public var inlineBound: Duration? = .milliseconds(1)
         /// How long a statement waits for another process's write lock (URL `busy_timeout`). Default: 5 s.
         public var busyTimeout: Duration = .seconds(5)

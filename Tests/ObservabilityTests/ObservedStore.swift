@@ -19,7 +19,9 @@ struct ObservedStore: Sendable {
         var url = try backend.privateStore(name, in: scratch)
         for parameter in parameters { url += (url.contains("?") ? "&" : "?") + parameter }
         guard await TestBackend.answers(url, test) else { return nil }
-        let store = try await StoreOpener.builtIn.open(url: url, options: StoreOpenOptions(observability: kits.observability()))
+        let store = try await ServerGate.sharing(store: url) {
+            try await StoreOpener.builtIn.open(url: url, options: StoreOpenOptions(observability: kits.observability()))
+        }
         return ObservedStore(backend: backend, url: url, store: store, kits: kits, scratch: scratch)
     }
 

@@ -63,6 +63,11 @@ struct PostgresFaultTests {
             do {
                 let workload = Workload(stores: opened.storage.makeStores(), tasks: 8)
                 let running = Task { await workload.run() }
+                // Until the workload has written: on a loaded machine its tasks may take a while to start.
+                let deadline = ContinuousClock.now + .seconds(30)
+                while workload.report().acknowledged == 0, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
                 try await Task.sleep(for: .milliseconds(400))
                 let before = workload.report().acknowledged
                 let started = ContinuousClock.now

@@ -11,12 +11,11 @@ struct SQLiteInlineReadTests {
     @Test func aReadRunsOnItsCallersThreadUnlessInlineReadsAreOff() async throws {
         let path = try TemporaryDirectory().file("inline.db")
         let inline = try await SQLiteIdentityStorage.open(.init(url: StoreURL(parsing: "sqlite:\(path)")))
-        #expect(!(try await inline.readingThreadName()).hasPrefix("sqlite-"))
+        #expect(!(try await inline.readsOnAPoolThread()))
         await inline.close()
         let pooled = try await SQLiteIdentityStorage.open(.init(url: StoreURL(parsing: "sqlite:\(path)?inline_bound=off")))
         #expect(pooled.configuration.inlineBound == nil)
-        let poolThread = try await pooled.readingThreadName()
-        #expect(poolThread.hasPrefix("sqlite-reader-"), "read on thread \(poolThread)")
+        #expect(try await pooled.readsOnAPoolThread())
         await pooled.close()
     }
 

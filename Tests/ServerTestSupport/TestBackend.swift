@@ -35,14 +35,20 @@ public enum TestBackend: String, CaseIterable, Sendable, CustomTestStringConvert
     }
 
     /// Whether `url`'s server answers: under `CI=true` a missing one is a failure, otherwise the test says it did not
-    /// run. Embedded stores always answer.
+    /// run. Embedded stores always answer. Asked holding the server's gate shared, so that a fault test restarting
+    /// the server or failing over the cluster meanwhile is not taken for a missing server; call it outside the gate.
     public static func answers(_ url: String, _ test: String = #function) async -> Bool {
         guard ServerGate.of(store: url) != nil else { return true }
-        do {
-            // Without migrating: a test may want to see its private store's first migrations itself.
-            await (try await StoreOpener.builtIn.open(url: url, options: StoreOpenOptions(migrate: false))).close()
-            return true
-        } catch {
+        let failure: (any Error)? = await ServerGate.sharing(store: url) {
+            do {
+                // Without migrating: a test may want to see its private store's first migrations itself.
+                await (try await StoreOpener.builtIn.open(url: url, options: StoreOpenOptions(migrate: false))).close()
+                return nil
+            } catch {
+                return error
+            }
+        }
+        if let error = failure {
             if ServerAvailability<Int>.isCI {
                 Issue.record("\(test): \(StoreURL.redacting(url)) does not answer (\(error)); CI must start it with Scripts/services.sh start")
             } else {
@@ -50,6 +56,7 @@ public enum TestBackend: String, CaseIterable, Sendable, CustomTestStringConvert
             }
             return false
         }
+        return true
     }
 
     private static func adding(_ parameter: String, to url: String) -> String {

@@ -98,7 +98,6 @@ final class StoreInstrument: Sendable {
         return span
     }
 
-
     private func finish(_ operation: String, started: UInt64, span: (any Span)?, error: (any Error)?) {
         let elapsed = DispatchTime.now().uptimeNanoseconds &- started
         let outcome = error?.telemetryOutcome

@@ -13,8 +13,9 @@ package final class SQLiteConnection: BlockingConnection {
     private var handle: OpaquePointer?
     private var statements: [String: OpaquePointer] = [:]
     private let interruptHandle = SQLiteInterrupter()
-    /// Set on connections that run calls on their callers' threads (``SQLiteInlineReaders``).
+    /// Set on connections that run calls on their callers' threads (``SQLiteInlineReaders``, ``SQLiteSharedWriter``).
     private let inlineBudget: SQLiteInlineBudget?
+    private let busyTimeoutMilliseconds: Int32
 
     package var isClosed: Bool { handle == nil }
 
@@ -35,24 +36,38 @@ package final class SQLiteConnection: BlockingConnection {
         sqlite3_busy_timeout(db, busyTimeoutMilliseconds)
         _ = csqlite3_enable_defensive(db)
         inlineBudget = inline ? SQLiteInlineBudget() : nil
-        inlineBudget?.install(on: db)
+        self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
     }
 
     /// Runs `body` on the calling thread within `bound`; nil when the attempt was abandoned (a statement ran past
     /// the bound, or would have waited for a lock) and changed nothing, so the call must run elsewhere.
     package func attemptInline<T>(within bound: Duration, _ body: @Sendable (SQLiteConnection) throws -> T) throws -> T? {
         guard let inlineBudget else { return try body(self) }
-        inlineBudget.begin(bound)
+        let db = try db()
+        inlineBudget.begin(bound, on: db)
         let result: T
         do {
             result = try body(self)
         } catch {
-            guard inlineBudget.end() else { throw error }
+            guard inlineBudget.end(on: db, busyTimeoutMilliseconds: busyTimeoutMilliseconds) else { throw error }
             // The interrupt may have reached the ROLLBACK of the body's transaction too: end it now, unbounded.
-            if let handle, sqlite3_get_autocommit(handle) == 0 { _ = try? run("ROLLBACK") }
+            if sqlite3_get_autocommit(db) == 0 { _ = try? run("ROLLBACK") }
             return nil
         }
-        return inlineBudget.end() ? nil : result
+        // A body that returned has done its work (a write has committed): running it again would do it twice.
+        _ = inlineBudget.end(on: db, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+        return result
+    }
+
+    /// Makes commits on this thread leave a due checkpoint to ``checkpointIfDue()`` (see
+    /// ``SQLiteInlineBudget/takeOverCheckpoints(on:pages:)``); call after `PRAGMA wal_autocheckpoint`.
+    package func deferCheckpointsOfInlineCommits(walPages: Int) throws(IdentityStorageError) {
+        try inlineBudget?.takeOverCheckpoints(on: db(), pages: Int32(clamping: walPages))
+    }
+
+    /// Whether a commit made inline left a checkpoint due; clears the mark.
+    package func takeCheckpointDue() -> Bool {
+        inlineBudget?.takeCheckpointDue() ?? false
     }
 
     deinit { close() }
@@ -111,14 +126,21 @@ package final class SQLiteConnection: BlockingConnection {
     }
 
     /// Runs `body` in a transaction; `BEGIN IMMEDIATE` takes the write lock first, so a read inside decides a write safely.
+    /// Inside a transaction already (a write on its caller's thread), `body` runs in a savepoint of it.
     package func transaction<T>(immediate: Bool = true, _ body: () throws -> T) throws -> T {
-        try run(immediate ? "BEGIN IMMEDIATE" : "BEGIN")
+        let nested = sqlite3_get_autocommit(try db()) == 0
+        try run(nested ? "SAVEPOINT nested" : immediate ? "BEGIN IMMEDIATE" : "BEGIN")
         do {
             let result = try body()
-            try run("COMMIT")
+            try run(nested ? "RELEASE nested" : "COMMIT")
             return result
         } catch {
-            _ = try? run("ROLLBACK")
+            if nested {
+                _ = try? run("ROLLBACK TO nested")
+                _ = try? run("RELEASE nested")
+            } else {
+                _ = try? run("ROLLBACK")
+            }
             throw error
         }
     }

@@ -11,7 +11,7 @@ import Synchronization
 ///   (``SQLiteInlineBudget``). SQLite has then undone it, and the call runs again from the start on a pool thread:
 ///   reads change nothing, so running one twice is safe. A caller's thread is held for at most ``bound`` plus one
 ///   check interval (a few microseconds of work).
-/// - Writes, cleanup batches and bulk loads never come here: they go to the writer's thread.
+/// - Writes never come here: they share the writer's one connection (``SQLiteSharedWriter``), under the same rule.
 final class SQLiteInlineReaders: Sendable {
     private let slots: [Slot]
     /// The longest a read may run on its caller's thread.
