@@ -43,18 +43,15 @@ enum RedisKind: String, Sendable, CaseIterable {
 /// server cannot be reached: then each test records an issue under `CI=true`, or says once that it did not run.
 actor RedisServers {
     static let shared = RedisServers()
-    private var opened: [RedisKind: Result<RedisIdentityStorage, any Error>] = [:]
+    private var opened: [RedisKind: Task<RedisIdentityStorage, any Error>] = [:]
     private var announced: Set<RedisKind> = []
 
     func storage(_ kind: RedisKind) async -> RedisIdentityStorage? {
-        if opened[kind] == nil {
-            do {
-                opened[kind] = .success(try await RedisIdentityStorage.open(try kind.configuration()))
-            } catch {
-                opened[kind] = .failure(error)
-            }
-        }
-        switch opened[kind]! {
+        // One opening for every caller: the actor is re-entered while it opens (checking and then opening across
+        // the await left hundreds of storages, and some ten thousand pool threads, behind).
+        let opening = opened[kind] ?? Task { try await RedisIdentityStorage.open(try kind.configuration()) }
+        opened[kind] = opening
+        switch await opening.result {
         case .success(let storage): return storage
         case .failure(let error):
             if ProcessInfo.processInfo.environment["CI"] == "true" {

@@ -6,12 +6,12 @@ import Testing
 struct SQLiteConformanceTests {
     @Test("file database", arguments: ConformanceSuite.cases)
     func fileDatabase(_ testCase: ConformanceCase) async throws {
-        try await check(testCase, on: SQLiteHarness(kind: .file))
+        try await check(testCase, on: SQLiteHarness(kind: .file, testCase: testCase))
     }
 
     @Test("in-memory database", arguments: ConformanceSuite.cases)
     func inMemoryDatabase(_ testCase: ConformanceCase) async throws {
-        try await check(testCase, on: SQLiteHarness(kind: .memory))
+        try await check(testCase, on: SQLiteHarness(kind: .memory, testCase: testCase))
     }
 
     private func check(_ testCase: ConformanceCase, on harness: SQLiteHarness) async throws {

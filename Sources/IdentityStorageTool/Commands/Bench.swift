@@ -66,8 +66,10 @@ struct Bench: AsyncParsableCommand {
                                      settings: .init(operations: operations, duration: duration, warmup: warmup, dataset: dataset))
             let progress: (String) -> Void = { Terminal.progress($0) }
             try await runner.loadDataset(progress: progress)
+            let wakeUp = await WakeUpCost.measure()
             if !json {
-                Terminal.print("\(deployment) — \(ProcessInfo.processInfo.activeProcessorCount) cores, data set \(dataset) grants")
+                Terminal.print("\(deployment) — \(ProcessInfo.processInfo.activeProcessorCount) cores, thread wake-up p50 "
+                               + String(format: "%.1f µs (p90 %.1f)", wakeUp.p50Micros, wakeUp.p90Micros) + ", data set \(dataset) grants")
                 Terminal.print(BenchTable.header())
             }
             for workload in selected {
@@ -76,7 +78,9 @@ struct Bench: AsyncParsableCommand {
                                                        cleanup: .init(batchSize: cleanupBatch, pace: cleanupPace), progress: progress)
                     for result in results {
                         if json {
-                            let data = try JSONSerialization.data(withJSONObject: result.jsonObject, options: [.sortedKeys])
+                            var object = result.jsonObject
+                            object["wakeUpP50Micros"] = (wakeUp.p50Micros * 10).rounded() / 10
+                            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
                             Terminal.print(String(decoding: data, as: UTF8.self))
                         } else {
                             Terminal.print(BenchTable.line(result))
