@@ -23,13 +23,13 @@ struct ConcurrentCheckTests {
         // The fault tests of the other suites stop and restart these servers: hold their gate shared meanwhile.
         let runs = { () async throws -> (together: [Idstore.Result], after: Idstore.Result) in
             let directory = try TemporaryDirectory()
-            let together = try Idstore.runTogether(Array(repeating: ["check", "--quiet", "--store", url], count: 4), in: directory)
+            let together = try await Idstore.runTogether(Array(repeating: ["check", "--quiet", "--store", url], count: 4), in: directory)
             // One run killed halfway leaves what it was doing (a lease, damaged rows, half-cleaned data); the next passes.
             let killed = try Idstore.start(["check", "--quiet", "--store", url], in: directory)
             try await Task.sleep(for: .milliseconds(Int.random(in: 2_000...5_000)))
             kill(killed.processIdentifier, SIGKILL)
             killed.waitUntilExit()
-            return (together, try Idstore.run(["check", "--quiet", "--store", url], in: directory))
+            return (together, try await Idstore.run(["check", "--quiet", "--store", url], in: directory))
         }
         let (together, after) = try await ServerGate.sharing(store: url, runs)
         for run in together {

@@ -1,25 +1,26 @@
 import Foundation
 import IdentityStorage
+import ServerTestSupport
 import Synchronization
 import Testing
 
 /// `idstore` end to end: the built tool, spawned, its output and exit codes.
 @Suite("idstore tool")
 struct IdstoreToolTests {
-    @Test func migrateThenCheckPassesOnANewFile() throws {
+    @Test func migrateThenCheckPassesOnANewFile() async throws {
         let directory = try TemporaryDirectory()
-        let migrate = try Idstore.run(["migrate"], in: directory)
+        let migrate = try await Idstore.run(["migrate"], in: directory)
         #expect(migrate.status == 0, "\(migrate)")
         #expect(migrate.stdout.contains("sqlite:identity.db: schema version 1"))
-        let check = try Idstore.run(["check", "--filter", "grants."], in: directory)
+        let check = try await Idstore.run(["check", "--filter", "grants."], in: directory)
         #expect(check.status == 0, "\(check)")
         #expect(check.stdout.contains("passed"))
         #expect(check.stdout.range(of: #"\d+ passed, 0 failed, 0 skipped"#, options: .regularExpression) != nil, "\(check.stdout)")
     }
 
-    @Test func fourProcessesMigratingOneNewFileAllSucceed() throws {
+    @Test func fourProcessesMigratingOneNewFileAllSucceed() async throws {
         let directory = try TemporaryDirectory()
-        let results = try Idstore.runTogether(Array(repeating: ["migrate", "--store", "sqlite:shared.db"], count: 4), in: directory)
+        let results = try await Idstore.runTogether(Array(repeating: ["migrate", "--store", "sqlite:shared.db"], count: 4), in: directory)
         #expect(results.count == 4)
         for result in results {
             #expect(result.status == 0, "\(result)")
@@ -27,9 +28,9 @@ struct IdstoreToolTests {
         }
     }
 
-    @Test func storeComesFromTheEnvironment() throws {
+    @Test func storeComesFromTheEnvironment() async throws {
         let directory = try TemporaryDirectory()
-        let result = try Idstore.run(["migrate"], in: directory, environment: ["IDSTORE_URL": "sqlite:other.db"])
+        let result = try await Idstore.run(["migrate"], in: directory, environment: ["IDSTORE_URL": "sqlite:other.db"])
         #expect(result.status == 0, "\(result)")
         #expect(result.stdout.contains("sqlite:other.db: schema version 1"))
         #expect(FileManager.default.fileExists(atPath: directory.file("other.db")))
@@ -46,8 +47,8 @@ struct IdstoreToolTests {
         (["migrate", "--store", "postgres://app:hunter2@127.0.0.1:1/db?connect_timeout=2"], "Connection refused"),
         (["migrate", "--store", "redis://app:hunter2@127.0.0.1:1/0?connect_timeout=2"], "127.0.0.1:1"),
     ])
-    func badInputGivesOneLineAndStatusOne(arguments: [String], expected: String) throws {
-        let result = try Idstore.run(arguments, in: try TemporaryDirectory())
+    func badInputGivesOneLineAndStatusOne(arguments: [String], expected: String) async throws {
+        let result = try await Idstore.run(arguments, in: try TemporaryDirectory())
         #expect(result.status != 0)
         #expect(result.stderr.contains(expected), "\(result)")
         #expect(!result.stderr.contains("hunter2"), "password in \(result.stderr)")
@@ -55,19 +56,19 @@ struct IdstoreToolTests {
         #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
     }
 
-    @Test func unwritablePathIsOneLine() throws {
+    @Test func unwritablePathIsOneLine() async throws {
         let directory = try TemporaryDirectory()
         let path = directory.file("locked.db")
         #expect(FileManager.default.createFile(atPath: path, contents: Data()))
         try directory.makeReadOnly(path)
         defer { try? directory.makeWritable(path) }
-        let result = try Idstore.run(["migrate", "--store", "sqlite:\(path)"], in: directory)
+        let result = try await Idstore.run(["migrate", "--store", "sqlite:\(path)"], in: directory)
         #expect(result.status == 1, "\(result)")
         #expect(result.stderr.hasPrefix("idstore: error: "), "\(result)")
         #expect(result.stderr.split(separator: "\n").count == 1, "\(result)")
     }
 
-    @Test func badImportFilesWriteNothing() throws {
+    @Test func badImportFilesWriteNothing() async throws {
         let directory = try TemporaryDirectory()
         let cases: [(String, String)] = [
             ("{not json", "not valid JSON"),
@@ -80,37 +81,37 @@ struct IdstoreToolTests {
         for (index, (json, expected)) in cases.enumerated() {
             let file = directory.file("bad\(index).json")
             try Data(json.utf8).write(to: URL(fileURLWithPath: file))
-            let result = try Idstore.run(["import", file], in: directory)
+            let result = try await Idstore.run(["import", file], in: directory)
             #expect(result.status == 1, "\(json): \(result)")
             #expect(result.stderr.contains(expected), "\(json): \(result.stderr)")
         }
-        let export = try Idstore.run(["export"], in: directory)
+        let export = try await Idstore.run(["export"], in: directory)
         #expect(!export.stdout.contains("\"clientId\""), "a rejected import wrote: \(export.stdout)")
     }
 
-    @Test func exampleImportIsIdempotentAndExportsRoundTrip() throws {
+    @Test func exampleImportIsIdempotentAndExportsRoundTrip() async throws {
         let directory = try TemporaryDirectory()
         let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Examples/configuration.json").path
-        let first = try Idstore.run(["import", example], in: directory)
+        let first = try await Idstore.run(["import", example], in: directory)
         #expect(first.status == 0, "\(first)")
-        let exported = try Idstore.run(["export", "--output", "one.json"], in: directory)
+        let exported = try await Idstore.run(["export", "--output", "one.json"], in: directory)
         #expect(exported.status == 0, "\(exported)")
-        let second = try Idstore.run(["import", example], in: directory)
+        let second = try await Idstore.run(["import", example], in: directory)
         #expect(second.status == 0, "\(second)")
-        #expect(try Idstore.run(["export", "--output", "two.json"], in: directory).status == 0)
+        #expect(try await Idstore.run(["export", "--output", "two.json"], in: directory).status == 0)
         let one = try Data(contentsOf: URL(fileURLWithPath: directory.file("one.json")))
         let two = try Data(contentsOf: URL(fileURLWithPath: directory.file("two.json")))
         #expect(one == two, "importing twice changed the export")
         // The export imports into an empty store and exports identically.
         let other = try TemporaryDirectory()
-        #expect(try Idstore.run(["import", directory.file("one.json")], in: other).status == 0)
-        #expect(try Idstore.run(["export", "--output", "three.json"], in: other).status == 0)
+        #expect(try await Idstore.run(["import", directory.file("one.json")], in: other).status == 0)
+        #expect(try await Idstore.run(["export", "--output", "three.json"], in: other).status == 0)
         #expect(try Data(contentsOf: URL(fileURLWithPath: other.file("three.json"))) == one)
     }
 
-    @Test func cleanupPrintsWhatItRemoved() throws {
-        let result = try Idstore.run(["cleanup", "--batch-size", "10"], in: try TemporaryDirectory())
+    @Test func cleanupPrintsWhatItRemoved() async throws {
+        let result = try await Idstore.run(["cleanup", "--batch-size", "10"], in: try TemporaryDirectory())
         #expect(result.status == 0, "\(result)")
         #expect(result.stdout.contains("removed 0 rows"), "\(result)")
         #expect(result.stdout.contains("expired grants"))
@@ -118,7 +119,7 @@ struct IdstoreToolTests {
 
     @Test func cleanupEveryIntervalStopsGracefullyOnSIGTERM() async throws {
         let directory = try TemporaryDirectory()
-        #expect(try Idstore.run(["migrate"], in: directory).status == 0)
+        #expect(try await Idstore.run(["migrate"], in: directory).status == 0)
         let (process, out, err) = try Idstore.start(["cleanup", "--every", "1s", "--log-level", "info"], in: directory,
                                                     environment: [:], discardingOutput: false)
         let printed = Mutex("")
@@ -160,6 +161,17 @@ enum Idstore {
 
     static func run(_ arguments: [String], in directory: TemporaryDirectory, environment: [String: String] = [:]) throws -> Result {
         try runTogether([arguments], in: directory, environment: environment)[0]
+    }
+
+    /// ``run(_:in:environment:)`` waiting on a thread of its own.
+    static func run(_ arguments: [String], in directory: TemporaryDirectory, environment: [String: String] = [:]) async throws -> Result {
+        try await offTheCooperativePool { try run(arguments, in: directory, environment: environment) }
+    }
+
+    /// ``runTogether(_:in:environment:)`` waiting on a thread of its own.
+    static func runTogether(_ argumentLists: [[String]], in directory: TemporaryDirectory,
+                            environment: [String: String] = [:]) async throws -> [Result] {
+        try await offTheCooperativePool { try runTogether(argumentLists, in: directory, environment: environment) }
     }
 
     /// Starts every process before waiting for any, so they really run at the same time.

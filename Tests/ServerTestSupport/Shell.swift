@@ -20,3 +20,11 @@ public func shell(_ executable: String, _ arguments: [String], input: String? = 
     process.waitUntilExit()
     return (process.terminationStatus, text)
 }
+
+/// Runs blocking `work` (waiting for a process, reading its pipes) on a thread of its own. On the cooperative pool
+/// (two threads here) a wait of many seconds starves every test running beside it; the liveness tests notice.
+public func offTheCooperativePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try work() }) }.start()
+    }
+}

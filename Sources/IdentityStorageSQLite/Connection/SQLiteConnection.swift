@@ -40,7 +40,8 @@ package final class SQLiteConnection: BlockingConnection {
     }
 
     /// Runs `body` on the calling thread within `bound`; nil when the attempt was abandoned (a statement ran past
-    /// the bound, or would have waited for a lock) and changed nothing, so the call must run elsewhere.
+    /// the bound, or would have waited for a lock) and changed nothing, so the call must run elsewhere. A
+    /// transaction `body` leaves open when it throws is rolled back.
     package func attemptInline<T>(within bound: Duration, _ body: @Sendable (SQLiteConnection) throws -> T) throws -> T? {
         guard let inlineBudget else { return try body(self) }
         let db = try db()
@@ -49,17 +50,42 @@ package final class SQLiteConnection: BlockingConnection {
         do {
             result = try body(self)
         } catch {
-            guard inlineBudget.end(on: db, busyTimeoutMilliseconds: busyTimeoutMilliseconds) else { throw error }
-            // The interrupt may have reached the ROLLBACK of the body's transaction too: end it now, unbounded.
+            let abandoned = inlineBudget.end(on: db, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+            // The interrupt may have reached the body's ROLLBACK too: end the transaction now, unbounded.
             if sqlite3_get_autocommit(db) == 0 { _ = try? run("ROLLBACK") }
-            return nil
+            if abandoned { return nil }
+            throw error
         }
-        // A body that returned has done its work (a write has committed): running it again would do it twice.
         _ = inlineBudget.end(on: db, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
         return result
     }
 
-    /// Makes commits on this thread leave a due checkpoint to ``checkpointIfDue()`` (see
+    /// Runs the write `body` on the calling thread as one `BEGIN IMMEDIATE` transaction, within `bound`; nil when
+    /// the attempt was abandoned and rolled back (see ``attemptInline(within:_:)``).
+    ///
+    /// The `COMMIT` runs after the bound is lifted. SQLite looks at the progress handler once more as a statement
+    /// returns, so a bounded `COMMIT` could take effect and still report an interrupt: run again, the write would
+    /// happen twice. A commit is short (the WAL checkpoint it may make due is left to ``takeCheckpointDue()``).
+    package func attemptInlineWrite<T>(within bound: Duration, _ body: @Sendable (SQLiteConnection) throws -> T) throws -> T? {
+        let attempt = try attemptInline(within: bound) { connection in
+            try connection.run("BEGIN IMMEDIATE")
+            return try body(connection)
+        }
+        guard let result = attempt else { return nil }
+        do {
+            if let inlineBudget {
+                _ = try inlineBudget.deferringCheckpoints { try run("COMMIT") }
+            } else {
+                try run("COMMIT")
+            }
+        } catch {
+            if let db = handle, sqlite3_get_autocommit(db) == 0 { _ = try? run("ROLLBACK") }
+            throw error
+        }
+        return result
+    }
+
+    /// Makes commits on this thread leave a due checkpoint to ``takeCheckpointDue()`` (see
     /// ``SQLiteInlineBudget/takeOverCheckpoints(on:pages:)``); call after `PRAGMA wal_autocheckpoint`.
     package func deferCheckpointsOfInlineCommits(walPages: Int) throws(IdentityStorageError) {
         try inlineBudget?.takeOverCheckpoints(on: db(), pages: Int32(clamping: walPages))

@@ -17,6 +17,8 @@ final class SQLiteInlineBudget: Sendable {
     /// WAL pages from which a commit checkpoints (see ``takeOverCheckpoints(on:pages:)``); 0 leaves it to SQLite.
     private let checkpointPages = Atomic<Int32>(0)
     private let checkpointDueFlag = Atomic<Bool>(false)
+    /// Set while an inline write commits, after its bound (``deferringCheckpoints(_:)``).
+    private let committingInline = Atomic<Bool>(false)
 
     /// Virtual-machine steps between two looks at the clock: a few microseconds of work.
     static let stepsBetweenChecks: Int32 = 500
@@ -53,6 +55,13 @@ final class SQLiteInlineBudget: Sendable {
         }, Unmanaged.passUnretained(self).toOpaque())
     }
 
+    /// Runs `commit` (an inline write's `COMMIT`, run after its bound) leaving a checkpoint it makes due for later.
+    func deferringCheckpoints<T>(_ commit: () throws -> T) rethrows -> T {
+        committingInline.store(true, ordering: .relaxed)
+        defer { committingInline.store(false, ordering: .relaxed) }
+        return try commit()
+    }
+
     /// Whether a commit left the WAL due for a checkpoint that it did not run; clears the mark.
     func takeCheckpointDue() -> Bool {
         checkpointDueFlag.exchange(false, ordering: .relaxed)
@@ -61,7 +70,7 @@ final class SQLiteInlineBudget: Sendable {
     /// WAL hook. Every later commit calls it again, so a checkpoint that did not happen is tried again.
     fileprivate func committed(_ db: OpaquePointer?, _ name: UnsafePointer<CChar>?, walPages: Int32) -> Int32 {
         guard walPages >= checkpointPages.load(ordering: .relaxed) else { return SQLITE_OK }
-        if deadline.load(ordering: .relaxed) != .max {
+        if deadline.load(ordering: .relaxed) != .max || committingInline.load(ordering: .relaxed) {
             checkpointDueFlag.store(true, ordering: .relaxed)
         } else {
             // PASSIVE never waits for readers, as SQLite's own automatic checkpoint.

@@ -28,9 +28,7 @@ final class SQLiteSharedWriter: BlockingConnection, Sendable {
     /// to a pool thread (``SQLiteConnection/takeCheckpointDue()``).
     func attemptWrite<T: Sendable>(within bound: Duration, _ body: @Sendable (SQLiteConnection) throws -> T) throws -> (result: T, checkpointDue: Bool)? {
         try connection.withLockIfAvailable { connection in
-            let result = try connection.attemptInline(within: bound) { connection in
-                try connection.transaction(immediate: true) { try body(connection) }
-            }
+            let result = try connection.attemptInlineWrite(within: bound, body)
             return result.map { ($0, connection.takeCheckpointDue()) }
         } ?? nil
     }
