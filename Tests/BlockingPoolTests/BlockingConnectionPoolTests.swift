@@ -213,11 +213,21 @@ struct BlockingConnectionPoolTests {
         let pool = BlockingConnectionPool(configuration: .init(size: 1)) { FakeConnection() }
         let done = Counter()
         let holding = Counter()
-        async let first: Void = pool.withConnection { _ in holding.increment(); usleep(100_000); done.increment() }
+        let released = Counter()
+        // The first call holds the only thread until the second is queued and shutdown has begun (a fixed sleep
+        // could end first on a loaded machine, and the second call would never be seen queued).
+        async let first: Void = pool.withConnection { _ in
+            holding.increment()
+            while released.current == 0 { usleep(200) }
+            done.increment()
+        }
         while holding.current == 0 { try await Task.sleep(for: .milliseconds(1)) }
         async let second: Void = pool.withConnection { _ in done.increment() }
         while pool.queuedCount == 0 { try await Task.sleep(for: .milliseconds(1)) }
-        await pool.shutdown()
+        async let shutdown: Void = pool.shutdown()
+        try await Task.sleep(for: .milliseconds(50))
+        released.increment()
+        await shutdown
         try await first
         try await second
         #expect(done.current == 2)

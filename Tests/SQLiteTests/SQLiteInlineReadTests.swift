@@ -34,37 +34,64 @@ struct SQLiteInlineReadTests {
         #expect(throws: IdentityStorageError.self) { try SQLiteIdentityStorage.Configuration(url: StoreURL(parsing: "sqlite:a.db?inline_bound=soon")) }
     }
 
-    /// As many long reads as there are inline connections, each first tried on its caller's thread: were they not
-    /// stopped at the bound, they would hold that many threads of the cooperative pool (all of it, on a machine of
-    /// two cores) for their whole length, some 30 s, and the 100 tasks below could not finish before them.
+    /// As many long reads as there are inline connections, each first tried on its caller's thread, while 100 tasks
+    /// tick (sleep 1 ms, count, again). Were the reads not stopped at the bound, they would hold that many threads
+    /// of the cooperative pool (all of it, on a machine of two cores) for their whole length, some 30 s, and no
+    /// task could tick while they ran. Counted per read from its own start, so that other tests keeping the pool
+    /// busy in the same process slow the ticking down but cannot fake or hide a held thread; the reads are
+    /// cancelled once the tasks have ticked enough beside every one of them.
     @Test func longReadsNeverHoldTheCooperativePool() async throws {
         let readers = max(2, ProcessInfo.processInfo.activeProcessorCount)
         let path = try TemporaryDirectory().file("liveness.db")
         let storage = try await SQLiteIdentityStorage.open(.init(url: StoreURL(parsing: "sqlite:\(path)?readers=\(readers)")))
         let longRead = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 30000000) SELECT count(*) FROM c"
-        let finished = Finished()
-        let longReads = (0..<readers).map { _ in
-            Task {
-                _ = try? await storage.readRaw(longRead)
-                finished.reads.withLock { $0 += 1 }
-            }
-        }
-        await withTaskGroup(of: Void.self) { group in
-            for _ in 0..<100 {
-                group.addTask {
-                    for _ in 0..<20 { try? await Task.sleep(for: .milliseconds(1)) }
+        let enough = 2_000
+        let ticks = Counter()
+        let ticking = Task {
+            await withTaskGroup(of: Void.self) { group in
+                for _ in 0..<100 {
+                    group.addTask {
+                        while !Task.isCancelled {
+                            try? await Task.sleep(for: .milliseconds(1))
+                            ticks.add()
+                        }
+                    }
                 }
             }
         }
-        let readsDoneBeforeTheTasks = finished.reads.withLock { $0 }
+        let started = ReadStarts()
+        let longReads = (0..<readers).map { _ in
+            Task { () -> Int in
+                let before = ticks.value
+                started.record(before)
+                _ = try? await storage.readRaw(longRead)
+                return ticks.value - before
+            }
+        }
+        while started.count < readers || ticks.value - started.latest < enough {
+            try await Task.sleep(for: .milliseconds(10))
+        }
         for read in longReads { read.cancel() }
-        for read in longReads { await read.value }
-        #expect(readsDoneBeforeTheTasks == 0, "the tasks waited for \(readsDoneBeforeTheTasks) long reads to end")
+        var ticksDuringReads: [Int] = []
+        for read in longReads { ticksDuringReads.append(await read.value) }
+        ticking.cancel()
+        await ticking.value
+        #expect(ticksDuringReads.allSatisfy { $0 >= enough }, "ticks while each long read ran: \(ticksDuringReads)")
         await storage.close()
     }
 }
 
-/// Long reads that have ended.
-private final class Finished: Sendable {
-    let reads = Mutex(0)
+/// Ticks of the tasks beside the long reads.
+private final class Counter: Sendable {
+    private let count = Atomic(0)
+    var value: Int { count.load(ordering: .relaxed) }
+    func add() { count.add(1, ordering: .relaxed) }
+}
+
+/// The tick count at each long read's start.
+private final class ReadStarts: Sendable {
+    private let starts = Mutex<[Int]>([])
+    var count: Int { starts.withLock { $0.count } }
+    var latest: Int { starts.withLock { $0.max() ?? 0 } }
+    func record(_ ticks: Int) { starts.withLock { $0.append(ticks) } }
 }
