@@ -159,24 +159,19 @@ enum Idstore {
         return packageRoot.appendingPathComponent(".build/debug/idstore")
     }
 
-    static func run(_ arguments: [String], in directory: TemporaryDirectory, environment: [String: String] = [:]) throws -> Result {
-        try runTogether([arguments], in: directory, environment: environment)[0]
-    }
-
-    /// ``run(_:in:environment:)`` waiting on a thread of its own.
     static func run(_ arguments: [String], in directory: TemporaryDirectory, environment: [String: String] = [:]) async throws -> Result {
-        try await offTheCooperativePool { try run(arguments, in: directory, environment: environment) }
+        try await runTogether([arguments], in: directory, environment: environment)[0]
     }
 
-    /// ``runTogether(_:in:environment:)`` waiting on a thread of its own.
+    /// Starts every process before waiting for any, so they really run at the same time; waits on a thread of its
+    /// own (``offTheCooperativePool(_:)``).
     static func runTogether(_ argumentLists: [[String]], in directory: TemporaryDirectory,
                             environment: [String: String] = [:]) async throws -> [Result] {
-        try await offTheCooperativePool { try runTogether(argumentLists, in: directory, environment: environment) }
+        try await offTheCooperativePool { try waitForAll(argumentLists, in: directory, environment: environment) }
     }
 
-    /// Starts every process before waiting for any, so they really run at the same time.
-    static func runTogether(_ argumentLists: [[String]], in directory: TemporaryDirectory,
-                            environment: [String: String] = [:]) throws -> [Result] {
+    private static func waitForAll(_ argumentLists: [[String]], in directory: TemporaryDirectory,
+                                   environment: [String: String]) throws -> [Result] {
         let started = try argumentLists.map { try start($0, in: directory, environment: environment) }
         return started.map { process, out, err in
             let stdout = out.fileHandleForReading.readDataToEndOfFile()

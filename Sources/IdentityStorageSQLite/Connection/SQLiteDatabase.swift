@@ -109,7 +109,7 @@ package final class SQLiteDatabase: SQLDatabase {
                 return attempt.result
             }
         }
-        return try await writer.withConnection { try $0.run(body) }
+        return try await writeOutsideTransaction(body)
     }
 
     /// Runs `body` on the writer's thread as it is, outside any transaction: for statements a transaction refuses
