@@ -16,6 +16,9 @@ let package = Package(
         .library(name: "IdentityStorageOpener", targets: ["IdentityStorageOpener"]),
         .library(name: "IdentityStorageTool", targets: ["IdentityStorageTool"]),
         .executable(name: "idstore", targets: ["idstore"]),
+        // Framework drop-ins: only these two products link a web framework; an adapter's user never compiles one.
+        .library(name: "IdentityStorageHummingbird", targets: ["IdentityStorageHummingbird"]),
+        .library(name: "IdentityStorageVapor", targets: ["IdentityStorageVapor"]),
     ],
     dependencies: [
         // SHA-256 for hashed handles (CIBA request ids); no other crypto is needed in the core.
@@ -29,6 +32,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        // Framework drop-ins (IdentityStorageHummingbird, IdentityStorageVapor) and the example server only.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/vapor.git", from: "4.122.3"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        // Hummingbird's session middleware, for the drop-in's session tests only.
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
     ],
     targets: [
         .target(
@@ -116,6 +125,29 @@ let package = Package(
             name: "idstore",
             dependencies: ["IdentityStorageOpener", "IdentityStorageTool"]
         ),
+        .target(
+            name: "IdentityStorageHummingbird",
+            dependencies: ["IdentityStorage", .product(name: "Hummingbird", package: "hummingbird")]
+        ),
+        .target(
+            name: "IdentityStorageVapor",
+            dependencies: ["IdentityStorage", .product(name: "Vapor", package: "vapor"), .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        // The example authorization server (Examples/AuthorizationServer): its routes as a library the tests drive
+        // through Hummingbird's test client, and the executable that serves them.
+        .target(
+            name: "AuthorizationServerExample",
+            dependencies: ["IdentityStorage", "IdentityStorageHummingbird", .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "Crypto", package: "swift-crypto")],
+            path: "Examples/AuthorizationServer/Sources/AuthorizationServerExample"
+        ),
+        .executableTarget(
+            name: "authorization-server",
+            dependencies: ["AuthorizationServerExample", "IdentityStorageOpener", "IdentityStorageTool",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "Hummingbird", package: "hummingbird")],
+            path: "Examples/AuthorizationServer/Sources/authorization-server"
+        ),
         // Not a product: `idstore` with the observability packages' test kits installed, for the instrumentation
         // benchmark (`swift run -c release idstore-test-kits bench --workload instrumentation --store URL`).
         .executableTarget(
@@ -182,6 +214,24 @@ let package = Package(
             name: "SQLiteTests",
             dependencies: ["IdentityStorage", "IdentityStorageSQLite", "IdentityStorageConformance", "IdentityStorageTool", "IdentityStorageOpener", "idstore",
                            "ServerTestSupport"]
+        ),
+        .testTarget(
+            name: "HummingbirdDropInTests",
+            dependencies: ["IdentityStorage", "IdentityStorageHummingbird", "IdentityStorageOpener", "ServerTestSupport",
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "HummingbirdTesting", package: "hummingbird"),
+                           .product(name: "HummingbirdAuth", package: "hummingbird-auth")]
+        ),
+        .testTarget(
+            name: "VaporDropInTests",
+            dependencies: ["IdentityStorage", "IdentityStorageVapor", "IdentityStorageOpener", "ServerTestSupport",
+                           .product(name: "VaporTesting", package: "vapor")]
+        ),
+        .testTarget(
+            name: "ExampleServerTests",
+            dependencies: ["IdentityStorage", "AuthorizationServerExample", "IdentityStorageOpener", "ServerTestSupport",
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "HummingbirdTesting", package: "hummingbird")]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -17,25 +17,9 @@ struct Idstore: AsyncParsableCommand {
     )
 }
 
-/// The options every command shares: where the deployment's parts live.
+/// The options every command shares: where the deployment's parts live, and the stores' log level.
 struct StoreOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Store URL of every part (default: $IDSTORE_URL, else sqlite:identity.db).", valueName: "url"))
-    var store: String?
-
-    @Option(name: .long, help: ArgumentHelp("Where clients, resources and identity providers live (default: $IDSTORE_CONFIGURATION_URL, else --store).",
-                                            valueName: "url"))
-    var configurationStore: String?
-
-    @Option(name: .long, help: ArgumentHelp("Where signing keys and the data-protection key ring live (default: $IDSTORE_KEY_URL, else --store).",
-                                            valueName: "url"))
-    var keyStore: String?
-
-    @Option(name: .long, help: ArgumentHelp("Where grants, device codes, sessions, PAR and CIBA requests live (default: $IDSTORE_OPERATIONAL_URL, else --store).",
-                                            valueName: "url"))
-    var operationalStore: String?
-
-    @Option(name: .long, help: ArgumentHelp("Where the distributed cache lives (default: $IDSTORE_CACHE_URL, else --store).", valueName: "url"))
-    var cacheStore: String?
+    @OptionGroup var deployment: DeploymentOptions
 
     @Option(name: .long, help: ArgumentHelp("The stores' log level, to standard error: trace, debug, info, notice, warning, error or critical (default: warning).",
                                             valueName: "level"),
@@ -47,26 +31,8 @@ struct StoreOptions: ParsableArguments {
             })
     var logLevel: Logger.Level?
 
-    /// The option and environment variable that set `part`, for messages.
-    static func setting(of part: DeploymentPart) -> (option: String, environment: String) {
-        switch part {
-        case .configuration: ("--configuration-store", "IDSTORE_CONFIGURATION_URL")
-        case .keyMaterial: ("--key-store", "IDSTORE_KEY_URL")
-        case .operationalData: ("--operational-store", "IDSTORE_OPERATIONAL_URL")
-        case .distributedCache: ("--cache-store", "IDSTORE_CACHE_URL")
-        }
-    }
-
-    /// The URLs in force: each option, else its environment variable, else the store's.
-    var urls: DeploymentURLs {
-        let environment = ProcessInfo.processInfo.environment
-        func given(_ option: String?, _ variable: String) -> String? { option ?? environment[variable].flatMap { $0.isEmpty ? nil : $0 } }
-        return DeploymentURLs(store: given(store, "IDSTORE_URL") ?? "sqlite:identity.db",
-                              configuration: given(configurationStore, Self.setting(of: .configuration).environment),
-                              keyMaterial: given(keyStore, Self.setting(of: .keyMaterial).environment),
-                              operationalData: given(operationalStore, Self.setting(of: .operationalData).environment),
-                              distributedCache: given(cacheStore, Self.setting(of: .distributedCache).environment))
-    }
+    /// The URLs in force.
+    var urls: DeploymentURLs { deployment.urls }
 
     /// Where the stores log, measure and trace: the run's observability, its logger at `--log-level` when given.
     var observability: StoreObservability {
@@ -79,20 +45,9 @@ struct StoreOptions: ParsableArguments {
     /// becomes one line on standard error and exit status 1; a part whose store cannot hold it names the option to set.
     func withDeployment<T>(clock: any WallClock = SystemWallClock(), migrate: Bool = true,
                            _ body: (Deployment) async throws -> T) async throws -> T {
-        let opener = ToolContext.current.opener
-        let urls = self.urls
-        let deployment = try await reportingErrors { () async throws -> Deployment in
-            let refused = try opener.partsNotHeld(urls)
-            if let first = refused.first {
-                let parts = Set(refused.map(\.part))
-                let settings = DeploymentPart.allCases.filter(parts.contains).map(Self.setting(of:))
-                throw IdentityStorageError.invalidArgument("""
-                    store URL '\(first.url)' (\(first.driver.name)) cannot hold \(parts.names); it holds \(first.driver.parts(for: first.url).names): \
-                    give \(settings.map(\.option).joined(separator: " and ")) (or \(settings.map(\.environment).joined(separator: ", "))) \
-                    a store that can
-                    """)
-            }
-            return try await opener.openDeployment(urls, options: StoreOpenOptions(clock: clock, migrate: migrate, observability: observability))
+        let deployment = try await reportingErrors {
+            try await self.deployment.openDeployment(with: ToolContext.current.opener,
+                                                     options: StoreOpenOptions(clock: clock, migrate: migrate, observability: observability))
         }
         do {
             let result = try await reportingErrors { try await body(deployment) }

@@ -1,0 +1,101 @@
+import Foundation
+import Hummingbird
+import IdentityStorage
+
+extension AuthorizationServer {
+    /// The form of a token request (RFC 6749 section 4.1.3, 6 and 4.4; RFC 7523 for the assertion).
+    struct TokenRequest: Decodable {
+        let grantType: String?
+        let code: String?
+        let redirectUri: String?
+        let refreshToken: String?
+        let scope: String?
+        let clientId: String?
+        let clientSecret: String?
+        let clientAssertionType: String?
+        let clientAssertion: String?
+
+        enum CodingKeys: String, CodingKey {
+            case grantType = "grant_type", code, redirectUri = "redirect_uri", refreshToken = "refresh_token", scope
+            case clientId = "client_id", clientSecret = "client_secret", clientAssertionType = "client_assertion_type"
+            case clientAssertion = "client_assertion"
+        }
+    }
+
+    /// How long the opaque access tokens are said to live; the demo keeps no record of them.
+    static let accessTokenLifetime = 3600
+
+    /// `POST /token`: redeems an authorization code, rotates a refresh token or issues a client-credentials token.
+    func token(_ request: Request) async throws -> Response {
+        let body = try await request.body.collect(upTo: 64 * 1024)
+        let form: TokenRequest
+        do {
+            form = try URLEncodedFormDecoder().decode(TokenRequest.self, from: String(buffer: body))
+        } catch {
+            throw OAuthError.invalidRequest("the body is not a form")
+        }
+        let client = try await authenticateClient(form)
+        guard let grantType = form.grantType else { throw OAuthError.invalidRequest("grant_type is missing") }
+        guard client.allowedGrantTypes.contains(grantType) || (grantType == PersistedGrantType.refreshToken && client.allowOfflineAccess) else {
+            throw OAuthError.unauthorizedClient("the client may not use \(grantType)")
+        }
+        switch grantType {
+        case PersistedGrantType.authorizationCode: return try await redeemCode(form, client: client)
+        case PersistedGrantType.refreshToken: return try await refresh(form, client: client)
+        case "client_credentials":
+            return .json(TokenResponse(accessToken: GrantHandle.random().value, expiresIn: Self.accessTokenLifetime, refreshToken: nil,
+                                       scope: try allowedScopes(requested: form.scope, for: client).joined(separator: " ")))
+        default: throw OAuthError.unsupportedGrantType("\(grantType) is not supported")
+        }
+    }
+
+    /// Takes the code's grant: of any number of concurrent redemptions of one code exactly one gets tokens.
+    private func redeemCode(_ form: TokenRequest, client: Client) async throws -> Response {
+        guard let code = form.code else { throw OAuthError.invalidRequest("code is missing") }
+        guard let grant = try await stores.grants.takeGrant(forKey: GrantHandle(value: code).key(type: PersistedGrantType.authorizationCode)) else {
+            throw OAuthError.invalidGrant("the code is unknown or was already redeemed")
+        }
+        let data = try JSONDecoder().decode(CodeData.self, from: Data(grant.data.utf8))
+        guard grant.clientId == client.clientId, isLive(grant), data.redirectUri == form.redirectUri else {
+            throw OAuthError.invalidGrant("the code was issued to another client or redirect_uri, or has expired")
+        }
+        return try await issueTokens(subject: grant.subjectId, client: client, scopes: data.scopes)
+    }
+
+    /// A one-time refresh token is consumed: of any number of concurrent refreshes exactly one gets a new token. A
+    /// reusable one (`refreshTokenUsage` reUse) is only read and handed back.
+    private func refresh(_ form: TokenRequest, client: Client) async throws -> Response {
+        guard let handle = form.refreshToken.map(GrantHandle.init(value:)) else { throw OAuthError.invalidRequest("refresh_token is missing") }
+        let key = handle.key(type: PersistedGrantType.refreshToken)
+        let oneTime = client.refreshTokenUsage == .oneTimeOnly
+        let found = oneTime ? try await stores.grants.consumeGrant(forKey: key) : try await stores.grants.grant(forKey: key)
+        guard let grant = found, grant.clientId == client.clientId, isLive(grant), oneTime || grant.consumedTime == nil else {
+            throw OAuthError.invalidGrant("the refresh token is unknown, used or expired")
+        }
+        let scopes = try JSONDecoder().decode([String].self, from: Data(grant.data.utf8))
+        return try await issueTokens(subject: grant.subjectId, client: client, scopes: scopes, reusing: oneTime ? nil : handle)
+    }
+
+    /// An access token, and a refresh token (stored as a grant) when `offline_access` was granted.
+    private func issueTokens(subject: String?, client: Client, scopes: [String], reusing refreshHandle: GrantHandle? = nil) async throws -> Response {
+        var refreshToken: String?
+        if scopes.contains("offline_access") {
+            let handle = refreshHandle ?? GrantHandle.random()
+            if refreshHandle == nil {
+                let now = clock.now
+                try await stores.grants.storeGrant(PersistedGrant(
+                    key: handle.key(type: PersistedGrantType.refreshToken), type: PersistedGrantType.refreshToken, subjectId: subject,
+                    clientId: client.clientId, creationTime: now,
+                    expiration: now.addingTimeInterval(TimeInterval(client.absoluteRefreshTokenLifetime)),
+                    data: String(decoding: try JSONEncoder().encode(scopes), as: UTF8.self)))
+            }
+            refreshToken = handle.value
+        }
+        return .json(TokenResponse(accessToken: GrantHandle.random().value, expiresIn: Self.accessTokenLifetime, refreshToken: refreshToken,
+                                   scope: scopes.joined(separator: " ")))
+    }
+
+    private func isLive(_ grant: PersistedGrant) -> Bool {
+        grant.expiration.map { $0 > clock.now } ?? true
+    }
+}

@@ -1,0 +1,33 @@
+import ArgumentParser
+import AuthorizationServerExample
+import Hummingbird
+import IdentityStorage
+import IdentityStorageOpener
+import IdentityStorageTool
+import Logging
+
+/// Serves the example authorization server on the deployment given as to `idstore` (`--store`, `--operational-store`,
+/// …), until SIGINT or SIGTERM; the deployment and the cleanup of expired data run in the same service group.
+@main
+struct AuthorizationServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "authorization-server",
+        abstract: "The IdentityStorage example: authorization codes, token redemption, refresh-token rotation, replay and CORS on any store.")
+
+    @OptionGroup var deployment: DeploymentOptions
+
+    @Option(help: "The address to listen on.")
+    var hostname = "127.0.0.1"
+
+    @Option(help: "The port to listen on.")
+    var port = 8080
+
+    func run() async throws {
+        let logger = Logger(label: "authorization-server")
+        let deployment = try await self.deployment.openDeployment(with: .builtIn)
+        let server = AuthorizationServer(stores: deployment.makeStores())
+        let app = Application(router: server.router(), configuration: .init(address: .hostname(hostname, port: port)),
+                              services: [deployment, CleanupService(deployment: deployment)], logger: logger)
+        try await app.runService()
+    }
+}

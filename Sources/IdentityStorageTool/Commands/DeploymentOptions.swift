@@ -1,0 +1,68 @@
+public import ArgumentParser
+import Foundation
+public import IdentityStorage
+
+/// Where a deployment's parts live, as command-line options with environment fallbacks: `--store` (`IDSTORE_URL`)
+/// for every part, and `--configuration-store`, `--key-store`, `--operational-store`, `--cache-store` (their
+/// `IDSTORE_*_URL` variables) for a part kept elsewhere. `idstore` and the example server share them; include them in
+/// a command of your own with `@OptionGroup var deployment: DeploymentOptions`.
+public struct DeploymentOptions: ParsableArguments, Sendable {
+    @Option(name: .long, help: ArgumentHelp("Store URL of every part (default: $IDSTORE_URL, else sqlite:identity.db).", valueName: "url"))
+    public var store: String?
+
+    @Option(name: .long, help: ArgumentHelp("Where clients, resources and identity providers live (default: $IDSTORE_CONFIGURATION_URL, else --store).",
+                                            valueName: "url"))
+    public var configurationStore: String?
+
+    @Option(name: .long, help: ArgumentHelp("Where signing keys and the data-protection key ring live (default: $IDSTORE_KEY_URL, else --store).",
+                                            valueName: "url"))
+    public var keyStore: String?
+
+    @Option(name: .long, help: ArgumentHelp("Where grants, device codes, sessions, PAR and CIBA requests live (default: $IDSTORE_OPERATIONAL_URL, else --store).",
+                                            valueName: "url"))
+    public var operationalStore: String?
+
+    @Option(name: .long, help: ArgumentHelp("Where the distributed cache lives (default: $IDSTORE_CACHE_URL, else --store).", valueName: "url"))
+    public var cacheStore: String?
+
+    public init() {}
+
+    /// The option and environment variable that set `part`, for messages.
+    public static func setting(of part: DeploymentPart) -> (option: String, environment: String) {
+        switch part {
+        case .configuration: ("--configuration-store", "IDSTORE_CONFIGURATION_URL")
+        case .keyMaterial: ("--key-store", "IDSTORE_KEY_URL")
+        case .operationalData: ("--operational-store", "IDSTORE_OPERATIONAL_URL")
+        case .distributedCache: ("--cache-store", "IDSTORE_CACHE_URL")
+        }
+    }
+
+    /// The URLs in force: each option, else its environment variable, else the store's.
+    public var urls: DeploymentURLs {
+        let environment = ProcessInfo.processInfo.environment
+        func given(_ option: String?, _ variable: String) -> String? { option ?? environment[variable].flatMap { $0.isEmpty ? nil : $0 } }
+        return DeploymentURLs(store: given(store, "IDSTORE_URL") ?? "sqlite:identity.db",
+                              configuration: given(configurationStore, Self.setting(of: .configuration).environment),
+                              keyMaterial: given(keyStore, Self.setting(of: .keyMaterial).environment),
+                              operationalData: given(operationalStore, Self.setting(of: .operationalData).environment),
+                              distributedCache: given(cacheStore, Self.setting(of: .distributedCache).environment))
+    }
+
+    /// Opens the deployment through `opener` (each distinct URL once).
+    /// - Throws: ``IdentityStorageError`` `invalidArgument` naming the option to set when a part's store cannot hold
+    ///   it, and the opener's errors.
+    public func openDeployment(with opener: StoreOpener, options: StoreOpenOptions = StoreOpenOptions()) async throws -> Deployment {
+        let urls = self.urls
+        let refused = try opener.partsNotHeld(urls)
+        if let first = refused.first {
+            let parts = Set(refused.map(\.part))
+            let settings = DeploymentPart.allCases.filter(parts.contains).map(Self.setting(of:))
+            throw IdentityStorageError.invalidArgument("""
+                store URL '\(first.url)' (\(first.driver.name)) cannot hold \(parts.names); it holds \(first.driver.parts(for: first.url).names): \
+                give \(settings.map(\.option).joined(separator: " and ")) (or \(settings.map(\.environment).joined(separator: ", "))) \
+                a store that can
+                """)
+        }
+        return try await opener.openDeployment(urls, options: options)
+    }
+}
