@@ -19,6 +19,7 @@ import Foundation
 /// - ``create(key:value:expires:)`` of a key that holds a live value throws `PersistError.duplicate`. It is the cache's
 ///   add-if-absent, one statement or script on every backend: of any number of racing creates exactly one wins.
 /// - ``set(key:value:expires:)`` overwrites; called without an expiry on a key that has one, it keeps that expiry.
+/// - An expiry of zero or less means expired at once, as with Hummingbird's memory driver.
 /// - ``get(key:as:)`` of a value that does not decode as the asked type returns nil, as does an expired value.
 /// - ``getWithTTL(key:as:)`` returns the time left before the value expires (nil for a value that never does).
 ///
@@ -47,20 +48,28 @@ public struct IdentityStoragePersistDriver: PersistDriver {
     }
 
     public func create<Object: Codable & Sendable>(key: String, value: Object, expires: Duration?) async throws {
+        let key = keyPrefix + key
+        if let expires, expires <= .zero {
+            // Expired as soon as created, as with Hummingbird's memory driver: nothing to store, but still a duplicate.
+            guard try await cache.get(key) == nil else { throw PersistError.duplicate }
+            return
+        }
         let entry = try PersistedEntry(value: value, expiresAt: expires.map(expiryInstant(after:)))
-        guard try await cache.add(keyPrefix + key, value: entry.bytes, options: entry.cacheOptions) else {
+        guard try await cache.add(key, value: entry.bytes, options: entry.cacheOptions) else {
             throw PersistError.duplicate
         }
     }
 
     public func set<Object: Codable & Sendable>(key: String, value: Object, expires: Duration?) async throws {
         let key = keyPrefix + key
-        if let expires {
-            let entry = try PersistedEntry(value: value, expiresAt: expiryInstant(after: expires))
-            try await cache.set(key, value: entry.bytes, options: entry.cacheOptions)
+        guard let expires else { return try await setKeepingExpiry(key, value: value) }
+        guard expires > .zero else {
+            // Expired as soon as written: the key holds nothing afterwards.
+            try await cache.remove(key)
             return
         }
-        try await setKeepingExpiry(key, value: value)
+        let entry = try PersistedEntry(value: value, expiresAt: expiryInstant(after: expires))
+        try await cache.set(key, value: entry.bytes, options: entry.cacheOptions)
     }
 
     public func get<Object: Codable & Sendable>(key: String, as: Object.Type) async throws -> Object? {
@@ -79,10 +88,7 @@ public struct IdentityStoragePersistDriver: PersistDriver {
         try await cache.remove(keyPrefix + key)
     }
 
-    private func expiryInstant(after duration: Duration) throws -> Date {
-        guard duration > .zero else {
-            throw IdentityStorageError.invalidArgument("a persisted value's expiry must be positive (was \(duration))")
-        }
-        return clock.now.addingTimeInterval(duration.inSeconds)
+    private func expiryInstant(after duration: Duration) -> Date {
+        clock.now.addingTimeInterval(duration.inSeconds)
     }
 }

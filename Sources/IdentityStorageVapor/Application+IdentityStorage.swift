@@ -16,7 +16,7 @@ extension Application {
     public var identityStorage: IdentityStorageVaporSupport { IdentityStorageVaporSupport(application: self) }
 }
 
-/// Opens, holds and closes an application's ``IdentityStorage/Deployment``.
+/// Opens, holds and closes an application's ``IdentityStorage/Deployment``, or holds stores opened elsewhere.
 public struct IdentityStorageVaporSupport: Sendable {
     let application: Application
 
@@ -24,9 +24,9 @@ public struct IdentityStorageVaporSupport: Sendable {
         typealias Value = Opened
     }
 
-    /// The deployment and its stores, made once.
+    /// The stores, made once, and the deployment they come from when the application opened it.
     struct Opened: Sendable {
-        let deployment: Deployment
+        let deployment: Deployment?
         let stores: IdentityStores
     }
 
@@ -39,9 +39,15 @@ public struct IdentityStorageVaporSupport: Sendable {
         application.lifecycle.use(ClosingHandler(deployment: deployment))
     }
 
-    /// The opened deployment. Opening comes first: without it this stops the application, as Vapor does for any
-    /// provider that was not configured.
-    public var deployment: Deployment { opened.deployment }
+    /// Uses stores the caller opened and closes (several applications in one process sharing one deployment, or a
+    /// deployment that also runs in a `ServiceGroup`).
+    public func use(_ stores: IdentityStores) {
+        application.storage[Key.self] = Opened(deployment: nil, stores: stores)
+    }
+
+    /// The deployment ``open(_:opener:options:)`` opened; nil after ``use(_:)``. Opening comes first: without it this
+    /// stops the application, as Vapor does for any provider that was not configured.
+    public var deployment: Deployment? { opened.deployment }
 
     /// The deployment's stores (grants, clients, the cache, …) for the application's own use.
     public var stores: IdentityStores { opened.stores }

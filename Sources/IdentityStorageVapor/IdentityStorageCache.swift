@@ -26,12 +26,14 @@ public struct IdentityStorageCache: Cache, Sendable {
 
     public func get<T: Decodable>(_ key: String, as type: T.Type) -> EventLoopFuture<T?> {
         let (cache, key) = (cache, keyPrefix + key)
-        // Vapor's `T` need not be Sendable: the value is decoded on the event loop, in a closure that never leaves it.
+        // Vapor's protocol does not make `T` Sendable, so to the compiler neither is its metatype, and no closure that
+        // names `T` may go to the event loop. This one names it but holds only the promise and the metatype, both
+        // safe to share; it runs once, on the promise's event loop (whenComplete calls back there).
         let promise = eventLoop.makePromise(of: T?.self)
-        let complete = NIOLoopBound({ (result: Result<[UInt8]?, any Error>) in
+        nonisolated(unsafe) let complete = { (result: Result<[UInt8]?, any Error>) in
             promise.assumeIsolated().completeWith(result.map { $0.flatMap { try? JSONDecoder().decode(T.self, from: Data($0)) } })
-        }, eventLoop: eventLoop)
-        eventLoop.makeFutureWithTask { try await cache.get(key) }.whenComplete { complete.value($0) }
+        }
+        eventLoop.makeFutureWithTask { try await cache.get(key) }.whenComplete { complete($0) }
         return promise.futureResult
     }
 

@@ -46,11 +46,6 @@ func observedGrant(_ key: String, expired: Bool = false) -> PersistedGrant {
                           expiration: created.addingTimeInterval(3600), data: "{\"code\":\"\(key)\"}")
 }
 
-/// A name no other test run uses, for keys and private stores: letters and digits.
-func uniqueName(_ prefix: String) -> String {
-    prefix + String(UInt32.random(in: 0 ... .max), radix: 36)
-}
-
 /// A value the tasks of a test share, behind a lock.
 final class Shared<Value: Sendable>: Sendable {
     private let value: Mutex<Value>

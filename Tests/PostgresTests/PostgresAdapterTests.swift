@@ -2,6 +2,7 @@ import Foundation
 import IdentityStorage
 import IdentityStoragePostgres
 import IdentityStorageTool
+import ServerTestSupport
 import Testing
 
 /// Behaviour specific to the PostgreSQL adapter: configuration, schema and migrations, query plans.

@@ -1,6 +1,7 @@
 import Foundation
 import IdentityStorage
 import IdentityStoragePostgres
+import ServerTestSupport
 import Testing
 
 /// Instants whatever the time zones, bad input, and statement timeouts.

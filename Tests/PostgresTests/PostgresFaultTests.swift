@@ -2,6 +2,7 @@ import Foundation
 import IdentityStorage
 import IdentityStoragePostgres
 import Synchronization
+import ServerTestSupport
 import Testing
 
 /// Connection loss in the middle of a concurrent workload: every call either succeeds or reports

@@ -91,11 +91,6 @@ func withExclusiveServer<T: Sendable>(_ body: () async throws -> T) async throws
     try await ServerGate.shared.exclusive(body)
 }
 
-/// A name unique to this run, for schemas and databases the tests create.
-func uniqueName(_ prefix: String) -> String {
-    prefix + "_" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
-}
-
 /// Records an issue unless `body` throws an ``IdentityStorageError`` with `code`; returns the error.
 @discardableResult
 func expectCode(_ code: IdentityStorageError.Code, sourceLocation: SourceLocation = #_sourceLocation,
