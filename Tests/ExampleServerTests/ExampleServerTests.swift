@@ -1,1 +1,131 @@
+import AuthorizationServerExample
+import Foundation
+import Hummingbird
 import HummingbirdTesting
+import IdentityStorage
+import NIOCore
+import ServerTestSupport
+import Testing
+
+/// The suite's stores, one per backend.
+let sharedStores = try! SharedTestStores(name: "example")
+
+/// The example authorization server through Hummingbird's test client on every backend: one winner among concurrent
+/// redemptions of a code and concurrent rotations of a refresh token, replayed assertions refused, CORS from the
+/// client store.
+@Suite struct ExampleServerTests {
+    /// The clients a test registers, with ids and origin of its own.
+    struct TestClients {
+        let spa: Client
+        let worker: Client
+        let origin: String
+        let redirectUri = "https://app.example.com/callback"
+
+        init() {
+            let name = uniqueName("c")
+            origin = "https://\(name.replacingOccurrences(of: "_", with: "-")).example"
+            var spa = Client(clientId: "spa-\(name)")
+            spa.requireClientSecret = false
+            spa.allowedGrantTypes = ["authorization_code"]
+            spa.redirectUris = [redirectUri]
+            spa.allowedScopes = ["openid", "invoices.read"]
+            spa.allowOfflineAccess = true
+            spa.refreshTokenUsage = .oneTimeOnly
+            spa.allowedCorsOrigins = [origin]
+            self.spa = spa
+            var worker = Client(clientId: "worker-\(name)")
+            worker.allowedGrantTypes = ["client_credentials"]
+            worker.clientSecrets = [Secret(value: #"{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}"#, type: "JsonWebKey")]
+            worker.allowedScopes = ["invoices.read"]
+            self.worker = worker
+        }
+    }
+
+    /// Runs `body` with a test client of the example over `backend`'s store, with ``TestClients`` saved.
+    func withServer(_ backend: TestBackend, test: String = #function,
+                    _ body: @Sendable (any TestClientProtocol, TestClients) async throws -> Void) async throws {
+        guard let store = try await sharedStores.store(backend, test: test) else { return }
+        let stores = store.makeStores()
+        let clients = TestClients()
+        try await stores.clients.saveClient(clients.spa)
+        try await stores.clients.saveClient(clients.worker)
+        try await Application(router: AuthorizationServer(stores: stores).router()).test(.router) { client in
+            try await body(client, clients)
+        }
+    }
+
+    @Test(arguments: TestBackend.allCases)
+    func concurrentRedemptionsOfOneCodeGetOneTokenResponse(_ backend: TestBackend) async throws {
+        try await withServer(backend) { client, clients in
+            let code = try await client.authorizationCode(for: clients, scope: "openid offline_access")
+            let form = "grant_type=authorization_code&code=\(code)&redirect_uri=\(clients.redirectUri.formEncoded)&client_id=\(clients.spa.clientId)"
+            let responses = try await client.concurrently(32) { try await $0.token(form) }
+            let granted = responses.filter { $0.status == .ok }
+            #expect(granted.count == 1)
+            #expect(responses.filter { $0.status == .badRequest && $0.json["error"] == "invalid_grant" }.count == 31)
+            #expect(granted.first?.json["refresh_token"] != nil)
+        }
+    }
+
+    @Test(arguments: TestBackend.allCases)
+    func concurrentRotationsOfARefreshTokenYieldOneNewToken(_ backend: TestBackend) async throws {
+        try await withServer(backend) { client, clients in
+            let code = try await client.authorizationCode(for: clients, scope: "invoices.read offline_access")
+            let first = try await client.token("grant_type=authorization_code&code=\(code)&redirect_uri=\(clients.redirectUri.formEncoded)&client_id=\(clients.spa.clientId)")
+            let refreshToken = try #require(first.json["refresh_token"])
+            let refresh = "grant_type=refresh_token&refresh_token=\(refreshToken.formEncoded)&client_id=\(clients.spa.clientId)"
+            let responses = try await client.concurrently(32) { try await $0.token(refresh) }
+            let rotated = responses.filter { $0.status == .ok }
+            #expect(rotated.count == 1)
+            let newToken = try #require(rotated.first?.json["refresh_token"])
+            #expect(newToken != refreshToken)
+            #expect(rotated.first?.json["scope"] == "invoices.read offline_access")
+            // The new token rotates once more; the old one stays refused.
+            #expect(try await client.token("grant_type=refresh_token&refresh_token=\(newToken.formEncoded)&client_id=\(clients.spa.clientId)").status == .ok)
+            #expect(try await client.token(refresh).status == .badRequest)
+        }
+    }
+
+    @Test(arguments: TestBackend.allCases)
+    func replayedClientAssertionIsRefused(_ backend: TestBackend) async throws {
+        try await withServer(backend) { client, clients in
+            let form = "grant_type=client_credentials&scope=invoices.read&client_assertion_type=\(AuthorizationServer.jwtBearerAssertionType.formEncoded)"
+                + "&client_assertion=\(Self.assertion(for: clients.worker.clientId))"
+            let first = try await client.token(form)
+            #expect(first.status == .ok)
+            #expect(first.json["access_token"] != nil)
+            let replay = try await client.token(form)
+            #expect(replay.status == .unauthorized)
+            #expect(replay.json["error_description"] == "the client assertion was already used")
+            // Racing copies of a fresh assertion: one gets through.
+            let fresh = "grant_type=client_credentials&client_assertion_type=\(AuthorizationServer.jwtBearerAssertionType.formEncoded)"
+                + "&client_assertion=\(Self.assertion(for: clients.worker.clientId))"
+            let responses = try await client.concurrently(16) { try await $0.token(fresh) }
+            #expect(responses.filter { $0.status == .ok }.count == 1)
+        }
+    }
+
+    @Test(arguments: TestBackend.allCases)
+    func corsDecisionsComeFromTheClientStore(_ backend: TestBackend) async throws {
+        try await withServer(backend) { client, clients in
+            let allowed = try await client.execute(uri: "/token", method: .options,
+                                                   headers: [.origin: clients.origin, .accessControlRequestMethod: "POST"]) { $0 }
+            #expect(allowed.status == .noContent)
+            #expect(allowed.headers[.accessControlAllowOrigin] == clients.origin)
+            let refused = try await client.execute(uri: "/token", method: .options,
+                                                   headers: [.origin: "https://evil.example", .accessControlRequestMethod: "POST"]) { $0 }
+            #expect(refused.headers[.accessControlAllowOrigin] == nil)
+            let post = try await client.execute(uri: "/token", method: .post, headers: [.origin: clients.origin, .contentType: "application/x-www-form-urlencoded"],
+                                                body: ByteBuffer(string: "grant_type=password")) { $0 }
+            #expect(post.headers[.accessControlAllowOrigin] == clients.origin)
+        }
+    }
+
+    /// An unsigned JWT client assertion (the example checks no signature) from `clientId`, valid for a minute.
+    static func assertion(for clientId: String) -> String {
+        let jti = UUID().uuidString
+        let claims = #"{"iss":"\#(clientId)","sub":"\#(clientId)","aud":"https://example/token","jti":"\#(jti)","exp":\#(Int(Date().timeIntervalSince1970) + 60)}"#
+        return ["{\"alg\":\"none\"}", claims].map { Data($0.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "") }.joined(separator: ".") + ".sig"
+    }
+}

@@ -4,7 +4,7 @@ import IdentityStorage
 
 extension AuthorizationServer {
     /// RFC 7523's client assertion type.
-    static let jwtBearerAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+    public static let jwtBearerAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
     /// The replay cache's purpose for client assertions' `jti`s.
     static let assertionReplayPurpose = "client-assertion"
 
