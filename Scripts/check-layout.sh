@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The shipped modules carry no test code: no target outside Tests/ depends on a target under Tests/ (or on a test
-# target), and no file outside Tests/ imports Testing or XCTest. .ci/run fails when either is broken.
+# target), and no file outside Tests/ imports Testing or XCTest; no product but the framework drop-ins links a web
+# framework. .ci/run fails when any is broken.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,10 +32,31 @@ for target in package["targets"]:
                 name = dependency[kind][0]
                 if name in targets and under_tests(targets[name]):
                     bad.append("%s (%s) depends on %s (%s)" % (target["name"], path(target), name, path(targets[name])))
+# A user of an adapter or of idstore never compiles a web framework: only the drop-ins and the example reach one.
+frameworks = {"hummingbird", "hummingbird-auth", "vapor", "swift-nio"}
+drop_ins = {"IdentityStorageHummingbird", "IdentityStorageVapor", "AuthorizationServerExample", "authorization-server"}
+def packages_reached(name, seen):
+    if name in seen or name not in targets:
+        return set()
+    seen.add(name)
+    reached = set()
+    for dependency in targets[name].get("dependencies", []):
+        if "product" in dependency:
+            reached.add(dependency["product"][1])
+        for kind in ("byName", "target"):
+            if kind in dependency:
+                reached |= packages_reached(dependency[kind][0], seen)
+    return reached
+for product in package["products"]:
+    for name in product["targets"]:
+        if name not in drop_ins:
+            linked = packages_reached(name, set()) & frameworks
+            if linked:
+                bad.append("product %s links %s through %s" % (product["name"], ", ".join(sorted(linked)), name))
 for line in bad:
     print("check-layout: " + line, file=sys.stderr)
 sys.exit(1 if bad else 0)
 ' || status=1
 
-[ "$status" -eq 0 ] && echo "check-layout: no shipped target depends on test code"
+[ "$status" -eq 0 ] && echo "check-layout: no shipped target depends on test code; only the framework drop-ins link a framework"
 exit "$status"

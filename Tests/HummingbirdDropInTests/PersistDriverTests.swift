@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import IdentityStorage
 import IdentityStorageHummingbird
+import IdentityStorageOpener
 import NIOCore
 import ServerTestSupport
 import Testing
@@ -150,5 +151,19 @@ let sharedStores = try! SharedTestStores(name: "hummingbird")
             try await client.execute(uri: "/persist/a?expires=60", method: .post, body: ByteBuffer(string: "second")) { #expect($0.status == .created) }
             try await client.execute(uri: "/persist/a", method: .get) { #expect(String(buffer: $0.body) == "second") }
         }
+    }
+
+    /// The opened store is a `Service` of the application: it serves while the application runs and is closed by the
+    /// application's graceful shutdown.
+    @Test(arguments: TestBackend.allCases.filter { $0 != .memory })
+    func storeRunsInTheApplicationsServiceGroup(_ backend: TestBackend) async throws {
+        guard try await sharedStores.store(backend) != nil else { return }
+        let store = try await StoreOpener.builtIn.open(url: try await sharedStores.url(backend))
+        let persist = IdentityStoragePersistDriver(cache: store.makeStores().cache, keyPrefix: uniqueName("service") + ":")
+        try await Application(router: persistRoutes(persist), services: [store]).test(.router) { client in
+            try await client.execute(uri: "/persist/a", method: .put, body: ByteBuffer(string: "value")) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/persist/a", method: .get) { #expect(String(buffer: $0.body) == "value") }
+        }
+        await #expect(throws: IdentityStorageError.self) { try await persist.get(key: "a", as: String.self) }
     }
 }
