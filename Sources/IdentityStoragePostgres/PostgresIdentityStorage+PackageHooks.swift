@@ -24,6 +24,12 @@ extension PostgresIdentityStorage {
         }
     }
 
+    /// Test hook: runs `sql` as a standalone statement, as the grant store's hot statements run (in one pipeline with
+    /// the standalone statements queued beside it); returns the first column of each row as text.
+    package func standaloneRaw(_ sql: String, _ textArguments: [String] = []) async throws -> [String] {
+        try await database.standaloneQuery(sql, textArguments.map(SQLValue.text), writes: false) { row in try row.text(0) }
+    }
+
     /// Test hook: runs `sql` (several statements allowed, no parameters) on one connection of the pool.
     package func executeScript(_ sql: String) async throws {
         try await database.run { connection in try connection.executeScript(sql) }

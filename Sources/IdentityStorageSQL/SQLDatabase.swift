@@ -78,6 +78,31 @@ package protocol SQLDatabase: Sendable {
     /// `identity_storage_locks`).
     @discardableResult
     func locked<T: Sendable>(_ lock: SQLLock, _ body: @escaping @Sendable (Connection) throws -> T) async throws -> T
+
+    /// Runs one statement that stands alone (it needs no transaction and no other statement around it) and maps
+    /// its rows. A server adapter may send it in one round trip with the other standalone statements queued at the
+    /// same moment (PostgreSQL's pipeline mode); by default it runs through ``read(_:)`` or, when it `writes`,
+    /// ``write(_:)``. Not stopped midway when its caller is cancelled.
+    func standaloneQuery<T: Sendable>(_ sql: String, _ bindings: [SQLValue], writes: Bool,
+                                      _ map: @escaping @Sendable (Connection.Row) throws -> T) async throws -> [T]
+
+    /// Runs one standalone statement that returns no rows (see ``standaloneQuery(_:_:writes:_:)``); returns the rows
+    /// it changed.
+    @discardableResult
+    func standaloneRun(_ sql: String, _ bindings: [SQLValue]) async throws -> Int
+}
+
+extension SQLDatabase {
+    package func standaloneQuery<T: Sendable>(_ sql: String, _ bindings: [SQLValue], writes: Bool,
+                                              _ map: @escaping @Sendable (Connection.Row) throws -> T) async throws -> [T] {
+        if writes { return try await write { connection in try connection.query(sql, bindings, map) } }
+        return try await read { connection in try connection.query(sql, bindings, map) }
+    }
+
+    @discardableResult
+    package func standaloneRun(_ sql: String, _ bindings: [SQLValue]) async throws -> Int {
+        try await write { connection in try connection.run(sql, bindings) }
+    }
 }
 
 /// A database served by a pool of equal connections (PostgreSQL, MariaDB): any connection may read or

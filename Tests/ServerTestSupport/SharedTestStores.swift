@@ -59,3 +59,23 @@ public actor SharedTestStores {
 public func uniqueName(_ prefix: String) -> String {
     prefix + "_" + String(UInt64.random(in: 0 ... .max), radix: 36)
 }
+
+/// Time since it was made: tells a short-lived value that expired because a loaded machine was slow from one that
+/// expired too early, so tests assert "still there" only when too little time has passed for it to be gone.
+public struct Stopwatch: Sendable {
+    private let start = ContinuousClock.now
+
+    public init() {}
+
+    /// Time since the stopwatch was made.
+    public var elapsed: Duration { .now - start }
+
+    /// Whether less than `duration` has passed.
+    public func isWithin(_ duration: Duration) -> Bool { elapsed < duration }
+
+    /// Whole milliseconds since the stopwatch was made, rounded up.
+    public var elapsedMilliseconds: Int {
+        let (seconds, attoseconds) = elapsed.components
+        return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000) + 1
+    }
+}

@@ -23,8 +23,8 @@ package final class PostgresConnection: BlockingConnection {
     private var statements: [String: String] = [:]
     private var statementCount = 0
     /// Set when the connection can no longer be trusted (lost, or abandoned mid-answer): the pool replaces it.
-    private var broken = false
-    private let settings: PostgresConnectionSettings
+    var broken = false
+    let settings: PostgresConnectionSettings
     private let canceller = PostgresCanceller()
 
     package init(settings: PostgresConnectionSettings) throws(IdentityStorageError) {
@@ -106,7 +106,7 @@ package final class PostgresConnection: BlockingConnection {
     }
 
     /// The connection ready for a statement: re-opened if the server dropped it while it sat idle.
-    private func ready() throws(IdentityStorageError) -> OpaquePointer {
+    func ready() throws(IdentityStorageError) -> OpaquePointer {
         guard let connection = handle, !broken else {
             throw IdentityStorageError(.unavailable, "the PostgreSQL connection was lost")
         }
@@ -190,7 +190,7 @@ package final class PostgresConnection: BlockingConnection {
         }
     }
 
-    private func execute(_ sql: String, _ bindings: [SQLValue], cached: Bool) throws(IdentityStorageError) -> OpaquePointer {
+    func execute(_ sql: String, _ bindings: [SQLValue], cached: Bool) throws(IdentityStorageError) -> OpaquePointer {
         let connection = try ready()
         let sent: Int32
         settings.roundTrips.increment()
@@ -208,7 +208,7 @@ package final class PostgresConnection: BlockingConnection {
         return try answer(connection, sql)
     }
 
-    private func prepared(_ sql: String, _ connection: OpaquePointer) throws(IdentityStorageError) -> String {
+    func prepared(_ sql: String, _ connection: OpaquePointer) throws(IdentityStorageError) -> String {
         if let name = statements[sql] { return name }
         statementCount += 1
         let name = "s\(statementCount)"
@@ -220,31 +220,21 @@ package final class PostgresConnection: BlockingConnection {
     }
 
     /// Waits for the whole answer to the statement just sent and returns its last result, or throws
-    /// the first error. Every result is read, so the connection is idle again afterwards.
-    private func answer(_ connection: OpaquePointer, _ sql: String) throws(IdentityStorageError) -> OpaquePointer {
+    /// the first error. Every result is read, so the connection is idle again afterwards (in pipeline mode: up to
+    /// the statement's end, before its sync).
+    func answer(_ connection: OpaquePointer, _ sql: String) throws(IdentityStorageError) -> OpaquePointer {
         let deadline = settings.answerTimeout.map { ContinuousClock.now + $0 }
         var last: OpaquePointer?
         var failure: OpaquePointer?
         while true {
-            while PQisBusy(connection) == 1 {
-                var wait: Int32 = -1
-                if let deadline {
-                    let left = deadline - ContinuousClock.now
-                    let (seconds, attoseconds) = left.components
-                    wait = left <= .zero ? 0 : Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000 + 1)
-                }
-                let ready = clibpq_wait_socket(connection, Int16(POLLIN), wait)
-                if ready == 0 {
-                    abandon(connection)
-                    for result in [last, failure] { if let result { PQclear(result) } }
-                    throw IdentityStorageError(.timeout, "PostgreSQL did not answer within \(settings.answerTimeout!) running '\(Self.context(sql))'; the connection was discarded")
-                }
-                if ready < 0 || PQconsumeInput(connection) == 0 {
-                    // The connection is gone; libpq turns that into an error result below.
-                    if PQstatus(connection) != CONNECTION_OK { break }
-                }
+            let next: OpaquePointer?
+            do {
+                next = try nextResult(connection, sql, deadline: deadline)
+            } catch {
+                for result in [last, failure] { if let result { PQclear(result) } }
+                throw error
             }
-            guard let result = PQgetResult(connection) else { break }
+            guard let result = next else { break }
             switch PQresultStatus(result) {
             case PGRES_FATAL_ERROR, PGRES_NONFATAL_ERROR, PGRES_BAD_RESPONSE:
                 if failure == nil { failure = result } else { PQclear(result) }
@@ -268,14 +258,37 @@ package final class PostgresConnection: BlockingConnection {
         return last
     }
 
+    /// The next result of the statement in flight (`PQgetResult`), once it has arrived; nil at the statement's end.
+    /// Waits with `poll` until `deadline`; past it, the connection is abandoned and the call throws `timeout`.
+    func nextResult(_ connection: OpaquePointer, _ sql: String, deadline: ContinuousClock.Instant?) throws(IdentityStorageError) -> OpaquePointer? {
+        while PQisBusy(connection) == 1 {
+            var wait: Int32 = -1
+            if let deadline {
+                let left = deadline - ContinuousClock.now
+                let (seconds, attoseconds) = left.components
+                wait = left <= .zero ? 0 : Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000 + 1)
+            }
+            let ready = clibpq_wait_socket(connection, Int16(POLLIN), wait)
+            if ready == 0 {
+                abandon(connection)
+                throw IdentityStorageError(.timeout, "PostgreSQL did not answer within \(settings.answerTimeout!) running '\(Self.context(sql))'; the connection was discarded")
+            }
+            if ready < 0 || PQconsumeInput(connection) == 0 {
+                // The connection is gone; libpq turns that into an error result.
+                if PQstatus(connection) != CONNECTION_OK { break }
+            }
+        }
+        return PQgetResult(connection)
+    }
+
     /// Gives up on the statement in flight and marks the connection for replacement. No `PQcancel`:
     /// it connects without a timeout (libpq 15), and the server's own statement_timeout, which fired
     /// five seconds before this deadline, has already stopped the statement.
-    private func abandon(_ connection: OpaquePointer) {
+    func abandon(_ connection: OpaquePointer) {
         broken = true
     }
 
-    private func lost(_ connection: OpaquePointer, _ sql: String) -> IdentityStorageError {
+    func lost(_ connection: OpaquePointer, _ sql: String) -> IdentityStorageError {
         broken = PQstatus(connection) != CONNECTION_OK || broken
         return IdentityStorageError(.unavailable, "the PostgreSQL connection failed running '\(Self.context(sql))'",
                                     backendDetail: .init(backend: "postgres", code: nil, message: Self.message(connection)))
@@ -292,7 +305,7 @@ package final class PostgresConnection: BlockingConnection {
 
     /// Lays the parameters out in one buffer: integers and text as NUL-terminated text (format 0),
     /// binary values as their bytes (format 1), NULL as a null pointer.
-    private static func withParameters(
+    static func withParameters(
         _ bindings: [SQLValue], _ sql: String,
         _ body: (Int32, UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<Int32>?, UnsafePointer<Int32>?) -> Int32
     ) throws(IdentityStorageError) -> Int32 {
@@ -348,70 +361,3 @@ package final class PostgresConnection: BlockingConnection {
 }
 
 extension PostgresConnection: SQLConnection {}
-
-/// One row of a binary-format result; valid only inside the row-mapping closure.
-package struct PostgresRow: SQLRow {
-    let result: OpaquePointer
-    let row: Int32
-
-    // Type OIDs from pg_type.dat.
-    static let boolOID: Oid = 16, byteaOID: Oid = 17, int8OID: Oid = 20, int2OID: Oid = 21, int4OID: Oid = 23, oidOID: Oid = 26
-
-    package var columnCount: Int { Int(PQnfields(result)) }
-
-    package func isNull(_ column: Int) -> Bool { PQgetisnull(result, row, Int32(column)) == 1 }
-
-    /// Whether the column holds an integer or boolean (decoded by ``int64(_:)``).
-    package func isInteger(_ column: Int) -> Bool {
-        [Self.int8OID, Self.int4OID, Self.int2OID, Self.oidOID, Self.boolOID].contains(PQftype(result, Int32(column)))
-    }
-
-    private func bytes(_ column: Int) -> UnsafeRawBufferPointer {
-        let count = Int(PQgetlength(result, row, Int32(column)))
-        guard let pointer = PQgetvalue(result, row, Int32(column)) else { return UnsafeRawBufferPointer(start: nil, count: 0) }
-        return UnsafeRawBufferPointer(start: pointer, count: count)
-    }
-
-    private func name(_ column: Int) -> String {
-        PQfname(result, Int32(column)).map { String(cString: $0) } ?? "column \(column)"
-    }
-
-    /// An integer (or boolean) column, decoded from network byte order.
-    package func int64(_ column: Int) throws -> Int64 {
-        let raw = bytes(column)
-        let type = PQftype(result, Int32(column))
-        let expected: Int
-        switch type {
-        case Self.int8OID: expected = 8
-        case Self.int4OID, Self.oidOID: expected = 4
-        case Self.int2OID: expected = 2
-        case Self.boolOID: expected = 1
-        default:
-            throw IdentityStorageError.corruptedData("stored \(name(column)) has type \(type), not an integer")
-        }
-        guard raw.count == expected else {
-            throw IdentityStorageError.corruptedData("stored \(name(column)) is \(raw.count) bytes, not \(expected)")
-        }
-        var value: UInt64 = 0
-        for byte in raw { value = value << 8 | UInt64(byte) }
-        switch expected {
-        case 8: return Int64(bitPattern: value)
-        case 4: return type == Self.oidOID ? Int64(value) : Int64(Int32(truncatingIfNeeded: value))
-        case 2: return Int64(Int16(truncatingIfNeeded: value))
-        default: return Int64(value)
-        }
-    }
-
-    /// Text that must be valid UTF-8; a damaged row gives ``IdentityStorageError/Code-swift.struct/corruptedData``.
-    package func text(_ column: Int) throws -> String {
-        let raw = bytes(column)
-        guard let text = String(validating: raw.bindMemory(to: UInt8.self), as: UTF8.self) else {
-            throw IdentityStorageError.corruptedData("stored \(name(column)) is not valid UTF-8")
-        }
-        return text
-    }
-
-    package func blob(_ column: Int) -> [UInt8] {
-        Array(bytes(column))
-    }
-}

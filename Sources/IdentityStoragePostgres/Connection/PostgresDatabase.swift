@@ -9,10 +9,16 @@ import IdentityStorageSQL
 /// Why this shape: libpq calls block, and a `PGconn` must be used by one thread at a time. A thread
 /// per connection keeps both rules by construction and keeps blocking calls off Swift's cooperative
 /// pool; each call is one job that runs its statements (or its whole transaction) on one connection.
+/// Standalone statements (a grant's get, store, take, consume) queued at the same moment run in one pipeline
+/// (``PostgresConnection/pipeline(_:)``).
 /// A connection that breaks is replaced on the next call (the failed call reports `unavailable`);
 /// one the server dropped while idle is re-opened before it is used, so that call still succeeds.
 package final class PostgresDatabase: SQLPooledDatabase {
     private let pool: BlockingConnectionPool<PostgresConnection>
+    /// Standalone statements queued together share one connection turn: one pipeline, one round trip, one wake-up.
+    private let standalone = ConnectionBatch<PostgresConnection, PipelinedStatement, Result<any Sendable, any Error>>(maximum: 32) {
+        connection, statements in try connection.pipeline(statements)
+    }
     let schema: String
     let roundTrips: RoundTripCounter
     /// The PostgreSQL dialect with this schema's cache lock class.
@@ -90,6 +96,19 @@ package final class PostgresDatabase: SQLPooledDatabase {
         case .signingKeys: try await locked("signing-keys", body)
         case .keyRing: try await locked("key-ring", body)
         }
+    }
+
+    package func standaloneQuery<T: Sendable>(_ sql: String, _ bindings: [SQLValue], writes: Bool,
+                                              _ map: @escaping @Sendable (PostgresRow) throws -> T) async throws -> [T] {
+        let statement = PipelinedStatement(sql: sql, bindings: bindings) { result in try result.rows(map) }
+        // The statement's `consume` made the rows, so they are `[T]`.
+        return try await pool.withConnection(batching: statement, in: standalone).get() as! [T]
+    }
+
+    @discardableResult
+    package func standaloneRun(_ sql: String, _ bindings: [SQLValue]) async throws -> Int {
+        let statement = PipelinedStatement(sql: sql, bindings: bindings) { result in result.changes }
+        return try await pool.withConnection(batching: statement, in: standalone).get() as! Int
     }
 
     package func close() async {

@@ -64,19 +64,12 @@ package struct SQLPersistedGrantStore<Database: SQLDatabase>: PersistedGrantStor
 
     package func storeGrant(_ grant: PersistedGrant) async throws {
         try grant.validate()
-        let values = SQLTables.Grants.values(grant)
-        let sql = statements.upsert
-        try await database.write { connection in
-            try connection.run(sql, values)
-        }
+        try await database.standaloneRun(statements.upsert, SQLTables.Grants.values(grant))
     }
 
     package func grant(forKey key: String) async throws -> PersistedGrant? {
         try FieldValidation.key(key, "grant key")
-        let sql = statements.get
-        return try await database.read { connection in
-            try connection.query(sql, [.text(key)]) { try SQLTables.Grants.decode($0) }.first
-        }
+        return try await database.standaloneQuery(statements.get, [.text(key)], writes: false) { try SQLTables.Grants.decode($0) }.first
     }
 
     package func grants(matching filter: PersistedGrantFilter) async throws -> [PersistedGrant] {
@@ -91,10 +84,7 @@ package struct SQLPersistedGrantStore<Database: SQLDatabase>: PersistedGrantStor
     @discardableResult
     package func removeGrant(forKey key: String) async throws -> Bool {
         try FieldValidation.key(key, "grant key")
-        let sql = statements.delete
-        return try await database.write { connection in
-            try connection.run(sql, [.text(key)]) > 0
-        }
+        return try await database.standaloneRun(statements.delete, [.text(key)]) > 0
     }
 
     @discardableResult
@@ -129,10 +119,7 @@ package struct SQLPersistedGrantStore<Database: SQLDatabase>: PersistedGrantStor
 
     package func takeGrant(forKey key: String) async throws -> PersistedGrant? {
         try FieldValidation.key(key, "grant key")
-        let sql = statements.take
-        return try await database.write { connection in
-            try connection.query(sql, [.text(key)]) { try SQLTables.Grants.decode($0) }.first
-        }
+        return try await database.standaloneQuery(statements.take, [.text(key)], writes: true) { try SQLTables.Grants.decode($0) }.first
     }
 
     package func consumeGrant(forKey key: String) async throws -> PersistedGrant? {
@@ -140,9 +127,7 @@ package struct SQLPersistedGrantStore<Database: SQLDatabase>: PersistedGrantStor
         let bindings: [SQLValue] = [.date(clock.now), .text(key)]
         let statements = statements
         if statements.dialect.updateReturning {
-            return try await database.write { connection in
-                try connection.query(statements.consume, bindings) { try SQLTables.Grants.decode($0) }.first
-            }
+            return try await database.standaloneQuery(statements.consume, bindings, writes: true) { try SQLTables.Grants.decode($0) }.first
         }
         return try await database.transaction { connection in
             guard try connection.run(statements.consume, bindings) == 1 else { return nil }
