@@ -9,12 +9,18 @@ import IdentityStorage
 package final class ConnectionBatch<Connection: BlockingConnection, Request: Sendable, Response: Sendable>: Sendable {
     /// The most calls one turn runs together.
     package let maximum: Int
+    /// Whether a turn leaves queued calls to the pool threads already woken for them. Yes for a server that runs
+    /// each connection's work in parallel (PostgreSQL's processes, MariaDB's threads): a batch then forms only from
+    /// calls that no free connection would take, and the server keeps its cores busy. No for a server that runs
+    /// one command at a time whatever the connection (Redis): one pipeline costs it less than many connections.
+    package let leavesCallsToWokenThreads: Bool
     /// Runs the requests on the connection and returns one response per request, in order. Throwing fails
     /// every call of the turn with that error (a broken connection).
     package let run: @Sendable (Connection, [Request]) throws -> [Response]
 
-    package init(maximum: Int = 64, run: @escaping @Sendable (Connection, [Request]) throws -> [Response]) {
+    package init(maximum: Int = 64, leavesCallsToWokenThreads: Bool, run: @escaping @Sendable (Connection, [Request]) throws -> [Response]) {
         self.maximum = max(1, maximum)
+        self.leavesCallsToWokenThreads = leavesCallsToWokenThreads
         self.run = run
     }
 }
@@ -33,6 +39,7 @@ extension BlockingConnectionPool {
     ) async throws -> Response {
         let call = PendingCall<Response>(interruptible: false)
         let membership = BatchMembership(batch: ObjectIdentifier(batch), maximum: batch.maximum,
+                                         leavesCallsToWokenThreads: batch.leavesCallsToWokenThreads,
                                          call: BatchedCall(request: request, call: call)) { jobs, connection in
             // Every job here belongs to `batch`, so its call has these types.
             let calls = jobs.compactMap { $0.batch?.call as? BatchedCall<Request, Response> }.filter { $0.call.start(interrupt: nil) }

@@ -93,6 +93,7 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
     struct BatchMembership: Sendable {
         let batch: ObjectIdentifier
         let maximum: Int
+        let leavesCallsToWokenThreads: Bool
         /// The call's request and continuation (a `BatchedCall` of the batch's types).
         let call: any Sendable
         /// Runs `jobs` (this one first, all of this batch) with one call of the batch; returns whether to keep the connection.
@@ -107,6 +108,8 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
         var runningWorkers = 0
         /// Threads waiting on `wakeUp`; `enqueue` signals only when one is, so no wake-up is wasted.
         var parkedWorkers = 0
+        /// Threads signalled by `enqueue` that have not taken a job yet: queued calls they are on their way to.
+        var wakingWorkers = 0
     }
 
     private let state = Mutex(State())
@@ -262,6 +265,7 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
             pendingJobs.add(1, ordering: .relaxed)
             guard state.parkedWorkers > 0 else { return (true, false) }
             state.parkedWorkers -= 1
+            state.wakingWorkers += 1
             return (true, true)
         }
         if wake { wakeUp.signal() }
@@ -305,18 +309,21 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
     }
 
     private enum Next {
-        case run(Job)
+        /// A job, with the calls of its batch that run in the same turn.
+        case run([Job])
         case park
         case exit
     }
 
     /// The next queued job; when there is none, `park` (after counting this thread as parked) or,
-    /// once the pool is shutting down, `exit`.
-    private func next(parkIfEmpty: Bool) -> Next {
+    /// once the pool is shutting down, `exit`. `woken`: the thread was just signalled out of parking.
+    private func next(parkIfEmpty: Bool, woken: Bool = false) -> Next {
         state.withLock { state in
+            if woken { state.wakingWorkers = max(0, state.wakingWorkers - 1) }
             if let job = state.jobs.popFirst() {
-                pendingJobs.subtract(1, ordering: .relaxed)
-                return .run(job)
+                let jobs = [job] + Self.companions(of: job, in: &state)
+                pendingJobs.subtract(jobs.count, ordering: .relaxed)
+                return .run(jobs)
             }
             guard state.accepting else { return .exit }
             if parkIfEmpty { state.parkedWorkers += 1 }
@@ -324,21 +331,21 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
         }
     }
 
-    /// The calls of `first`'s batch queued right behind it (up to the batch's maximum), taken off the queue.
-    private func companions(of first: Job) -> [Job] {
-        guard let membership = first.batch, pendingJobs.load(ordering: .relaxed) > 0 else { return [] }
-        return state.withLock { state in
-            var taken: [Job] = []
-            while taken.count + 1 < membership.maximum, let next = state.jobs.first, next.batch?.batch == membership.batch {
-                taken.append(state.jobs.removeFirst())
-            }
-            pendingJobs.subtract(taken.count, ordering: .relaxed)
-            return taken
+    /// The calls of `first`'s batch queued right behind it (up to the batch's maximum), taken off the queue in the
+    /// same hold of the lock as `first`; for a batch that ``ConnectionBatch/leavesCallsToWokenThreads``, only those
+    /// beyond one per thread already woken.
+    private static func companions(of first: Job, in state: inout State) -> [Job] {
+        guard let membership = first.batch else { return [] }
+        let spare = membership.leavesCallsToWokenThreads ? state.jobs.count - state.wakingWorkers : state.jobs.count
+        var taken: [Job] = []
+        while taken.count + 1 < membership.maximum, taken.count < spare, let next = state.jobs.first, next.batch?.batch == membership.batch {
+            taken.append(state.jobs.removeFirst())
         }
+        return taken
     }
 
     /// Waits for the next job: polls briefly if no other thread is polling, then parks. Nil: time to exit.
-    private func waitForJob() -> Job? {
+    private func waitForJob() -> [Job]? {
         let spin = configuration.spinBeforeParking
         if spin > .zero, busyWorkers.load(ordering: .relaxed) == 0,
            polling.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged {
@@ -353,16 +360,19 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
             } while busyWorkers.load(ordering: .relaxed) == 0 && ContinuousClock.now < until
             polling.store(false, ordering: .releasing)
             switch found {
-            case .run(let job): return job
+            case .run(let jobs): return jobs
             case .exit: return nil
             case .park: break
             }
         }
+        var woken = false
         while true {
-            switch next(parkIfEmpty: true) {
-            case .run(let job): return job
+            switch next(parkIfEmpty: true, woken: woken) {
+            case .run(let jobs): return jobs
             case .exit: return nil
-            case .park: wakeUp.wait()
+            case .park:
+                wakeUp.wait()
+                woken = true
             }
         }
     }
@@ -380,7 +390,7 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
             }
             finished.signal()
         }
-        while let job = waitForJob() {
+        while let jobs = waitForJob(), let job = jobs.first {
             busyWorkers.add(1, ordering: .relaxed)
             meters.inUse { busyWorkers.load(ordering: .relaxed) }
             meters.waiting { pendingJobs.load(ordering: .relaxed) }
@@ -388,7 +398,6 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
                 busyWorkers.subtract(1, ordering: .relaxed)
                 meters.inUse { busyWorkers.load(ordering: .relaxed) }
             }
-            let jobs = [job] + companions(of: job)
             if jobs.count > 1 { meters.waiting { pendingJobs.load(ordering: .relaxed) } }
             if let current = connection, ContinuousClock.now - lastUsed > healthInterval, !current.isHealthy() {
                 logger.notice("idle connection failed its health check; opening a new one", metadata: telemetry.metadata)

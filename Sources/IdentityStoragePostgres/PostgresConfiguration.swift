@@ -27,6 +27,14 @@ extension PostgresIdentityStorage {
         public var parameters: [(name: String, value: String)]
         /// Connections in the pool, each on its own thread (URL `pool_size`). Default: 8.
         public var poolSize: Int = 8
+        /// The most standalone statements (a grant's get, store, take, consume, remove) that one connection sends
+        /// in one libpq pipeline when more calls are queued than connections are free (URL `pipeline_depth`, 1–64).
+        /// 1 sends each statement in a round trip of its own. Default: 1: with the server on the same two cores,
+        /// pipelines were slower (`idstore bench`, grant get at 16 callers: 10.6k–12.3k ops/s at depth 32, 15.0k–16.7k
+        /// at depth 1), since a pipeline's statements run one after another in one server process while other
+        /// processes idle. Deeper pipelines save a round trip per statement: worth measuring where the database is a
+        /// network hop away.
+        public var pipelineDepth: Int = 1
         /// How long establishing one connection may take (URL `connect_timeout`; libpq counts whole seconds, at
         /// least 2). Default: 10 s.
         public var connectTimeout: Duration = .seconds(10)
@@ -54,7 +62,8 @@ extension PostgresIdentityStorage {
         public var messageSlidingExpiration: Duration = .seconds(3600)
 
         /// URL query parameters that configure the adapter rather than libpq.
-        public static let adapterParameters = ["schema", "pool_size", "connect_timeout", "query_timeout", "acquire_timeout", "health_check_interval"]
+        public static let adapterParameters = ["schema", "pool_size", "pipeline_depth", "connect_timeout", "query_timeout", "acquire_timeout",
+                                               "health_check_interval"]
 
         public init(host: String = "127.0.0.1", port: Int = 5432, user: String? = nil, password: String? = nil, database: String? = nil) {
             self.host = host
@@ -80,6 +89,7 @@ extension PostgresIdentityStorage {
             try reader.readPoolSettings(poolSize: &poolSize, connectTimeout: &connectTimeout, acquireTimeout: &acquireTimeout,
                                         healthCheckInterval: &healthCheckInterval)
             queryTimeout = try reader.duration("query_timeout") ?? queryTimeout
+            pipelineDepth = try reader.integer("pipeline_depth", in: 1...64) ?? pipelineDepth
             let keywords = Self.libpqKeywords
             parameters = reader.passThrough(described: "libpq connection keywords (sslmode, sslrootcert, application_name, …)") {
                 keywords.contains($0) && !Self.reservedKeywords.contains($0)
@@ -92,6 +102,7 @@ extension PostgresIdentityStorage {
         public func validate() throws(IdentityStorageError) {
             try PostgresSchema.validateSchemaName(schema)
             try FieldValidation.within(1...1000, poolSize, "PostgreSQL pool size")
+            try FieldValidation.within(1...64, pipelineDepth, "PostgreSQL pipeline depth")
             for (name, value) in [("connect timeout", connectTimeout), ("query timeout", queryTimeout), ("acquire timeout", acquireTimeout),
                                   ("health-check interval", healthCheckInterval), ("message sliding expiration", messageSlidingExpiration)] {
                 try FieldValidation.positive(value, "PostgreSQL \(name)")

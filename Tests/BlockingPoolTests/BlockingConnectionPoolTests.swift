@@ -93,7 +93,7 @@ struct BlockingConnectionPoolTests {
     @Test func batchedCallsQueuedTogetherRunTogetherAndEachGetsItsOwnResponse() async throws {
         let pool = BlockingConnectionPool(configuration: .init(size: 1)) { FakeConnection() }
         let turns = Recorder()
-        let batch = ConnectionBatch<FakeConnection, Int, Int>(maximum: 8) { _, requests in
+        let batch = ConnectionBatch<FakeConnection, Int, Int>(maximum: 8, leavesCallsToWokenThreads: false) { _, requests in
             turns.append(requests.count)
             return requests.map { $0 * 10 }
         }
@@ -114,7 +114,7 @@ struct BlockingConnectionPoolTests {
 
     @Test func aFailingBatchFailsEveryCallOfItsTurnAndReplacesTheConnection() async throws {
         let pool = BlockingConnectionPool(configuration: .init(size: 1)) { FakeConnection() }
-        let batch = ConnectionBatch<FakeConnection, Int, Int> { _, _ in throw IdentityStorageError(.unavailable, "connection lost") }
+        let batch = ConnectionBatch<FakeConnection, Int, Int>(leavesCallsToWokenThreads: false) { _, _ in throw IdentityStorageError(.unavailable, "connection lost") }
         await #expect(throws: IdentityStorageError.self) { try await pool.withConnection(batching: 1, in: batch) }
         let first = try await pool.withConnection { $0.serial }
         await #expect(throws: IdentityStorageError.self) { try await pool.withConnection(batching: 2, in: batch) }

@@ -12,7 +12,7 @@ struct PostgresAdapterTests {
 
     @Test func configurationFromAURL() throws {
         let url = "postgres://app:p%40ss-w0rd@db.example:6543/identity?sslmode=verify-full&sslrootcert=/etc/ca.pem&schema=tenant_a"
-            + "&pool_size=3&query_timeout=2.5&connect_timeout=4&acquire_timeout=7&health_check_interval=11&application_name=web"
+            + "&pool_size=3&pipeline_depth=16&query_timeout=2.5&connect_timeout=4&acquire_timeout=7&health_check_interval=11&application_name=web"
         let configuration = try PostgresIdentityStorage.Configuration(url: StoreURL(parsing: url))
         #expect(configuration.host == "db.example")
         #expect(configuration.port == 6543)
@@ -21,6 +21,7 @@ struct PostgresAdapterTests {
         #expect(configuration.database == "identity")
         #expect(configuration.schema == "tenant_a")
         #expect(configuration.poolSize == 3)
+        #expect(configuration.pipelineDepth == 16)
         #expect(configuration.queryTimeout == .milliseconds(2500))
         #expect(configuration.connectTimeout == .seconds(4))
         #expect(configuration.acquireTimeout == .seconds(7))
@@ -38,6 +39,7 @@ struct PostgresAdapterTests {
         let configuration = PostgresIdentityStorage.Configuration()
         #expect(configuration.schema == "public")
         #expect(configuration.poolSize == 8)
+        #expect(configuration.pipelineDepth == 1)
         #expect(configuration.connectTimeout == .seconds(10))
         #expect(configuration.queryTimeout == .seconds(30))
         #expect(configuration.acquireTimeout == .seconds(10))
@@ -54,6 +56,8 @@ struct PostgresAdapterTests {
         "postgres://h/db?schema=",
         "postgres://h/db?pool_size=0",
         "postgres://h/db?pool_size=many",
+        "postgres://h/db?pipeline_depth=0",
+        "postgres://h/db?pipeline_depth=65",
         "postgres://h/db?query_timeout=-1",
         "postgres://h/db?client_encoding=LATIN1",
     ])

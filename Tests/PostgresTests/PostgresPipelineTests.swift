@@ -1,5 +1,6 @@
 import Foundation
 import IdentityStorage
+import IdentityStorageConformance
 import IdentityStoragePostgres
 import ServerTestSupport
 import Testing
@@ -12,7 +13,7 @@ struct PostgresPipelineTests {
         guard let base = await PostgresTestServer.available() else { return }
         try await withSharedServer {
             // One connection: every call queues behind the one running, so calls pile up and go out together.
-            let opened = try await PrivateSchemaStorage.open(base, prefix: "idstore_pipeline") { $0.poolSize = 1 }
+            let opened = try await PrivateSchemaStorage.open(base, prefix: "idstore_pipeline") { $0.poolSize = 1; $0.pipelineDepth = 32 }
             let storage = opened.storage
             let grants = storage.makeStores().grants
             let now = Date().roundedToStoragePrecision
@@ -40,7 +41,7 @@ struct PostgresPipelineTests {
     @Test func aFailingStatementFailsOnlyItself() async throws {
         guard let base = await PostgresTestServer.available() else { return }
         try await withSharedServer {
-            let opened = try await PrivateSchemaStorage.open(base, prefix: "idstore_pipeline") { $0.poolSize = 1 }
+            let opened = try await PrivateSchemaStorage.open(base, prefix: "idstore_pipeline") { $0.poolSize = 1; $0.pipelineDepth = 32 }
             let storage = opened.storage
             let outcomes = await withTaskGroup(of: (Int, Result<[String], any Error>).self) { group in
                 for index in 0..<48 {
@@ -73,5 +74,15 @@ struct PostgresPipelineTests {
             #expect(try await storage.standaloneRaw("SELECT 'alive'") == ["alive"])
             try await opened.close()
         }
+    }
+
+    /// Every conformance case, race cases included, with two connections that pipeline whatever queues behind them.
+    @Test func checkPassesEveryCaseWithPipelines() async throws {
+        guard await PostgresTestServer.available() != nil else { return }
+        let url = TestServerURL.postgres + (TestServerURL.postgres.contains("?") ? "&" : "?") + "schema=idstore_pipelined&pool_size=2&pipeline_depth=32"
+        let run = try await withSharedServer {
+            await ToolRun.run(["check", "--quiet", "--store", url], drivers: [PostgresDriver()])
+        }
+        #expect(run.checkPassedEveryCase(ConformanceSuite.cases.count), "\(run)")
     }
 }

@@ -9,23 +9,25 @@ import IdentityStorageSQL
 /// Why this shape: libpq calls block, and a `PGconn` must be used by one thread at a time. A thread
 /// per connection keeps both rules by construction and keeps blocking calls off Swift's cooperative
 /// pool; each call is one job that runs its statements (or its whole transaction) on one connection.
-/// Standalone statements (a grant's get, store, take, consume) queued at the same moment run in one pipeline
-/// (``PostgresConnection/pipeline(_:)``).
+/// Standalone statements (a grant's get, store, take, consume) queued beyond the free connections may run in one
+/// pipeline (``PostgresConnection/pipeline(_:)``, up to the configuration's `pipelineDepth`).
 /// A connection that breaks is replaced on the next call (the failed call reports `unavailable`);
 /// one the server dropped while idle is re-opened before it is used, so that call still succeeds.
 package final class PostgresDatabase: SQLPooledDatabase {
     private let pool: BlockingConnectionPool<PostgresConnection>
-    /// Standalone statements queued together share one connection turn: one pipeline, one round trip, one wake-up.
-    private let standalone = ConnectionBatch<PostgresConnection, PipelinedStatement, Result<any Sendable, any Error>>(maximum: 32) {
-        connection, statements in try connection.pipeline(statements)
-    }
+    /// Standalone statements queued together beyond the free connections share one connection turn: one pipeline,
+    /// one round trip, one wake-up (up to `pipelineDepth` statements).
+    private let standalone: ConnectionBatch<PostgresConnection, PipelinedStatement, Result<any Sendable, any Error>>
     let schema: String
     let roundTrips: RoundTripCounter
     /// The PostgreSQL dialect with this schema's cache lock class.
     package let dialect: SQLDialect
 
-    private init(pool: BlockingConnectionPool<PostgresConnection>, schema: String, roundTrips: RoundTripCounter) {
+    private init(pool: BlockingConnectionPool<PostgresConnection>, schema: String, roundTrips: RoundTripCounter, pipelineDepth: Int) {
         self.pool = pool
+        standalone = ConnectionBatch(maximum: pipelineDepth, leavesCallsToWokenThreads: true) { connection, statements in
+            try connection.pipeline(statements)
+        }
         self.schema = schema
         self.roundTrips = roundTrips
         self.dialect = .postgres(schema: schema)
@@ -53,7 +55,7 @@ package final class PostgresDatabase: SQLPooledDatabase {
             await pool.shutdown()
             throw error
         }
-        return PostgresDatabase(pool: pool, schema: schema, roundTrips: settings.roundTrips)
+        return PostgresDatabase(pool: pool, schema: schema, roundTrips: settings.roundTrips, pipelineDepth: configuration.pipelineDepth)
     }
 
     /// Runs `body` with a connection, on the connection's thread (see ``SQLPooledDatabase/run(interruptible:_:)``).

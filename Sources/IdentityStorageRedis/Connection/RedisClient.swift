@@ -98,7 +98,7 @@ package final class RedisClient: Sendable {
 
     /// Single commands of concurrent callers queued together on one node go out as one pipeline: one round
     /// trip and one thread wake-up for all of them (each caller still gets its own reply, in order).
-    static let pipelined = ConnectionBatch<RedisConnection, RedisCommand, RedisReply>(maximum: 64) { connection, commands in
+    static let pipelined = ConnectionBatch<RedisConnection, RedisCommand, RedisReply>(maximum: 64, leavesCallsToWokenThreads: false) { connection, commands in
         commands.count == 1 ? [try connection.execute(commands[0])] : try connection.pipeline(commands)
     }
 
