@@ -35,6 +35,8 @@ let package = Package(
         // Framework drop-ins (IdentityStorageHummingbird, IdentityStorageVapor) and the example server only.
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/vapor/vapor.git", from: "4.122.3"),
+        // NIOConcurrencyHelpers: the blocking pool's pthread lock (Synchronization's Mutex is a priority-inheritance
+        // futex on Linux, slow under contention); NIOCore: the Vapor drop-in's event-loop futures.
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         // Hummingbird's session middleware, for the drop-in's session tests only.
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
@@ -62,6 +64,7 @@ let package = Package(
         .target(
             name: "IdentityStorageBlockingPool",
             dependencies: ["IdentityStorage", .product(name: "DequeModule", package: "swift-collections"),
+                           .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                            .product(name: "Logging", package: "swift-log"), .product(name: "CoreMetrics", package: "swift-metrics")]
         ),
         .target(

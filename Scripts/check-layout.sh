@@ -33,7 +33,9 @@ for target in package["targets"]:
                 if name in targets and under_tests(targets[name]):
                     bad.append("%s (%s) depends on %s (%s)" % (target["name"], path(target), name, path(targets[name])))
 # A user of an adapter or of idstore never compiles a web framework: only the drop-ins and the example reach one.
+# Of swift-nio, the pool takes only NIOConcurrencyHelpers (a pthread lock and nothing else).
 frameworks = {"hummingbird", "hummingbird-auth", "vapor", "swift-nio"}
+light = {("swift-nio", "NIOConcurrencyHelpers")}
 drop_ins = {"IdentityStorageHummingbird", "IdentityStorageVapor", "AuthorizationServerExample", "authorization-server"}
 def packages_reached(name, seen):
     if name in seen or name not in targets:
@@ -41,7 +43,7 @@ def packages_reached(name, seen):
     seen.add(name)
     reached = set()
     for dependency in targets[name].get("dependencies", []):
-        if "product" in dependency:
+        if "product" in dependency and (dependency["product"][1], dependency["product"][0]) not in light:
             reached.add(dependency["product"][1])
         for kind in ("byName", "target"):
             if kind in dependency:

@@ -2,6 +2,7 @@ import DequeModule
 import Foundation
 import IdentityStorage
 import Logging
+import NIOConcurrencyHelpers
 import Synchronization
 
 /// A connection of a blocking C client library (SQLite, libpq, libmariadb, hiredis) as the pool sees it.
@@ -112,7 +113,10 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
         var wakingWorkers = 0
     }
 
-    private let state = Mutex(State())
+    // A pthread mutex, not Synchronization's `Mutex`: on Linux that one spins, then sleeps on a priority-inheritance
+    // futex, and with the callers' threads and every pool thread taking this lock once per call, it cost 16 % of
+    // the machine's CPU and half the throughput at 16 callers (see the README's performance notes).
+    private let state = NIOLockedValueBox(State())
     private let lastJobID = Atomic<UInt64>(0)
     /// Jobs queued and not yet taken: what a polling thread reads without taking the lock.
     private let pendingJobs = Atomic<Int>(0)
@@ -136,7 +140,7 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
         self.connect = connect
         self.meters = PoolMeters(configuration.telemetry)
         let size = max(1, configuration.size)
-        state.withLock { $0.runningWorkers = size }
+        state.withLockedValue { $0.runningWorkers = size }
         for index in 0..<size {
             let name = "\(configuration.threadName)-\(index)"
             Thread { [self] in
@@ -202,7 +206,7 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
 
     /// Takes a cancelled caller's job off the queue, so that nothing waits behind it.
     private func dropQueued(_ id: UInt64) {
-        let dropped = state.withLock { state -> Bool in
+        let dropped = state.withLockedValue { state -> Bool in
             guard let index = state.jobs.firstIndex(where: { $0.id == id }) else { return false }
             state.jobs.remove(at: index)
             pendingJobs.subtract(1, ordering: .relaxed)
@@ -239,12 +243,12 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
 
     /// Test hook: calls waiting for a connection.
     package var queuedCount: Int {
-        state.withLock { $0.jobs.count }
+        state.withLockedValue { $0.jobs.count }
     }
 
     /// Stops accepting calls, lets queued calls finish, closes every connection and ends the threads.
     package func shutdown() async {
-        let workers = state.withLock { state -> Int in
+        let workers = state.withLockedValue { state -> Int in
             state.accepting = false
             return state.runningWorkers
         }
@@ -259,7 +263,7 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
     }
 
     func enqueue(_ job: Job) -> Bool {
-        let (accepted, wake) = state.withLock { state -> (Bool, Bool) in
+        let (accepted, wake) = state.withLockedValue { state -> (Bool, Bool) in
             guard state.accepting else { return (false, false) }
             state.jobs.append(job)
             pendingJobs.add(1, ordering: .relaxed)
@@ -285,10 +289,10 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
     /// ten times a second, instead of a timer per call: calls are many, waiting ones few.
     private func sweep() async {
         let timeout = configuration.acquireTimeout
-        while state.withLock({ $0.accepting }) {
+        while state.withLockedValue({ $0.accepting }) {
             try? await Task.sleep(for: .milliseconds(100))
             let deadline = ContinuousClock.now - timeout
-            let expired: [Job] = state.withLock { state in
+            let expired: [Job] = state.withLockedValue { state in
                 guard let first = state.jobs.first, first.enqueued < deadline else { return [] }
                 let stale = Array(state.jobs.filter { $0.enqueued < deadline })
                 state.jobs = state.jobs.filter { $0.enqueued >= deadline }
@@ -318,7 +322,7 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
     /// The next queued job; when there is none, `park` (after counting this thread as parked) or,
     /// once the pool is shutting down, `exit`. `woken`: the thread was just signalled out of parking.
     private func next(parkIfEmpty: Bool, woken: Bool = false) -> Next {
-        state.withLock { state in
+        state.withLockedValue { state in
             if woken { state.wakingWorkers = max(0, state.wakingWorkers - 1) }
             if let job = state.jobs.popFirst() {
                 let jobs = [job] + Self.companions(of: job, in: &state)

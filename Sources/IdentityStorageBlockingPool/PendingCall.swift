@@ -1,6 +1,6 @@
 import Foundation
 import IdentityStorage
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Stops the statement a connection is running, from another thread (`PQcancel`, `sqlite3_interrupt`, `KILL QUERY`).
 package protocol StatementInterrupter: Sendable {
@@ -28,7 +28,8 @@ final class PendingCall<Response: Sendable>: Sendable {
 
     /// Whether the call only reads, so that cancelling it may stop it midway.
     let interruptible: Bool
-    private let state = Mutex(State.new)
+    // A pthread mutex, as the pool's state (see `BlockingConnectionPool.state`).
+    private let state = NIOLockedValueBox(State.new)
 
     init(interruptible: Bool) {
         self.interruptible = interruptible
@@ -37,7 +38,7 @@ final class PendingCall<Response: Sendable>: Sendable {
     /// Suspends the caller on `continuation`; false (and `CancellationError` for the caller) when its task was
     /// cancelled before.
     func suspend(on continuation: CheckedContinuation<Response, any Error>) -> Bool {
-        let admitted = state.withLock { state -> Bool in
+        let admitted = state.withLockedValue { state -> Bool in
             guard case .new = state else { return false }
             state = .queued(continuation)
             return true
@@ -49,7 +50,7 @@ final class PendingCall<Response: Sendable>: Sendable {
     /// A connection's thread takes the call; false when it was answered meanwhile (timed out, cancelled).
     /// `interrupt` stops the call's statement, for an interruptible call.
     func start(interrupt: (@Sendable () -> Void)?) -> Bool {
-        state.withLock { state in
+        state.withLockedValue { state in
             guard case .queued(let continuation) = state else { return false }
             state = .running(continuation, interrupt: interruptible ? interrupt : nil, cancelled: false)
             return true
@@ -58,7 +59,7 @@ final class PendingCall<Response: Sendable>: Sendable {
 
     /// The outcome of a started call: answered as it is, unless an interruptible call was cancelled meanwhile.
     func finish(_ result: Result<Response, any Error>) {
-        let continuation = state.withLock { state -> (CheckedContinuation<Response, any Error>, Bool)? in
+        let continuation = state.withLockedValue { state -> (CheckedContinuation<Response, any Error>, Bool)? in
             guard case .running(let continuation, _, let cancelled) = state else { return nil }
             state = .answered
             return (continuation, cancelled)
@@ -70,7 +71,7 @@ final class PendingCall<Response: Sendable>: Sendable {
     /// Answers a call that has not started with `error` (acquire timeout, shutdown, no connection); false if it had.
     @discardableResult
     func fail(_ error: any Error) -> Bool {
-        let continuation = state.withLock { state -> CheckedContinuation<Response, any Error>? in
+        let continuation = state.withLockedValue { state -> CheckedContinuation<Response, any Error>? in
             guard case .queued(let continuation) = state else { return nil }
             state = .answered
             return continuation
@@ -88,7 +89,7 @@ final class PendingCall<Response: Sendable>: Sendable {
 
     /// The caller's task was cancelled. Returns true when the call left the queue (the pool then drops its job).
     func cancel() -> Bool {
-        let action = state.withLock { state -> CancelAction in
+        let action = state.withLockedValue { state -> CancelAction in
             switch state {
             case .new:
                 state = .answered

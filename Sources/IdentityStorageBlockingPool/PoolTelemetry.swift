@@ -1,6 +1,7 @@
 import CoreMetrics
 import IdentityStorage
 import Logging
+import NIOConcurrencyHelpers
 import Synchronization
 
 /// What a pool logs and reports, and under which names: the backend (`postgresql`) and the pool (`primary`,
@@ -45,7 +46,7 @@ final class PoolMeters: Sendable {
     private let acquireTimeouts: Counter?
     /// The count behind `open`: connections are opened and closed by different threads.
     private let openCount = Atomic<Int>(0)
-    private let recording = Mutex<Void>(())
+    private let recording = NIOLock()
 
     init(_ telemetry: PoolTelemetry) {
         guard let factory = telemetry.metricsFactory else {
@@ -82,6 +83,6 @@ final class PoolMeters: Sendable {
 
     private func record(_ gauge: Gauge?, _ current: () -> Int) {
         guard let gauge else { return }
-        recording.withLock { _ in gauge.record(current()) }
+        recording.withLock { gauge.record(current()) }
     }
 }
