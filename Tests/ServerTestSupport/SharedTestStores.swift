@@ -43,7 +43,8 @@ public actor SharedTestStores {
                                              _ body: @Sendable (OpenedStore) async throws -> T) async throws -> T? {
         guard let first = try await store(backend, test: test) else { return nil }
         if backend == .memory { return try await body(first) }
-        let second = try await StoreOpener.builtIn.open(first.url)
+        let url = try url(backend)
+        let second = try await ServerGate.sharing(store: url) { try await StoreOpener.builtIn.open(url: url) }
         do {
             let result = try await body(second)
             await second.close()

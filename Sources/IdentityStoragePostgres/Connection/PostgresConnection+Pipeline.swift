@@ -11,19 +11,6 @@ package struct PipelinedStatement: Sendable {
     let consume: @Sendable (PostgresResult) throws -> any Sendable
 }
 
-/// A statement's result as ``PipelinedStatement/consume`` reads it; valid only during that call.
-package struct PostgresResult {
-    let result: OpaquePointer
-
-    /// Each row mapped by `map`.
-    func rows<T>(_ map: (PostgresRow) throws -> T) throws -> [T] {
-        try (0..<PQntuples(result)).map { try map(PostgresRow(result: result, row: $0)) }
-    }
-
-    /// The rows the statement inserted, updated or deleted.
-    var changes: Int { PQcmdTuples(result).flatMap { Int(String(cString: $0)) } ?? 0 }
-}
-
 extension PostgresConnection {
     /// Runs standalone statements in one round trip with libpq's pipeline mode (libpq 14+): every statement is sent,
     /// each followed by a sync, and then every answer is read. A sync after each statement makes each its own

@@ -143,13 +143,7 @@ package final class PostgresConnection: BlockingConnection {
     package func query<T>(_ sql: String, _ bindings: [SQLValue] = [], cached: Bool, _ map: (PostgresRow) throws -> T) throws -> [T] {
         let result = try execute(sql, bindings, cached: cached)
         defer { PQclear(result) }
-        let count = PQntuples(result)
-        var rows: [T] = []
-        rows.reserveCapacity(Int(count))
-        for index in 0..<count {
-            rows.append(try map(PostgresRow(result: result, row: index)))
-        }
-        return rows
+        return try PostgresResult(result: result).rows(map)
     }
 
     /// Runs a statement (prepared once per connection); returns the number of rows it inserted, updated or deleted.
@@ -164,7 +158,7 @@ package final class PostgresConnection: BlockingConnection {
     package func run(_ sql: String, _ bindings: [SQLValue] = [], cached: Bool) throws(IdentityStorageError) -> Int {
         let result = try execute(sql, bindings, cached: cached)
         defer { PQclear(result) }
-        return PQcmdTuples(result).flatMap { Int(String(cString: $0)) } ?? 0
+        return PostgresResult(result: result).changes
     }
 
     /// Runs one or more statements without parameters over the simple query protocol (schema, session setup).

@@ -2,6 +2,24 @@ import CLibPQ
 import IdentityStorage
 import IdentityStorageSQL
 
+/// A statement's result (`PGresult`), as the connection's queries and ``PipelinedStatement/consume`` read it; valid
+/// only until it is cleared.
+package struct PostgresResult {
+    let result: OpaquePointer
+
+    /// Each row mapped by `map`.
+    func rows<T>(_ map: (PostgresRow) throws -> T) throws -> [T] {
+        let count = PQntuples(result)
+        var rows: [T] = []
+        rows.reserveCapacity(Int(count))
+        for index in 0..<count { rows.append(try map(PostgresRow(result: result, row: index))) }
+        return rows
+    }
+
+    /// The rows the statement inserted, updated or deleted.
+    var changes: Int { PQcmdTuples(result).flatMap { Int(String(cString: $0)) } ?? 0 }
+}
+
 /// One row of a binary-format result; valid only inside the row-mapping closure.
 package struct PostgresRow: SQLRow {
     let result: OpaquePointer
