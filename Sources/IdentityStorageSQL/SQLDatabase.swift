@@ -95,12 +95,25 @@ package protocol SQLDatabase: Sendable {
 extension SQLDatabase {
     package func standaloneQuery<T: Sendable>(_ sql: String, _ bindings: [SQLValue], writes: Bool,
                                               _ map: @escaping @Sendable (Connection.Row) throws -> T) async throws -> [T] {
-        if writes { return try await write { connection in try connection.query(sql, bindings, map) } }
-        return try await read { connection in try connection.query(sql, bindings, map) }
+        try await queryAlone(sql, bindings, writes: writes, map)
     }
 
     @discardableResult
     package func standaloneRun(_ sql: String, _ bindings: [SQLValue]) async throws -> Int {
+        try await runAlone(sql, bindings)
+    }
+
+    /// A standalone statement in a call of its own, through ``read(_:)`` (a read, stopped midway when its caller is
+    /// cancelled) or ``write(_:)``: the default, and what an adapter that batches does when batching is off.
+    package func queryAlone<T: Sendable>(_ sql: String, _ bindings: [SQLValue], writes: Bool,
+                                         _ map: @escaping @Sendable (Connection.Row) throws -> T) async throws -> [T] {
+        if writes { return try await write { connection in try connection.query(sql, bindings, map) } }
+        return try await read { connection in try connection.query(sql, bindings, map) }
+    }
+
+    /// A standalone statement without rows in a call of its own (see ``queryAlone(_:_:writes:_:)``).
+    @discardableResult
+    package func runAlone(_ sql: String, _ bindings: [SQLValue]) async throws -> Int {
         try await write { connection in try connection.run(sql, bindings) }
     }
 }

@@ -102,6 +102,8 @@ package final class PostgresDatabase: SQLPooledDatabase {
 
     package func standaloneQuery<T: Sendable>(_ sql: String, _ bindings: [SQLValue], writes: Bool,
                                               _ map: @escaping @Sendable (PostgresRow) throws -> T) async throws -> [T] {
+        // Without pipelines a read stays interruptible, as every other read is.
+        guard standalone.maximum > 1 else { return try await queryAlone(sql, bindings, writes: writes, map) }
         let statement = PipelinedStatement(sql: sql, bindings: bindings) { result in try result.rows(map) }
         // The statement's `consume` made the rows, so they are `[T]`.
         return try await pool.withConnection(batching: statement, in: standalone).get() as! [T]
@@ -109,6 +111,7 @@ package final class PostgresDatabase: SQLPooledDatabase {
 
     @discardableResult
     package func standaloneRun(_ sql: String, _ bindings: [SQLValue]) async throws -> Int {
+        guard standalone.maximum > 1 else { return try await runAlone(sql, bindings) }
         let statement = PipelinedStatement(sql: sql, bindings: bindings) { result in result.changes }
         return try await pool.withConnection(batching: statement, in: standalone).get() as! Int
     }
