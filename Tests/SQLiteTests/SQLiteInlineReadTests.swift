@@ -36,15 +36,18 @@ struct SQLiteInlineReadTests {
 
     /// As many long reads as there are inline connections, each first tried on its caller's thread, while 100 tasks
     /// tick (sleep 1 ms, count, again). Were the reads not stopped at the bound, they would hold that many threads
-    /// of the cooperative pool (all of it, on a machine of two cores) for their whole length, some 30 s, and no
+    /// of the cooperative pool (all of it, on a machine of two cores) for their whole length, and no
     /// task could tick while they ran. Counted per read from its own start, so that other tests keeping the pool
     /// busy in the same process slow the ticking down but cannot fake or hide a held thread; the reads are
-    /// cancelled once the tasks have ticked enough beside every one of them.
-    @Test func longReadsNeverHoldTheCooperativePool() async throws {
+    /// cancelled once the tasks have ticked enough beside every one of them. The reads are long enough never to end
+    /// before that on a loaded machine (30 s once did, at 1,400 ticks), and the time limit ends a read whose
+    /// cancellation failed.
+    @Test(.timeLimit(.minutes(3)))
+    func longReadsNeverHoldTheCooperativePool() async throws {
         let readers = max(2, ProcessInfo.processInfo.activeProcessorCount)
         let path = try TemporaryDirectory().file("liveness.db")
         let storage = try await SQLiteIdentityStorage.open(.init(url: StoreURL(parsing: "sqlite:\(path)?readers=\(readers)")))
-        let longRead = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 30000000) SELECT count(*) FROM c"
+        let longRead = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000000) SELECT count(*) FROM c"
         let enough = 2_000
         let ticks = Counter()
         let ticking = Task {
