@@ -195,6 +195,13 @@ let package = Package(
                            "IdentityStorageRedis", "IdentityStorageFile", "ServerTestSupport"]
         ),
         .testTarget(
+            name: "ConfigurationCacheTests",
+            // The configuration cache on every backend: two instances (and `idstore import` as another process), the
+            // change channel killed, a writer and a reader racing. `idstore` is the other process.
+            dependencies: ["IdentityStorage", "IdentityStorageMemory", "IdentityStorageOpener", "IdentityStorageTool", "IdentityStorageConformance",
+                           "ServerTestSupport", "idstore"]
+        ),
+        .testTarget(
             name: "ObservabilityTests",
             // Logs, metrics, spans, cancellation and lifecycle on every backend, through the packages' own test kits.
             dependencies: ["IdentityStorage", "IdentityStorageOpener", "IdentityStorageTool", "IdentityStorageConformance", "IdentityStorageSQLite",

@@ -1,9 +1,9 @@
 # A standalone Redis on 127.0.0.1:$IDSTORE_REDIS_PORT (default 26379), no persistence. Besides the default user
 # (every command, every key), a least-privileged ACL user as an application would get it: idstore_app / password
-# idstore_app, keys under idstore-app: only, no dangerous commands. It is part of the server's start-up
+# idstore_app, keys and pub/sub channels under idstore-app: only, no dangerous commands. It is part of the server's start-up
 # configuration, so a restarted server has it again.
 IDSTORE_REDIS_PORT="${IDSTORE_REDIS_PORT:-26379}"
-IDSTORE_REDIS_APP_USER=(idstore_app on ">idstore_app" "~idstore-app:*" resetchannels +@all -@dangerous "+cluster|slots" "+cluster|shards")
+IDSTORE_REDIS_APP_USER=(idstore_app on ">idstore_app" "~idstore-app:*" resetchannels "&idstore-app:*" +@all -@dangerous "+cluster|slots" "+cluster|shards")
 
 start_redis() {
     local base="$IDSTORE_SERVICES_DIR/redis"

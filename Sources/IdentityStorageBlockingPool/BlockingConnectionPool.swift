@@ -144,7 +144,7 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
         for index in 0..<size {
             let name = "\(configuration.threadName)-\(index)"
             Thread { [self] in
-                Self.nameCurrentThread(name)
+                SystemThread.nameCurrent(name)
                 threads.withLock { _ = $0.insert(pthread_self()) }
                 serve()
             }.start()
@@ -219,21 +219,6 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
     /// the caller's thread) without jumping the queue.
     package var isIdle: Bool {
         pendingJobs.load(ordering: .relaxed) == 0 && busyWorkers.load(ordering: .relaxed) == 0
-    }
-
-    /// Names the system thread, as profiles and debuggers show it. Foundation's `Thread.name` reaches the system
-    /// thread only when the creator has finished `start()`, a race most pool threads lose (they keep their
-    /// creator's name, `oot.default-qos`); on Linux the thread writes its own name where the kernel keeps it.
-    private static func nameCurrentThread(_ name: String) {
-        Thread.current.name = name
-        #if os(Linux)
-        let descriptor = open("/proc/thread-self/comm", O_WRONLY)
-        guard descriptor >= 0 else { return }
-        // The kernel keeps 15 bytes.
-        let bytes = Array(name.utf8.prefix(15))
-        _ = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        close(descriptor)
-        #endif
     }
 
     /// Test hook: whether the calling thread is one of the pool's.

@@ -73,7 +73,7 @@ public final class FileIdentityStorage: ConfigurableBackend {
     }
 
     public let configuration: Configuration
-    private let io: FileIO
+    let io: FileIO
     private let document: ConfigurationFile?
     private let keys: KeyDirectory?
 

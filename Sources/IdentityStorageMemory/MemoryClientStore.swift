@@ -12,7 +12,11 @@ public final class MemoryClientStore: ClientStore {
 
     private let state: MemoryTable<State>
 
-    public init() {
+    /// Counts this store's writes for a configuration cache's polling.
+    let changes: MemoryConfigurationChanges
+
+    public init(changes: MemoryConfigurationChanges = MemoryConfigurationChanges()) {
+        self.changes = changes
         state = MemoryTable(State())
     }
 
@@ -24,6 +28,7 @@ public final class MemoryClientStore: ClientStore {
 
     public func saveClient(_ client: Client) async throws {
         try client.validate()
+        defer { changes.record() }
         let stored = try client.normalizedForStorage()
         let document = try StorageJSON.string(stored)
         state.withLock {
@@ -35,6 +40,7 @@ public final class MemoryClientStore: ClientStore {
     @discardableResult
     public func deleteClient(withId clientId: String) async throws -> Bool {
         try FieldValidation.key(clientId, "clientId")
+        defer { changes.record() }
         return state.withLock {
             $0.origins.removeValue(forKey: ExactString(clientId))
             return $0.documents.removeValue(forKey: ExactString(clientId)) != nil

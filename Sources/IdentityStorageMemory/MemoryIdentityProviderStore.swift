@@ -4,7 +4,11 @@ import IdentityStorage
 public final class MemoryIdentityProviderStore: IdentityProviderStore {
     private let providers: MemoryTable<[ExactString: IdentityProvider]>
 
-    public init() {
+    /// Counts this store's writes for a configuration cache's polling.
+    let changes: MemoryConfigurationChanges
+
+    public init(changes: MemoryConfigurationChanges = MemoryConfigurationChanges()) {
+        self.changes = changes
         providers = MemoryTable([:])
     }
 
@@ -24,12 +28,14 @@ public final class MemoryIdentityProviderStore: IdentityProviderStore {
 
     public func saveIdentityProvider(_ provider: IdentityProvider) async throws {
         try provider.validate()
+        defer { changes.record() }
         providers.withLock { $0[ExactString(provider.scheme)] = provider }
     }
 
     @discardableResult
     public func deleteIdentityProvider(forScheme scheme: String) async throws -> Bool {
         try FieldValidation.key(scheme, "scheme")
+        defer { changes.record() }
         return providers.withLock { $0.removeValue(forKey: ExactString(scheme)) != nil }
     }
 }

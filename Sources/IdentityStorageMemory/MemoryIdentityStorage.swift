@@ -27,11 +27,13 @@ public final class MemoryIdentityStorage: IdentityStorageBackend {
 
     public let configuration: Configuration
     /// The stores made at init, with the configured clock; other clocks get stores sharing their data.
-    package let clients = MemoryClientStore()
+    package let clients: MemoryClientStore
     package let keyRing = MemoryKeyRingStore()
     package let grants: MemoryPersistedGrantStore
-    private let resources = MemoryResourceStore()
-    private let identityProviders = MemoryIdentityProviderStore()
+    private let resources: MemoryResourceStore
+    private let identityProviders: MemoryIdentityProviderStore
+    /// Counts configuration writes, for a ``ConfigurationCache``'s polling.
+    let configurationChanges = MemoryConfigurationChanges()
     private let signingKeys = MemorySigningKeyStore()
     private let deviceFlow: MemoryDeviceFlowStore
     private let sessions: MemoryServerSideSessionStore
@@ -43,6 +45,9 @@ public final class MemoryIdentityStorage: IdentityStorageBackend {
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
         let clock = configuration.clock
+        clients = MemoryClientStore(changes: configurationChanges)
+        resources = MemoryResourceStore(changes: configurationChanges)
+        identityProviders = MemoryIdentityProviderStore(changes: configurationChanges)
         grants = MemoryPersistedGrantStore(clock: clock)
         deviceFlow = MemoryDeviceFlowStore(clock: clock)
         sessions = MemoryServerSideSessionStore(clock: clock)

@@ -10,7 +10,11 @@ public final class MemoryResourceStore: ResourceStore {
 
     private let state: MemoryTable<State>
 
-    public init() {
+    /// Counts this store's writes for a configuration cache's polling.
+    let changes: MemoryConfigurationChanges
+
+    public init(changes: MemoryConfigurationChanges = MemoryConfigurationChanges()) {
+        self.changes = changes
         state = MemoryTable(State())
     }
 
@@ -46,34 +50,40 @@ public final class MemoryResourceStore: ResourceStore {
 
     public func saveIdentityResource(_ resource: IdentityResource) async throws {
         try resource.validate()
+        defer { changes.record() }
         state.withLock { $0.identityResources[ExactString(resource.name)] = resource }
     }
 
     public func saveApiScope(_ scope: ApiScope) async throws {
         try scope.validate()
+        defer { changes.record() }
         state.withLock { $0.apiScopes[ExactString(scope.name)] = scope }
     }
 
     public func saveApiResource(_ resource: ApiResource) async throws {
         try resource.validate()
+        defer { changes.record() }
         state.withLock { $0.apiResources[ExactString(resource.name)] = resource.atStoragePrecision }
     }
 
     @discardableResult
     public func deleteIdentityResource(named name: String) async throws -> Bool {
         try FieldValidation.key(name, "identity resource name")
+        defer { changes.record() }
         return state.withLock { $0.identityResources.removeValue(forKey: ExactString(name)) != nil }
     }
 
     @discardableResult
     public func deleteApiScope(named name: String) async throws -> Bool {
         try FieldValidation.key(name, "API scope name")
+        defer { changes.record() }
         return state.withLock { $0.apiScopes.removeValue(forKey: ExactString(name)) != nil }
     }
 
     @discardableResult
     public func deleteApiResource(named name: String) async throws -> Bool {
         try FieldValidation.key(name, "API resource name")
+        defer { changes.record() }
         return state.withLock { $0.apiResources.removeValue(forKey: ExactString(name)) != nil }
     }
 

@@ -89,6 +89,10 @@ package struct SQLDialect: Sendable {
     /// One statement that reads a live cache entry's value and renews its sliding expiry together
     /// (parameters: key, now), where the dialect can; otherwise a read, then a renewal when the entry slides.
     package var cacheReadRenewing: String?
+    /// The statement every configuration write runs last in its transaction, so that the other instances'
+    /// configuration caches hear of it when, and only if, it commits. Default: a bump of the change counter they
+    /// poll (`configuration_changes`); PostgreSQL: a `NOTIFY` their listeners receive.
+    package var configurationChange: String
 
     package init(placeholder: @escaping @Sendable (Int) -> String, inJSONArray: @escaping @Sendable (String, String) -> String,
                 containsText: @escaping @Sendable (String, String) -> String = { column, placeholder in "instr(\(column), \(placeholder)) > 0" },
@@ -99,7 +103,8 @@ package struct SQLDialect: Sendable {
                 expandingLists: @escaping @Sendable (String, [SQLValue]) throws -> (String, [SQLValue]) = { ($0, $1) },
                 upsertSyntax: UpsertSyntax = .onConflict, updateReturning: Bool = true, returningGeneratedID: String? = " RETURNING id",
                 expiryBatches: ExpiryBatchStyle = .deleteReturning(lockClause: ""), filteredDeletes: FilteredDeleteStyle = .direct,
-                cacheSwap: CacheSwapStyle = .readThenUpsert, cacheReadRenewing: String? = nil) {
+                cacheSwap: CacheSwapStyle = .readThenUpsert, cacheReadRenewing: String? = nil,
+                configurationChange: String = SQLConfigurationChanges.bumpCounter) {
         self.placeholder = placeholder
         self.inJSONArray = inJSONArray
         self.containsText = containsText
@@ -115,6 +120,7 @@ package struct SQLDialect: Sendable {
         self.filteredDeletes = filteredDeletes
         self.cacheSwap = cacheSwap
         self.cacheReadRenewing = cacheReadRenewing
+        self.configurationChange = configurationChange
     }
 
     // MARK: Building statements

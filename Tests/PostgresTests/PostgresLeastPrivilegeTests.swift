@@ -25,7 +25,7 @@ struct PostgresLeastPrivilegeTests {
     @Test func checkPassesEveryCase() async throws {
         guard await PostgresTestServer.available() != nil else { return }
         let run = try await withSharedServer {
-            await ToolRun.run(["check", "--quiet", "--store", Self.url], drivers: [PostgresDriver()])
+            await ToolRun.run(["check", "--quiet", "--cache-configuration", "--store", Self.url], drivers: [PostgresDriver()])
         }
         #expect(run.checkPassedEveryCase(ConformanceSuite.cases.count), "\(run)")
     }

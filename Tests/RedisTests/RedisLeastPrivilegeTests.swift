@@ -32,7 +32,7 @@ struct RedisLeastPrivilegeTests {
     func checkPassesEveryCase(_ kind: RedisKind) async throws {
         guard await RedisServers.shared.storage(kind) != nil else { return }
         let run = await kind.gate.shared {
-            await ToolRun.run(["check", "--quiet", "--store", Self.url(kind)], drivers: [RedisDriver()])
+            await ToolRun.run(["check", "--quiet", "--cache-configuration", "--store", Self.url(kind)], drivers: [RedisDriver()])
         }
         #expect(run.checkPassedEveryCase(ConformanceSuite.cases.count), "\(run)")
     }

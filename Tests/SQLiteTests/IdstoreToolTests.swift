@@ -11,7 +11,7 @@ struct IdstoreToolTests {
         let directory = try TemporaryDirectory()
         let migrate = try await Idstore.run(["migrate"], in: directory)
         #expect(migrate.status == 0, "\(migrate)")
-        #expect(migrate.stdout.contains("sqlite:identity.db: schema version 1"))
+        #expect(migrate.stdout.contains("sqlite:identity.db: schema version 2"))
         let check = try await Idstore.run(["check", "--filter", "grants."], in: directory)
         #expect(check.status == 0, "\(check)")
         #expect(check.stdout.contains("passed"))

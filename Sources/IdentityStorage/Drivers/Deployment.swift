@@ -100,9 +100,9 @@ extension StoreOpener {
         }
         var opened: [OpenedStore] = []
         do {
-            for (url, driver) in distinct {
-                opened.append(OpenedStore(url: url, driver: driver, backend: try await driver.open(url, options: options),
-                                          observability: options.observability))
+            for (index, (url, driver)) in distinct.enumerated() {
+                opened.append(try await OpenedStore.open(url, with: driver, options: options,
+                                                         cachingConfiguration: indexByPart[.configuration] == index))
             }
         } catch {
             for store in opened { await store.close() }

@@ -53,10 +53,15 @@ public struct StoreOpenOptions: Sendable {
     public var migrate: Bool
     /// Where the opened stores log, measure and trace. Default: nowhere (see ``StoreObservability``).
     public var observability: StoreObservability
+    /// When set, the configuration stores read through a ``ConfigurationCache`` with these bounds, fed by the
+    /// change channel of the backend holding the configuration. Default: nil, every read asks the backend.
+    public var configurationCache: ConfigurationCache.Configuration?
 
-    public init(clock: any WallClock = SystemWallClock(), migrate: Bool = true, observability: StoreObservability = StoreObservability()) {
+    public init(clock: any WallClock = SystemWallClock(), migrate: Bool = true, observability: StoreObservability = StoreObservability(),
+                configurationCache: ConfigurationCache.Configuration? = nil) {
         self.clock = clock
         self.migrate = migrate
         self.observability = observability
+        self.configurationCache = configurationCache
     }
 }

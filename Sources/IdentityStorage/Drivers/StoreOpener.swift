@@ -53,7 +53,7 @@ public struct StoreOpener: Sendable {
     }
 
     private func open(_ url: StoreURL, with driver: any IdentityStorageDriver, options: StoreOpenOptions) async throws -> OpenedStore {
-        OpenedStore(url: url, driver: driver, backend: try await driver.open(url, options: options), observability: options.observability)
+        try await OpenedStore.open(url, with: driver, options: options, cachingConfiguration: driver.parts(for: url).contains(.configuration))
     }
 
     private func driver(for url: StoreURL) throws(IdentityStorageError) -> any IdentityStorageDriver {
@@ -79,13 +79,36 @@ public struct OpenedStore: Sendable, CustomStringConvertible {
     public let backend: any IdentityStorageBackend
     /// Where its stores log, measure and trace.
     public let observability: StoreObservability
+    /// The cache its configuration stores read through, when it was opened with one.
+    public let configurationCache: ConfigurationCache?
 
     public init(url: StoreURL, driver: any IdentityStorageDriver, backend: any IdentityStorageBackend,
-                observability: StoreObservability = StoreObservability()) {
+                observability: StoreObservability = StoreObservability(), configurationCache: ConfigurationCache? = nil) {
         self.url = url
         self.driver = driver
         self.backend = backend
         self.observability = observability
+        self.configurationCache = configurationCache
+    }
+
+    /// Opens `url` through `driver`, with a configuration cache over the backend's change channel when `options`
+    /// ask for one and `cachingConfiguration` says this store holds the configuration.
+    static func open(_ url: StoreURL, with driver: any IdentityStorageDriver, options: StoreOpenOptions,
+                     cachingConfiguration: Bool) async throws -> OpenedStore {
+        let backend = try await driver.open(url, options: options)
+        guard cachingConfiguration, let settings = options.configurationCache else {
+            return OpenedStore(url: url, driver: driver, backend: backend, observability: options.observability)
+        }
+        do throws(IdentityStorageError) {
+            guard let source = backend as? any ConfigurationChangeSource else {
+                throw .invalidArgument("store URL '\(url)' (\(driver.name)) has no configuration change channel, so its configuration cannot be cached; open it without the configuration cache")
+            }
+            let cache = try ConfigurationCache(source: source, configuration: settings, observability: options.observability)
+            return OpenedStore(url: url, driver: driver, backend: backend, observability: options.observability, configurationCache: cache)
+        } catch {
+            await backend.close()
+            throw error
+        }
     }
 
     /// The URL, its password hidden.
@@ -99,7 +122,9 @@ public struct OpenedStore: Sendable, CustomStringConvertible {
     /// Every store, instrumented (see ``IdentityStores/instrumented(for:observability:)``). `clock` overrides the
     /// clock given at open.
     public func makeStores(clock: (any WallClock)? = nil) -> IdentityStores {
-        backend.makeStores(clock: clock).instrumented(for: telemetryTarget, observability: observability)
+        let stores = backend.makeStores(clock: clock).instrumented(for: telemetryTarget, observability: observability)
+        // Outside the instruments: their timers and spans measure the backend's work, the cache counts its hits.
+        return configurationCache.map(stores.cachingConfiguration(in:)) ?? stores
     }
 
     /// The schema version in force, or nil for a backend without one.
@@ -107,8 +132,9 @@ public struct OpenedStore: Sendable, CustomStringConvertible {
         try await backend.schemaVersion()
     }
 
-    /// Closes every connection; the stores must not be used afterwards.
+    /// Closes every connection (the configuration cache's channel first); the stores must not be used afterwards.
     public func close() async {
+        await configurationCache?.close()
         await backend.close()
     }
 }

@@ -24,7 +24,7 @@ import Logging
 /// so a migration interrupted half-way is simply re-run.
 enum MariaDBSchema {
     /// The schema version this library writes.
-    static let currentVersion = 1
+    static let currentVersion = 2
 
     static let key = "VARCHAR(200) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin"
     static let tableOptions = "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin ROW_FORMAT=DYNAMIC"
@@ -173,6 +173,11 @@ enum MariaDBSchema {
                 KEY cache_entries_expires (expires_at)
             ) \(tableOptions)
             """,
+        ],
+        // The configuration change counter a configuration cache polls (see SQLConfigurationChanges).
+        2: [
+            "CREATE TABLE IF NOT EXISTS configuration_changes (id INT NOT NULL PRIMARY KEY, version BIGINT NOT NULL) \(tableOptions)",
+            "INSERT IGNORE INTO configuration_changes(id, version) VALUES (1, 0)",
         ],
     ]
 

@@ -19,7 +19,9 @@ import IdentityStorageSQL
 /// FATAL message and EOF waiting there, and is re-opened before the statement is sent, so the caller
 /// never sees a connection that died while idle.
 package final class PostgresConnection: BlockingConnection {
-    private var handle: OpaquePointer?
+    private(set) var handle: OpaquePointer?
+    /// The payloads of the notifications received and not yet taken (only a listening connection gets any).
+    var notifications: [String] = []
     private var statements: [String: String] = [:]
     private var statementCount = 0
     /// Set when the connection can no longer be trusted (lost, or abandoned mid-answer): the pool replaces it.
@@ -116,7 +118,7 @@ package final class PostgresConnection: BlockingConnection {
         var reads = 0
         while reads < 8, PQstatus(connection) == CONNECTION_OK, clibpq_wait_socket(connection, Int16(POLLIN), 0) != 0 {
             _ = PQconsumeInput(connection)
-            while let notification = PQnotifies(connection) { PQfreemem(notification) }
+            collectNotifications(connection)
             reads += 1
         }
         if PQstatus(connection) != CONNECTION_OK {

@@ -230,7 +230,8 @@ extension SQLDialect {
                 WHERE key = $1 AND sliding_microseconds IS NOT NULL AND expires_at > $2::bigint
             )
             SELECT value FROM hit
-            """)
+            """,
+        configurationChange: "SELECT pg_notify('\(PostgresConfigurationListener.channel)', current_schema())")
 
     /// The PostgreSQL dialect of one schema: the cache's per-key advisory locks in that schema's lock class.
     static func postgres(schema: String) -> SQLDialect {

@@ -71,7 +71,7 @@ package struct RedisCommand: Sendable {
 /// A hiredis connection (`redisContext`). Not thread-safe: it lives on one pool thread and is only
 /// touched inside `BlockingConnectionPool.withConnection`, which runs one job at a time on that thread.
 package final class RedisConnection: BlockingConnection {
-    private let context: UnsafeMutablePointer<redisContext>
+    let context: UnsafeMutablePointer<redisContext>
     let endpoint: RedisEndpoint
     /// Set once an I/O error (reset, EOF, timeout) left the context unusable; the pool then replaces it.
     private(set) var broken = false
@@ -168,7 +168,7 @@ package final class RedisConnection: BlockingConnection {
         return replies
     }
 
-    private func append(_ arguments: [[UInt8]]) throws(IdentityStorageError) {
+    func append(_ arguments: [[UInt8]]) throws(IdentityStorageError) {
         let count = arguments.count
         var lengths = [Int](repeating: 0, count: count)
         var total = 0
@@ -202,7 +202,7 @@ package final class RedisConnection: BlockingConnection {
         return RedisReply(raw.assumingMemoryBound(to: redisReply.self))
     }
 
-    private func connectionFailure(_ what: String) -> IdentityStorageError {
+    func connectionFailure(_ what: String) -> IdentityStorageError {
         broken = true
         let message = Self.errorText(context)
         let timedOut = message.contains("temporarily unavailable") || message.contains("timed out")

@@ -80,14 +80,15 @@ struct RedisClientStore: ClientStore {
           redis.call('SADD', base .. 'o:' .. id, ARGV[j])
           redis.call('SADD', base .. 'o2c:' .. ARGV[j], id)
         end
-        return 1
+        \(RedisConfigurationListener.publish)        return 1
         """)
 
     static let delete = RedisScript("client-delete", common + """
         local base, id = KEYS[1], ARGV[1]
         unindex(base, id)
         redis.call('ZREM', base .. 'ids', id)
-        return redis.call('DEL', base .. 'k:' .. id)
+        local removed = redis.call('DEL', base .. 'k:' .. id)
+        \(RedisConfigurationListener.publish)        return removed
         """)
 
     /// `[id, document, …]` of up to ARGV[3] clients after the cursor, in byte order of id.

@@ -60,13 +60,14 @@ struct RedisIdentityProviderStore: IdentityProviderStore {
         redis.call('DEL', base .. 'k:' .. scheme)
         redis.call('HSET', base .. 'k:' .. scheme, unpack(ARGV, 2))
         redis.call('ZADD', base .. 'ids', 0, scheme)
-        return 1
+        \(RedisConfigurationListener.publish)        return 1
         """)
 
     static let delete = RedisScript("idp-delete", """
         local base, scheme = KEYS[1], ARGV[1]
         redis.call('ZREM', base .. 'ids', scheme)
-        return redis.call('DEL', base .. 'k:' .. scheme)
+        local removed = redis.call('DEL', base .. 'k:' .. scheme)
+        \(RedisConfigurationListener.publish)        return removed
         """)
 
     /// `[scheme, display name, enabled, …]` in byte order of scheme.

@@ -133,14 +133,15 @@ struct RedisResourceStore: ResourceStore {
             redis.call('SADD', base .. 'rsc:' .. ARGV[j], name)
           end
         end
-        return 1
+        \(RedisConfigurationListener.publish)        return 1
         """)
 
     static let remove = RedisScript("resource-delete", common + """
         local base, kind, name = KEYS[1], ARGV[1], ARGV[2]
         if kind == 'r' then unindexScopes(base, name) end
         redis.call('SREM', base .. kind .. 's', name)
-        return redis.call('DEL', base .. kind .. ':' .. name)
+        local removed = redis.call('DEL', base .. kind .. ':' .. name)
+        \(RedisConfigurationListener.publish)        return removed
         """)
 
     /// `[name, document, …]` of the API resources serving any of the given scopes, each once.

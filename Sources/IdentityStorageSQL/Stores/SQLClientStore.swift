@@ -47,7 +47,7 @@ package struct SQLClientStore<Database: SQLDatabase>: ClientStore {
         let document = try StorageJSON.string(stored)
         let origins = stored.allowedCorsOrigins.isEmpty ? nil : try StorageJSON.string(stored.allowedCorsOrigins.sorted())
         let statements = statements
-        try await database.transaction { connection in
+        try await database.configurationWrite { connection in
             try connection.run(statements.upsert, [.text(stored.clientId), .text(document)])
             try connection.run(statements.deleteOrigins, [.text(stored.clientId)])
             if let origins {
@@ -60,7 +60,7 @@ package struct SQLClientStore<Database: SQLDatabase>: ClientStore {
     package func deleteClient(withId clientId: String) async throws -> Bool {
         try FieldValidation.key(clientId, "clientId")
         let sql = statements.delete
-        return try await database.write { connection in
+        return try await database.configurationWrite { connection in
             try connection.run(sql, [.text(clientId)]) > 0
         }
     }

@@ -44,7 +44,7 @@ package struct SQLIdentityProviderStore<Database: SQLDatabase>: IdentityProvider
         try provider.validate()
         let values = try SQLTables.IdentityProviders.values(provider)
         let sql = statements.upsert
-        try await database.write { connection in
+        try await database.configurationWrite { connection in
             try connection.run(sql, values)
         }
     }
@@ -53,7 +53,7 @@ package struct SQLIdentityProviderStore<Database: SQLDatabase>: IdentityProvider
     package func deleteIdentityProvider(forScheme scheme: String) async throws -> Bool {
         try FieldValidation.key(scheme, "scheme")
         let sql = statements.delete
-        return try await database.write { connection in
+        return try await database.configurationWrite { connection in
             try connection.run(sql, [.text(scheme)]) > 0
         }
     }

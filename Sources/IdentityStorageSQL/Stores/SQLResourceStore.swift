@@ -105,7 +105,7 @@ package struct SQLResourceStore<Database: SQLDatabase>: ResourceStore {
         let document = try StorageJSON.string(stored)
         let scopes = stored.scopes.isEmpty ? nil : try StorageJSON.string(stored.scopes.sorted())
         let statements = statements
-        try await database.transaction { connection in
+        try await database.configurationWrite { connection in
             try connection.run(statements.upsertApiResource, [.text(stored.name), .text(document)])
             try connection.run(statements.deleteScopes, [.text(stored.name)])
             if let scopes {
@@ -143,6 +143,6 @@ package struct SQLResourceStore<Database: SQLDatabase>: ResourceStore {
 
     @discardableResult
     private func write(_ sql: String, _ bindings: [SQLValue]) async throws -> Int {
-        try await database.write { connection in try connection.run(sql, bindings) }
+        try await database.configurationWrite { connection in try connection.run(sql, bindings) }
     }
 }

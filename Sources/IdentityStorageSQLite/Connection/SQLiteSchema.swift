@@ -12,7 +12,7 @@ import Logging
 /// the only lookups not by primary key: CORS origins and API-resource scopes.
 package enum SQLiteSchema {
     /// The schema version this library writes.
-    static let currentVersion = 1
+    static let currentVersion = 2
 
     static let migrations: [Int: String] = [
         1: """
@@ -126,6 +126,8 @@ package enum SQLiteSchema {
         );
         CREATE INDEX cache_entries_expires ON cache_entries(expires_at) WHERE expires_at IS NOT NULL;
         """,
+        // The configuration change counter a configuration cache polls (see SQLConfigurationChanges).
+        2: "\(SQLConfigurationChanges.counterTable);\n\(SQLConfigurationChanges.counterRow);",
     ]
 
     /// Connection settings: WAL for concurrent readers, NORMAL sync (durable at checkpoints, safe against corruption).

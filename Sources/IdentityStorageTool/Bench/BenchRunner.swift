@@ -11,7 +11,10 @@ struct BenchRunner: Sendable {
         var dataset: Int
     }
 
+    /// The store holding the operational data (grants), whose raw baseline applies.
     let store: OpenedStore
+    /// The store holding the configuration, for the configuration cache's workloads.
+    let configurationStore: OpenedStore
     let stores: IdentityStores
     let settings: Settings
     /// Distinguishes this run's keys from earlier runs on the same database.

@@ -14,6 +14,14 @@ enum Workload: String, CaseIterable, Sendable {
     case cacheGet = "cache-get"
     case cacheSet = "cache-set"
     case clientFind = "client-find"
+    /// Client find through a configuration cache of its own over the configuration store (a hit once warm).
+    case clientFindCached = "client-find-cached"
+    /// Whether one of the benchmark client's CORS origins is allowed.
+    case corsCheck = "cors-check"
+    /// The CORS check through a configuration cache of its own.
+    case corsCheckCached = "cors-check-cached"
+    /// A client saved on this instance until another instance's cache (a cache and change channel of its own) reads it.
+    case configurationPropagation = "configuration-propagation"
     case cleanup = "cleanup"
     /// Grant get without instrumentation, with the default (no-op) one and with this run's: what it costs.
     case instrumentation = "instrumentation"
@@ -80,6 +88,11 @@ extension BenchRunner {
         case .clientFind:
             try await stores.clients.saveClient(Self.bigClient)
             operation = { _ in _ = try await stores.clients.client(withId: BenchRunner.bigClient.clientId) }
+        case .corsCheck:
+            try await stores.clients.saveClient(Self.bigClient)
+            operation = { _ in _ = try await stores.clients.isOriginAllowed(BenchRunner.corsOrigin) }
+        case .clientFindCached, .corsCheckCached, .configurationPropagation:
+            return [try await runThroughConfigurationCache(workload, concurrency: concurrency)]
         case .cleanup:
             return [try await runCleanup(rows: cleanupRows, configuration: cleanup, progress: progress)]
         case .instrumentation:

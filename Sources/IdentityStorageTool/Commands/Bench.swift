@@ -62,7 +62,8 @@ struct Bench: AsyncParsableCommand {
         let selected = workloads.isEmpty ? Workload.allCases : workloads.compactMap(Workload.init(rawValue:))
         try await options.withDeployment { deployment in
             // Grants live in the operational data's store: its raw baseline and bulk loader are the ones that apply.
-            let runner = BenchRunner(store: deployment.store(for: .operationalData), stores: deployment.makeStores(),
+            let runner = BenchRunner(store: deployment.store(for: .operationalData), configurationStore: deployment.store(for: .configuration),
+                                     stores: deployment.makeStores(),
                                      settings: .init(operations: operations, duration: duration, warmup: warmup, dataset: dataset))
             let progress: (String) -> Void = { Terminal.progress($0) }
             try await runner.loadDataset(progress: progress)

@@ -25,6 +25,13 @@ public struct DeploymentOptions: ParsableArguments, Sendable {
     @Option(name: .long, help: ArgumentHelp("Where the distributed cache lives (default: $IDSTORE_CACHE_URL, else --store).", valueName: "url"))
     public var cacheStore: String?
 
+    @Flag(name: .long, help: ArgumentHelp("Read clients, resources and identity providers from process memory, emptied by every instance's writes through the configuration store's change channel."))
+    public var cacheConfiguration = false
+
+    @Option(name: .long, help: ArgumentHelp("With --cache-configuration: how stale a read on another instance may be, in milliseconds (default 500).",
+                                            valueName: "ms"))
+    public var configurationStaleness: Int?
+
     public init() {}
 
     /// The option and environment variable that set `part`, for messages.
@@ -48,7 +55,21 @@ public struct DeploymentOptions: ParsableArguments, Sendable {
                               distributedCache: given(cacheStore, Self.setting(of: .distributedCache).environment))
     }
 
-    /// Opens the deployment through `opener` (each distinct URL once).
+    /// The configuration cache these options ask for (`--cache-configuration`, `--configuration-staleness`), or nil.
+    public var configurationCache: ConfigurationCache.Configuration? {
+        guard cacheConfiguration else { return nil }
+        var cache = ConfigurationCache.Configuration()
+        if let configurationStaleness { cache.maximumStaleness = .milliseconds(configurationStaleness) }
+        return cache
+    }
+
+    public mutating func validate() throws {
+        if configurationStaleness != nil, !cacheConfiguration { throw ValidationError("--configuration-staleness needs --cache-configuration") }
+        if let configurationStaleness, configurationStaleness < 20 { throw ValidationError("--configuration-staleness must be at least 20 ms") }
+    }
+
+    /// Opens the deployment through `opener` (each distinct URL once), with the configuration cache the options
+    /// ask for unless `options` already sets one.
     /// - Throws: ``IdentityStorageError`` `invalidArgument` naming the option to set when a part's store cannot hold
     ///   it, and the opener's errors.
     public func openDeployment(with opener: StoreOpener, options: StoreOpenOptions = StoreOpenOptions()) async throws -> Deployment {
@@ -63,6 +84,8 @@ public struct DeploymentOptions: ParsableArguments, Sendable {
                 a store that can
                 """)
         }
+        var options = options
+        if options.configurationCache == nil { options.configurationCache = configurationCache }
         return try await opener.openDeployment(urls, options: options)
     }
 }

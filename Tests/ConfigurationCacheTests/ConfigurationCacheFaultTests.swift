@@ -1,0 +1,194 @@
+import Foundation
+import IdentityStorage
+import ServerTestSupport
+import Synchronization
+import Testing
+
+/// The promise holds while the change channel is down: its connection killed, its server restarted, and a writer
+/// and a reader racing for 30 seconds.
+@Suite("Configuration cache when the channel fails")
+struct ConfigurationCacheFaultTests {
+    /// The backends whose channel is a connection of its own (the others poll through the store's pool).
+    static let listening: [CachedBackend] = [.postgres, .redis, .redisCluster]
+
+    @Test(arguments: listening)
+    func aKilledListenerConnectionNeverServesStaleData(_ backend: CachedBackend) async throws {
+        try await CachedInstances.with(backend) { instances in
+            var client = cachedClient("killed")
+            try await instances.writer.clients.saveClient(client)
+            try await instances.readerServesFromMemory()
+            #expect(try await instances.reader.clients.client(withId: client.clientId)?.enabled == true)
+            for round in 1...2 {
+                let killed = try await offTheCooperativePool { try Listener.kill(backend) }
+                #expect(killed.status == 0, "\(killed.output)")
+                client.enabled.toggle()
+                try await instances.writer.clients.saveClient(client)
+                let expected = client.enabled
+                try await instances.expectSeen(since: .now, "change after killing the listener (round \(round))",
+                    read: { try await instances.reader.clients.client(withId: client.clientId) }, seen: { $0?.enabled == expected })
+                // The listener comes back by itself and the reader serves from memory again.
+                try await instances.readerServesFromMemory()
+            }
+        }
+    }
+
+    @Test(arguments: [CachedBackend.postgres, .mariadb, .redis])
+    func aServerRestartNeverServesStaleData(_ backend: CachedBackend) async throws {
+        try await CachedInstances.with(backend, restartingTheServer: true) { instances in
+            var client = cachedClient("restart")
+            try await instances.writer.clients.saveClient(client)
+            try await instances.readerServesFromMemory()
+            #expect(try await instances.reader.clients.client(withId: client.clientId)?.enabled == true)
+            // Other suites hold the server's gate shared; the restart waits for them.
+            let restarted = try await Listener.restart(backend)
+            #expect(restarted, "the recipe could not restart \(backend.rawValue)")
+            client.enabled = false
+            // The writer's pool reconnects; a call that meets a dead connection fails and is retried.
+            let deadline = Stopwatch()
+            while true {
+                do {
+                    try await instances.writer.clients.saveClient(client)
+                    break
+                } catch where deadline.isWithin(.seconds(60)) {
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+            }
+            try await instances.expectSeen(since: .now, "change after the restart",
+                read: { try await Self.retrying { try await instances.reader.clients.client(withId: client.clientId) } },
+                seen: { $0?.enabled == false })
+            try await instances.readerServesFromMemory()
+        }
+    }
+
+    @Test(arguments: CachedBackend.allCases)
+    func aWriterAndAReaderRacingForThirtySecondsNeverBreakThePromise(_ backend: CachedBackend) async throws {
+        try await CachedInstances.with(backend) { instances in
+            var client = cachedClient("race")
+            client.clientName = "0"
+            try await instances.writer.clients.saveClient(client)
+            try await instances.readerServesFromMemory()
+            let written = SaveTimes()
+            let base = client
+            let end = ContinuousClock.now + .seconds(30)
+            let (reads, stale, worst) = try await withThrowingTaskGroup(of: (Int, Int, Duration).self) { group in
+                group.addTask {
+                    var version = 0
+                    while ContinuousClock.now < end {
+                        version += 1
+                        var next = base
+                        next.clientName = String(version)
+                        try await instances.writer.clients.saveClient(next)
+                        written.append(.now)
+                        try await Task.sleep(for: .milliseconds(Int.random(in: 5...40)))
+                    }
+                    return (0, 0, .zero)
+                }
+                group.addTask {
+                    var reads = 0, stale = 0
+                    var worst = Duration.zero
+                    while ContinuousClock.now < end {
+                        let began = ContinuousClock.now
+                        guard let name = try await instances.reader.clients.client(withId: base.clientId)?.clientName,
+                              let version = Int(name) else { continue }
+                        reads += 1
+                        // The next version's save had returned this long before the read began: how stale the read was.
+                        let newer = written.time(of: version + 1)
+                        if let newer, began - newer > worst { worst = began - newer }
+                        if let newer, began - newer > instances.promise { stale += 1 }
+                        // A hit never suspends: without a pause the reader would hold a cooperative thread for 30 s.
+                        try await Task.sleep(for: .microseconds(200))
+                    }
+                    return (reads, stale, worst)
+                }
+                var total = (0, 0, Duration.zero)
+                for try await result in group {
+                    total.0 += result.0
+                    total.1 += result.1
+                    total.2 = max(total.2, result.2)
+                }
+                return total
+            }
+            let versions = written.count
+            print("ConfigurationCacheTests: \(backend.rawValue): 30 s race: \(versions) writes, \(reads) reads, \(stale) staler than \(instances.promise), stalest \(worst)")
+            #expect(stale == 0, "\(stale) of \(reads) reads were staler than the promise (stalest \(worst))")
+            #expect(reads > 100)
+        }
+    }
+
+    /// Retries a read that meets a connection the restart killed.
+    static func retrying<T: Sendable>(_ read: () async throws -> T) async throws -> T {
+        let stopwatch = Stopwatch()
+        while true {
+            do {
+                return try await read()
+            } catch where stopwatch.isWithin(.seconds(30)) {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+    }
+}
+
+/// Runs `arguments` and waits for it, with no pipe to read: a daemon the recipe starts would hold a pipe open, so
+/// reading it to its end (`shell`) would never return. Returns the exit status.
+private func spawnAndWait(_ arguments: [String]) -> Int32 {
+    var pid: pid_t = 0
+    var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+    defer { for argument in argv { free(argument) } }
+    guard posix_spawn(&pid, arguments[0], nil, nil, &argv, environ) == 0 else { return -1 }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 {
+        if errno != EINTR { return -1 }
+    }
+    return (status & 0x7f) == 0 ? (status >> 8) & 0xff : -1
+}
+
+/// When each version's save returned (version 0 first).
+final class SaveTimes: Sendable {
+    private let times = Mutex<[ContinuousClock.Instant]>([.now])
+    func append(_ instant: ContinuousClock.Instant) { times.withLock { $0.append(instant) } }
+    func time(of version: Int) -> ContinuousClock.Instant? { times.withLock { $0.count > version ? $0[version] : nil } }
+    var count: Int { times.withLock { $0.count } }
+}
+
+/// What the tests do to the servers' side of the channel.
+enum Listener {
+    /// Kills every configuration listener connection on the backend's test server(s).
+    static func kill(_ backend: CachedBackend) throws -> (status: Int32, output: String) {
+        switch backend {
+        case .postgres:
+            let url = try StoreURL(parsing: TestServerURL.postgres)
+            return try shell("psql", ["-X", "-At", "-h", url.hosts[0].name, "-p", String(url.hosts[0].port ?? 5432), "-U", url.user ?? "postgres",
+                                      "-d", String(url.path.drop { $0 == "/" }), "-c",
+                                      "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'identitystorage configuration listener'"],
+                         environment: ["PGPASSWORD": url.password ?? ""])
+        case .redis, .redisCluster:
+            let url = try StoreURL(parsing: backend == .redis ? TestServerURL.redis : TestServerURL.redisCluster)
+            var output = ""
+            for host in url.hosts {
+                let run = try shell("redis-cli", ["-h", host.name, "-p", String(host.port ?? 6379), "CLIENT", "KILL", "TYPE", "pubsub"])
+                guard run.status == 0 else { return run }
+                output += run.output
+            }
+            return (0, output)
+        default:
+            return (1, "\(backend.rawValue) has no listener connection")
+        }
+    }
+
+    /// Restarts the backend's test server with the recipe of Scripts/services, holding its gate exclusively.
+    static func restart(_ backend: CachedBackend) async throws -> Bool {
+        let (script, function): (String, String) = switch backend {
+        case .postgres: ("postgres.sh", "restart_postgres")
+        case .mariadb: ("mariadb.sh", "restart_mariadb")
+        default: ("redis.sh", "start_redis")
+        }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let directory = ProcessInfo.processInfo.environment["IDSTORE_SERVICES_DIR"] ?? "/tmp/identitystorage-services"
+        let command = "set -euo pipefail; export IDSTORE_SERVICES_DIR='\(directory)'; source '\(root.path)/Scripts/services/\(script)'; \(function) >/dev/null 2>&1"
+        let url = backend == .redis ? TestServerURL.redis : backend == .postgres ? TestServerURL.postgres : TestServerURL.mariadb
+        let gate = ServerGate.of(store: url)!
+        return try await gate.exclusive {
+            try await offTheCooperativePool { spawnAndWait(["/bin/bash", "-c", command]) == 0 }
+        }
+    }
+}
