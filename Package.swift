@@ -204,7 +204,7 @@ let package = Package(
         .testTarget(
             name: "ObservabilityTests",
             // Logs, metrics, spans, cancellation and lifecycle on every backend, through the packages' own test kits.
-            dependencies: ["IdentityStorage", "IdentityStorageOpener", "IdentityStorageTool", "IdentityStorageConformance", "IdentityStorageSQLite",
+            dependencies: ["IdentityStorage", "IdentityStorageOpener", "IdentityStorageTool", "IdentityStorageConformance", "IdentityStorageMemory", "IdentityStorageSQLite",
                            "IdentityStoragePostgres", "IdentityStorageMariaDB", "ServerTestSupport",
                            .product(name: "InMemoryLogging", package: "swift-log"), .product(name: "MetricsTestKit", package: "swift-metrics"),
                            .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),

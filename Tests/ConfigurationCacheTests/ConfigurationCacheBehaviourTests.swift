@@ -2,6 +2,7 @@ import Foundation
 import IdentityStorage
 import IdentityStorageMemory
 import Synchronization
+import ServerTestSupport
 import Testing
 
 /// The cache's own rules over the in-memory store, with a channel the test drives.
@@ -52,18 +53,20 @@ struct ConfigurationCacheBehaviourTests {
         configuration.maximumStaleness = .milliseconds(50)
         let fixture = try Fixture(configuration)
         await fixture.synchronize()
+        let stopwatch = Stopwatch()
         _ = try await fixture.cached.clients.client(withId: "web")
         _ = try await fixture.cached.clients.client(withId: "web")
-        #expect(fixture.reads.value == 1)
+        if stopwatch.isWithin(.milliseconds(40)) { #expect(fixture.reads.value == 1) }
+        let before = fixture.reads.value
         try await Task.sleep(for: .milliseconds(80))
         #expect(!fixture.cache.isServingFromMemory)
         _ = try await fixture.cached.clients.client(withId: "web")
         _ = try await fixture.cached.clients.client(withId: "web")
-        #expect(fixture.reads.value == 3)
+        #expect(fixture.reads.value == before + 2)
     }
 
     @Test func entriesAreBoundedLeastRecentlyUsedFirst() async throws {
-        var configuration = ConfigurationCache.Configuration()
+        var configuration = Fixture.lenient
         configuration.maximumEntries = 10
         let fixture = try Fixture(configuration)
         await fixture.synchronize()
@@ -76,7 +79,7 @@ struct ConfigurationCacheBehaviourTests {
     }
 
     @Test func bytesAreBounded() async throws {
-        var configuration = ConfigurationCache.Configuration()
+        var configuration = Fixture.lenient
         configuration.maximumBytes = 4_000
         let fixture = try Fixture(configuration)
         await fixture.synchronize()
@@ -91,17 +94,18 @@ struct ConfigurationCacheBehaviourTests {
     }
 
     @Test func anEntryLivesNoLongerThanItsTimeToLive() async throws {
-        var configuration = ConfigurationCache.Configuration()
+        var configuration = Fixture.lenient
         configuration.timeToLive = .milliseconds(50)
-        configuration.maximumStaleness = .seconds(60)
         let fixture = try Fixture(configuration)
         await fixture.synchronize()
+        let stopwatch = Stopwatch()
         _ = try await fixture.cached.clients.client(withId: "web")
         _ = try await fixture.cached.clients.client(withId: "web")
-        #expect(fixture.reads.value == 1)
+        if stopwatch.isWithin(.milliseconds(40)) { #expect(fixture.reads.value == 1) }
+        let before = fixture.reads.value
         try await Task.sleep(for: .milliseconds(80))
         _ = try await fixture.cached.clients.client(withId: "web")
-        #expect(fixture.reads.value == 2)
+        #expect(fixture.reads.value == before + 1)
     }
 
     @Test func anAnswerReadBeforeAWriteIsNotKeptAfterIt() async throws {
@@ -141,7 +145,15 @@ private struct Fixture {
     let reads = Counter()
     let gate = Gate()
 
-    init(_ configuration: ConfigurationCache.Configuration = ConfigurationCache.Configuration()) throws {
+    /// A cache that stays synchronised for a minute after each synchronisation unless the test says otherwise: on a
+    /// loaded machine the reads after `synchronize()` may come long after it.
+    static var lenient: ConfigurationCache.Configuration {
+        var configuration = ConfigurationCache.Configuration()
+        configuration.maximumStaleness = .seconds(60)
+        return configuration
+    }
+
+    init(_ configuration: ConfigurationCache.Configuration = Fixture.lenient) throws {
         let storage = MemoryIdentityStorage()
         backend = storage.makeStores()
         let (events, channel) = AsyncStream.makeStream(of: ConfigurationChangeEvent.self)
@@ -152,11 +164,13 @@ private struct Fixture {
         cached = counted.cachingConfiguration(in: cache)
     }
 
-    /// Reports a synchronisation now and waits until the cache has taken it.
+    /// Reports a synchronisation and waits until the cache has taken it (reporting again while it has not: on a
+    /// loaded machine one report may be stale by the time the cache applies it).
     func synchronize() async {
-        channel.yield(.synchronized(.now))
-        while !cache.isServingFromMemory { try? await Task.sleep(for: .milliseconds(1)) }
-        try? await Task.sleep(for: .milliseconds(5))
+        repeat {
+            channel.yield(.synchronized(.now))
+            try? await Task.sleep(for: .milliseconds(2))
+        } while !cache.isServingFromMemory
     }
 }
 

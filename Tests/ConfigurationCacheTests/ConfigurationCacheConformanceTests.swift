@@ -19,7 +19,7 @@ struct ConfigurationCacheConformanceTests {
             arguments += ["--store", "memory:"]
         default:
             guard let server = backend.testBackend, try await CachedInstances.stores.store(server) != nil else { return }
-            arguments += ["--store", try await CachedInstances.stores.url(server)]
+            arguments += ["--store", withSmallPool(try await CachedInstances.stores.url(server))]
         }
         let run = await ServerGate.sharing(store: arguments.last!) { await ToolRun.run(arguments, drivers: .builtIn) }
         #expect(run.checkPassedEveryCase(ConformanceSuite.cases.count), "\(run)")

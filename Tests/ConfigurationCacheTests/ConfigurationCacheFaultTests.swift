@@ -32,15 +32,19 @@ struct ConfigurationCacheFaultTests {
         }
     }
 
+    /// PostgreSQL and MariaDB: the test servers, restarted by their recipes (their data survives). Redis: a server of
+    /// this test's own, since a restart empties a Redis without persistence and other suites keep data on the shared one.
     @Test(arguments: [CachedBackend.postgres, .mariadb, .redis])
     func aServerRestartNeverServesStaleData(_ backend: CachedBackend) async throws {
-        try await CachedInstances.with(backend, restartingTheServer: true) { instances in
+        let privateRedis = backend == .redis ? try await PrivateRedis.start() : nil
+        defer { privateRedis?.stop() }
+        try await CachedInstances.with(backend, url: privateRedis?.url, restartingTheServer: true) { instances in
             var client = cachedClient("restart")
             try await instances.writer.clients.saveClient(client)
             try await instances.readerServesFromMemory()
             #expect(try await instances.reader.clients.client(withId: client.clientId)?.enabled == true)
             // Other suites hold the server's gate shared; the restart waits for them.
-            let restarted = try await Listener.restart(backend)
+            let restarted = if let privateRedis { try await privateRedis.restart() } else { try await Listener.restart(backend) }
             #expect(restarted, "the recipe could not restart \(backend.rawValue)")
             client.enabled = false
             // The writer's pool reconnects; a call that meets a dead connection fails and is retried.
@@ -96,7 +100,7 @@ struct ConfigurationCacheFaultTests {
                         if let newer, began - newer > worst { worst = began - newer }
                         if let newer, began - newer > instances.promise { stale += 1 }
                         // A hit never suspends: without a pause the reader would hold a cooperative thread for 30 s.
-                        try await Task.sleep(for: .microseconds(200))
+                        try await Task.sleep(for: .milliseconds(1))
                     }
                     return (reads, stale, worst)
                 }
@@ -128,9 +132,44 @@ struct ConfigurationCacheFaultTests {
     }
 }
 
+/// A standalone Redis of one test's own (no persistence), on a port of its own.
+struct PrivateRedis: Sendable {
+    let port: Int
+    let directory: String
+    var url: String { "redis://127.0.0.1:\(port)/0" }
+
+    static func start() async throws -> PrivateRedis {
+        let redis = PrivateRedis(port: Int.random(in: 27_000...27_999), directory: CachedInstances.scratch.path(uniqueName("redis")))
+        try FileManager.default.createDirectory(atPath: redis.directory, withIntermediateDirectories: true)
+        guard try await redis.launch() else { throw IdentityStorageError(.unavailable, "could not start a private Redis on \(redis.port)") }
+        return redis
+    }
+
+    /// Shuts the server down and starts it again on the same port.
+    func restart() async throws -> Bool {
+        stop()
+        return try await launch()
+    }
+
+    func stop() {
+        _ = spawnAndWait(["/usr/bin/env", "redis-cli", "-p", String(port), "shutdown", "nosave"])
+    }
+
+    private func launch() async throws -> Bool {
+        let started = spawnAndWait(["/usr/bin/env", "redis-server", "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                                    "--daemonize", "yes", "--dir", directory, "--logfile", directory + "/server.log"])
+        guard started == 0 else { return false }
+        for _ in 0..<100 {
+            if (try? shell("redis-cli", ["-p", String(port), "ping"]).output.hasPrefix("PONG")) == true { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return false
+    }
+}
+
 /// Runs `arguments` and waits for it, with no pipe to read: a daemon the recipe starts would hold a pipe open, so
 /// reading it to its end (`shell`) would never return. Returns the exit status.
-private func spawnAndWait(_ arguments: [String]) -> Int32 {
+func spawnAndWait(_ arguments: [String]) -> Int32 {
     var pid: pid_t = 0
     var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
     defer { for argument in argv { free(argument) } }
@@ -175,19 +214,13 @@ enum Listener {
         }
     }
 
-    /// Restarts the backend's test server with the recipe of Scripts/services, holding its gate exclusively.
+    /// Restarts the PostgreSQL or MariaDB test server with the recipe of Scripts/services, holding its gate exclusively.
     static func restart(_ backend: CachedBackend) async throws -> Bool {
-        let (script, function): (String, String) = switch backend {
-        case .postgres: ("postgres.sh", "restart_postgres")
-        case .mariadb: ("mariadb.sh", "restart_mariadb")
-        default: ("redis.sh", "start_redis")
-        }
+        let (script, function) = backend == .postgres ? ("postgres.sh", "restart_postgres") : ("mariadb.sh", "restart_mariadb")
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let directory = ProcessInfo.processInfo.environment["IDSTORE_SERVICES_DIR"] ?? "/tmp/identitystorage-services"
         let command = "set -euo pipefail; export IDSTORE_SERVICES_DIR='\(directory)'; source '\(root.path)/Scripts/services/\(script)'; \(function) >/dev/null 2>&1"
-        let url = backend == .redis ? TestServerURL.redis : backend == .postgres ? TestServerURL.postgres : TestServerURL.mariadb
-        let gate = ServerGate.of(store: url)!
-        return try await gate.exclusive {
+        return try await ServerGate.shared.exclusive {
             try await offTheCooperativePool { spawnAndWait(["/bin/bash", "-c", command]) == 0 }
         }
     }

@@ -205,7 +205,7 @@ struct MariaDBAdapterTests {
                 let storage = try await MariaDBIdentityStorage.open(configuration)
                 #expect(try await storage.queryRaw("SELECT COUNT(*) FROM identity_storage_migrations") == [["2"]])
                 let tables = try await storage.queryRaw("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()")
-                #expect(tables == [["17"]])
+                #expect(tables == [["18"]])
                 await storage.close()
             }
         }

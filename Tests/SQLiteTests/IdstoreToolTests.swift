@@ -24,7 +24,7 @@ struct IdstoreToolTests {
         #expect(results.count == 4)
         for result in results {
             #expect(result.status == 0, "\(result)")
-            #expect(result.stdout.contains("schema version 1"), "\(result)")
+            #expect(result.stdout.contains("schema version 2"), "\(result)")
         }
     }
 
@@ -32,7 +32,7 @@ struct IdstoreToolTests {
         let directory = try TemporaryDirectory()
         let result = try await Idstore.run(["migrate"], in: directory, environment: ["IDSTORE_URL": "sqlite:other.db"])
         #expect(result.status == 0, "\(result)")
-        #expect(result.stdout.contains("sqlite:other.db: schema version 1"))
+        #expect(result.stdout.contains("sqlite:other.db: schema version 2"))
         #expect(FileManager.default.fileExists(atPath: directory.file("other.db")))
     }
 
