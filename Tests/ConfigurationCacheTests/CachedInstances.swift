@@ -114,6 +114,52 @@ struct CachedInstances: Sendable {
     }
 }
 
+extension CachedInstances {
+    /// On the writer: disables `client`, removes its secret, one of its redirect URIs and its CORS origin, each seen
+    /// by the reader within the promise (`client` as ``cachedClient(_:)`` makes it, enabled, the reader holding it).
+    /// Returns how long each change took to show.
+    /// After a server restart (`retrying`), a call that meets one of the pools' connections the restart killed is
+    /// tried again: saves replace the whole client, so a retry is harmless.
+    @discardableResult
+    func expectEachChangeSeen(_ client: inout Client, _ context: String, retrying: Bool = false,
+                              sourceLocation: SourceLocation = #_sourceLocation) async throws -> [Duration] {
+        let id = client.clientId, origin = origin(of: client)
+        let writer = writer, reader = reader
+        var latencies: [Duration] = []
+        func save(_ client: Client) async throws {
+            try await retryingIf(retrying) { try await writer.clients.saveClient(client) }
+        }
+        func change(_ what: String, _ edit: (inout Client) -> Void, seen: @escaping (Client?) -> Bool) async throws {
+            edit(&client)
+            try await save(client)
+            latencies.append(try await expectSeen(since: .now, "\(what) (\(context))", sourceLocation: sourceLocation,
+                                                  read: { try await retryingIf(retrying) { try await reader.clients.client(withId: id) } }, seen: seen))
+        }
+        try await change("client disabled", { $0.enabled = false }, seen: { $0?.enabled == false })
+        try await change("secret removed", { $0.clientSecrets = [] }, seen: { $0?.clientSecrets.isEmpty == true })
+        try await change("redirect URI removed", { $0.redirectUris.remove("https://app.example/other") },
+                         seen: { $0?.redirectUris == ["https://app.example/callback"] })
+        client.allowedCorsOrigins = []
+        try await save(client)
+        latencies.append(try await expectSeen(since: .now, "CORS origin removed (\(context))", sourceLocation: sourceLocation,
+                                              read: { try await retryingIf(retrying) { try await reader.clients.isOriginAllowed(origin) } },
+                                              seen: { !$0 }))
+        return latencies
+    }
+}
+
+/// Runs `call`, trying again for up to 30 s when it fails while `retrying` (a connection a server restart killed).
+func retryingIf<T: Sendable>(_ retrying: Bool, _ call: () async throws -> T) async throws -> T {
+    let stopwatch = Stopwatch()
+    while true {
+        do {
+            return try await call()
+        } catch where retrying && stopwatch.isWithin(.seconds(30)) {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+}
+
 /// A client with a secret, two redirect URIs and a CORS origin of its own (``origin(of:)``), under a name of its own.
 func cachedClient(_ name: String) -> Client {
     var client = Client(clientId: uniqueName(name))

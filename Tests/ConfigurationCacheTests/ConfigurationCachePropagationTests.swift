@@ -17,28 +17,7 @@ struct ConfigurationCachePropagationTests {
             #expect(try await instances.reader.clients.client(withId: id)?.enabled == true)
             let origin = origin(of: client)
             #expect(try await instances.reader.clients.isOriginAllowed(origin))
-            var latencies: [Duration] = []
-
-            client.enabled = false
-            try await instances.writer.clients.saveClient(client)
-            latencies.append(try await instances.expectSeen(since: .now, "client disabled",
-                read: { try await instances.reader.clients.client(withId: id) }, seen: { $0?.enabled == false }))
-
-            client.clientSecrets = []
-            try await instances.writer.clients.saveClient(client)
-            latencies.append(try await instances.expectSeen(since: .now, "secret removed",
-                read: { try await instances.reader.clients.client(withId: id) }, seen: { $0?.clientSecrets.isEmpty == true }))
-
-            client.redirectUris.remove("https://app.example/other")
-            try await instances.writer.clients.saveClient(client)
-            latencies.append(try await instances.expectSeen(since: .now, "redirect URI removed",
-                read: { try await instances.reader.clients.client(withId: id) }, seen: { $0?.redirectUris == ["https://app.example/callback"] }))
-
-            client.allowedCorsOrigins = []
-            try await instances.writer.clients.saveClient(client)
-            latencies.append(try await instances.expectSeen(since: .now, "CORS origin removed",
-                read: { try await instances.reader.clients.isOriginAllowed(origin) }, seen: { !$0 }))
-
+            var latencies = try await instances.expectEachChangeSeen(&client, "another instance")
             try await instances.writer.clients.deleteClient(withId: id)
             latencies.append(try await instances.expectSeen(since: .now, "client deleted",
                 read: { try await instances.reader.clients.client(withId: id) }, seen: { $0 == nil }))

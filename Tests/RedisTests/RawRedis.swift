@@ -128,6 +128,21 @@ enum RedisAdmin {
         }
     }
 
+    /// The port of the master serving `slot`, as this node sees it (`CLUSTER NODES`).
+    static func master(ofSlot slot: Int, askingPort port: Int) -> Int? {
+        guard let nodes = RawRedis(port: port)?.command(["CLUSTER", "NODES"])?.text else { return nil }
+        for line in nodes.split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            guard fields.count >= 9, fields[2].contains("master"), !fields[2].contains("fail") else { continue }
+            let serves = fields[8...].contains { range in
+                let bounds = range.split(separator: "-").compactMap { Int($0) }
+                return bounds.count == 2 ? (bounds[0]...bounds[1]).contains(slot) : bounds.first == slot
+            }
+            if serves { return fields[1].split(separator: "@")[0].split(separator: ":").last.flatMap { Int($0) } }
+        }
+        return nil
+    }
+
     /// The role (`master`/`slave`) of the node on `port`.
     static func role(port: Int) -> String? {
         guard case .array(let items)? = RawRedis(port: port, timeout: 1)?.command(["ROLE"]) else { return nil }

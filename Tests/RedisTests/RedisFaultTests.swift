@@ -212,7 +212,9 @@ struct RedisFaultTests {
             }
             let masters = RedisAdmin.masters(askingPort: ports[0])
             try #require(masters.count == 3, "expected 3 masters, found \(masters)")
-            let victim = masters[0]
+            // The master of the clients' slot: the configuration listener subscribes there and must follow the failover.
+            let victim = RedisAdmin.master(ofSlot: RedisKeyspace(prefix: configuration.keyPrefix).clients.slot, askingPort: ports[0]) ?? masters[0]
+            let listening = try await CachedConfigurationReader(configuration, writer: stores, clientId: "failover-\(name)")
             let survivors = ports.filter { $0 != victim }
             let log = WorkloadLog()
             let stop = StopFlag()
@@ -238,6 +240,7 @@ struct RedisFaultTests {
                 }
             }
             let recovery = recovered.value
+            await listening.expectChangeSeenAfterTheFailover()
             print("RedisTests: failover of master \(victim): recovered after \(recovery.map { "\($0)" } ?? "never"); \(log.calls) calls, errors \(log.errors), slowest \(log.slowest)")
 
             // Restore the cluster before judging, so a failed expectation never leaves it degraded.
@@ -264,5 +267,53 @@ struct RedisFaultTests {
             try await probe.grants.storeGrant(faultGrant("failover-\(name)-shared"))
             #expect(try await probe.grants.grant(forKey: "failover-\(name)-shared") != nil)
         }
+    }
+}
+
+/// A second instance reading clients through a configuration cache, for the failover test: it must see a change made
+/// after the failover within its promise, and serve from memory again once its listener has moved to the new master.
+struct CachedConfigurationReader: Sendable {
+    let storage: RedisIdentityStorage
+    let cache: ConfigurationCache
+    let reader: IdentityStores
+    let writer: IdentityStores
+    let clientId: String
+
+    init(_ configuration: RedisIdentityStorage.Configuration, writer: IdentityStores, clientId: String) async throws {
+        storage = try await RedisIdentityStorage.open(configuration)
+        cache = try ConfigurationCache(source: storage)
+        reader = storage.makeStores().cachingConfiguration(in: cache)
+        self.writer = writer
+        self.clientId = clientId
+        try await writer.clients.saveClient(Client(clientId: clientId))
+        _ = await RedisAdmin.wait(upTo: 30) { cache.isServingFromMemory }
+        #expect(try await reader.clients.client(withId: clientId)?.enabled == true)
+    }
+
+    func expectChangeSeenAfterTheFailover() async {
+        var client = Client(clientId: clientId)
+        client.enabled = false
+        let saved = await RedisAdmin.wait(upTo: 30) { (try? await writer.clients.saveClient(client)) != nil }
+        #expect(saved, "the client could not be saved after the failover")
+        let written = ContinuousClock.now
+        var seen = false
+        while !seen, ContinuousClock.now - written < .seconds(30) {
+            let began = ContinuousClock.now
+            do {
+                seen = try await reader.clients.client(withId: clientId)?.enabled == false
+                if !seen, began - written > cache.configuration.maximumStaleness {
+                    Issue.record("a read that began \(began - written) after the write returned the client as it was before")
+                    break
+                }
+            } catch {
+                // The reader's own connections may not have found the new master yet: no answer, so nothing stale.
+            }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(seen, "the reader did not see the change within 30 s of the failover")
+        let resubscribed = await RedisAdmin.wait(upTo: 30) { cache.isServingFromMemory }
+        #expect(resubscribed, "the configuration listener did not synchronise again within 30 s of the failover")
+        await cache.close()
+        await storage.close()
     }
 }
