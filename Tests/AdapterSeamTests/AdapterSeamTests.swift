@@ -29,6 +29,19 @@ struct AdapterSeamTests {
         await store.close()
     }
 
+    @Test func theConfigurationCacheNeedsAChangeChannel() async throws {
+        let opener = StoreOpener(drivers: Self.drivers)
+        let options = StoreOpenOptions(configurationCache: ConfigurationCache.Configuration())
+        await #expect { try await opener.open(url: "acme:", options: options) } throws: { error in
+            (error as? IdentityStorageError)?.message.contains("(Acme) has no configuration change channel") == true
+        }
+        // In a deployment only the store holding the configuration needs one: Acme holding grants is fine.
+        let deployment = try await opener.openDeployment(DeploymentURLs(store: "acme:", configuration: "memory:"), options: options)
+        #expect(deployment.store(for: .configuration).configurationCache != nil)
+        #expect(deployment.store(for: .operationalData).configurationCache == nil)
+        await deployment.close()
+    }
+
     @Test func badURLsNameWhatTheDriversTake() async throws {
         let opener = StoreOpener(drivers: Self.drivers)
         await #expect { try await opener.open(url: "ftp://host") } throws: { error in

@@ -43,6 +43,8 @@ struct IdstoreToolTests {
         (["import", "/nonexistent-file.json"], "cannot read '/nonexistent-file.json'"),
         (["check", "--filter", "no-such-case"], "no conformance case starts with 'no-such-case'"),
         (["cleanup", "--batch-size", "0"], "--batch-size must be at least 1"),
+        (["check", "--configuration-staleness", "100"], "--configuration-staleness needs --cache-configuration"),
+        (["check", "--cache-configuration", "--configuration-staleness", "5"], "--configuration-staleness must be at least 20 ms"),
         (["migrate", "--store", "sqlite:x.db?pool_size=2"], "SQLite takes readers, inline_bound, busy_timeout"),
         (["migrate", "--store", "postgres://app:hunter2@127.0.0.1:1/db?connect_timeout=2"], "Connection refused"),
         (["migrate", "--store", "redis://app:hunter2@127.0.0.1:1/0?connect_timeout=2"], "127.0.0.1:1"),
