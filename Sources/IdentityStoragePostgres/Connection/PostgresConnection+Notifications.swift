@@ -1,5 +1,6 @@
 import CLibPQ
 import IdentityStorage
+import IdentityStorageBlockingPool
 
 extension PostgresConnection {
     /// Moves the notifications libpq has parsed into ``notifications``.
@@ -18,8 +19,7 @@ extension PostgresConnection {
         }
         collectNotifications(connection)
         if notifications.isEmpty, timeout > .zero {
-            let (seconds, attoseconds) = timeout.components
-            let ready = clibpq_wait_socket(connection, Int16(POLLIN), Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000 + 1))
+            let ready = clibpq_wait_socket(connection, Int16(POLLIN), timeout.pollMilliseconds)
             if ready < 0 || (ready > 0 && PQconsumeInput(connection) == 0) || PQstatus(connection) != CONNECTION_OK {
                 broken = true
                 throw IdentityStorageError(.unavailable, "the PostgreSQL listening connection was lost",

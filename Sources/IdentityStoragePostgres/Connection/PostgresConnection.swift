@@ -260,9 +260,7 @@ package final class PostgresConnection: BlockingConnection {
         while PQisBusy(connection) == 1 {
             var wait: Int32 = -1
             if let deadline {
-                let left = deadline - ContinuousClock.now
-                let (seconds, attoseconds) = left.components
-                wait = left <= .zero ? 0 : Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000 + 1)
+                wait = (deadline - ContinuousClock.now).pollMilliseconds
             }
             let ready = clibpq_wait_socket(connection, Int16(POLLIN), wait)
             if ready == 0 {

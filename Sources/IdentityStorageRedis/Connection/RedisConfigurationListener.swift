@@ -112,8 +112,7 @@ enum RedisConfigurationListener {
     /// The indices of the connections with a reply to read, waiting up to `timeout` for one.
     private static func readable(_ connections: [RedisConnection], waitingUpTo timeout: Duration) throws(IdentityStorageError) -> [Int] {
         var items = connections.map { pollfd(fd: $0.context.pointee.fd, events: Int16(POLLIN), revents: 0) }
-        let (seconds, attoseconds) = timeout.components
-        let ready = poll(&items, nfds_t(items.count), Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000))
+        let ready = poll(&items, nfds_t(items.count), timeout.pollMilliseconds)
         if ready < 0, errno != EINTR { throw IdentityStorageError(.unavailable, "waiting for configuration channel messages failed (errno \(errno))") }
         return items.indices.filter { items[$0].revents != 0 }
     }

@@ -1,6 +1,7 @@
 import CHiredis
 import Glibc
 import IdentityStorage
+import IdentityStorageBlockingPool
 
 extension RedisConnection {
     /// Sends a command without waiting for its reply (a `PING` in subscribed mode, whose answer comes among the
@@ -17,8 +18,7 @@ extension RedisConnection {
     func nextReply(waitingUpTo timeout: Duration) throws(IdentityStorageError) -> RedisReply? {
         if let reply = try bufferedReply() { return reply }
         var item = pollfd(fd: context.pointee.fd, events: Int16(POLLIN), revents: 0)
-        let (seconds, attoseconds) = timeout.components
-        let ready = poll(&item, 1, Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000))
+        let ready = poll(&item, 1, timeout.pollMilliseconds)
         if ready < 0, errno != EINTR { throw connectionFailure("waiting for a message") }
         guard ready > 0 else { return nil }
         if redisBufferRead(context) != REDIS_OK { throw connectionFailure("reading a message") }
