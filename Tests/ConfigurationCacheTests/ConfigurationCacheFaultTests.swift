@@ -34,7 +34,16 @@ struct ConfigurationCacheFaultTests {
     @Test(arguments: [CachedBackend.postgres, .mariadb, .redis])
     func aServerRestartNeverServesStaleData(_ backend: CachedBackend) async throws {
         let privateRedis = backend == .redis ? try await PrivateRedis.start() : nil
-        defer { privateRedis?.stop() }
+        do {
+            try await restartingTheServer(backend, privateRedis)
+        } catch {
+            await privateRedis?.stop()
+            throw error
+        }
+        await privateRedis?.stop()
+    }
+
+    private func restartingTheServer(_ backend: CachedBackend, _ privateRedis: PrivateRedis?) async throws {
         try await CachedInstances.with(backend, url: privateRedis?.url, restartingTheServer: true) { instances in
             var client = cachedClient("restart")
             try await instances.writer.clients.saveClient(client)
@@ -116,7 +125,8 @@ struct PrivateRedis: Sendable {
     var url: String { "redis://127.0.0.1:\(port)/0" }
 
     static func start() async throws -> PrivateRedis {
-        let redis = PrivateRedis(port: Int.random(in: 27_000...27_999), directory: CachedInstances.scratch.path(uniqueName("redis")))
+        // Not 27001-27006: the test cluster's bus ports (its ports plus 10,000).
+        let redis = PrivateRedis(port: Int.random(in: 28_000...28_999), directory: CachedInstances.scratch.path(uniqueName("redis")))
         try FileManager.default.createDirectory(atPath: redis.directory, withIntermediateDirectories: true)
         guard try await redis.launch() else { throw IdentityStorageError(.unavailable, "could not start a private Redis on \(redis.port)") }
         return redis
@@ -124,20 +134,26 @@ struct PrivateRedis: Sendable {
 
     /// Shuts the server down and starts it again on the same port.
     func restart() async throws -> Bool {
-        stop()
+        await stop()
         return try await launch()
     }
 
-    func stop() {
-        _ = spawnAndWait(["/usr/bin/env", "redis-cli", "-p", String(port), "shutdown", "nosave"])
+    /// Every command runs off the cooperative pool, bounded by `timeout`: a blocked one would stall every test.
+    func stop() async {
+        _ = try? await offTheCooperativePool { [port] in
+            spawnAndWait(["/usr/bin/env", "timeout", "5", "redis-cli", "-p", String(port), "shutdown", "nosave"])
+        }
     }
 
     private func launch() async throws -> Bool {
-        let started = spawnAndWait(["/usr/bin/env", "redis-server", "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                                    "--daemonize", "yes", "--dir", directory, "--logfile", directory + "/server.log"])
-        guard started == 0 else { return false }
+        let arguments = ["/usr/bin/env", "timeout", "10", "redis-server", "--port", String(port), "--bind", "127.0.0.1", "--save", "",
+                         "--appendonly", "no", "--daemonize", "yes", "--dir", directory, "--logfile", directory + "/server.log"]
+        guard try await offTheCooperativePool({ spawnAndWait(arguments) }) == 0 else { return false }
         for _ in 0..<100 {
-            if (try? shell("redis-cli", ["-p", String(port), "ping"]).output.hasPrefix("PONG")) == true { return true }
+            let answered = try await offTheCooperativePool { [port] in
+                try shell("timeout", ["2", "redis-cli", "-p", String(port), "ping"]).output.hasPrefix("PONG")
+            }
+            if answered { return true }
             try await Task.sleep(for: .milliseconds(50))
         }
         return false
