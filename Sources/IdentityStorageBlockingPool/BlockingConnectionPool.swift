@@ -63,16 +63,25 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
         package var threadName: String = "identitystorage"
         /// How long one idle thread polls the queue before it parks. Zero parks at once. Default: 50 µs.
         package var spinBeforeParking: Duration = .microseconds(50)
+        /// How long the pool's only caller (no other call waiting for its answer) polls for its answer on its own
+        /// thread before it suspends. Zero suspends at once. Default: 250 µs, a few loopback round trips.
+        ///
+        /// This is the one place a pool holds a thread of Swift's cooperative pool: for at most this long, only for a
+        /// caller alone with the pool, and only while calls are answered within this time, so under load, or with a
+        /// slow server, no caller does.
+        package var spinBeforeSuspending: Duration = .microseconds(250)
         /// Where the pool logs its connections and reports its gauges. Default: nowhere.
         package var telemetry: PoolTelemetry = .none
 
         package init(size: Int = 4, acquireTimeout: Duration = .seconds(10), healthCheckInterval: Duration = .seconds(30), threadName: String = "identitystorage",
-                    spinBeforeParking: Duration = .microseconds(50), telemetry: PoolTelemetry = .none) {
+                    spinBeforeParking: Duration = .microseconds(50), spinBeforeSuspending: Duration = .microseconds(250),
+                    telemetry: PoolTelemetry = .none) {
             self.size = size
             self.acquireTimeout = acquireTimeout
             self.healthCheckInterval = healthCheckInterval
             self.threadName = threadName
             self.spinBeforeParking = spinBeforeParking
+            self.spinBeforeSuspending = spinBeforeSuspending
             self.telemetry = telemetry
         }
     }
@@ -124,6 +133,11 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
     private let polling = Atomic<Bool>(false)
     /// Threads running a job now; polling is for a pool that is otherwise idle.
     private let busyWorkers = Atomic<Int>(0)
+    /// Callers between asking and being answered: the one alone polls for its answer.
+    private let callers = Atomic<Int>(0)
+    /// Whether the last call was answered within ``Configuration/spinBeforeSuspending``, so the next caller alone
+    /// with the pool may poll for its answer.
+    private let callersPoll = Atomic<Bool>(true)
     /// The pool's threads, by `pthread_self()`: for tests that ask where a call ran.
     private let threads = Mutex<Set<pthread_t>>([])
     private let wakeUp = DispatchSemaphore(value: 0)
@@ -188,16 +202,35 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
 
     /// Queues `job` and suspends its caller until `call` is answered; a cancelled caller's job leaves the queue.
     func submit<T: Sendable>(_ job: Job, for call: PendingCall<T>) async throws -> T {
-        try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-                guard call.suspend(on: continuation) else { return }
+        let alone = callers.wrappingAdd(1, ordering: .relaxed).newValue == 1
+        defer { callers.wrappingSubtract(1, ordering: .relaxed) }
+        return try await withTaskCancellationHandler {
+            // Cancelled before it was queued: the cancellation handler has answered it already.
+            if !call.isAnswered {
                 if !enqueue(job) {
                     job.fail(IdentityStorageError(.unavailable, "the connection pool has been shut down"))
+                } else if alone {
+                    awaitAnswerOnCallersThread(call, queuedAt: job.enqueued)
                 }
+            }
+            defer { callersPoll.store(ContinuousClock.now - job.enqueued <= configuration.spinBeforeSuspending, ordering: .relaxed) }
+            return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+                call.suspend(on: continuation)
             }
         } onCancel: {
             if call.cancel() { dropQueued(job.id) }
         }
+    }
+
+    /// Polls for the answer of the pool's only caller, for at most ``Configuration/spinBeforeSuspending``.
+    /// Suspending would make the answering thread wake a thread of Swift's pool for the caller (tens of
+    /// microseconds on a virtual machine, as much as a round trip on loopback); a caller alone with the pool is
+    /// answered here instead. With two callers or more, each suspends at once: its thread has other tasks to run.
+    /// Polling stops while calls take longer than that (a slow server, a loaded machine), until one is quick again.
+    private func awaitAnswerOnCallersThread<T>(_ call: PendingCall<T>, queuedAt queued: ContinuousClock.Instant) {
+        guard configuration.spinBeforeSuspending > .zero, callersPoll.load(ordering: .relaxed) else { return }
+        let until = queued + configuration.spinBeforeSuspending
+        while !call.isAnswered, ContinuousClock.now < until {}
     }
 
     func nextJobID() -> UInt64 {

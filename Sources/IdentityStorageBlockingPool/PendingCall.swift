@@ -1,6 +1,7 @@
 import Foundation
 import IdentityStorage
 import NIOConcurrencyHelpers
+import Synchronization
 
 /// Stops the statement a connection is running, from another thread (`PQcancel`, `sqlite3_interrupt`, `KILL QUERY`).
 package protocol StatementInterrupter: Sendable {
@@ -19,32 +20,46 @@ package protocol StatementInterrupter: Sendable {
 /// artefact a write removed (a taken grant) is never lost unreported.
 final class PendingCall<Response: Sendable>: Sendable {
     private enum State {
-        /// Created, the caller not yet suspended.
-        case new
-        case queued(CheckedContinuation<Response, any Error>)
-        case running(CheckedContinuation<Response, any Error>, interrupt: (@Sendable () -> Void)?, cancelled: Bool)
+        /// Waiting for a connection. The continuation is nil while the caller still waits on its own thread
+        /// (``BlockingConnectionPool/Configuration/spinBeforeSuspending``).
+        case queued(CheckedContinuation<Response, any Error>?)
+        case running(CheckedContinuation<Response, any Error>?, interrupt: (@Sendable () -> Void)?, cancelled: Bool)
+        /// Answered before its caller suspended: the outcome waits for it.
+        case answeredEarly(Result<Response, any Error>)
         case answered
     }
 
     /// Whether the call only reads, so that cancelling it may stop it midway.
     let interruptible: Bool
     // A pthread mutex, as the pool's state (see `BlockingConnectionPool.state`).
-    private let state = NIOLockedValueBox(State.new)
+    private let state = NIOLockedValueBox(State.queued(nil))
+    /// Set once the call has its outcome: what a caller waiting on its own thread reads without taking the lock.
+    private let hasOutcome = Atomic<Bool>(false)
 
     init(interruptible: Bool) {
         self.interruptible = interruptible
     }
 
-    /// Suspends the caller on `continuation`; false (and `CancellationError` for the caller) when its task was
-    /// cancelled before.
-    func suspend(on continuation: CheckedContinuation<Response, any Error>) -> Bool {
-        let admitted = state.withLockedValue { state -> Bool in
-            guard case .new = state else { return false }
-            state = .queued(continuation)
-            return true
+    /// Whether the call has its outcome (the caller's next ``suspend(on:)`` returns at once).
+    var isAnswered: Bool { hasOutcome.load(ordering: .acquiring) }
+
+    /// Suspends the caller on `continuation`, or resumes it at once when the call was answered meanwhile.
+    func suspend(on continuation: CheckedContinuation<Response, any Error>) {
+        let early = state.withLockedValue { state -> Result<Response, any Error>? in
+            switch state {
+            case .queued(nil):
+                state = .queued(continuation)
+            case .running(nil, let interrupt, let cancelled):
+                state = .running(continuation, interrupt: interrupt, cancelled: cancelled)
+            case .answeredEarly(let outcome):
+                state = .answered
+                return outcome
+            case .queued, .running, .answered:
+                preconditionFailure("a pool call's caller suspends once")
+            }
+            return nil
         }
-        if !admitted { continuation.resume(throwing: CancellationError()) }
-        return admitted
+        if let early { continuation.resume(with: early) }
     }
 
     /// A connection's thread takes the call; false when it was answered meanwhile (timed out, cancelled).
@@ -59,31 +74,37 @@ final class PendingCall<Response: Sendable>: Sendable {
 
     /// The outcome of a started call: answered as it is, unless an interruptible call was cancelled meanwhile.
     func finish(_ result: Result<Response, any Error>) {
-        let continuation = state.withLockedValue { state -> (CheckedContinuation<Response, any Error>, Bool)? in
+        let delivery = state.withLockedValue { state -> (CheckedContinuation<Response, any Error>, Result<Response, any Error>)? in
             guard case .running(let continuation, _, let cancelled) = state else { return nil }
-            state = .answered
-            return (continuation, cancelled)
+            let outcome: Result<Response, any Error> = cancelled ? .failure(CancellationError()) : result
+            return answer(&state, continuation, with: outcome).map { ($0, outcome) }
         }
-        guard let (continuation, cancelled) = continuation else { return }
-        continuation.resume(with: cancelled ? .failure(CancellationError()) : result)
+        if let (continuation, outcome) = delivery { continuation.resume(with: outcome) }
     }
 
     /// Answers a call that has not started with `error` (acquire timeout, shutdown, no connection); false if it had.
     @discardableResult
     func fail(_ error: any Error) -> Bool {
-        let continuation = state.withLockedValue { state -> CheckedContinuation<Response, any Error>? in
-            guard case .queued(let continuation) = state else { return nil }
-            state = .answered
-            return continuation
+        let (answered, continuation) = state.withLockedValue { state -> (Bool, CheckedContinuation<Response, any Error>?) in
+            guard case .queued(let continuation) = state else { return (false, nil) }
+            return (true, answer(&state, continuation, with: .failure(error)))
         }
         continuation?.resume(throwing: error)
-        return continuation != nil
+        return answered
     }
 
+    /// Records `outcome` in `state`: handed to the suspended caller's `continuation` (returned, to be resumed outside
+    /// the lock), or kept for a caller that has not suspended yet.
+    private func answer(_ state: inout State, _ continuation: CheckedContinuation<Response, any Error>?,
+                        with outcome: Result<Response, any Error>) -> CheckedContinuation<Response, any Error>? {
+        state = continuation == nil ? .answeredEarly(outcome) : .answered
+        hasOutcome.store(true, ordering: .releasing)
+        return continuation
+    }
     private enum CancelAction {
         case none
-        case leftQueue(CheckedContinuation<Response, any Error>)
-        case abandon(CheckedContinuation<Response, any Error>)
+        /// The call is answered with `CancellationError`; `leftQueue`: it had not started (the pool drops its job).
+        case answered(CheckedContinuation<Response, any Error>?, leftQueue: Bool)
         case interrupt(@Sendable () -> Void)
     }
 
@@ -91,33 +112,25 @@ final class PendingCall<Response: Sendable>: Sendable {
     func cancel() -> Bool {
         let action = state.withLockedValue { state -> CancelAction in
             switch state {
-            case .new:
-                state = .answered
-                return .none
             case .queued(let continuation):
-                state = .answered
-                return .leftQueue(continuation)
+                return .answered(answer(&state, continuation, with: .failure(CancellationError())), leftQueue: true)
             case .running(let continuation, let interrupt, false) where interruptible:
                 guard let interrupt else {
                     // The library cannot stop it: the caller goes now, the connection finishes the read for nobody.
-                    state = .answered
-                    return .abandon(continuation)
+                    return .answered(answer(&state, continuation, with: .failure(CancellationError())), leftQueue: false)
                 }
                 state = .running(continuation, interrupt: interrupt, cancelled: true)
                 return .interrupt(interrupt)
-            case .running, .answered:
+            case .running, .answeredEarly, .answered:
                 return .none
             }
         }
         switch action {
         case .none:
             return false
-        case .leftQueue(let continuation):
-            continuation.resume(throwing: CancellationError())
-            return true
-        case .abandon(let continuation):
-            continuation.resume(throwing: CancellationError())
-            return false
+        case .answered(let continuation, let leftQueue):
+            continuation?.resume(throwing: CancellationError())
+            return leftQueue
         case .interrupt(let interrupt):
             // The interrupt may do network I/O (`PQcancel`): never on the caller's (cooperative) thread.
             Thread { interrupt() }.start()

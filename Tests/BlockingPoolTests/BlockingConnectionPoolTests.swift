@@ -70,9 +70,11 @@ struct BlockingConnectionPoolTests {
 
     @Test(arguments: [Duration.zero, .microseconds(50), .milliseconds(5)])
     func everyCallIsServedWhateverThePolling(spin: Duration) async throws {
-        // Bursts and pauses make threads alternate between polling, parking and being woken; a lost wake-up
-        // would leave a call waiting until the acquire timeout turns it into an error.
-        let pool = BlockingConnectionPool(configuration: .init(size: 3, acquireTimeout: .seconds(60), spinBeforeParking: spin)) { FakeConnection() }
+        // Bursts and pauses make threads alternate between polling, parking and being woken, and callers between
+        // polling for their answer and suspending; a lost wake-up or answer would leave a call waiting until the
+        // acquire timeout turns it into an error.
+        let pool = BlockingConnectionPool(configuration: .init(size: 3, acquireTimeout: .seconds(60), spinBeforeParking: spin,
+                                                               spinBeforeSuspending: spin * 5)) { FakeConnection() }
         let served = Counter()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for caller in 0..<24 {
@@ -86,6 +88,19 @@ struct BlockingConnectionPoolTests {
             try await group.waitForAll()
         }
         #expect(served.current == 24 * 200)
+        #expect(pool.queuedCount == 0)
+        await pool.shutdown()
+    }
+
+    @Test func aCallerAloneWithThePoolGetsItsAnswerOrErrorWhetherItCameWhileItPolledOrAfter() async throws {
+        // A call that found the pool idle polls for its answer first: answers that come while it polls (the first
+        // two) and after it has suspended (the slow one) must each reach it, exactly once.
+        let pool = BlockingConnectionPool(configuration: .init(size: 1, spinBeforeSuspending: .milliseconds(20))) { FakeConnection() }
+        #expect(try await pool.withConnection { _ in 7 } == 7)
+        await #expect(throws: IdentityStorageError.self) {
+            try await pool.withConnection { _ in throw IdentityStorageError(.invalidArgument, "refused") }
+        }
+        #expect(try await pool.withConnection { _ in usleep(60_000); return 8 } == 8)
         #expect(pool.queuedCount == 0)
         await pool.shutdown()
     }

@@ -49,6 +49,9 @@ package final class RedisClusterRouter: Sendable {
             var configuration = poolConfiguration
             configuration.threadName = "redis-\(endpoint)"
             configuration.telemetry.pool = "\(endpoint)"
+            // Consecutive calls go to different nodes, whose threads have parked meanwhile: a caller polling for its
+            // answer would take a core from the node's thread being woken (measured: slower, and a longer tail).
+            configuration.spinBeforeSuspending = .zero
             let settings = self.settings
             let pool = RedisPool(configuration: configuration) { try RedisConnection(endpoint: endpoint, settings: settings) }
             state.pools[endpoint] = pool
