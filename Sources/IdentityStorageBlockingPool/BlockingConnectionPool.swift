@@ -5,29 +5,6 @@ import Logging
 import NIOConcurrencyHelpers
 import Synchronization
 
-/// A connection of a blocking C client library (SQLite, libpq, libmariadb, hiredis) as the pool sees it.
-///
-/// A connection is created on one of the pool's threads and never leaves it, so it needs no lock:
-/// the pool guarantees one thread at a time, always the same one.
-package protocol BlockingConnection: AnyObject, SendableMetatype {
-    /// A cheap check run before a connection that has been idle for a while is used again
-    /// (libpq `PQstatus`, a Redis `PING`, `mysql_ping`). Return false to have it replaced.
-    func isHealthy() -> Bool
-    /// Closes the connection; called on its thread.
-    func close()
-    /// Whether the connection must be replaced after a call failed with `error`.
-    /// Default: after `unavailable` (the connection broke). SQLite connections never break, so they say no.
-    func shouldDiscard(after error: IdentityStorageError) -> Bool
-    /// What stops this connection's running statement from another thread. Default: nil (its library cannot; a
-    /// cancelled read then finishes for nobody).
-    var interrupter: (any StatementInterrupter)? { get }
-}
-
-extension BlockingConnection {
-    package func shouldDiscard(after error: IdentityStorageError) -> Bool { error.code == .unavailable }
-    package var interrupter: (any StatementInterrupter)? { nil }
-}
-
 /// A fixed set of threads, each owning at most one connection, serving one first-in-first-out queue.
 ///
 /// Why it is built this way:
@@ -48,44 +25,12 @@ extension BlockingConnection {
 ///   before it parks, but only while no other thread is running a job, and only one thread at a time: a
 ///   caller issuing call after call finds its thread awake, and a busy pool (where parking is rare anyway,
 ///   and every core is wanted by the callers and the database server) never spins.
+/// - On the way back, resuming a suspended caller wakes a thread of Swift's pool, as costly as that parking. So the
+///   pool's only caller polls for its answer for ``Configuration/spinBeforeSuspending`` before it suspends, while
+///   the pool's calls are answered that fast; with two callers or more, callers suspend at once.
 /// - Under concurrency the cost is one hand-off per call. Calls made through a ``ConnectionBatch`` that are
 ///   queued together run in one connection turn instead (a Redis pipeline: one round trip, one wake-up).
 package final class BlockingConnectionPool<Connection: BlockingConnection>: Sendable {
-    /// Pool settings.
-    package struct Configuration: Sendable {
-        /// Connections (and threads). Default: 4.
-        package var size: Int = 4
-        /// How long a caller may wait for a free connection. Default: 10 s.
-        package var acquireTimeout: Duration = .seconds(10)
-        /// A connection idle longer than this is health-checked before use. Default: 30 s.
-        package var healthCheckInterval: Duration = .seconds(30)
-        /// Thread names start with this, for debuggers and `top -H`.
-        package var threadName: String = "identitystorage"
-        /// How long one idle thread polls the queue before it parks. Zero parks at once. Default: 50 µs.
-        package var spinBeforeParking: Duration = .microseconds(50)
-        /// How long the pool's only caller (no other call waiting for its answer) polls for its answer on its own
-        /// thread before it suspends. Zero suspends at once. Default: 250 µs, a few loopback round trips.
-        ///
-        /// This is the one place a pool holds a thread of Swift's cooperative pool: for at most this long, only for a
-        /// caller alone with the pool, and only while calls are answered within this time, so under load, or with a
-        /// slow server, no caller does.
-        package var spinBeforeSuspending: Duration = .microseconds(250)
-        /// Where the pool logs its connections and reports its gauges. Default: nowhere.
-        package var telemetry: PoolTelemetry = .none
-
-        package init(size: Int = 4, acquireTimeout: Duration = .seconds(10), healthCheckInterval: Duration = .seconds(30), threadName: String = "identitystorage",
-                    spinBeforeParking: Duration = .microseconds(50), spinBeforeSuspending: Duration = .microseconds(250),
-                    telemetry: PoolTelemetry = .none) {
-            self.size = size
-            self.acquireTimeout = acquireTimeout
-            self.healthCheckInterval = healthCheckInterval
-            self.threadName = threadName
-            self.spinBeforeParking = spinBeforeParking
-            self.spinBeforeSuspending = spinBeforeSuspending
-            self.telemetry = telemetry
-        }
-    }
-
     /// A queued call: runs on a pool thread with a connection, or is told why it cannot.
     struct Job: Sendable {
         /// Unique in this pool: what a cancelled caller's job is found by, and what an interrupt is aimed at.
@@ -213,7 +158,11 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
                     awaitAnswerOnCallersThread(call, queuedAt: job.enqueued)
                 }
             }
-            defer { callersPoll.store(ContinuousClock.now - job.enqueued <= configuration.spinBeforeSuspending, ordering: .relaxed) }
+            defer {
+                // Written only when it changes: every caller of a busy pool passes here.
+                let quick = ContinuousClock.now - job.enqueued <= configuration.spinBeforeSuspending
+                if callersPoll.load(ordering: .relaxed) != quick { callersPoll.store(quick, ordering: .relaxed) }
+            }
             return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
                 call.suspend(on: continuation)
             }

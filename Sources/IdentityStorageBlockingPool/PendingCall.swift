@@ -101,6 +101,7 @@ final class PendingCall<Response: Sendable>: Sendable {
         hasOutcome.store(true, ordering: .releasing)
         return continuation
     }
+
     private enum CancelAction {
         case none
         /// The call is answered with `CancellationError`; `leftQueue`: it had not started (the pool drops its job).

@@ -1,0 +1,36 @@
+extension BlockingConnectionPool {
+    /// Pool settings.
+    package struct Configuration: Sendable {
+        /// Connections (and threads). Default: 4.
+        package var size: Int = 4
+        /// How long a caller may wait for a free connection. Default: 10 s.
+        package var acquireTimeout: Duration = .seconds(10)
+        /// A connection idle longer than this is health-checked before use. Default: 30 s.
+        package var healthCheckInterval: Duration = .seconds(30)
+        /// Thread names start with this, for debuggers and `top -H`.
+        package var threadName: String = "identitystorage"
+        /// How long one idle thread polls the queue before it parks. Zero parks at once. Default: 50 µs.
+        package var spinBeforeParking: Duration = .microseconds(50)
+        /// How long the pool's only caller (no other call waiting for its answer) polls for its answer on its own
+        /// thread before it suspends. Zero suspends at once. Default: 250 µs, a few loopback round trips.
+        ///
+        /// This is the one place a pool holds a thread of Swift's cooperative pool: for at most this long, only for a
+        /// caller alone with the pool, and only while calls are answered within this time, so under load, or with a
+        /// slow server, no caller does.
+        package var spinBeforeSuspending: Duration = .microseconds(250)
+        /// Where the pool logs its connections and reports its gauges. Default: nowhere.
+        package var telemetry: PoolTelemetry = .none
+
+        package init(size: Int = 4, acquireTimeout: Duration = .seconds(10), healthCheckInterval: Duration = .seconds(30), threadName: String = "identitystorage",
+                    spinBeforeParking: Duration = .microseconds(50), spinBeforeSuspending: Duration = .microseconds(250),
+                    telemetry: PoolTelemetry = .none) {
+            self.size = size
+            self.acquireTimeout = acquireTimeout
+            self.healthCheckInterval = healthCheckInterval
+            self.threadName = threadName
+            self.spinBeforeParking = spinBeforeParking
+            self.spinBeforeSuspending = spinBeforeSuspending
+            self.telemetry = telemetry
+        }
+    }
+}
