@@ -34,12 +34,15 @@ struct DoctorTests {
                                                     "-U", server.user ?? "postgres", "-d", server.pathName ?? "postgres", "-c", sql],
                                            environment: ["PGPASSWORD": server.password ?? ""])
         }
-        let created = try psql("CREATE DATABASE \(database) ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0")
-        #expect(created.0 == 0, "\(created.1)")
-        defer { _ = try? psql("DROP DATABASE \(database)") }
-        var url = server
-        url.path = "/\(database)"
-        let run = await Self.doctor(url.withPassword)
+        // Held shared: a fault test restarting the server meanwhile would break psql's connection.
+        let run = try await ServerGate.shared.shared { () async throws -> ToolRun in
+            let created = try psql("CREATE DATABASE \(database) ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0")
+            #expect(created.0 == 0, "\(created.1)")
+            defer { _ = try? psql("DROP DATABASE \(database)") }
+            var url = server
+            url.path = "/\(database)"
+            return await Self.doctor(url.withPassword)
+        }
         #expect(run.status == 1 && run.stderr.count == 1, "\(run)")
         #expect(run.stdout.contains { $0.contains("WRONG encoding: SQL_ASCII") && $0.contains("ENCODING 'UTF8'") }, "\(run)")
     }

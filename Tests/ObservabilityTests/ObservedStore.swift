@@ -16,7 +16,7 @@ struct ObservedStore: Sendable {
     static func open(_ backend: TestBackend, _ name: String, parameters: [String] = [], kits: TelemetryKits = TelemetryKits(),
                      test: String = #function) async throws -> ObservedStore? {
         let scratch = try Scratch()
-        var url = try backend.privateStore(name, in: scratch)
+        var url = try await backend.privateStore(name, in: scratch)
         for parameter in parameters { url += (url.contains("?") ? "&" : "?") + parameter }
         guard await TestBackend.answers(url, test) else { return nil }
         let store = try await ServerGate.sharing(store: url) {

@@ -18,7 +18,7 @@ struct TelemetryLeakTests {
     @Test(arguments: TestBackend.allCases)
     func theSuiteLeavesNoKeyValueOrPasswordInLogsMetricsOrSpans(_ backend: TestBackend) async throws {
         let scratch = try Scratch()
-        let url = backend == .sqlite ? try backend.privateStore("telemetry", in: scratch) : Self.sharedURL(backend)
+        let url = backend == .sqlite ? try await backend.privateStore("telemetry", in: scratch) : Self.sharedURL(backend)
         guard await TestBackend.answers(url) else { return }
         let kits = TelemetryKits()
         let run = await ServerGate.sharing(store: url) {

@@ -18,7 +18,7 @@ struct ConcurrentCheckTests {
     @Test(arguments: [TestBackend.sqlite, .postgres, .mariadb, .redis, .redisCluster])
     func fourRunsAtOnceThenOneAfterAKill(_ backend: TestBackend) async throws {
         let scratch = try Scratch()
-        let url = try backend.privateStore("concurrent", in: scratch)
+        let url = try await backend.privateStore("concurrent", in: scratch)
         guard await TestBackend.answers(url) else { return }
         // The fault tests of the other suites stop and restart these servers: hold their gate shared meanwhile.
         let runs = { () async throws -> (together: [Idstore.Result], after: Idstore.Result) in

@@ -19,7 +19,7 @@ public actor SharedTestStores {
     /// The backend's shared store; nil when its server does not answer (under `CI=true`, a recorded failure).
     public func store(_ backend: TestBackend, test: String = #function) async throws -> OpenedStore? {
         if let opening = opening[backend] { return try await opening.value }
-        let url = try url(backend)
+        let url = try await url(backend)
         let task = Task<OpenedStore?, any Error> {
             guard await TestBackend.answers(url, test) else { return nil }
             return try await ServerGate.sharing(store: url) { try await StoreOpener.builtIn.open(url: url) }
@@ -29,9 +29,9 @@ public actor SharedTestStores {
     }
 
     /// The URL of the backend's shared store, with its password, for code that opens it by URL itself.
-    public func url(_ backend: TestBackend) throws -> String {
+    public func url(_ backend: TestBackend) async throws -> String {
         if let url = urls[backend] { return url }
-        let url = try backend.privateStore(name, in: scratch)
+        let url = try await backend.privateStore(name, in: scratch)
         urls[backend] = url
         return url
     }
@@ -43,7 +43,7 @@ public actor SharedTestStores {
                                              _ body: @Sendable (OpenedStore) async throws -> T) async throws -> T? {
         guard let first = try await store(backend, test: test) else { return nil }
         if backend == .memory { return try await body(first) }
-        let url = try url(backend)
+        let url = try await url(backend)
         let second = try await ServerGate.sharing(store: url) { try await StoreOpener.builtIn.open(url: url) }
         do {
             let result = try await body(second)

@@ -15,8 +15,9 @@ public enum TestBackend: String, CaseIterable, Sendable, CustomTestStringConvert
 
     /// A store of this backend for one test alone, named by `name` (letters, digits, `_`): a file in `scratch`, a
     /// schema, a database or a key prefix of its own on the test server. Other suites never touch it, so a test may
-    /// clean it up, kill its connections or measure its pool.
-    public func privateStore(_ name: String, in scratch: Scratch) throws -> String {
+    /// clean it up, kill its connections or measure its pool. MariaDB's database is created holding the server's gate
+    /// shared, so that a fault test restarting the server meanwhile does not break the `mariadb` client's connection.
+    public func privateStore(_ name: String, in scratch: Scratch) async throws -> String {
         switch self {
         case .memory: return "memory:"
         case .sqlite: return "sqlite:\(scratch.path("\(name).db"))"
@@ -25,7 +26,7 @@ public enum TestBackend: String, CaseIterable, Sendable, CustomTestStringConvert
             var server = try StoreURL(parsing: TestServerURL.mariadb)
             let admin = ["--no-defaults", "-h", server.hosts[0].name, "-P", String(server.hosts[0].port ?? 3306), "-u", server.user ?? "root",
                          "-p\(server.password ?? "")", "-e", "CREATE DATABASE IF NOT EXISTS idstore_\(name) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin"]
-            let created = try shell("mariadb", admin)
+            let created = try await ServerGate.sharing(store: TestServerURL.mariadb) { try shell("mariadb", admin) }
             guard created.status == 0 else { throw IdentityStorageError(.unavailable, "creating database idstore_\(name): \(created.output)") }
             server.path = "/idstore_\(name)"
             return server.withPassword
