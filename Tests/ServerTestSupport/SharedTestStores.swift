@@ -19,8 +19,10 @@ public actor SharedTestStores {
     /// The backend's shared store; nil when its server does not answer (under `CI=true`, a recorded failure).
     public func store(_ backend: TestBackend, test: String = #function) async throws -> OpenedStore? {
         if let opening = opening[backend] { return try await opening.value }
-        let url = try await url(backend)
+        // No await between the check above and keeping the task below: the actor would be re-entered there, and
+        // callers asking at once would each open a store of their own.
         let task = Task<OpenedStore?, any Error> {
+            let url = try await self.url(backend)
             guard await TestBackend.answers(url, test) else { return nil }
             return try await ServerGate.sharing(store: url) { try await StoreOpener.builtIn.open(url: url) }
         }
