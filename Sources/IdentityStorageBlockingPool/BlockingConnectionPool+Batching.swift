@@ -1,7 +1,7 @@
 import IdentityStorage
 
 /// A kind of call that can share one connection turn with other calls of its kind: the thread that takes the
-/// first such call from the queue also takes every call of the same batch queued right behind it (up to
+/// first such call from the queue also takes every call of the same batch and lane queued right behind it (up to
 /// ``maximum``) and runs them with one call of ``run``, such as one Redis pipeline, one round trip for all.
 ///
 /// Under concurrency this turns many thread wake-ups and round trips into one; alone, a call runs as before.
@@ -25,25 +25,33 @@ package final class ConnectionBatch<Connection: BlockingConnection, Request: Sen
     }
 }
 
-/// One queued call of a batch: its request, and the caller it answers.
-private struct BatchedCall<Request: Sendable, Response: Sendable>: Sendable {
+/// One queued call of a batch: its request, and the caller it answers. A class, so that a turn takes it back from
+/// the job's `any AnyObject` without a dynamic cast.
+private final class BatchedCall<Request: Sendable, Response: Sendable>: Sendable {
     let request: Request
     let call: PendingCall<Response>
+
+    init(request: Request, call: PendingCall<Response>) {
+        self.request = request
+        self.call = call
+    }
 }
 
 extension BlockingConnectionPool {
     /// Runs `request` through `batch` on a connection's thread, together with the calls of the same batch
     /// queued behind it. Errors as ``withConnection(interruptible:_:)``; batched calls are never interrupted.
     package func withConnection<Request: Sendable, Response: Sendable>(
-        batching request: Request, in batch: ConnectionBatch<Connection, Request, Response>
+        batching request: Request, in batch: ConnectionBatch<Connection, Request, Response>, lane: Int = 0
     ) async throws -> Response {
         let call = PendingCall<Response>(interruptible: false)
-        let membership = BatchMembership(batch: ObjectIdentifier(batch), maximum: batch.maximum,
+        let membership = PoolBatchMembership(batch: ObjectIdentifier(batch), maximum: batch.maximum,
                                          leavesCallsToWokenThreads: batch.leavesCallsToWokenThreads,
                                          call: BatchedCall(request: request, call: call)) { jobs, connection in
             // Every job here belongs to `batch`, so its call has these types.
-            let calls = jobs.compactMap { $0.batch?.call as? BatchedCall<Request, Response> }.filter { $0.call.start(interrupt: nil) }
+            let type = BatchedCall<Request, Response>.self
+            let calls = jobs.compactMap { job in job.batch.map { unsafeDowncast($0.call, to: type) } }.filter { $0.call.start(interrupt: nil) }
             guard !calls.isEmpty else { return true }
+            let connection = Self.own(connection)
             do {
                 let responses = try batch.run(connection, calls.map(\.request))
                 guard responses.count == calls.count else {
@@ -58,12 +66,13 @@ extension BlockingConnectionPool {
                 return self.keepConnection(connection, after: error)
             }
         }
-        let job = Job(id: nextJobID(), enqueued: .now, run: { connection, _ in
+        let job = PoolJob(id: nextJobID(), enqueued: .now, run: { connection, _ in
             switch connection {
             case .failure(let error):
                 call.fail(error)
                 return false
             case .success(let connection):
+                let connection = Self.own(connection)
                 guard call.start(interrupt: nil) else { return true }
                 do {
                     let responses = try batch.run(connection, [request])
@@ -80,7 +89,7 @@ extension BlockingConnectionPool {
             }
         }, fail: { error in
             call.fail(error)
-        }, batch: membership)
+        }, batch: membership, lane: lane)
         return try await submit(job, for: call)
     }
 }

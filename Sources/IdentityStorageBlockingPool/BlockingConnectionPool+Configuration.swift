@@ -20,10 +20,14 @@ extension BlockingConnectionPool {
         package var spinBeforeSuspending: Duration = .microseconds(250)
         /// Where the pool logs its connections and reports its gauges. Default: nowhere.
         package var telemetry: PoolTelemetry = .none
+        /// For a pool whose threads reach several servers (lanes, such as a Redis Cluster's nodes): the most threads
+        /// that run calls of one lane at once, so that a server that stops answering holds no more than these, and
+        /// the others' calls keep their threads. Nil (the default): a pool of one server, no cap.
+        package var maximumPerLane: Int? = nil
 
         package init(size: Int = 4, acquireTimeout: Duration = .seconds(10), healthCheckInterval: Duration = .seconds(30), threadName: String = "identitystorage",
                     spinBeforeParking: Duration = .microseconds(50), spinBeforeSuspending: Duration = .microseconds(250),
-                    telemetry: PoolTelemetry = .none) {
+                    telemetry: PoolTelemetry = .none, maximumPerLane: Int? = nil) {
             self.size = size
             self.acquireTimeout = acquireTimeout
             self.healthCheckInterval = healthCheckInterval
@@ -31,6 +35,7 @@ extension BlockingConnectionPool {
             self.spinBeforeParking = spinBeforeParking
             self.spinBeforeSuspending = spinBeforeSuspending
             self.telemetry = telemetry
+            self.maximumPerLane = maximumPerLane
         }
     }
 }

@@ -1,4 +1,3 @@
-import DequeModule
 import Foundation
 import IdentityStorage
 import Logging
@@ -30,77 +29,62 @@ import Synchronization
 ///   the pool's calls are answered that fast; with two callers or more, callers suspend at once.
 /// - Under concurrency the cost is one hand-off per call. Calls made through a ``ConnectionBatch`` that are
 ///   queued together run in one connection turn instead (a Redis pipeline: one round trip, one wake-up).
+/// - A pool may serve several servers (a Redis Cluster's nodes), each a *lane*: every thread opens its own connection
+///   to a lane on first use, so the thread that has just answered a call is the one that takes the next, whichever
+///   server it goes to. ``Configuration/maximumPerLane`` caps the threads one lane may hold, so a server that hangs
+///   holds only that many, never the threads the other servers' calls need; a call of a lane at its cap waits while
+///   calls queued behind it, for other lanes, go ahead.
 package final class BlockingConnectionPool<Connection: BlockingConnection>: Sendable {
-    /// A queued call: runs on a pool thread with a connection, or is told why it cannot.
-    struct Job: Sendable {
-        /// Unique in this pool: what a cancelled caller's job is found by, and what an interrupt is aimed at.
-        let id: UInt64
-        let enqueued: ContinuousClock.Instant
-        /// Runs the call with the connection (or tells it connecting failed) on `thread`; returns whether to keep
-        /// the connection.
-        let run: @Sendable (Result<Connection, IdentityStorageError>, PoolThread) -> Bool
-        let fail: @Sendable (IdentityStorageError) -> Void
-        /// Set for a call made through a ``ConnectionBatch``: calls of one batch queued together run together.
-        var batch: BatchMembership? = nil
-    }
-
-    /// What a batched call carries beside its own `run`: its batch, and how to run several of its batch's calls at once.
-    struct BatchMembership: Sendable {
-        let batch: ObjectIdentifier
-        let maximum: Int
-        let leavesCallsToWokenThreads: Bool
-        /// The call's request and continuation (a `BatchedCall` of the batch's types).
-        let call: any Sendable
-        /// Runs `jobs` (this one first, all of this batch) with one call of the batch; returns whether to keep the connection.
-        let runTogether: @Sendable ([Job], Connection) -> Bool
-    }
-
-    private struct State {
-        /// A deque, not an array with a moving head: a taken job must be released at once, or the closures of
-        /// finished calls (and everything they captured, such as a 10,000-grant bulk load) stay alive.
-        var jobs: Deque<Job> = []
-        var accepting = true
-        var runningWorkers = 0
-        /// Threads waiting on `wakeUp`; `enqueue` signals only when one is, so no wake-up is wasted.
-        var parkedWorkers = 0
-        /// Threads signalled by `enqueue` that have not taken a job yet: queued calls they are on their way to.
-        var wakingWorkers = 0
-    }
-
     // A pthread mutex, not Synchronization's `Mutex`: on Linux that one spins, then sleeps on a priority-inheritance
     // futex, and with the callers' threads and every pool thread taking this lock once per call, it cost 16 % of
     // the machine's CPU and half the throughput at 16 callers (see the README's performance notes).
-    private let state = NIOLockedValueBox(State())
+    let state = NIOLockedValueBox(PoolQueue())
     private let lastJobID = Atomic<UInt64>(0)
     /// Jobs queued and not yet taken: what a polling thread reads without taking the lock.
-    private let pendingJobs = Atomic<Int>(0)
+    let pendingJobs = Atomic<Int>(0)
     /// Set while one thread polls, so that at most one does.
-    private let polling = Atomic<Bool>(false)
+    let polling = Atomic<Bool>(false)
     /// Threads running a job now; polling is for a pool that is otherwise idle.
-    private let busyWorkers = Atomic<Int>(0)
+    let busyWorkers = Atomic<Int>(0)
     /// Callers between asking and being answered: the one alone polls for its answer.
     private let callers = Atomic<Int>(0)
     /// Whether the last call was answered within ``Configuration/spinBeforeSuspending``, so the next caller alone
     /// with the pool may poll for its answer.
     private let callersPoll = Atomic<Bool>(true)
     /// The pool's threads, by `pthread_self()`: for tests that ask where a call ran.
-    private let threads = Mutex<Set<pthread_t>>([])
-    private let wakeUp = DispatchSemaphore(value: 0)
-    private let finished = DispatchSemaphore(value: 0)
-    private let connect: @Sendable () throws -> Connection
+    let threads = Mutex<Set<pthread_t>>([])
+    let wakeUp = DispatchSemaphore(value: 0)
+    let finished = DispatchSemaphore(value: 0)
+    let connect: @Sendable (_ lane: Int) throws -> Connection
     package let configuration: Configuration
-    private let meters: PoolMeters
-    private var logger: Logger { configuration.telemetry.logger }
+    let meters: PoolMeters
+    var logger: Logger { configuration.telemetry.logger }
 
     /// Starts the threads. Call ``shutdown()`` when done: the threads keep the pool alive until then.
     /// Connections are opened lazily, on first use, by `connect` on the pool's thread.
-    package init(configuration: Configuration, connect: @escaping @Sendable () throws -> Connection) {
+    package convenience init(configuration: Configuration, connect: @escaping @Sendable () throws -> Connection) {
+        self.init(configuration: configuration, connectingToLane: { _ in try connect() })
+    }
+
+    /// A pool whose threads reach several servers, its lanes: `connect` opens a connection to lane `lane` (a call's
+    /// ``withConnection(lane:interruptible:_:)``) on the pool's thread, the first time that thread serves the lane.
+    package init(configuration: Configuration, connectingToLane connect: @escaping @Sendable (_ lane: Int) throws -> Connection) {
         self.configuration = configuration
         self.connect = connect
         self.meters = PoolMeters(configuration.telemetry)
-        let size = max(1, configuration.size)
-        state.withLockedValue { $0.runningWorkers = size }
-        for index in 0..<size {
+        grow(to: configuration.size)
+        Task.detached { [self] in await sweep() }
+    }
+
+    /// Adds threads until the pool has `size` (a Redis Cluster's pool grows with its masters); never removes any.
+    package func grow(to size: Int) {
+        let (first, added) = state.withLockedValue { state -> (Int, Int) in
+            guard state.accepting else { return (0, 0) }
+            let first = state.runningWorkers
+            state.runningWorkers = max(first, size, 1)
+            return (first, state.runningWorkers - first)
+        }
+        for index in first..<(first + added) {
             let name = "\(configuration.threadName)-\(index)"
             Thread { [self] in
                 SystemThread.nameCurrent(name)
@@ -108,8 +92,10 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
                 serve()
             }.start()
         }
-        Task.detached { [self] in await sweep() }
     }
+
+    /// The pool's threads now (``Configuration/size``, or more after ``grow(to:)``).
+    package var size: Int { state.withLockedValue { $0.runningWorkers } }
 
     /// Opens one connection now (on a pool thread), so configuration errors surface at startup.
     package func warmUp() async throws {
@@ -120,16 +106,17 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
     /// Throws `timeout` when no connection frees within the acquire timeout, `unavailable` after shutdown
     /// or when connecting fails, `CancellationError` when the caller's task is cancelled before `body` starts (or,
     /// for an `interruptible` body that only reads, while it runs), and whatever `body` throws.
-    package func withConnection<T: Sendable>(interruptible: Bool = false,
+    package func withConnection<T: Sendable>(lane: Int = 0, interruptible: Bool = false,
                                              _ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
         let call = PendingCall<T>(interruptible: interruptible)
         let id = nextJobID()
-        let job = Job(id: id, enqueued: .now, run: { connection, thread in
+        let job = PoolJob(id: id, enqueued: .now, run: { connection, thread in
             switch connection {
             case .failure(let error):
                 call.fail(error)
                 return false
             case .success(let connection):
+                let connection = Self.own(connection)
                 guard call.start(interrupt: thread.interrupt(id, connection.interrupter)) else { return true }
                 do {
                     call.finish(.success(try body(connection)))
@@ -141,12 +128,12 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
             }
         }, fail: { error in
             call.fail(error)
-        })
+        }, lane: lane)
         return try await submit(job, for: call)
     }
 
     /// Queues `job` and suspends its caller until `call` is answered; a cancelled caller's job leaves the queue.
-    func submit<T: Sendable>(_ job: Job, for call: PendingCall<T>) async throws -> T {
+    func submit<T: Sendable>(_ job: PoolJob, for call: PendingCall<T>) async throws -> T {
         let alone = callers.wrappingAdd(1, ordering: .relaxed).newValue == 1
         defer { callers.wrappingSubtract(1, ordering: .relaxed) }
         return try await withTaskCancellationHandler {
@@ -186,11 +173,15 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
         lastJobID.add(1, ordering: .relaxed).newValue
     }
 
+    /// A connection the pool hands a job, as the pool's type: every one was made by `connect`, so no check is needed.
+    static func own(_ connection: any BlockingConnection) -> Connection {
+        unsafeDowncast(connection, to: Connection.self)
+    }
+
     /// Takes a cancelled caller's job off the queue, so that nothing waits behind it.
     private func dropQueued(_ id: UInt64) {
         let dropped = state.withLockedValue { state -> Bool in
-            guard let index = state.jobs.firstIndex(where: { $0.id == id }) else { return false }
-            state.jobs.remove(at: index)
+            guard state.remove(id: id) else { return false }
             pendingJobs.subtract(1, ordering: .relaxed)
             return true
         }
@@ -229,15 +220,11 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
         }
     }
 
-    func enqueue(_ job: Job) -> Bool {
+    func enqueue(_ job: PoolJob) -> Bool {
         let (accepted, wake) = state.withLockedValue { state -> (Bool, Bool) in
             guard state.accepting else { return (false, false) }
-            state.jobs.append(job)
             pendingJobs.add(1, ordering: .relaxed)
-            guard state.parkedWorkers > 0 else { return (true, false) }
-            state.parkedWorkers -= 1
-            state.wakingWorkers += 1
-            return (true, true)
+            return (true, state.append(job))
         }
         if wake { wakeUp.signal() }
         meters.waiting { pendingJobs.load(ordering: .relaxed) }
@@ -259,10 +246,8 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
         while state.withLockedValue({ $0.accepting }) {
             try? await Task.sleep(for: .milliseconds(100))
             let deadline = ContinuousClock.now - timeout
-            let expired: [Job] = state.withLockedValue { state in
-                guard let first = state.jobs.first, first.enqueued < deadline else { return [] }
-                let stale = Array(state.jobs.filter { $0.enqueued < deadline })
-                state.jobs = state.jobs.filter { $0.enqueued >= deadline }
+            let expired = state.withLockedValue { state in
+                let stale = state.removeJobs(queuedBefore: deadline)
                 pendingJobs.subtract(stale.count, ordering: .relaxed)
                 return stale
             }
@@ -274,128 +259,7 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
                                "calls": .stringConvertible(expired.count), "acquire_timeout": .stringConvertible(timeout),
                            ]) { $1 })
             for job in expired {
-                job.fail(IdentityStorageError(.timeout, "no connection became free within \(configuration.acquireTimeout) (pool size \(configuration.size))"))
-            }
-        }
-    }
-
-    private enum Next {
-        /// A job, with the calls of its batch that run in the same turn.
-        case run([Job])
-        case park
-        case exit
-    }
-
-    /// The next queued job; when there is none, `park` (after counting this thread as parked) or,
-    /// once the pool is shutting down, `exit`. `woken`: the thread was just signalled out of parking.
-    private func next(parkIfEmpty: Bool, woken: Bool = false) -> Next {
-        state.withLockedValue { state in
-            if woken { state.wakingWorkers = max(0, state.wakingWorkers - 1) }
-            if let job = state.jobs.popFirst() {
-                let jobs = [job] + Self.companions(of: job, in: &state)
-                pendingJobs.subtract(jobs.count, ordering: .relaxed)
-                return .run(jobs)
-            }
-            guard state.accepting else { return .exit }
-            if parkIfEmpty { state.parkedWorkers += 1 }
-            return .park
-        }
-    }
-
-    /// The calls of `first`'s batch queued right behind it (up to the batch's maximum), taken off the queue in the
-    /// same hold of the lock as `first`; for a batch that ``ConnectionBatch/leavesCallsToWokenThreads``, only those
-    /// beyond one per thread already woken.
-    private static func companions(of first: Job, in state: inout State) -> [Job] {
-        guard let membership = first.batch else { return [] }
-        let spare = membership.leavesCallsToWokenThreads ? state.jobs.count - state.wakingWorkers : state.jobs.count
-        var taken: [Job] = []
-        while taken.count + 1 < membership.maximum, taken.count < spare, let next = state.jobs.first, next.batch?.batch == membership.batch {
-            taken.append(state.jobs.removeFirst())
-        }
-        return taken
-    }
-
-    /// Waits for the next job: polls briefly if no other thread is polling, then parks. Nil: time to exit.
-    private func waitForJob() -> [Job]? {
-        let spin = configuration.spinBeforeParking
-        if spin > .zero, busyWorkers.load(ordering: .relaxed) == 0,
-           polling.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged {
-            let until = ContinuousClock.now + spin
-            var found: Next = .park
-            repeat {
-                if pendingJobs.load(ordering: .relaxed) > 0 {
-                    found = next(parkIfEmpty: false)
-                    if case .park = found { continue }
-                    break
-                }
-            } while busyWorkers.load(ordering: .relaxed) == 0 && ContinuousClock.now < until
-            polling.store(false, ordering: .releasing)
-            switch found {
-            case .run(let jobs): return jobs
-            case .exit: return nil
-            case .park: break
-            }
-        }
-        var woken = false
-        while true {
-            switch next(parkIfEmpty: true, woken: woken) {
-            case .run(let jobs): return jobs
-            case .exit: return nil
-            case .park:
-                wakeUp.wait()
-                woken = true
-            }
-        }
-    }
-
-    private func serve() {
-        let thread = PoolThread()
-        var connection: Connection?
-        var lastUsed = ContinuousClock.now
-        let healthInterval = configuration.healthCheckInterval
-        let telemetry = configuration.telemetry
-        defer {
-            if let connection {
-                connection.close()
-                meters.closed(replaced: false)
-            }
-            finished.signal()
-        }
-        while let jobs = waitForJob(), let job = jobs.first {
-            busyWorkers.add(1, ordering: .relaxed)
-            meters.inUse { busyWorkers.load(ordering: .relaxed) }
-            meters.waiting { pendingJobs.load(ordering: .relaxed) }
-            defer {
-                busyWorkers.subtract(1, ordering: .relaxed)
-                meters.inUse { busyWorkers.load(ordering: .relaxed) }
-            }
-            if jobs.count > 1 { meters.waiting { pendingJobs.load(ordering: .relaxed) } }
-            if let current = connection, ContinuousClock.now - lastUsed > healthInterval, !current.isHealthy() {
-                logger.notice("idle connection failed its health check; opening a new one", metadata: telemetry.metadata)
-                current.close()
-                meters.closed(replaced: true)
-                connection = nil
-            }
-            if connection == nil {
-                do {
-                    connection = try connect()
-                    meters.opened()
-                    logger.debug("connection opened", metadata: telemetry.metadata)
-                } catch {
-                    let failure = error as? IdentityStorageError ?? IdentityStorageError(.unavailable, "connecting failed: \(error)")
-                    logger.info("connecting failed", metadata: telemetry.metadata.merging(["error": .string(failure.description)]) { $1 })
-                    for job in jobs { _ = job.run(.failure(failure), thread) }
-                    continue
-                }
-            }
-            thread.begin(job.id)
-            let keep = jobs.count == 1 ? job.run(.success(connection!), thread) : job.batch!.runTogether(jobs, connection!)
-            thread.end()
-            lastUsed = ContinuousClock.now
-            if !keep {
-                connection?.close()
-                meters.closed(replaced: true)
-                connection = nil
+                job.fail(IdentityStorageError(.timeout, "no connection became free within \(configuration.acquireTimeout) (pool size \(size))"))
             }
         }
     }

@@ -36,7 +36,10 @@ extension RedisIdentityStorage {
         public var database: Int = 0
         /// Prefix of every key (URL `key_prefix`); must not contain `{`, `}` or NUL. Default `idstore:`.
         public var keyPrefix: String = "idstore:"
-        /// Connections (and threads) per node (URL `pool_size`). Default 4.
+        /// Calls one node runs at once (URL `pool_size`). Default 4. Standalone: the pool's connections and threads.
+        /// Cluster: one pool for every node with this many threads per master, each thread connecting to the
+        /// masters it serves, and at most this many of them on one master at a time (so a master that hangs holds
+        /// only its own share); a master may then see up to `pool_size` × masters connections, most of them idle.
         public var poolSizePerNode: Int = 4
         /// How long to wait for a TCP connection (URL `connect_timeout`). Default 5 s.
         public var connectTimeout: Duration = .seconds(5)

@@ -67,8 +67,9 @@ extension RedisClient {
         case .cluster(let router):
             var replies: [(String?, RedisReply)] = []
             for endpoint in Set(router.slotMap().compactMap { $0 }).sorted(by: { $0.description < $1.description }) {
-                let pool = try router.pool(for: endpoint)
-                replies.append((endpoint.description, try await pool.withConnection { connection in try connection.execute(command) }))
+                replies.append((endpoint.description, try await router.pool.withConnection(lane: router.lane(of: endpoint)) { connection in
+                    try connection.execute(command)
+                }))
             }
             return replies
         }

@@ -32,9 +32,9 @@ final class FakeConnection: BlockingConnection {
 
 /// Occupies the only connection of `pool` and returns once it is held, so that later calls queue up behind it;
 /// the returned closure frees it and waits for that call to end.
-func occupyOnlyConnection(of pool: BlockingConnectionPool<FakeConnection>) async throws -> @Sendable () async throws -> Void {
+func occupyOnlyConnection<Connection>(of pool: BlockingConnectionPool<Connection>, lane: Int = 0) async throws -> @Sendable () async throws -> Void {
     let holding = Counter(), released = Counter()
-    let holder = Task { try await pool.withConnection { _ in
+    let holder = Task { try await pool.withConnection(lane: lane) { _ in
         holding.increment()
         while released.current == 0 { usleep(200) }
     } }

@@ -200,3 +200,12 @@ enum RedisAdmin {
         return await condition()
     }
 }
+
+extension RedisAdmin {
+    /// The process id of the server on `port` (`INFO server`).
+    static func processID(port: Int) -> pid_t? {
+        guard let info = RawRedis(port: port, timeout: 1)?.command(["INFO", "server"])?.text,
+              let line = info.split(whereSeparator: \.isNewline).first(where: { $0.hasPrefix("process_id:") }) else { return nil }
+        return pid_t(line.dropFirst("process_id:".count))
+    }
+}

@@ -44,8 +44,8 @@ struct RedisSession {
 
 /// Sends commands to a standalone server or to the right node of a Redis Cluster.
 ///
-/// Standalone: one ``BlockingConnectionPool`` of hiredis connections. Cluster: one pool per master,
-/// a slot map read with `CLUSTER SLOTS`, `MOVED` (update the map, retry) and `ASK` (`ASKING`, retry once)
+/// Standalone: one ``BlockingConnectionPool`` of hiredis connections. Cluster: one pool with a lane per node
+/// (see ``RedisClusterRouter``), a slot map read with `CLUSTER SLOTS`, `MOVED` (update the map, retry) and `ASK` (`ASKING`, retry once)
 /// redirections, and a fresh slot map after `MOVED`, after a broken connection and on `CLUSTERDOWN`.
 /// A command whose connection breaks is not retried (it may have run): the caller gets `unavailable`.
 package final class RedisClient: Sendable {
@@ -117,18 +117,17 @@ package final class RedisClient: Sendable {
         case .standalone(let pool):
             replies = try await pool.withConnection { connection in try connection.pipeline(commands) }
         case .cluster(let router):
-            var groups: [RedisEndpoint: [Int]] = [:]
+            var groups: [Int: [Int]] = [:]
             for (index, command) in commands.enumerated() {
-                groups[try await router.endpoint(forSlot: command.slot ?? 0), default: []].append(index)
+                groups[try await router.lane(forSlot: command.slot ?? 0), default: []].append(index)
             }
             replies = [RedisReply](repeating: .null, count: commands.count)
             let results = try await withThrowingTaskGroup(of: [(Int, RedisReply)].self) { group in
-                for (endpoint, indices) in groups {
+                for (lane, indices) in groups {
                     let batch = indices.map { commands[$0] }
-                    let pool = try router.pool(for: endpoint)
                     group.addTask {
                         do {
-                            let answers = try await pool.withConnection { connection in try connection.pipeline(batch) }
+                            let answers = try await router.pool.withConnection(lane: lane) { connection in try connection.pipeline(batch) }
                             return Array(zip(indices, answers))
                         } catch {
                             router.connectionFailed()
@@ -160,9 +159,9 @@ package final class RedisClient: Sendable {
             return try await pool.withConnection { connection in try body(RedisSession(connection: connection)) }
         case .cluster(let router):
             for attempt in 0..<Self.maxAttempts {
-                let pool = try router.pool(for: try await router.endpoint(forSlot: slot))
+                let lane = try await router.lane(forSlot: slot)
                 do {
-                    return try await pool.withConnection { connection in try body(RedisSession(connection: connection)) }
+                    return try await router.pool.withConnection(lane: lane) { connection in try body(RedisSession(connection: connection)) }
                 } catch let redirect as RedisRedirect {
                     switch redirect {
                     case .moved(let movedSlot, let endpoint): router.moved(slot: movedSlot, to: endpoint)
@@ -183,17 +182,16 @@ package final class RedisClient: Sendable {
         case .standalone(let pool):
             return try await pool.withConnection(batching: command, in: Self.pipelined)
         case .cluster(let router):
-            var asking: RedisEndpoint?
+            var asking: Int?
             for attempt in 0..<Self.maxAttempts {
-                let endpoint: RedisEndpoint
-                if let asking { endpoint = asking } else { endpoint = try await router.endpoint(forSlot: command.slot ?? 0) }
+                let lane: Int
+                if let asking { lane = asking } else { lane = try await router.lane(forSlot: command.slot ?? 0) }
                 let isAsking = asking != nil
                 asking = nil
                 let reply: RedisReply
                 do {
-                    let pool = try router.pool(for: endpoint)
-                    reply = isAsking ? try await pool.withConnection { connection in try connection.execute(command, asking: true) }
-                                     : try await pool.withConnection(batching: command, in: Self.pipelined)
+                    reply = isAsking ? try await router.pool.withConnection(lane: lane) { connection in try connection.execute(command, asking: true) }
+                                     : try await router.pool.withConnection(batching: command, in: Self.pipelined, lane: lane)
                 } catch let error as IdentityStorageError where error.code == .unavailable {
                     router.connectionFailed()
                     throw error
@@ -203,7 +201,7 @@ package final class RedisClient: Sendable {
                     router.moved(slot: slot, to: target)
                 case .ask(let slot, let target):
                     router.asked(slot: slot, to: target)
-                    asking = target
+                    asking = router.lane(of: target)
                 case .tryAgain:
                     try await Task.sleep(for: .milliseconds(20 * (attempt + 1)))
                 case nil:
@@ -214,14 +212,6 @@ package final class RedisClient: Sendable {
                 }
             }
             throw IdentityStorageError(.unavailable, "Redis Cluster kept redirecting slot \(command.slot ?? 0); the cluster is being resharded")
-        }
-    }
-
-    /// Every pool (one per node), for tests and shutdown.
-    var pools: [RedisPool] {
-        switch topology {
-        case .standalone(let pool): return [pool]
-        case .cluster(let router): return router.allPools
         }
     }
 

@@ -4,82 +4,97 @@ import IdentityStorageBlockingPool
 import Logging
 import Synchronization
 
-/// The slot map of a Redis Cluster and a connection pool per node.
+/// The nodes of a Redis Cluster seen so far, numbered in the order first seen: a node's number is its lane in the
+/// cluster's pool (``BlockingConnectionPool/withConnection(lane:interruptible:_:)``).
+final class RedisClusterNodes: Sendable {
+    private let endpoints = Mutex<[RedisEndpoint]>([])
+
+    /// The lane of `endpoint`, numbered now when new.
+    func lane(of endpoint: RedisEndpoint) -> Int {
+        endpoints.withLock { endpoints in
+            if let existing = endpoints.firstIndex(of: endpoint) { return existing }
+            endpoints.append(endpoint)
+            return endpoints.count - 1
+        }
+    }
+
+    /// Every node by lane.
+    var all: [RedisEndpoint] { endpoints.withLock { $0 } }
+
+    func endpoint(ofLane lane: Int) -> RedisEndpoint? {
+        endpoints.withLock { lane < $0.count ? $0[lane] : nil }
+    }
+}
+
+/// The slot map of a Redis Cluster, and one connection pool whose threads reach every node.
+///
+/// One pool, not one per node: a thread that has just answered a call is awake for the next, whichever master it
+/// goes to, and a caller alone with the pool may wait for its answer without suspending (see
+/// ``BlockingConnectionPool``). Each node is a lane of that pool, holding at most `pool_size` threads at once, and
+/// the pool has `pool_size` threads per master: a master that hangs holds its own share, never the others'.
 package final class RedisClusterRouter: Sendable {
     private struct State {
-        /// Node index (into `nodes`) serving each slot; -1 while unknown.
+        /// Lane (node) serving each slot; -1 while unknown.
         var slots = [Int32](repeating: -1, count: RedisSlot.count)
-        var nodes: [RedisEndpoint] = []
-        var pools: [RedisEndpoint: RedisPool] = [:]
         /// Set when the map may be wrong (MOVED, broken connection, CLUSTERDOWN).
         var stale = false
         var lastRefresh: ContinuousClock.Instant?
         var refreshing: Task<Void, any Error>?
-        var closed = false
         /// Redirections since the last refresh: the first of a burst is logged, the burst's size at the refresh.
         var redirects = (moved: 0, asked: 0)
-
-        /// The index of `endpoint` in ``nodes``, added at the end when new.
-        mutating func index(of endpoint: RedisEndpoint) -> Int {
-            if let existing = nodes.firstIndex(of: endpoint) { return existing }
-            nodes.append(endpoint)
-            return nodes.count - 1
-        }
     }
 
     private let state = Mutex(State())
     private let seeds: [RedisEndpoint]
-    private let settings: RedisConnectionSettings
-    private let poolConfiguration: RedisPool.Configuration
+    private let nodes = RedisClusterNodes()
+    private let poolSizePerNode: Int
+    /// Every call to every node runs here, on the lane of its node.
+    let pool: RedisPool
     /// A stale map is re-read at most this often, so a dead node does not cause a refresh per call.
     private static let refreshInterval = Duration.milliseconds(100)
-    private var logger: Logger { poolConfiguration.telemetry.logger }
+    private var logger: Logger { pool.configuration.telemetry.logger }
 
     init(seeds: [RedisEndpoint], settings: RedisConnectionSettings, poolConfiguration: RedisPool.Configuration) {
         self.seeds = seeds
-        self.settings = settings
-        self.poolConfiguration = poolConfiguration
-    }
-
-    /// The pool of `endpoint`, created on first use (never after ``shutdown()``).
-    func pool(for endpoint: RedisEndpoint) throws(IdentityStorageError) -> RedisPool {
-        try state.withLock { state throws(IdentityStorageError) in
-            if let pool = state.pools[endpoint] { return pool }
-            if state.closed { throw IdentityStorageError(.unavailable, "the Redis storage has been closed") }
-            var configuration = poolConfiguration
-            configuration.threadName = "redis-\(endpoint)"
-            configuration.telemetry.pool = "\(endpoint)"
-            // Consecutive calls go to different nodes, whose threads have parked meanwhile: a caller polling for its
-            // answer would take a core from the node's thread being woken (measured: slower, and a longer tail).
-            configuration.spinBeforeSuspending = .zero
-            let settings = self.settings
-            let pool = RedisPool(configuration: configuration) { try RedisConnection(endpoint: endpoint, settings: settings) }
-            state.pools[endpoint] = pool
-            return pool
-        }
-    }
-
-    var allPools: [RedisPool] { state.withLock { Array($0.pools.values) } }
-
-    /// The master serving `slot`, re-reading a stale map first (at most every 100 ms).
-    func endpoint(forSlot slot: Int) async throws -> RedisEndpoint {
-        let (endpoint, refresh) = state.withLock { state -> (RedisEndpoint?, Bool) in
-            let index = state.slots[slot]
-            let known = index >= 0 ? state.nodes[Int(index)] : nil
-            let due = state.stale && (state.lastRefresh.map { ContinuousClock.now - $0 > Self.refreshInterval } ?? true)
-            return (known, due || known == nil)
-        }
-        if refresh {
-            do {
-                try await self.refresh()
-            } catch where endpoint != nil {
-                // Keep routing by the old map; the call itself reports whether the node answers.
+        self.poolSizePerNode = poolConfiguration.size
+        var configuration = poolConfiguration
+        configuration.threadName = "redis-cluster"
+        configuration.telemetry.pool = "cluster"
+        configuration.maximumPerLane = poolConfiguration.size
+        let nodes = self.nodes
+        // Grows to `pool_size` per master once the slot map is read.
+        self.pool = RedisPool(configuration: configuration) { lane in
+            guard let endpoint = nodes.endpoint(ofLane: lane) else {
+                throw IdentityStorageError(.unavailable, "no Redis Cluster node is known as lane \(lane)")
             }
+            return try RedisConnection(endpoint: endpoint, settings: settings)
         }
-        let current = state.withLock { state -> RedisEndpoint? in
-            let index = state.slots[slot]
-            return index >= 0 ? state.nodes[Int(index)] : nil
+    }
+
+    /// The lane of `endpoint` in ``pool`` (a redirection's target, a master of the slot map).
+    func lane(of endpoint: RedisEndpoint) -> Int {
+        nodes.lane(of: endpoint)
+    }
+
+    /// The address of the node on `lane`, for messages.
+    func endpoint(ofLane lane: Int) -> RedisEndpoint? {
+        nodes.endpoint(ofLane: lane)
+    }
+
+    /// The lane of the master serving `slot`, re-reading a stale map first (at most every 100 ms).
+    func lane(forSlot slot: Int) async throws -> Int {
+        let (known, refresh) = state.withLock { state -> (Int?, Bool) in
+            let lane = state.slots[slot]
+            let due = state.stale && (state.lastRefresh.map { ContinuousClock.now - $0 > Self.refreshInterval } ?? true)
+            return (lane >= 0 ? Int(lane) : nil, due || lane < 0)
         }
+        guard refresh else { return known! }
+        do {
+            try await self.refresh()
+        } catch where known != nil {
+            // Keep routing by the old map; the call itself reports whether the node answers.
+        }
+        let current = state.withLock { state -> Int? in state.slots[slot] >= 0 ? Int(state.slots[slot]) : nil }
         guard let current else {
             throw IdentityStorageError(.unavailable, "no Redis Cluster master serves slot \(slot) (the cluster is down or being reconfigured)")
         }
@@ -88,7 +103,8 @@ package final class RedisClusterRouter: Sendable {
 
     /// The current slot map: the master of each slot (nil while unknown), for code that routes by itself.
     package func slotMap() -> [RedisEndpoint?] {
-        state.withLock { state in state.slots.map { $0 >= 0 ? state.nodes[Int($0)] : nil } }
+        let nodes = self.nodes.all
+        return state.withLock { state in state.slots.map { $0 >= 0 ? nodes[Int($0)] : nil } }
     }
 
     /// Records a `MOVED` answer and asks for a full refresh.
@@ -101,8 +117,9 @@ package final class RedisClusterRouter: Sendable {
             logger.info("cluster slot moved; refreshing the slot map",
                         metadata: ["backend": "redis", "slot": .stringConvertible(slot), "node": .stringConvertible(endpoint)])
         }
+        let lane = Int32(nodes.lane(of: endpoint))
         state.withLock { state in
-            state.slots[slot] = Int32(state.index(of: endpoint))
+            state.slots[slot] = lane
             state.stale = true
         }
     }
@@ -137,14 +154,13 @@ package final class RedisClusterRouter: Sendable {
     private func readSlotMap() async throws {
         defer { state.withLock { $0.refreshing = nil } }
         var candidates: [RedisEndpoint] = []
-        let known = state.withLock { state in
-            Set(state.slots.filter { $0 >= 0 }).sorted().map { state.nodes[Int($0)] } + state.nodes
-        }
-        for endpoint in known + seeds where !candidates.contains(endpoint) { candidates.append(endpoint) }
+        let nodes = self.nodes.all
+        let masters = state.withLock { state in Set(state.slots.filter { $0 >= 0 }).sorted().map { nodes[Int($0)] } }
+        for endpoint in masters + nodes + seeds where !candidates.contains(endpoint) { candidates.append(endpoint) }
         var failures: [String] = []
         for endpoint in candidates {
             do {
-                let reply = try await pool(for: endpoint).withConnection { connection in
+                let reply = try await pool.withConnection(lane: lane(of: endpoint)) { connection in
                     try connection.execute([Array("CLUSTER".utf8), Array("SLOTS".utf8)])
                 }
                 let ranges = try Self.parse(reply, queried: endpoint)
@@ -165,15 +181,16 @@ package final class RedisClusterRouter: Sendable {
     }
 
     private func install(_ ranges: [(ClosedRange<Int>, RedisEndpoint)]) {
+        var slots = [Int32](repeating: -1, count: RedisSlot.count)
+        for (range, endpoint) in ranges {
+            let lane = Int32(nodes.lane(of: endpoint))
+            for slot in range where slot >= 0 && slot < RedisSlot.count { slots[slot] = lane }
+        }
+        pool.grow(to: poolSizePerNode * Set(ranges.map(\.1)).count)
         let (changed, hadMap, redirects) = state.withLock { state in
-            var slots = [Int32](repeating: -1, count: RedisSlot.count)
-            for (range, endpoint) in ranges {
-                let index = state.index(of: endpoint)
-                for slot in range where slot >= 0 && slot < RedisSlot.count { slots[slot] = Int32(index) }
-            }
-            let before = state.slots.map { $0 >= 0 ? state.nodes[Int($0)] : nil }
-            let changed = slots.indices.filter { slots[$0] >= 0 && before[$0] != state.nodes[Int(slots[$0])] }.count
-            let hadMap = before.contains { $0 != nil }
+            // Lanes name nodes for good, so a slot changed master exactly when its lane changed.
+            let changed = slots.indices.filter { slots[$0] >= 0 && state.slots[$0] != slots[$0] }.count
+            let hadMap = state.slots.contains { $0 >= 0 }
             let redirects = state.redirects
             state.slots = slots
             state.stale = false
@@ -216,10 +233,6 @@ package final class RedisClusterRouter: Sendable {
     }
 
     func shutdown() async {
-        let pools = state.withLock { state -> [RedisPool] in
-            state.closed = true
-            return Array(state.pools.values)
-        }
-        for pool in pools { await pool.shutdown() }
+        await pool.shutdown()
     }
 }
