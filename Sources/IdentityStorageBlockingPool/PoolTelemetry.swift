@@ -5,7 +5,7 @@ import NIOConcurrencyHelpers
 import Synchronization
 
 /// What a pool logs and reports, and under which names: the backend (`postgresql`) and the pool (`primary`,
-/// `writer`, `readers`, a cluster node's address).
+/// `writer`, `readers`, `cluster` for the one pool of a Redis Cluster).
 ///
 /// Metrics (dimensions `backend` and `pool`):
 /// - `identitystorage_pool_connections` (gauge): connections open;
