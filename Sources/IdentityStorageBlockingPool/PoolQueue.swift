@@ -51,8 +51,14 @@ struct PoolQueue {
     mutating func append(_ job: PoolJob) -> Bool {
         jobs.append(job)
         guard parkedWorkers > 0 else { return false }
-        // A batch that does not leave its calls to woken threads is taken whole by the thread already on its way.
-        if let batch = job.batch, !batch.leavesCallsToWokenThreads, wakingWorkers > 0 { return false }
+        // A call of a batch that does not leave its calls to woken threads joins the turn of a call of its batch and
+        // lane already queued, which a thread is on its way to: each such turn queued has a thread woken for it, and
+        // a woken thread takes a whole turn. (Skipping the wake-up whenever any thread was on its way left another
+        // lane's call to wait for a thread that then took, and hung on, a call of a lane that did not answer.)
+        if let batch = job.batch, !batch.leavesCallsToWokenThreads, wakingWorkers > 0,
+           jobs.dropLast().contains(where: { $0.batch?.batch == batch.batch && $0.lane == job.lane }) {
+            return false
+        }
         parkedWorkers -= 1
         wakingWorkers += 1
         return true
