@@ -1,11 +1,11 @@
 import IdentityStorage
 
 /// A kind of call that can share one connection turn with other calls of its kind: the thread that takes the
-/// first such call from the queue also takes every call of the same batch and lane queued right behind it (up to
+/// first such call from the queue also takes every call of the same batch and lane queued after it (up to
 /// ``maximum``) and runs them with one call of ``run``, such as one Redis pipeline, one round trip for all.
 ///
 /// Under concurrency this turns many thread wake-ups and round trips into one; alone, a call runs as before.
-/// Calls keep their queue order; a call of another kind ends the batch.
+/// A turn's calls keep their queue order; calls of other kinds queued between them wait for the next thread.
 package final class ConnectionBatch<Connection: BlockingConnection, Request: Sendable, Response: Sendable>: Sendable {
     /// The most calls one turn runs together.
     package let maximum: Int
@@ -38,8 +38,8 @@ private final class BatchedCall<Request: Sendable, Response: Sendable>: Sendable
 }
 
 extension BlockingConnectionPool {
-    /// Runs `request` through `batch` on a connection's thread, together with the calls of the same batch
-    /// queued behind it. Errors as ``withConnection(interruptible:_:)``; batched calls are never interrupted.
+    /// Runs `request` through `batch` on a connection's thread (of `lane`), together with the calls of the same batch
+    /// and lane queued with it. Errors as ``withConnection(interruptible:_:)``; batched calls are never interrupted.
     package func withConnection<Request: Sendable, Response: Sendable>(
         batching request: Request, in batch: ConnectionBatch<Connection, Request, Response>, lane: Int = 0
     ) async throws -> Response {

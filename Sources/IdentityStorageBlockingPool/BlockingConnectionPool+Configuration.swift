@@ -1,7 +1,7 @@
 extension BlockingConnectionPool {
     /// Pool settings.
     package struct Configuration: Sendable {
-        /// Connections (and threads). Default: 4.
+        /// Threads, each with its own connection (one per lane it serves). Default: 4. ``BlockingConnectionPool/grow(to:)`` adds more.
         package var size: Int = 4
         /// How long a caller may wait for a free connection. Default: 10 s.
         package var acquireTimeout: Duration = .seconds(10)

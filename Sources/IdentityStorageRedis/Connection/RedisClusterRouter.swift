@@ -76,11 +76,6 @@ package final class RedisClusterRouter: Sendable {
         nodes.lane(of: endpoint)
     }
 
-    /// The address of the node on `lane`, for messages.
-    func endpoint(ofLane lane: Int) -> RedisEndpoint? {
-        nodes.endpoint(ofLane: lane)
-    }
-
     /// The lane of the master serving `slot`, re-reading a stale map first (at most every 100 ms).
     func lane(forSlot slot: Int) async throws -> Int {
         let (known, refresh) = state.withLock { state -> (Int?, Bool) in
