@@ -170,7 +170,7 @@ let package = Package(
         ),
         .target(
             name: "ServerTestSupport",
-            dependencies: ["IdentityStorage", "IdentityStorageOpener", "IdentityStorageTool"],
+            dependencies: ["IdentityStorage", "IdentityStorageConformance", "IdentityStorageOpener", "IdentityStorageTool"],
             path: "Tests/ServerTestSupport"
         ),
         .testTarget(

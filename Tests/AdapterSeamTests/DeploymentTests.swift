@@ -52,7 +52,7 @@ struct DeploymentTests {
     @Test func postgresWithOperationalDataInRedisAndTheCacheInACluster() async throws {
         guard await Self.serversAnswer([Self.postgres, Self.redis, Self.redisCluster]) else { return }
         let run = await Self.check(["--store", Self.postgres, "--operational-store", Self.redis, "--cache-store", Self.redisCluster],
-                                   servers: [.shared, .redis, .redisCluster])
+                                   servers: [.postgres, .redis, .redisCluster])
         #expect(run.checkPassedEveryCase(ConformanceSuite.cases.count), "\(run)")
     }
 
@@ -60,7 +60,7 @@ struct DeploymentTests {
         guard await Self.serversAnswer([Self.mariadb, Self.redis]) else { return }
         let directory = try Scratch()
         let run = await Self.check(["--store", Self.mariadb, "--key-store", "file:\(directory.path("keys"))", "--cache-store", Self.redis],
-                                   servers: [.shared, .redis])
+                                   servers: [.mariadb, .redis])
         #expect(run.checkPassedEveryCase(ConformanceSuite.cases.count), "\(run)")
     }
 

@@ -35,7 +35,7 @@ struct DoctorTests {
                                            environment: ["PGPASSWORD": server.password ?? ""])
         }
         // Held shared: a fault test restarting the server meanwhile would break psql's connection.
-        let run = try await ServerGate.shared.shared { () async throws -> ToolRun in
+        let run = try await ServerGate.postgres.shared { () async throws -> ToolRun in
             let created = try psql("CREATE DATABASE \(database) ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0")
             #expect(created.0 == 0, "\(created.1)")
             defer { _ = try? psql("DROP DATABASE \(database)") }
@@ -55,7 +55,7 @@ struct DoctorTests {
                                                        "-u", server.user ?? "root", "-p\(server.password ?? "")", "-e", sql])
         }
         // A global setting every new connection sees: no other test may run against the server meanwhile.
-        let run = try await ServerGate.shared.exclusive { () async throws -> ToolRun in
+        let run = try await ServerGate.mariadb.exclusive { () async throws -> ToolRun in
             #expect(try mariadb("SET GLOBAL max_allowed_packet = 1048576").0 == 0)
             defer { _ = try? mariadb("SET GLOBAL max_allowed_packet = 16777216") }
             return await Self.doctor(DeploymentTests.mariadb)

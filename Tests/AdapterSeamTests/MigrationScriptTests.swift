@@ -39,7 +39,7 @@ struct MigrationScriptTests {
         guard await DeploymentTests.serversAnswer([base]) else { return }
         let server = try StoreURL(parsing: base)
         let schema = "by_hand_\(UInt32.random(in: 0 ... .max))"
-        try await ServerGate.shared.shared {
+        try await ServerGate.postgres.shared {
             try await Self.applyByHand(base + (base.contains("?") ? "&" : "?") + "schema=\(schema)", versions: "1") { sql in
                 try shell("psql", ["-q", "-v", "ON_ERROR_STOP=1", "-h", server.hosts[0].name, "-p", String(server.hosts[0].port ?? 5432),
                                         "-U", server.user ?? "postgres", "-d", server.pathName ?? "postgres"],
@@ -55,7 +55,7 @@ struct MigrationScriptTests {
         let database = "by_hand_\(UInt32.random(in: 0 ... .max))"
         let client = ["--no-defaults", "-h", server.hosts[0].name, "-P", String(server.hosts[0].port ?? 3306), "-u", server.user ?? "root",
                       "-p\(server.password ?? "")"]
-        try await ServerGate.shared.shared {
+        try await ServerGate.mariadb.shared {
             let (created, output) = try shell("mariadb", client + ["-e", "CREATE DATABASE \(database) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin"])
             #expect(created == 0, "\(output)")
             var url = server

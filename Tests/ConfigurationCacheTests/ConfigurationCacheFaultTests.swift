@@ -230,7 +230,7 @@ enum Listener {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let directory = ProcessInfo.processInfo.environment["IDSTORE_SERVICES_DIR"] ?? "/tmp/identitystorage-services"
         let command = "set -euo pipefail; export IDSTORE_SERVICES_DIR='\(directory)'; source '\(root.path)/Scripts/services/\(script)'; \(function) >/dev/null 2>&1"
-        return try await ServerGate.shared.exclusive {
+        return try await (backend == .postgres ? ServerGate.postgres : ServerGate.mariadb).exclusive {
             try await offTheCooperativePool { spawnAndWait(["/bin/bash", "-c", command]) == 0 }
         }
     }

@@ -94,7 +94,7 @@ struct MariaDBAdapterTests {
     /// but `disabled`/`preferred` refuses to connect instead of falling back to plain text.
     @Test func tlsModesFromTheURL() async throws {
         guard let plain = await MariaDBTestServer.available() else { return }
-        let offered = try await ServerGate.shared.shared { try await SharedMariaDB.shared.storage().queryRaw("SELECT @@have_ssl") }
+        let offered = try await ServerGate.mariadb.shared { try await SharedMariaDB.shared.storage().queryRaw("SELECT @@have_ssl") }
         let ca = ServerRecipe.servicesDirectory + "/mariadb/tls/ca.pem"
         func open(_ parameters: String) async throws -> MariaDBIdentityStorage {
             let url = MariaDBTestServer.url + (MariaDBTestServer.url.contains("?") ? "&" : "?") + "pool-size=1&" + parameters
@@ -151,7 +151,7 @@ struct MariaDBAdapterTests {
 
     @Test func migrationIsIdempotentAndVersioned() async throws {
         guard let base = await MariaDBTestServer.available() else { return }
-        try await ServerGate.shared.shared {
+        try await ServerGate.mariadb.shared {
             try await MariaDBTestServer.withScratchDatabase(base, "migrate") { configuration in
                 for _ in 0..<3 {
                     let storage = try await MariaDBIdentityStorage.open(configuration)
@@ -165,7 +165,7 @@ struct MariaDBAdapterTests {
 
     @Test func newerSchemaIsRefused() async throws {
         guard let base = await MariaDBTestServer.available() else { return }
-        try await ServerGate.shared.shared {
+        try await ServerGate.mariadb.shared {
             try await MariaDBTestServer.withScratchDatabase(base, "newer") { configuration in
                 let storage = try await MariaDBIdentityStorage.open(configuration)
                 try await storage.executeRaw("INSERT INTO identity_storage_migrations(version, applied_at) VALUES (99, 0)")
@@ -180,7 +180,7 @@ struct MariaDBAdapterTests {
     @Test(arguments: 0..<3)
     func concurrentMigrationsOfOneEmptyDatabaseAllSucceed(round: Int) async throws {
         guard let base = await MariaDBTestServer.available() else { return }
-        try await ServerGate.shared.shared {
+        try await ServerGate.mariadb.shared {
             try await MariaDBTestServer.withScratchDatabase(base, "concurrent\(round)") { configuration in
                 var configuration = configuration
                 configuration.poolSize = 2
@@ -217,7 +217,7 @@ struct MariaDBAdapterTests {
     /// database filled with a few thousand varied rows and analysed, so the optimizer has real statistics).
     @Test func everyFilterAndCleanupQueryUsesAnIndex() async throws {
         guard let base = await MariaDBTestServer.available() else { return }
-        try await ServerGate.shared.shared {
+        try await ServerGate.mariadb.shared {
             try await MariaDBTestServer.withScratchDatabase(base, "plans") { configuration in
                 let storage = try await MariaDBIdentityStorage.open(configuration)
                 for statement in Self.fillStatements { try await storage.executeRaw(statement) }
@@ -294,7 +294,7 @@ struct MariaDBAdapterTests {
     /// of "delete a client's origins, insert the new ones" deadlocked each other until the retries ran out.
     @Test func concurrentClientSavesDoNotDeadlock() async throws {
         guard await MariaDBTestServer.available() != nil else { return }
-        try await ServerGate.shared.shared {
+        try await ServerGate.mariadb.shared {
             let stores = try await SharedMariaDB.shared.storage().makeStores()
             let prefix = "race\(UInt32.random(in: 0...UInt32.max))."
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -321,7 +321,7 @@ struct MariaDBAdapterTests {
 
     @Test func bulkLoaderAndRawBaselineForBench() async throws {
         guard let base = await MariaDBTestServer.available() else { return }
-        try await ServerGate.shared.shared {
+        try await ServerGate.mariadb.shared {
             try await MariaDBTestServer.withScratchDatabase(base, "bench") { configuration in
                 let storage = try await MariaDBIdentityStorage.open(configuration)
                 let now = Date().roundedToStoragePrecision
@@ -353,7 +353,7 @@ struct MariaDBAdapterTests {
     /// buffers, longer values fetched whole per row) come back whole, also many in one result set.
     @Test func valuesOfAnySizeComeBackWhole() async throws {
         guard await MariaDBTestServer.available() != nil else { return }
-        try await ServerGate.shared.shared {
+        try await ServerGate.mariadb.shared {
             let stores = try await SharedMariaDB.shared.storage().makeStores()
             let prefix = "long\(UInt32.random(in: 0...UInt32.max))."
             let sizes = [0, 1, 255, 256, 257, 4_095, 65_535, 65_536, 65_537, 300_000, 1_048_576, IdentityStorageLimits.maxPayloadBytes]
@@ -386,7 +386,7 @@ struct MariaDBAdapterTests {
 
     @Test func fourByteUnicodeRoundTripsAndComparesExactly() async throws {
         guard await MariaDBTestServer.available() != nil else { return }
-        try await ServerGate.shared.shared {
+        try await ServerGate.mariadb.shared {
             let stores = try await SharedMariaDB.shared.storage().makeStores()
             let prefix = "uni\(UInt32.random(in: 0...UInt32.max))."
             // A 200-byte key made of 4-byte characters (the most a key may hold) and keys that differ only in them.
@@ -418,7 +418,7 @@ struct MariaDBAdapterTests {
 
     @Test func nulBytesAreRejectedBeforeAnythingIsWritten() async throws {
         guard await MariaDBTestServer.available() != nil else { return }
-        try await ServerGate.shared.shared {
+        try await ServerGate.mariadb.shared {
             let stores = try await SharedMariaDB.shared.storage().makeStores()
             let prefix = "nul\(UInt32.random(in: 0...UInt32.max))."
             let good = PersistedGrant(key: prefix + "g", type: "t", clientId: "c", creationTime: Date().roundedToStoragePrecision, data: "d")
@@ -441,7 +441,7 @@ struct MariaDBAdapterTests {
     /// as a typed error, and the write is undone whole.
     @Test func valuesOverTheColumnSizeGiveTypedErrors() async throws {
         guard await MariaDBTestServer.available() != nil else { return }
-        try await ServerGate.shared.shared {
+        try await ServerGate.mariadb.shared {
             let storage = try await SharedMariaDB.shared.storage()
             let stores = storage.makeStores()
             let prefix = "wide\(UInt32.random(in: 0...UInt32.max))."
@@ -473,7 +473,7 @@ struct MariaDBAdapterTests {
     /// UTC, and instants are integers anyway.
     @Test func aNonUTCServerAndProcessTimeZoneShiftNothing() async throws {
         guard let base = await MariaDBTestServer.available() else { return }
-        try await ServerGate.shared.exclusive {
+        try await ServerGate.mariadb.exclusive {
             let admin = try await MariaDBIdentityStorage.open(base)
             let previousTZ = ProcessInfo.processInfo.environment["TZ"]
             _ = try await admin.queryRaw("SET GLOBAL time_zone = '+05:30'")

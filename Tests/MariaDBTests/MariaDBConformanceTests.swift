@@ -10,7 +10,7 @@ struct MariaDBConformanceTests {
         guard await MariaDBTestServer.available("conformance") != nil else { return }
         let harness = MariaDBHarness()
         let run = { await ConformanceSuite.run(testCase, on: harness) }
-        let outcome = testCase.needsDatabaseToItself ? await ServerGate.shared.exclusive(run) : await ServerGate.shared.shared(run)
+        let outcome = await ConformanceGate.run(testCase, database: ConformanceGate.mariadb, server: ServerGate.mariadb, run)
         switch outcome {
         case .passed: break
         case .failed(let message, _): Issue.record("\(testCase.name) failed on \(harness.backendName): \(message)")

@@ -12,7 +12,7 @@ import Testing
 struct MariaDBFaultTests {
     @Test func killingEveryClientConnectionMidWorkload() async throws {
         guard let base = await MariaDBTestServer.available() else { return }
-        try await ServerGate.shared.exclusive {
+        try await ServerGate.mariadb.exclusive {
             try await MariaDBTestServer.withScratchDatabase(base, "kill") { configuration in
                 var configuration = configuration
                 configuration.poolSize = 4
@@ -51,7 +51,7 @@ struct MariaDBFaultTests {
             if MariaDBTestServer.isCI { Issue.record("\(message)") } else { print("MariaDBTests: restart test not run: \(message)") }
             return
         }
-        try await ServerGate.shared.exclusive {
+        try await ServerGate.mariadb.exclusive {
             defer { recipe.ensureRunning() }
             try await MariaDBTestServer.withScratchDatabase(base, "restart") { configuration in
                 var configuration = configuration

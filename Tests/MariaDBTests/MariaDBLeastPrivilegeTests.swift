@@ -25,7 +25,7 @@ struct MariaDBLeastPrivilegeTests {
 
     @Test func checkPassesEveryCase() async throws {
         guard await MariaDBTestServer.available() != nil else { return }
-        let run = await ServerGate.shared.shared {
+        let run = await ServerGate.mariadb.shared {
             await ToolRun.run(["check", "--quiet", "--cache-configuration", "--store", Self.url], drivers: [MariaDBDriver()])
         }
         #expect(run.checkPassedEveryCase(ConformanceSuite.cases.count), "\(run)")

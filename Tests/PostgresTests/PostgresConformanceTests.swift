@@ -1,5 +1,6 @@
 import IdentityStorage
 import IdentityStorageConformance
+import ServerTestSupport
 import Testing
 
 @Suite("Conformance on PostgreSQL")
@@ -9,7 +10,7 @@ struct PostgresConformanceTests {
         guard await PostgresTestServer.available() != nil else { return }
         let harness = PostgresHarness()
         let run = { await ConformanceSuite.run(testCase, on: harness) }
-        let outcome = testCase.needsDatabaseToItself ? try await withExclusiveServer(run) : try await withSharedServer(run)
+        let outcome = await ConformanceGate.run(testCase, database: ConformanceGate.postgres, server: ServerGate.postgres, run)
         switch outcome {
         case .passed: break
         case .failed(let message, _): Issue.record("\(testCase.name) failed on \(harness.backendName): \(message)")

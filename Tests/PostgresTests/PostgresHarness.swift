@@ -84,11 +84,11 @@ actor SharedPostgres {
 
 
 func withSharedServer<T: Sendable>(_ body: () async throws -> T) async throws -> T {
-    try await ServerGate.shared.shared(body)
+    try await ServerGate.postgres.shared(body)
 }
 
 func withExclusiveServer<T: Sendable>(_ body: () async throws -> T) async throws -> T {
-    try await ServerGate.shared.exclusive(body)
+    try await ServerGate.postgres.exclusive(body)
 }
 
 /// Records an issue unless `body` throws an ``IdentityStorageError`` with `code`; returns the error.

@@ -1,24 +1,43 @@
-/// A readers-writer gate over one test server: conformance cases and ordinary tests hold it shared; fault tests
-/// that kill connections, stop or restart the server, or change its global settings hold it exclusively, so such
-/// a test never lands in the middle of another. Waiting writers go first.
-public actor ServerGate {
-    /// The gate of the PostgreSQL and MariaDB test servers.
-    public static let shared = ServerGate()
-    /// The gate of the standalone Redis test server.
-    public static let redis = ServerGate()
-    /// The gate of the Redis Cluster test servers.
-    public static let redisCluster = ServerGate()
+import Foundation
 
+/// A readers-writer gate over one test server: ordinary tests hold it shared; fault tests that kill connections, stop
+/// or restart the server, or change its global settings hold it exclusively, so such a test never lands in the
+/// middle of another. Waiting writers go first.
+///
+/// Every test that holds a gate waits for the exclusive holders queued before it, and Swift Testing's time limits
+/// count that wait: so a gate is held exclusively only for what touches the whole server, briefly, and each server
+/// has a gate of its own (a MariaDB restart never stops PostgreSQL's tests). Conformance cases that need a database to
+/// themselves take ``ConformanceGate``, never a server's gate exclusively. A wait longer than
+/// ``reportedWait`` is printed with the exclusive holders that ran meanwhile, so a slow run names what it waited for.
+public actor ServerGate {
+    /// The gate of the PostgreSQL test server.
+    public static let postgres = ServerGate("postgres")
+    /// The gate of the MariaDB test server.
+    public static let mariadb = ServerGate("mariadb")
+    /// The gate of the standalone Redis test server.
+    public static let redis = ServerGate("redis")
+    /// The gate of the Redis Cluster test servers.
+    public static let redisCluster = ServerGate("redis-cluster")
+
+    /// Waits at least this long are printed.
+    public static let reportedWait = Duration.seconds(20)
+
+    private let name: String
     private var readers = 0
     private var writing = false
     private var waitingWriters: [CheckedContinuation<Void, Never>] = []
     private var waitingReaders: [CheckedContinuation<Void, Never>] = []
+    /// The exclusive holders so far, in order, with when each took the gate and let it go (nil while it holds it).
+    private var exclusiveHolders: [(holder: String, from: ContinuousClock.Instant, until: ContinuousClock.Instant?)] = []
 
-    public init() {}
+    /// A gate named `name` in what it prints.
+    public init(_ name: String) {
+        self.name = name
+    }
 
     /// Runs `body` while holding the gate shared.
-    public nonisolated func shared<T: Sendable>(_ body: () async throws -> T) async rethrows -> T {
-        await acquireShared()
+    public nonisolated func shared<T: Sendable>(holder: String = #function, _ body: () async throws -> T) async rethrows -> T {
+        await acquireShared(holder)
         do {
             let result = try await body()
             await releaseShared()
@@ -30,8 +49,8 @@ public actor ServerGate {
     }
 
     /// Runs `body` while holding the gate exclusively.
-    public nonisolated func exclusive<T: Sendable>(_ body: () async throws -> T) async rethrows -> T {
-        await acquireExclusive()
+    public nonisolated func exclusive<T: Sendable>(holder: String = #function, _ body: () async throws -> T) async rethrows -> T {
+        await acquireExclusive(holder)
         do {
             let result = try await body()
             await releaseExclusive()
@@ -42,12 +61,14 @@ public actor ServerGate {
         }
     }
 
-    private func acquireShared() async {
+    private func acquireShared(_ holder: String) async {
         if !writing && waitingWriters.isEmpty {
             readers += 1
             return
         }
+        let since = ContinuousClock.now
         await withCheckedContinuation { waitingReaders.append($0) }
+        reportWait(of: holder, since: since)
     }
 
     private func releaseShared() {
@@ -55,16 +76,20 @@ public actor ServerGate {
         wakeUp()
     }
 
-    private func acquireExclusive() async {
-        if !writing && readers == 0 {
+    private func acquireExclusive(_ holder: String) async {
+        let since = ContinuousClock.now
+        if writing || readers > 0 {
+            await withCheckedContinuation { waitingWriters.append($0) }
+            reportWait(of: holder, since: since)
+        } else {
             writing = true
-            return
         }
-        await withCheckedContinuation { waitingWriters.append($0) }
+        exclusiveHolders.append((holder, .now, nil))
     }
 
     private func releaseExclusive() {
         writing = false
+        if let last = exclusiveHolders.indices.last { exclusiveHolders[last].until = .now }
         wakeUp()
     }
 
@@ -81,13 +106,27 @@ public actor ServerGate {
             waitingReaders.removeAll()
         }
     }
+
+    private func reportWait(of holder: String, since: ContinuousClock.Instant) {
+        let waited = ContinuousClock.now - since
+        guard waited >= Self.reportedWait else { return }
+        let during = exclusiveHolders.filter { ($0.until ?? .now) > since }
+            .map { "\($0.holder) (\(Self.seconds(($0.until ?? .now) - $0.from)))" }
+        print("ServerGate(\(name)): \(holder) waited \(Self.seconds(waited)) for the gate; "
+              + "held exclusively meanwhile by: \(during.isEmpty ? "nobody (readers ahead of a writer)" : during.joined(separator: ", "))")
+    }
+
+    private static func seconds(_ duration: Duration) -> String {
+        String(format: "%.1f s", Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
+    }
 }
 
 extension ServerGate {
     /// The gate of the test server a store URL points at (by its scheme), or nil for an embedded store.
     public static func of(store url: String) -> ServerGate? {
         switch url.prefix(while: { $0 != ":" }).lowercased() {
-        case "postgres", "postgresql", "mariadb", "mysql": .shared
+        case "postgres", "postgresql": .postgres
+        case "mariadb", "mysql": .mariadb
         case "redis": .redis
         case "redis-cluster": .redisCluster
         default: nil
@@ -96,8 +135,8 @@ extension ServerGate {
 
     /// Runs `body` holding the gate of `url`'s server shared, if it has one: the fault tests that stop and restart
     /// servers then wait for it.
-    public static func sharing<T: Sendable>(store url: String, _ body: () async throws -> T) async rethrows -> T {
+    public static func sharing<T: Sendable>(store url: String, holder: String = #function, _ body: () async throws -> T) async rethrows -> T {
         guard let gate = of(store: url) else { return try await body() }
-        return try await gate.shared(body)
+        return try await gate.shared(holder: holder, body)
     }
 }
