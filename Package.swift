@@ -239,7 +239,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ExampleServerTests",
-            dependencies: ["IdentityStorage", "AuthorizationServerExample", "IdentityStorageOpener", "ServerTestSupport",
+            // authorization-server: the executable a real OAuth client library drives (Scripts/oauth-client-flows.py);
+            // Crypto: the client secrets' hashes and the private_key_jwt client's key.
+            dependencies: ["IdentityStorage", "AuthorizationServerExample", "IdentityStorageOpener", "ServerTestSupport", "authorization-server",
+                           .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "HummingbirdTesting", package: "hummingbird")]
         ),

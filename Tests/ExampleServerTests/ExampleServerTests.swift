@@ -1,4 +1,5 @@
 import AuthorizationServerExample
+import Crypto
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -18,6 +19,11 @@ let sharedStores = try! SharedTestStores(name: "example")
     struct TestClients {
         let spa: Client
         let worker: Client
+        /// Like `spa`, but PKCE is optional for it and it may use the plain method.
+        let relaxedSpa: Client
+        /// A client-credentials client with the shared secret `secret`.
+        let secretWorker: Client
+        let secret = "s3cret: +/=&%é"
         let origin: String
         let redirectUri = "https://app.example.com/callback"
 
@@ -38,7 +44,19 @@ let sharedStores = try! SharedTestStores(name: "example")
             worker.clientSecrets = [Secret(value: #"{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}"#, type: "JsonWebKey")]
             worker.allowedScopes = ["invoices.read"]
             self.worker = worker
+            var relaxedSpa = spa
+            relaxedSpa.clientId = "relaxed-spa-\(name)"
+            relaxedSpa.requirePkce = false
+            relaxedSpa.allowPlainTextPkce = true
+            self.relaxedSpa = relaxedSpa
+            var secretWorker = Client(clientId: "secret worker+\(name)")
+            secretWorker.allowedGrantTypes = ["client_credentials"]
+            secretWorker.clientSecrets = [Secret(value: Data(SHA256.hash(data: Data(secret.utf8))).base64EncodedString(), type: "SharedSecret")]
+            secretWorker.allowedScopes = ["invoices.read", "invoices.write"]
+            self.secretWorker = secretWorker
         }
+
+        var all: [Client] { [spa, worker, relaxedSpa, secretWorker] }
     }
 
     /// Runs `body` with a test client of the example over `backend`'s store, with ``TestClients`` saved.
@@ -47,8 +65,7 @@ let sharedStores = try! SharedTestStores(name: "example")
         guard let store = try await sharedStores.store(backend, test: test) else { return }
         let stores = store.makeStores()
         let clients = TestClients()
-        try await stores.clients.saveClient(clients.spa)
-        try await stores.clients.saveClient(clients.worker)
+        for client in clients.all { try await stores.clients.saveClient(client) }
         try await Application(router: AuthorizationServer(stores: stores).router()).test(.router) { client in
             try await body(client, clients)
         }
@@ -58,7 +75,7 @@ let sharedStores = try! SharedTestStores(name: "example")
     func concurrentRedemptionsOfOneCodeGetOneTokenResponse(_ backend: TestBackend) async throws {
         try await withServer(backend) { client, clients in
             let code = try await client.authorizationCode(for: clients, scope: "openid offline_access")
-            let form = "grant_type=authorization_code&code=\(code)&redirect_uri=\(clients.redirectUri.formEncoded)&client_id=\(clients.spa.clientId)"
+            let form = clients.redemption(of: code)
             let responses = try await client.concurrently(32) { try await $0.token(form) }
             let granted = responses.filter { $0.status == .ok }
             #expect(granted.count == 1)
@@ -71,7 +88,7 @@ let sharedStores = try! SharedTestStores(name: "example")
     func concurrentRotationsOfARefreshTokenYieldOneNewToken(_ backend: TestBackend) async throws {
         try await withServer(backend) { client, clients in
             let code = try await client.authorizationCode(for: clients, scope: "invoices.read offline_access")
-            let first = try await client.token("grant_type=authorization_code&code=\(code)&redirect_uri=\(clients.redirectUri.formEncoded)&client_id=\(clients.spa.clientId)")
+            let first = try await client.token(clients.redemption(of: code))
             let refreshToken = try #require(first.json["refresh_token"])
             let refresh = "grant_type=refresh_token&refresh_token=\(refreshToken.formEncoded)&client_id=\(clients.spa.clientId)"
             let responses = try await client.concurrently(32) { try await $0.token(refresh) }

@@ -3,43 +3,63 @@ import Hummingbird
 import IdentityStorage
 
 extension AuthorizationServer {
+    /// The query of an authorization request (RFC 6749 section 4.1.1, RFC 7636 section 4.3).
+    struct AuthorizeRequest: Decodable {
+        let responseType: String?
+        let clientId: String?
+        let redirectUri: String?
+        let scope: String?
+        let state: String?
+        let subject: String?
+        let codeChallenge: String?
+        let codeChallengeMethod: String?
+
+        enum CodingKeys: String, CodingKey {
+            case responseType = "response_type", clientId = "client_id", redirectUri = "redirect_uri", scope, state, subject
+            case codeChallenge = "code_challenge", codeChallengeMethod = "code_challenge_method"
+        }
+    }
+
     /// What an authorization code's grant carries besides its subject and client.
     struct CodeData: Codable {
         let redirectUri: String
         let scopes: [String]
+        /// Absent for a code issued without PKCE (and in codes stored before PKCE was checked).
+        let codeChallenge: CodeChallenge?
     }
 
-    /// `GET /authorize?response_type=code&client_id=…&redirect_uri=…&scope=…&state=…&subject=…`: stores an
-    /// authorization code and redirects to the client with it. `subject` stands in for the user a login page would
-    /// have authenticated.
+    /// `GET /authorize?response_type=code&client_id=…&redirect_uri=…&scope=…&state=…&code_challenge=…&subject=…`:
+    /// stores an authorization code and redirects to the client with it. `subject` stands in for the user a login
+    /// page would have authenticated.
     func authorize(_ request: Request) async throws -> Response {
-        let query = request.uri.queryParameters
-        guard query.get("response_type") == "code" else { throw OAuthError.invalidRequest("response_type must be code") }
+        let query = try FormEncoding.decode(AuthorizeRequest.self, from: request.uri.query ?? "")
+        guard query.responseType == "code" else { throw OAuthError.invalidRequest("response_type must be code") }
         // Until the client and its redirect URI are known, errors go to the browser, never to the redirect URI.
-        guard let clientId = query.get("client_id"), let client = try await stores.clients.client(withId: clientId), client.enabled else {
+        guard let clientId = query.clientId, let client = try await stores.clients.client(withId: clientId), client.enabled else {
             throw OAuthError.invalidClient("unknown or disabled client")
         }
-        guard let redirectUri = query.get("redirect_uri"), client.redirectUris.contains(redirectUri) else {
+        guard let redirectUri = query.redirectUri, client.redirectUris.contains(redirectUri) else {
             throw OAuthError.invalidRequest("redirect_uri is not registered for the client")
         }
         guard client.allowedGrantTypes.contains(PersistedGrantType.authorizationCode) else {
             throw OAuthError.unauthorizedClient("the client may not use the authorization code flow")
         }
-        guard let subject = query.get("subject"), !subject.isEmpty else { throw OAuthError.invalidRequest("subject is missing") }
-        let scopes = try allowedScopes(requested: query.get("scope"), for: client)
+        guard let subject = query.subject, !subject.isEmpty else { throw OAuthError.invalidRequest("subject is missing") }
+        let scopes = try allowedScopes(requested: query.scope, for: client)
+        let challenge = try CodeChallenge(value: query.codeChallenge, method: query.codeChallengeMethod, for: client)
 
         let code = GrantHandle.random()
         let now = clock.now
-        let data = String(decoding: try JSONEncoder().encode(CodeData(redirectUri: redirectUri, scopes: scopes)), as: UTF8.self)
+        let data = String(decoding: try JSONEncoder().encode(CodeData(redirectUri: redirectUri, scopes: scopes, codeChallenge: challenge)), as: UTF8.self)
         try await stores.grants.storeGrant(PersistedGrant(
             key: code.key(type: PersistedGrantType.authorizationCode), type: PersistedGrantType.authorizationCode, subjectId: subject,
             clientId: client.clientId, creationTime: now, expiration: now.addingTimeInterval(TimeInterval(client.authorizationCodeLifetime)),
             data: data))
 
         guard var location = URLComponents(string: redirectUri) else { throw OAuthError.invalidRequest("redirect_uri is not a URL") }
-        let items = (location.queryItems ?? []) + [URLQueryItem(name: "code", value: code.value)]
-            + (query.get("state").map { [URLQueryItem(name: "state", value: $0)] } ?? [])
-        location.queryItems = items
+        let added = [("code", code.value)] + (query.state.map { [("state", $0)] } ?? [])
+        location.percentEncodedQueryItems = (location.percentEncodedQueryItems ?? [])
+            + added.map { URLQueryItem(name: $0, value: FormEncoding.encodeValue($1)) }
         return Response(status: .found, headers: [.location: location.string ?? redirectUri])
     }
 

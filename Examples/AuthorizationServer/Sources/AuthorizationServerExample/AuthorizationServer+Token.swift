@@ -3,11 +3,13 @@ import Hummingbird
 import IdentityStorage
 
 extension AuthorizationServer {
-    /// The form of a token request (RFC 6749 section 4.1.3, 6 and 4.4; RFC 7523 for the assertion).
+    /// The form of a token request (RFC 6749 section 4.1.3, 6 and 4.4; RFC 7636 for the verifier; RFC 7523 for the
+    /// assertion).
     struct TokenRequest: Decodable {
         let grantType: String?
         let code: String?
         let redirectUri: String?
+        let codeVerifier: String?
         let refreshToken: String?
         let scope: String?
         let clientId: String?
@@ -16,7 +18,7 @@ extension AuthorizationServer {
         let clientAssertion: String?
 
         enum CodingKeys: String, CodingKey {
-            case grantType = "grant_type", code, redirectUri = "redirect_uri", refreshToken = "refresh_token", scope
+            case grantType = "grant_type", code, redirectUri = "redirect_uri", codeVerifier = "code_verifier", refreshToken = "refresh_token", scope
             case clientId = "client_id", clientSecret = "client_secret", clientAssertionType = "client_assertion_type"
             case clientAssertion = "client_assertion"
         }
@@ -28,13 +30,8 @@ extension AuthorizationServer {
     /// `POST /token`: redeems an authorization code, rotates a refresh token or issues a client-credentials token.
     func token(_ request: Request) async throws -> Response {
         let body = try await request.body.collect(upTo: 64 * 1024)
-        let form: TokenRequest
-        do {
-            form = try URLEncodedFormDecoder().decode(TokenRequest.self, from: String(buffer: body))
-        } catch {
-            throw OAuthError.invalidRequest("the body is not a form")
-        }
-        let client = try await authenticateClient(form)
+        let form = try FormEncoding.decode(TokenRequest.self, from: String(buffer: body))
+        let client = try await authenticateClient(form, authorization: request.headers[.authorization])
         guard let grantType = form.grantType else { throw OAuthError.invalidRequest("grant_type is missing") }
         guard client.allowedGrantTypes.contains(grantType) || (grantType == PersistedGrantType.refreshToken && client.allowOfflineAccess) else {
             throw OAuthError.unauthorizedClient("the client may not use \(grantType)")
@@ -59,6 +56,8 @@ extension AuthorizationServer {
         guard grant.clientId == client.clientId, isLive(grant), data.redirectUri == form.redirectUri else {
             throw OAuthError.invalidGrant("the code was issued to another client or redirect_uri, or has expired")
         }
+        // After the take: a wrong verifier spends the code, so a stolen code cannot be tried against many verifiers.
+        try verifyPKCE(data.codeChallenge, verifier: form.codeVerifier)
         return try await issueTokens(subject: grant.subjectId, client: client, scopes: data.scopes)
     }
 

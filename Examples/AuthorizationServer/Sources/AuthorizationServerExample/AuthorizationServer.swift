@@ -3,10 +3,12 @@ public import IdentityStorage
 
 /// The storage-heavy endpoints of an OAuth 2.0 authorization server, on IdentityStorage's stores:
 ///
-/// - `GET /authorize` issues an authorization code, a persisted grant (no login page: the demo takes the user as the
-///   `subject` parameter).
-/// - `POST /token` redeems a code exactly once (`takeGrant`), rotates one-time refresh tokens (`consumeGrant`), and
-///   authenticates clients by secret or by a client assertion that is refused when replayed (`ReplayCache`).
+/// - `GET /authorize` issues an authorization code, a persisted grant with its PKCE challenge (no login page: the
+///   demo takes the user as the `subject` parameter).
+/// - `POST /token` redeems a code exactly once (`takeGrant`) against its PKCE verifier, rotates one-time refresh
+///   tokens (`consumeGrant`), and authenticates clients by secret (HTTP Basic or the form) or by a client assertion
+///   that is refused when replayed (`ReplayCache`).
+/// - Every parameter is read as form encoding (`FormEncoding`), as OAuth clients send it.
 /// - Every response to a browser carries the CORS decision of the client store (`isOriginAllowed`).
 ///
 /// It signs nothing and verifies no signature: access tokens are opaque random strings and a client assertion's

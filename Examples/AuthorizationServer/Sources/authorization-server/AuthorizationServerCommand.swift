@@ -1,5 +1,6 @@
 import ArgumentParser
 import AuthorizationServerExample
+import Foundation
 import Hummingbird
 import IdentityStorage
 import IdentityStorageOpener
@@ -19,15 +20,22 @@ struct AuthorizationServerCommand: AsyncParsableCommand {
     @Option(help: "The address to listen on.")
     var hostname = "127.0.0.1"
 
-    @Option(help: "The port to listen on.")
+    @Option(help: "The port to listen on; 0 for one the system picks.")
     var port = 8080
 
     func run() async throws {
         let logger = Logger(label: "authorization-server")
         let deployment = try await self.deployment.openDeployment(with: .builtIn)
         let server = AuthorizationServer(stores: deployment.makeStores())
+        let hostname = self.hostname
+        // One line on standard output once the port is bound: with `--port 0` it is how a script learns the port.
         let app = Application(router: server.router(), configuration: .init(address: .hostname(hostname, port: port)),
-                              services: [deployment, CleanupService(deployment: deployment)], logger: logger)
+                              services: [deployment, CleanupService(deployment: deployment)],
+                              onServerRunning: { channel in
+                                  let line = "authorization-server listening on http://\(hostname):\(channel.localAddress?.port ?? 0)\n"
+                                  FileHandle.standardOutput.write(Data(line.utf8))
+                              },
+                              logger: logger)
         try await app.runService()
     }
 }

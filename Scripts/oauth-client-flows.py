@@ -1,0 +1,196 @@
+#!/usr/bin/env python3
+"""Drives a running example authorization server (Examples/AuthorizationServer) with a real OAuth client library,
+authlib, as an application would: authorization code with PKCE (S256), refresh-token rotation, client credentials by
+client_secret_basic, client_secret_post and private_key_jwt, and the replays the server must refuse.
+
+    Scripts/oauth-client-flows.py --server http://127.0.0.1:PORT --clients CLIENTS.json
+
+CLIENTS.json names the clients registered on the server (Tests/ExampleServerTests writes it):
+    {"public": {"client_id", "redirect_uri", "scope"},            a client with no secret, PKCE, offline access
+     "secret": {"client_id", "basic_secret", "post_secret", "scope"},  client credentials by shared secret
+     "private_key_jwt": {"client_id", "jwk", "scope"}}            client credentials by an assertion, jwk private
+
+Exits 0 when every flow behaves, 1 naming each flow that did not, 3 when a module is missing (authlib and requests:
+Scripts/install-packages.sh installs them)."""
+import argparse
+import json
+import os
+import sys
+import urllib.parse
+
+try:
+    import requests
+    from authlib.common.security import generate_token
+    from authlib.integrations.base_client import OAuthError
+    from authlib.integrations.requests_client import OAuth2Session
+    from authlib.oauth2.rfc7523 import PrivateKeyJWT
+    from joserfc.jwk import OKPKey
+except ImportError as error:
+    print(f"oauth-client-flows: missing python module {error.name} (Scripts/install-packages.sh installs it)", file=sys.stderr)
+    sys.exit(3)
+
+# The test server listens on plain HTTP on the loopback interface; authlib refuses http:// URLs without this.
+os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"
+
+
+class FlowFailed(Exception):
+    pass
+
+
+def expect(condition, message):
+    if not condition:
+        raise FlowFailed(message)
+
+
+def expect_refused(error_code, call, what):
+    """Runs `call`, which must fail with OAuth error `error_code`."""
+    try:
+        token = call()
+    except OAuthError as error:
+        expect(error.error == error_code, f"{what}: refused with {error.error} ({error.description}), expected {error_code}")
+        return
+    raise FlowFailed(f"{what}: accepted (token response {sorted(token)}), expected {error_code}")
+
+
+class Flows:
+    def __init__(self, server, clients):
+        self.server = server.rstrip("/")
+        self.authorize_url = self.server + "/authorize"
+        self.token_url = self.server + "/token"
+        self.clients = clients
+
+    # Authorization code with PKCE
+
+    def public_session(self):
+        public = self.clients["public"]
+        return OAuth2Session(public["client_id"], redirect_uri=public["redirect_uri"], scope=public["scope"],
+                             code_challenge_method="S256", token_endpoint_auth_method="none")
+
+    def authorization_response(self, session, verifier):
+        """The redirect the server answers an authorization request with, not followed: there is no login page, the
+        `subject` parameter stands in for the user."""
+        url, state = session.create_authorization_url(self.authorize_url, code_verifier=verifier, subject="ada")
+        query = urllib.parse.urlsplit(url).query
+        # What the server must read as form encoding (RFC 6749 Appendix B): the scopes joined by `+`.
+        expected_scope = urllib.parse.quote_plus(self.clients["public"]["scope"])
+        expect(f"scope={expected_scope}" in query.split("&"), f"authlib's authorization URL has no scope={expected_scope}: {url}")
+        response = requests.get(url, allow_redirects=False, timeout=60)
+        expect(response.status_code == 302, f"GET /authorize answered {response.status_code}: {response.text}")
+        location = response.headers.get("Location", "")
+        expect(location.startswith(self.clients["public"]["redirect_uri"] + "?"), f"redirect to {location!r}")
+        return location, state
+
+    def code_with_pkce(self):
+        session = self.public_session()
+        verifier = generate_token(48)
+        location, _ = self.authorization_response(session, verifier)
+        # fetch_token checks the returned state against the session's and sends the code with the verifier.
+        token = session.fetch_token(self.token_url, authorization_response=location, code_verifier=verifier)
+        expect(token.get("access_token"), f"no access token in {sorted(token)}")
+        expect(token.get("refresh_token"), f"no refresh token (offline_access was asked) in {sorted(token)}")
+        expect(token.get("scope") == self.clients["public"]["scope"], f"scope {token.get('scope')!r}")
+        # The same code again: it was taken by the first redemption.
+        expect_refused("invalid_grant", lambda: self.public_session().fetch_token(
+            self.token_url, authorization_response=location, code_verifier=verifier, state=None), "the same code redeemed twice")
+        return token
+
+    def wrong_or_missing_verifier(self):
+        for name, sent in (("a wrong code_verifier", generate_token(48)), ("no code_verifier", None)):
+            session = self.public_session()
+            location, _ = self.authorization_response(session, generate_token(48))
+            extra = {"code_verifier": sent} if sent else {}
+            expect_refused("invalid_grant", lambda: session.fetch_token(self.token_url, authorization_response=location, **extra),
+                           f"a code redeemed with {name}")
+
+    # Refresh-token rotation
+
+    def refresh_rotation(self):
+        first = self.code_with_pkce()
+        session = self.public_session()
+        old = first["refresh_token"]
+        rotated = session.refresh_token(self.token_url, refresh_token=old)
+        new = rotated.get("refresh_token")
+        expect(new and new != old, "the refresh did not hand out a new refresh token")
+        expect(rotated.get("scope") == self.clients["public"]["scope"], f"scope after refresh {rotated.get('scope')!r}")
+        again = self.public_session().refresh_token(self.token_url, refresh_token=new)
+        expect(again.get("refresh_token") not in (None, new, old), "the new refresh token did not rotate once more")
+        expect_refused("invalid_grant", lambda: self.public_session().refresh_token(self.token_url, refresh_token=old),
+                       "the rotated-away refresh token")
+
+    # Client credentials
+
+    def secret_session(self, method, secret):
+        client = self.clients["secret"]
+        return OAuth2Session(client["client_id"], secret, scope=client["scope"], token_endpoint_auth_method=method)
+
+    def client_secret(self, method, key):
+        client = self.clients["secret"]
+        token = self.secret_session(method, client[key]).fetch_token(self.token_url, grant_type="client_credentials")
+        expect(token.get("access_token"), f"no access token in {sorted(token)}")
+        expect(token.get("scope") == client["scope"], f"scope {token.get('scope')!r}, asked {client['scope']!r}")
+        expect_refused("invalid_client", lambda: self.secret_session(method, client[key] + "x").fetch_token(
+            self.token_url, grant_type="client_credentials"), f"a wrong secret by {method}")
+
+    def client_secret_basic(self):
+        self.client_secret("client_secret_basic", "basic_secret")
+
+    def client_secret_post(self):
+        self.client_secret("client_secret_post", "post_secret")
+
+    def private_key_jwt(self):
+        client = self.clients["private_key_jwt"]
+        auth = ReplayablePrivateKeyJWT(self.token_url, alg="Ed25519")
+        session = OAuth2Session(client["client_id"], OKPKey.import_key(client["jwk"]), scope=client["scope"],
+                                token_endpoint_auth_method=auth)
+        token = session.fetch_token(self.token_url, grant_type="client_credentials")
+        expect(token.get("access_token"), f"no access token in {sorted(token)}")
+        expect(token.get("scope") == client["scope"], f"scope {token.get('scope')!r}")
+        # A fresh assertion is accepted; the very assertion the first request carried is refused.
+        session.fetch_token(self.token_url, grant_type="client_credentials")
+        auth.replay = auth.signed[0]
+        expect_refused("invalid_client", lambda: session.fetch_token(self.token_url, grant_type="client_credentials"),
+                       "a replayed client assertion")
+
+
+class ReplayablePrivateKeyJWT(PrivateKeyJWT):
+    """authlib's private_key_jwt, keeping every assertion it signed, and sending `replay` instead of a new one when
+    set."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.signed = []
+        self.replay = None
+
+    def sign(self, auth, token_endpoint):
+        if self.replay:
+            return self.replay
+        assertion = super().sign(auth, token_endpoint)
+        self.signed.append(assertion)
+        return assertion
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--server", required=True, help="the server's base URL, http://127.0.0.1:PORT")
+    parser.add_argument("--clients", required=True, help="the clients registered on it (JSON, see above)")
+    arguments = parser.parse_args()
+    with open(arguments.clients, encoding="utf-8") as file:
+        flows = Flows(arguments.server, json.load(file))
+    failed = []
+    for name in ("code_with_pkce", "wrong_or_missing_verifier", "refresh_rotation", "client_secret_basic", "client_secret_post",
+                 "private_key_jwt"):
+        try:
+            getattr(flows, name)()
+            print(f"ok: {name}")
+        except Exception as error:  # one flow's failure of any kind is reported, and the other flows still run
+            description = f"{error.error}: {error.description}" if isinstance(error, OAuthError) else str(error)
+            print(f"FAILED: {name}: {type(error).__name__}: {description}")
+            failed.append(name)
+    if failed:
+        print(f"oauth-client-flows: {len(failed)} flow(s) failed against {arguments.server}: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
