@@ -20,7 +20,7 @@ struct CheckReportTests {
         try Data(run.stdout.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: lines))
         let verifier = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Scripts/verify-junit.py").path
-        let (status, text) = try shell("python3", [verifier, report, lines])
+        let (status, text) = try await shell("python3", [verifier, report, lines])
         if text.contains("No module named") {
             let message = "junitparser and junit2html are not installed (Scripts/install-packages.sh installs them): \(text)"
             if ProcessInfo.processInfo.environment["CI"] == "true" { Issue.record(Comment(rawValue: message)) } else { print("CheckReportTests: not verified: \(message)") }

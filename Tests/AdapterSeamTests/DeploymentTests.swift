@@ -141,28 +141,27 @@ struct DeploymentTests {
         let document = directory.path("configuration.json")
         try Data("{}".utf8).write(to: URL(fileURLWithPath: document))
         // Root writes anywhere, except to an immutable file.
-        guard try Self.makeUnwritable(document) else {
+        guard try await Self.makeUnwritable(document) else {
             print("DeploymentTests: anUnwritablePathIsRefused not run: this file system cannot make a file unwritable for root (chattr)")
             return
         }
-        defer { _ = try? Self.shell("/usr/bin/chattr", ["-i", document]) }
         let run = await ToolRun.run(["migrate", "--store", "memory:", "--configuration-store", "file:\(document)"], drivers: Self.drivers)
         #expect(run.status == 1 && run.stderr.count == 1 && run.stderr[0].contains("is not writable (give read_only=true"), "\(run)")
         let readOnly = await ToolRun.run(["export", "--store", "memory:", "--configuration-store", "file:\(document)?read_only=true"],
                                          drivers: Self.drivers)
         #expect(readOnly.status == 0, "\(readOnly)")
+        _ = try? await Self.chattr("-i", document)
     }
 
-    static func makeUnwritable(_ path: String) throws -> Bool {
+    static func makeUnwritable(_ path: String) async throws -> Bool {
         if geteuid() != 0 { return chmod(path, 0o444) == 0 }
-        return try shell("/usr/bin/chattr", ["+i", path]) == 0
+        return try await chattr("+i", path)
     }
 
-    static func shell(_ executable: String, _ arguments: [String]) throws -> Int32 {
-        guard FileManager.default.isExecutableFile(atPath: executable) else { return -1 }
-        let process = try Process.run(URL(fileURLWithPath: executable), arguments: arguments)
-        process.waitUntilExit()
-        return process.terminationStatus
+    /// Whether `chattr` is there and changed `path`'s attribute.
+    static func chattr(_ change: String, _ path: String) async throws -> Bool {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/chattr") else { return false }
+        return try await shell("/usr/bin/chattr", [change, path]).status == 0
     }
 
     @Test func eachDistinctURLIsOpenedOnceAndClosedOnce() async throws {

@@ -29,19 +29,20 @@ struct DoctorTests {
         guard await DeploymentTests.serversAnswer([DeploymentTests.postgres]) else { return }
         let server = try StoreURL(parsing: DeploymentTests.postgres)
         let database = "doctor_\(UInt32.random(in: 0 ... .max))"
-        func psql(_ sql: String) throws -> (Int32, String) {
-            try shell("psql", ["-q", "-v", "ON_ERROR_STOP=1", "-h", server.hosts[0].name, "-p", String(server.hosts[0].port ?? 5432),
+        func psql(_ sql: String) async throws -> (Int32, String) {
+            try await shell("psql", ["-q", "-v", "ON_ERROR_STOP=1", "-h", server.hosts[0].name, "-p", String(server.hosts[0].port ?? 5432),
                                                     "-U", server.user ?? "postgres", "-d", server.pathName ?? "postgres", "-c", sql],
                                            environment: ["PGPASSWORD": server.password ?? ""])
         }
         // Held shared: a fault test restarting the server meanwhile would break psql's connection.
         let run = try await ServerGate.postgres.shared { () async throws -> ToolRun in
-            let created = try psql("CREATE DATABASE \(database) ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0")
+            let created = try await psql("CREATE DATABASE \(database) ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0")
             #expect(created.0 == 0, "\(created.1)")
-            defer { _ = try? psql("DROP DATABASE \(database)") }
             var url = server
             url.path = "/\(database)"
-            return await Self.doctor(url.withPassword)
+            let run = await Self.doctor(url.withPassword)
+            _ = try? await psql("DROP DATABASE \(database)")
+            return run
         }
         #expect(run.status == 1 && run.stderr.count == 1, "\(run)")
         #expect(run.stdout.contains { $0.contains("WRONG encoding: SQL_ASCII") && $0.contains("ENCODING 'UTF8'") }, "\(run)")
@@ -50,15 +51,16 @@ struct DoctorTests {
     @Test func aMariaDBPacketLimitBelowThePayloadLimit() async throws {
         guard await DeploymentTests.serversAnswer([DeploymentTests.mariadb]) else { return }
         let server = try StoreURL(parsing: DeploymentTests.mariadb)
-        func mariadb(_ sql: String) throws -> (Int32, String) {
-            try shell("mariadb", ["--no-defaults", "-h", server.hosts[0].name, "-P", String(server.hosts[0].port ?? 3306),
+        func mariadb(_ sql: String) async throws -> (Int32, String) {
+            try await shell("mariadb", ["--no-defaults", "-h", server.hosts[0].name, "-P", String(server.hosts[0].port ?? 3306),
                                                        "-u", server.user ?? "root", "-p\(server.password ?? "")", "-e", sql])
         }
         // A global setting every new connection sees: no other test may run against the server meanwhile.
         let run = try await ServerGate.mariadb.exclusive { () async throws -> ToolRun in
-            #expect(try mariadb("SET GLOBAL max_allowed_packet = 1048576").0 == 0)
-            defer { _ = try? mariadb("SET GLOBAL max_allowed_packet = 16777216") }
-            return await Self.doctor(DeploymentTests.mariadb)
+            #expect(try await mariadb("SET GLOBAL max_allowed_packet = 1048576").0 == 0)
+            let run = await Self.doctor(DeploymentTests.mariadb)
+            _ = try? await mariadb("SET GLOBAL max_allowed_packet = 16777216")
+            return run
         }
         #expect(run.status == 1 && run.stderr.count == 1, "\(run)")
         #expect(run.stdout.contains { $0.contains("WRONG max_allowed_packet: 1 MiB") && $0.contains("SET GLOBAL max_allowed_packet = 16777216") }, "\(run)")
@@ -67,13 +69,14 @@ struct DoctorTests {
     @Test func aRedisThatEvictsAnyKey() async throws {
         guard await DeploymentTests.serversAnswer([DeploymentTests.redis]) else { return }
         let server = try StoreURL(parsing: DeploymentTests.redis)
-        func redis(_ arguments: [String]) throws -> (Int32, String) {
-            try shell("redis-cli", ["-h", server.hosts[0].name, "-p", String(server.hosts[0].port ?? 6379)] + arguments)
+        func redis(_ arguments: [String]) async throws -> (Int32, String) {
+            try await shell("redis-cli", ["-h", server.hosts[0].name, "-p", String(server.hosts[0].port ?? 6379)] + arguments)
         }
         let run = try await ServerGate.redis.exclusive { () async throws -> ToolRun in
-            #expect(try redis(["CONFIG", "SET", "maxmemory-policy", "allkeys-lru"]).0 == 0)
-            defer { _ = try? redis(["CONFIG", "SET", "maxmemory-policy", "noeviction"]) }
-            return await Self.doctor(DeploymentTests.redis)
+            #expect(try await redis(["CONFIG", "SET", "maxmemory-policy", "allkeys-lru"]).0 == 0)
+            let run = await Self.doctor(DeploymentTests.redis)
+            _ = try? await redis(["CONFIG", "SET", "maxmemory-policy", "noeviction"])
+            return run
         }
         #expect(run.status == 1 && run.stderr.count == 1, "\(run)")
         #expect(run.stdout.contains { $0.contains("maxmemory-policy: allkeys-lru") && $0.contains("CONFIG SET maxmemory-policy noeviction") }, "\(run)")

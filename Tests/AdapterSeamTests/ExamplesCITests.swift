@@ -7,16 +7,16 @@ import Testing
 struct ExamplesCITests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    static func verify(_ files: [String] = []) throws -> (status: Int32, output: String) {
-        try shell("python3", [root.appendingPathComponent("Scripts/verify-examples-ci.py").path] + files, in: root)
+    static func verify(_ files: [String] = []) async throws -> (status: Int32, output: String) {
+        try await shell("python3", [root.appendingPathComponent("Scripts/verify-examples-ci.py").path] + files, in: root)
     }
 
-    @Test func everyServiceHasAHealthCheckAndEveryURLAMappedPort() throws {
-        let (status, output) = try Self.verify()
+    @Test func everyServiceHasAHealthCheckAndEveryURLAMappedPort() async throws {
+        let (status, output) = try await Self.verify()
         #expect(status == 0, "\(output)")
     }
 
-    @Test func aWrongPortOrAMissingHealthCheckIsFound() throws {
+    @Test func aWrongPortOrAMissingHealthCheckIsFound() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("examples-ci-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -29,7 +29,7 @@ struct ExamplesCITests {
         let workflow = try copy("Examples/ci/github-actions.yml") { $0.replacingOccurrences(of: "--health-cmd \"redis-cli ping\"", with: "") }
         let compose = try copy("Examples/ci/compose.yaml") { $0 }
         let readme = try copy("README.md") { $0.replacingOccurrences(of: "idstore:idstore@127.0.0.1:3306/idstore --junit", with: "idstore:idstore@127.0.0.1:3307/idstore --junit") }
-        let (status, output) = try Self.verify([workflow, compose, readme])
+        let (status, output) = try await Self.verify([workflow, compose, readme])
         #expect(status == 1, "\(output)")
         #expect(output.contains("service redis of job conformance has no health check"), "\(output)")
         #expect(output.contains("uses port 3307, which no service maps"), "\(output)")

@@ -94,6 +94,7 @@ struct CachedInstances: Sendable {
             }
             try await Task.sleep(for: .milliseconds(5))
         }
+        if !stopwatch.isWithin(.seconds(1)) { print("CachedInstances: the reader's channel synchronised after \(stopwatch.elapsed)") }
     }
 
     /// Reads with `read` until `seen` holds, failing if a read that began more than the promise after `since` (when

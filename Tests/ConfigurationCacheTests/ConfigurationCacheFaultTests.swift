@@ -21,7 +21,7 @@ struct ConfigurationCacheFaultTests {
                 try await instances.readerServesFromMemory()
                 #expect(try await instances.reader.clients.client(withId: client.clientId)?.enabled == true)
                 #expect(try await instances.reader.clients.isOriginAllowed(origin(of: client)))
-                let killed = try await offTheCooperativePool { try Listener.kill(backend) }
+                let killed = try await Listener.kill(backend)
                 #expect(killed.status == 0, "\(killed.output)")
                 try await instances.expectEachChangeSeen(&client, "listener killed, round \(round)")
             }
@@ -150,9 +150,7 @@ struct PrivateRedis: Sendable {
                          "--appendonly", "no", "--daemonize", "yes", "--dir", directory, "--logfile", directory + "/server.log"]
         guard try await offTheCooperativePool({ spawnAndWait(arguments) }) == 0 else { return false }
         for _ in 0..<100 {
-            let answered = try await offTheCooperativePool { [port] in
-                try shell("timeout", ["2", "redis-cli", "-p", String(port), "ping"]).output.hasPrefix("PONG")
-            }
+            let answered = try await shell("timeout", ["2", "redis-cli", "-p", String(port), "ping"]).output.hasPrefix("PONG")
             if answered { return true }
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -202,11 +200,11 @@ final class SaveTimes: Sendable {
 /// What the tests do to the servers' side of the channel.
 enum Listener {
     /// Kills every configuration listener connection on the backend's test server(s).
-    static func kill(_ backend: CachedBackend) throws -> (status: Int32, output: String) {
+    static func kill(_ backend: CachedBackend) async throws -> (status: Int32, output: String) {
         switch backend {
         case .postgres:
             let url = try StoreURL(parsing: TestServerURL.postgres)
-            return try shell("psql", ["-X", "-At", "-h", url.hosts[0].name, "-p", String(url.hosts[0].port ?? 5432), "-U", url.user ?? "postgres",
+            return try await shell("psql", ["-X", "-At", "-h", url.hosts[0].name, "-p", String(url.hosts[0].port ?? 5432), "-U", url.user ?? "postgres",
                                       "-d", String(url.path.drop { $0 == "/" }), "-c",
                                       "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'identitystorage configuration listener'"],
                          environment: ["PGPASSWORD": url.password ?? ""])
@@ -214,7 +212,7 @@ enum Listener {
             let url = try StoreURL(parsing: backend == .redis ? TestServerURL.redis : TestServerURL.redisCluster)
             var output = ""
             for host in url.hosts {
-                let run = try shell("redis-cli", ["-h", host.name, "-p", String(host.port ?? 6379), "CLIENT", "KILL", "TYPE", "pubsub"])
+                let run = try await shell("redis-cli", ["-h", host.name, "-p", String(host.port ?? 6379), "CLIENT", "KILL", "TYPE", "pubsub"])
                 guard run.status == 0 else { return run }
                 output += run.output
             }

@@ -52,7 +52,7 @@ struct ConfigurationCachePropagationTests {
                 let file = CachedInstances.scratch.path(uniqueName("import") + ".json")
                 try document.write(to: URL(fileURLWithPath: file))
                 let url = instances.url!
-                let run = try await offTheCooperativePool { try shell(IdstoreExecutable.path, ["import", "--store", url, file]) }
+                let run = try await shell(IdstoreExecutable.path, ["import", "--store", url, file])
                 #expect(run.status == 0, "\(run.output)")
             }
             try await instances.expectSeen(since: .now, "client disabled by another process",

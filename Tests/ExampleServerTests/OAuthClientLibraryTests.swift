@@ -34,7 +34,7 @@ import Testing
             let server = try await ExampleServerProcess.start(arguments)
             let run: (status: Int32, output: String)
             do {
-                run = try await offTheCooperativePool { try shell("python3", [Self.script, "--server", server.baseURL, "--clients", clientsFile]) }
+                run = try await shell("python3", [Self.script, "--server", server.baseURL, "--clients", clientsFile])
             } catch {
                 _ = try await server.stop()
                 throw error

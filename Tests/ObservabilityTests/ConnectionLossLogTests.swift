@@ -35,7 +35,7 @@ struct ConnectionLossLogTests {
                 var killed = 0
                 for _ in 0..<3 {
                     try await Task.sleep(for: .milliseconds(300))
-                    killed += try ConnectionKiller.kill(backend, name: name)
+                    killed += try await ConnectionKiller.kill(backend, name: name)
                 }
                 try await Task.sleep(for: .milliseconds(500))
                 stop.update { $0 = true }

@@ -51,7 +51,9 @@ struct PostgresFaultTests {
         }
     }
 
-    @Test(.timeLimit(.minutes(10)))
+    // It holds the server's gate exclusively, which it gets once no other test holds it: on a loaded machine, near the
+    // end of the run. The limit is the last resort; the workload's own deadline and the restart's bounds end a hang.
+    @Test(.timeLimit(.minutes(60)))
     func restartingTheServerMidWorkloadLosesNoAcknowledgedWrite() async throws {
         guard let base = await PostgresTestServer.available() else { return }
         guard let restart = ServerRestart.find() else { return }

@@ -2,13 +2,17 @@ import Foundation
 
 /// A readers-writer gate over one test server: ordinary tests hold it shared; fault tests that kill connections, stop
 /// or restart the server, or change its global settings hold it exclusively, so such a test never lands in the
-/// middle of another. Waiting writers go first.
+/// middle of another.
 ///
-/// Every test that holds a gate waits for the exclusive holders queued before it, and Swift Testing's time limits
-/// count that wait: so a gate is held exclusively only for what touches the whole server, briefly, and each server
-/// has a gate of its own (a MariaDB restart never stops PostgreSQL's tests). Conformance cases that need a database to
-/// themselves take ``ConformanceGate``, never a server's gate exclusively. A wait longer than
-/// ``reportedWait`` is printed with the exclusive holders that ran meanwhile, so a slow run names what it waited for.
+/// Readers go first: a writer waits until no test holds the gate shared, and tests arriving meanwhile do not wait for
+/// it. The other way round (writers first), every test arriving while a fault test waited was held until the tests
+/// already inside had finished, and those include whole conformance runs through `idstore check` that last minutes on
+/// a loaded machine: tests stalled for 300 s behind a writer that had not even started, past their time limits. The
+/// few writers are fault tests with no time limit of their own that counts the wait; they run when the server is
+/// free, at the latest once the readers are done. Each server has a gate of its own (a MariaDB restart never stops
+/// PostgreSQL's tests), and conformance cases that need their database to themselves take ``ConformanceGate``, not a
+/// server's gate exclusively. A wait longer than ``reportedWait`` is printed (once per holder) with the exclusive
+/// holders that ran meanwhile, so a slow run names what it waited for.
 public actor ServerGate {
     /// The gate of the PostgreSQL test server.
     public static let postgres = ServerGate("postgres")
@@ -29,6 +33,8 @@ public actor ServerGate {
     private var waitingReaders: [CheckedContinuation<Void, Never>] = []
     /// The exclusive holders so far, in order, with when each took the gate and let it go (nil while it holds it).
     private var exclusiveHolders: [(holder: String, from: ContinuousClock.Instant, until: ContinuousClock.Instant?)] = []
+    /// The holders whose long wait was printed: once each (the suite's hundreds of cases share one).
+    private var reported: Set<String> = []
 
     /// A gate named `name` in what it prints.
     public init(_ name: String) {
@@ -62,7 +68,7 @@ public actor ServerGate {
     }
 
     private func acquireShared(_ holder: String) async {
-        if !writing && waitingWriters.isEmpty {
+        if !writing {
             readers += 1
             return
         }
@@ -95,21 +101,19 @@ public actor ServerGate {
 
     private func wakeUp() {
         guard !writing else { return }
-        if readers == 0, !waitingWriters.isEmpty {
-            writing = true
-            waitingWriters.removeFirst().resume()
-            return
-        }
-        if waitingWriters.isEmpty {
+        if !waitingReaders.isEmpty {
             readers += waitingReaders.count
             for reader in waitingReaders { reader.resume() }
             waitingReaders.removeAll()
+        } else if readers == 0, !waitingWriters.isEmpty {
+            writing = true
+            waitingWriters.removeFirst().resume()
         }
     }
 
     private func reportWait(of holder: String, since: ContinuousClock.Instant) {
         let waited = ContinuousClock.now - since
-        guard waited >= Self.reportedWait else { return }
+        guard waited >= Self.reportedWait, reported.insert(holder).inserted else { return }
         let during = exclusiveHolders.filter { ($0.until ?? .now) > since }
             .map { "\($0.holder) (\(Self.seconds(($0.until ?? .now) - $0.from)))" }
         print("ServerGate(\(name)): \(holder) waited \(Self.seconds(waited)) for the gate; "

@@ -26,7 +26,7 @@ public enum TestBackend: String, CaseIterable, Sendable, CustomTestStringConvert
             var server = try StoreURL(parsing: TestServerURL.mariadb)
             let admin = ["--no-defaults", "-h", server.hosts[0].name, "-P", String(server.hosts[0].port ?? 3306), "-u", server.user ?? "root",
                          "-p\(server.password ?? "")", "-e", "CREATE DATABASE IF NOT EXISTS idstore_\(name) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin"]
-            let created = try await ServerGate.sharing(store: TestServerURL.mariadb) { try shell("mariadb", admin) }
+            let created = try await ServerGate.sharing(store: TestServerURL.mariadb) { try await shell("mariadb", admin) }
             guard created.status == 0 else { throw IdentityStorageError(.unavailable, "creating database idstore_\(name): \(created.output)") }
             server.path = "/idstore_\(name)"
             return server.withPassword
