@@ -15,12 +15,15 @@ import Foundation
 /// let app = Application(router: router, services: [deployment])
 /// ```
 ///
-/// The semantics are Hummingbird's documented ones:
+/// It behaves as Hummingbird's own drivers (memory, Valkey) do:
 /// - ``create(key:value:expires:)`` of a key that holds a live value throws `PersistError.duplicate`. It is the cache's
 ///   add-if-absent, one statement or script on every backend: of any number of racing creates exactly one wins.
 /// - ``set(key:value:expires:)`` overwrites; called without an expiry on a key that has one, it keeps that expiry.
 /// - An expiry of zero or less means expired at once, as with Hummingbird's memory driver.
-/// - ``get(key:as:)`` of a value that does not decode as the asked type returns nil, as does an expired value.
+/// - ``get(key:as:)`` and ``getWithTTL(key:as:)`` of a live value that does not decode as the asked type throw
+///   `PersistError.invalidConversion`, as Hummingbird's memory and Valkey drivers do (the protocol's comment says nil,
+///   but hummingbird-auth's `SessionMiddleware` relies on the throw to expire the cookie of a session whose type
+///   changed). An expired or missing value is nil, whatever its type.
 /// - ``getWithTTL(key:as:)`` returns the time left before the value expires (nil for a value that never does).
 ///
 /// Values are stored as JSON beside their expiry instant, in an entry the backend itself expires at that instant, so
@@ -79,8 +82,11 @@ public struct IdentityStoragePersistDriver: PersistDriver {
     public func getWithTTL<Object: Codable & Sendable>(key: String, as: Object.Type) async throws -> (object: Object, ttl: Duration?)? {
         guard let bytes = try await cache.get(keyPrefix + key) else { return nil }
         let now = clock.now
-        guard let header = PersistedEntry.header(of: bytes), !header.hasExpired(at: now),
-              let object = PersistedEntry.value(of: bytes, as: Object.self) else { return nil }
+        // Bytes that are not an entry at all fail to decode too: Valkey's driver throws for any decoding error.
+        guard let header = PersistedEntry.header(of: bytes) else { throw PersistError.invalidConversion }
+        // Expiry first, as in Hummingbird's memory driver: an expired value of another type is gone, not invalid.
+        guard !header.hasExpired(at: now) else { return nil }
+        guard let object = PersistedEntry.value(of: bytes, as: Object.self) else { throw PersistError.invalidConversion }
         return (object, header.timeToLive(at: now))
     }
 

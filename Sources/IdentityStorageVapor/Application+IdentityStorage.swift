@@ -31,7 +31,8 @@ public struct IdentityStorageVaporSupport: Sendable {
     }
 
     /// Opens the deployment at `urls` through `opener` (`StoreOpener.builtIn` from IdentityStorageOpener, or your
-    /// drivers) and keeps it in the application; its connections close when the application shuts down.
+    /// drivers) and keeps it in the application; its connections close when the application shuts down, by
+    /// `try await app.asyncShutdown()` or, from a plain thread (not an event loop, not a Swift task), `app.shutdown()`.
     /// - Throws: `IdentityStorageError` for a URL no driver opens or a store that cannot be reached.
     public func open(_ urls: DeploymentURLs, opener: StoreOpener, options: StoreOpenOptions = StoreOpenOptions()) async throws {
         let deployment = try await opener.openDeployment(urls, options: options)
@@ -57,15 +58,6 @@ public struct IdentityStorageVaporSupport: Sendable {
             fatalError("IdentityStorage is not opened. Call `try await app.identityStorage.open(…)` in configure first.")
         }
         return opened
-    }
-
-    /// Closes the deployment's connections once, when the application shuts down.
-    struct ClosingHandler: LifecycleHandler {
-        let deployment: Deployment
-
-        func shutdownAsync(_ application: Application) async {
-            await deployment.close()
-        }
     }
 }
 

@@ -126,14 +126,34 @@ let sharedStores = try! SharedTestStores(name: "hummingbird")
         }
     }
 
+    /// A live value of another type is `PersistError.invalidConversion` (400 here), as with Hummingbird's memory and
+    /// Valkey drivers; the value stays. An expired one is simply gone.
     @Test(arguments: TestBackend.allCases)
-    func valueOfAnotherTypeReadsAsNil(_ backend: TestBackend) async throws {
+    func valueOfAnotherTypeIsAnInvalidConversion(_ backend: TestBackend) async throws {
         try await withClient(backend) { client in
             try await client.execute(uri: "/persist/a", method: .put, body: ByteBuffer(string: "not a number"))
-            try await client.execute(uri: "/persist/a/number", method: .get) { #expect($0.status == .noContent) }
-            try await client.execute(uri: "/profile/a", method: .get) { #expect($0.status == .noContent) }
+            try await client.execute(uri: "/persist/a/number", method: .get) { #expect($0.status == .badRequest) }
+            try await client.execute(uri: "/persist/a/number/ttl", method: .get) { #expect($0.status == .badRequest) }
+            try await client.execute(uri: "/profile/a", method: .get) { #expect($0.status == .badRequest) }
             try await client.execute(uri: "/persist/a", method: .get) { #expect(String(buffer: $0.body) == "not a number") }
+
+            try await client.execute(uri: "/persist/b?expires=1", method: .put, body: ByteBuffer(string: "not a number"))
+            try await Task.sleep(for: .milliseconds(1300))
+            try await client.execute(uri: "/persist/b/number", method: .get) { #expect($0.status == .noContent) }
+            try await client.execute(uri: "/persist/b/number/ttl", method: .get) { #expect($0.status == .noContent) }
         }
+    }
+
+    /// Bytes in the driver's key that are not one of its entries (another writer of the cache) cannot be converted.
+    @Test(arguments: TestBackend.allCases)
+    func bytesThatAreNoEntryAreAnInvalidConversion(_ backend: TestBackend) async throws {
+        guard let store = try await sharedStores.store(backend) else { return }
+        let keyPrefix = uniqueName("foreign") + ":"
+        let cache = store.makeStores().cache
+        let persist = IdentityStoragePersistDriver(cache: cache, keyPrefix: keyPrefix)
+        try await cache.set(keyPrefix + "a", value: Array("not json".utf8), options: .none)
+        await #expect(throws: PersistError.invalidConversion) { try await persist.get(key: "a", as: String.self) }
+        await #expect(throws: PersistError.invalidConversion) { try await persist.getWithTTL(key: "a", as: String.self) }
     }
 
     @Test(arguments: TestBackend.allCases)

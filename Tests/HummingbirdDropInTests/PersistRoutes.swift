@@ -36,9 +36,14 @@ func persistRoutes(_ persist: IdentityStoragePersistDriver) -> Router<BasicReque
         try await persist.getWithTTL(key: context.parameters.require("key"), as: String.self)
             .map { $0.ttl.map { String($0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000) } ?? "none" }
     }
-    // The value read as a number: a string reads as nil.
+    // The value read as a number: a live string is an invalid conversion (400), as in Hummingbird's own tests.
     router.get("/persist/:key/number") { _, context -> String? in
-        try await persist.get(key: context.parameters.require("key"), as: Int.self).map(String.init)
+        try await badRequestOnInvalidConversion { try await persist.get(key: context.parameters.require("key"), as: Int.self).map(String.init) }
+    }
+    router.get("/persist/:key/number/ttl") { _, context -> String? in
+        try await badRequestOnInvalidConversion {
+            try await persist.getWithTTL(key: context.parameters.require("key"), as: Int.self).map { String($0.object) }
+        }
     }
     router.delete("/persist/:key") { _, context -> HTTPResponse.Status in
         try await persist.remove(key: context.parameters.require("key"))
@@ -50,7 +55,16 @@ func persistRoutes(_ persist: IdentityStoragePersistDriver) -> Router<BasicReque
         return .ok
     }
     router.get("/profile/:key") { _, context -> Profile? in
-        try await persist.get(key: context.parameters.require("key"), as: Profile.self)
+        try await badRequestOnInvalidConversion { try await persist.get(key: context.parameters.require("key"), as: Profile.self) }
     }
     return router
+}
+
+/// `body`'s result; `PersistError.invalidConversion` becomes a 400, as Hummingbird's own persist tests map it.
+private func badRequestOnInvalidConversion<T>(_ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let error as PersistError where error == .invalidConversion {
+        throw HTTPError(.badRequest)
+    }
 }
