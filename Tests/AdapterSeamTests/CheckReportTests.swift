@@ -18,8 +18,7 @@ struct CheckReportTests {
         let (report, lines) = (directory.path("report.xml"), directory.path("run.jsonl"))
         let run = await ToolRun.run(["check", "--junit", report, "--json"] + arguments, drivers: drivers)
         try Data(run.stdout.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: lines))
-        let verifier = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Scripts/verify-junit.py").path
+        let verifier = PackagePaths.file("Scripts/verify-junit.py")
         let (status, text) = try await shell("python3", [verifier, report, lines])
         if text.contains("No module named") {
             let message = "junitparser and junit2html are not installed (Scripts/install-packages.sh installs them): \(text)"

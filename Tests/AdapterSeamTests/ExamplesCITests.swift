@@ -5,10 +5,10 @@ import Testing
 /// Examples/ci/, checked as far as a machine without a container engine can (Scripts/verify-examples-ci.py).
 @Suite("Examples/ci")
 struct ExamplesCITests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = PackagePaths.root
 
     static func verify(_ files: [String] = []) async throws -> (status: Int32, output: String) {
-        try await shell("python3", [root.appendingPathComponent("Scripts/verify-examples-ci.py").path] + files, in: root)
+        try await shell("python3", [PackagePaths.file("Scripts/verify-examples-ci.py")] + files, in: root)
     }
 
     @Test func everyServiceHasAHealthCheckAndEveryURLAMappedPort() async throws {

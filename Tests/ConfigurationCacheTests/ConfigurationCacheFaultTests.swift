@@ -225,9 +225,8 @@ enum Listener {
     /// Restarts the PostgreSQL or MariaDB test server with the recipe of Scripts/services, holding its gate exclusively.
     static func restart(_ backend: CachedBackend) async throws -> Bool {
         let (script, function) = backend == .postgres ? ("postgres.sh", "restart_postgres") : ("mariadb.sh", "restart_mariadb")
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let directory = ProcessInfo.processInfo.environment["IDSTORE_SERVICES_DIR"] ?? "/tmp/identitystorage-services"
-        let command = "set -euo pipefail; export IDSTORE_SERVICES_DIR='\(directory)'; source '\(root.path)/Scripts/services/\(script)'; \(function) >/dev/null 2>&1"
+        let command = "set -euo pipefail; export IDSTORE_SERVICES_DIR='\(directory)'; source '\(PackagePaths.file("Scripts/services/" + script))'; \(function) >/dev/null 2>&1"
         return try await (backend == .postgres ? ServerGate.postgres : ServerGate.mariadb).exclusive {
             try await offTheCooperativePool { spawnAndWait(["/bin/bash", "-c", command]) == 0 }
         }

@@ -63,10 +63,5 @@ struct ConfigurationCachePropagationTests {
 
 /// The `idstore` built beside the tests.
 enum IdstoreExecutable {
-    static var path: String {
-        let besideTests = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("idstore")
-        if FileManager.default.isExecutableFile(atPath: besideTests.path) { return besideTests.path }
-        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return packageRoot.appendingPathComponent(".build/debug/idstore").path
-    }
+    static var path: String { PackagePaths.executable("idstore").path }
 }

@@ -62,12 +62,7 @@ final class ExampleServerProcess: Sendable {
     }
 
     /// The server when it runs beside the tests, else in the package's debug build folder.
-    static var executable: URL {
-        let besideTests = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("authorization-server")
-        if FileManager.default.isExecutableFile(atPath: besideTests.path) { return besideTests }
-        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return packageRoot.appendingPathComponent(".build/debug/authorization-server")
-    }
+    static var executable: URL { PackagePaths.executable("authorization-server") }
 
     /// What the process printed, and whoever waits for its "listening on" line.
     private final class Output: Sendable {

@@ -8,8 +8,7 @@ import Testing
 /// Scripts/oauth-client-flows.py) as an application drives it: authorization code with PKCE, refresh-token rotation,
 /// client credentials by client_secret_basic, client_secret_post and private_key_jwt, replays refused.
 @Suite struct OAuthClientLibraryTests {
-    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Scripts/oauth-client-flows.py").path
+    static let script = PackagePaths.file("Scripts/oauth-client-flows.py")
 
     @Test(arguments: TestBackend.allCases)
     func authlibCompletesEveryFlow(_ backend: TestBackend) async throws {

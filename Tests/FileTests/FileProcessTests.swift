@@ -135,12 +135,7 @@ final class Probe: Sendable {
         }
     }
 
-    static var executable: URL {
-        let besideTests = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("filestore-probe")
-        if FileManager.default.isExecutableFile(atPath: besideTests.path) { return besideTests }
-        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return packageRoot.appendingPathComponent(".build/debug/filestore-probe")
-    }
+    static var executable: URL { PackagePaths.executable("filestore-probe") }
 
     enum ProbeError: Error { case ended(String) }
 }

@@ -205,8 +205,7 @@ struct ServerRecipe: Sendable {
 
     /// The recipe, if the server's socket is where the recipe puts it.
     static func local() -> ServerRecipe? {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let script = root.appendingPathComponent("Scripts/services/mariadb.sh").path
+        let script = PackagePaths.file("Scripts/services/mariadb.sh")
         guard FileManager.default.fileExists(atPath: script),
               FileManager.default.fileExists(atPath: servicesDirectory + "/mariadb/mariadb.sock") else { return nil }
         return ServerRecipe(script: script)

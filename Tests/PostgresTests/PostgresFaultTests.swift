@@ -196,8 +196,7 @@ struct ServerRestart {
     static func find(_ test: String = #function) -> ServerRestart? {
         let environment = ProcessInfo.processInfo.environment
         let directory = environment["IDSTORE_SERVICES_DIR"] ?? "/tmp/identitystorage-services"
-        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let recipe = repository.appendingPathComponent("Scripts/services/postgres.sh").path
+        let recipe = PackagePaths.file("Scripts/services/postgres.sh")
         let pidFile = directory + "/postgres/data/postmaster.pid"
         guard FileManager.default.fileExists(atPath: pidFile), FileManager.default.fileExists(atPath: recipe) else {
             let message = "the PostgreSQL server was not started by Scripts/services.sh on this machine (no \(pidFile)), so it cannot be restarted"

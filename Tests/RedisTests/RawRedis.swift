@@ -1,5 +1,6 @@
 import CHiredis
 import Foundation
+import ServerTestSupport
 import IdentityStorage
 
 /// A plain hiredis connection, outside the adapter: for administering the test servers (CLIENT KILL,
@@ -83,9 +84,6 @@ enum RedisAdmin {
         FileHandle.standardError.write(Data("RedisTests: \(text)\n".utf8))
     }
 
-    /// The package root (three levels above this file).
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
     /// Kills every client connection named `name` on each port; returns how many were killed.
     static func killClients(named name: String, ports: [Int]) -> Int {
         var killed = 0
@@ -156,7 +154,7 @@ enum RedisAdmin {
     static func shell(_ script: String, environment: [String: String] = [:]) -> (status: Int32, output: String) {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("idstore-redis-test-\(UUID().uuidString).log").path
         defer { unlink(log) }
-        let command = "cd '\(packageRoot.path)' && { \(script) ; }"
+        let command = "cd '\(PackagePaths.root.path)' && { \(script) ; }"
         var variables = ProcessInfo.processInfo.environment
         for (name, value) in environment { variables[name] = value }
         let arguments = ["/bin/bash", "-c", command]

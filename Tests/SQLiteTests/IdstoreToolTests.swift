@@ -153,13 +153,7 @@ enum Idstore {
         var description: String { "status \(status)\nstdout: \(stdout)\nstderr: \(stderr)" }
     }
 
-    static var executable: URL {
-        let besideTests = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("idstore")
-        if FileManager.default.isExecutableFile(atPath: besideTests.path) { return besideTests }
-        // Swift Testing may run from a helper; fall back to the build folder of the package.
-        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return packageRoot.appendingPathComponent(".build/debug/idstore")
-    }
+    static var executable: URL { PackagePaths.executable("idstore") }
 
     static func run(_ arguments: [String], in directory: TemporaryDirectory, environment: [String: String] = [:]) async throws -> Result {
         try await runTogether([arguments], in: directory, environment: environment)[0]
