@@ -100,13 +100,16 @@ package final class RedisConnection: BlockingConnection {
                 arguments.append(Array(password.utf8))
                 if case .error(let message) = try execute(arguments) {
                     // The reply (WRONGPASS …) never contains the password; the arguments are never logged.
-                    throw IdentityStorageError(.unavailable, "Redis at \(endpoint) refused the credentials of user '\(settings.user ?? "default")'",
-                                               backendDetail: RedisErrors.detail(message))
+                    throw RedisErrors.permissionDenied(message, context: "connecting to Redis at \(endpoint)", command: nil, user: settings.user)
+                        ?? IdentityStorageError(.unavailable, "Redis at \(endpoint) refused the credentials of user '\(settings.user ?? "default")'",
+                                                backendDetail: RedisErrors.detail(message))
                 }
             }
             if settings.database != 0, case .error(let message) = try execute([Array("SELECT".utf8), Array(String(settings.database).utf8)]) {
-                throw IdentityStorageError(.invalidArgument, "Redis at \(endpoint) refused database \(settings.database)",
-                                           backendDetail: RedisErrors.detail(message))
+                throw RedisErrors.permissionDenied(message, context: "selecting database \(settings.database) on Redis at \(endpoint)", command: nil,
+                                                   user: settings.user)
+                    ?? IdentityStorageError(.invalidArgument, "Redis at \(endpoint) refused database \(settings.database)",
+                                            backendDetail: RedisErrors.detail(message))
             }
             if let name = settings.clientName, !name.isEmpty {
                 _ = try execute([Array("CLIENT".utf8), Array("SETNAME".utf8), Array(name.utf8)])
