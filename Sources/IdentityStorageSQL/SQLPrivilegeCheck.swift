@@ -37,7 +37,16 @@ package enum SQLPrivilegeCheck {
             return Diagnosis("\(account) table privileges", found: checked == 0 ? "no table of the stores yet (migrations create them)"
                                 : "what the stores need on their \(checked) tables")
         }
-        let found = "missing " + missing.map { "\($0.privileges.joined(separator: ", ")) on \($0.table)" }.joined(separator: "; ")
+        // Tables that lack the same privileges together: a database-wide grant that leaves one out is one phrase.
+        var groups: [(privileges: [String], tables: [String])] = []
+        for (table, privileges) in missing {
+            if let index = groups.firstIndex(where: { $0.privileges == privileges }) { groups[index].tables.append(table) } else { groups.append((privileges, [table])) }
+        }
+        let found = "missing " + groups.map { group in
+            let tables = group.tables.count <= 3 ? group.tables.joined(separator: ", ")
+                : "\(group.tables.count) tables (\(group.tables.prefix(3).joined(separator: ", ")), …)"
+            return "\(group.privileges.joined(separator: ", ")) on \(tables)"
+        }.joined(separator: "; ")
         return Diagnosis("\(account) table privileges", found: found, fix: "the stores fail with permissionDenied there: \(grant)")
     }
 }

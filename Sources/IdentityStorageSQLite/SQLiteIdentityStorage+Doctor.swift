@@ -3,14 +3,13 @@ import Foundation
 import IdentityStorage
 import IdentityStorageSQL
 
-/// What `idstore doctor` checks on SQLite: the library, the journal mode and synchronous level, whether this process may
-/// write the file, and the file system under the file.
+/// What `idstore doctor` checks on SQLite: the library, the journal mode, whether this process may write the file, and the
+/// file system under the file.
 extension SQLiteIdentityStorage: StoreDiagnosing {
     public func diagnose() async throws -> [Diagnosis] {
         let path = configuration.path
-        let (journal, synchronous) = try await database.write { connection in
-            (try connection.query("PRAGMA journal_mode", []) { try $0.text(0) }.first ?? "?",
-             try connection.query("PRAGMA synchronous", []) { try $0.int(0) }.first ?? -1)
+        let journal = try await database.write { connection in
+            try connection.query("PRAGMA journal_mode", []) { try $0.text(0) }.first ?? "?"
         }
         var findings = [
             Diagnosis("library", found: "SQLite \(String(cString: sqlite3_libversion()))"),
@@ -20,7 +19,9 @@ extension SQLiteIdentityStorage: StoreDiagnosing {
             findings.append(Diagnosis("journal mode", found: journal, fix: journal.lowercased() == "wal" ? nil
                 : "readers and the writer need WAL: open the store with migrations (idstore migrate) to set it"
                     + (unjournaled ? " (with \(journal.uppercased()) a crash in the middle of a transaction corrupts the database)" : "")))
-            findings.append(Self.synchronousDiagnosis(synchronous, journal: journal))
+            // A setting of each connection, not of the file: the store's own connections always use NORMAL.
+            findings.append(Diagnosis("synchronous", found: "NORMAL on the store's connections (in WAL mode a crash of the process loses no "
+                + "commit; a crash of the operating system or a power loss may lose the last ones, never corrupts the file)"))
             findings.append(Self.fileAccessDiagnosis(path))
             let fileSystem = Self.fileSystem(of: path)
             findings.append(Diagnosis("file system", found: fileSystem, fix: ["nfs", "cifs", "smb", "9p", "fuse"].contains(where: fileSystem.hasPrefix)
@@ -28,21 +29,6 @@ extension SQLiteIdentityStorage: StoreDiagnosing {
         }
         findings.append(SchemaStatus.diagnosis(try await schemaStatus()))
         return findings
-    }
-
-    /// `PRAGMA synchronous` of the store's connections: OFF loses commits on a crash of the operating system.
-    private static func synchronousDiagnosis(_ level: Int, journal: String) -> Diagnosis {
-        switch level {
-        case 0:
-            return .warning("synchronous", found: "OFF", advice: "a crash of the operating system or a power loss loses commits and can corrupt "
-                + "the database: PRAGMA synchronous = NORMAL (WAL) or FULL", concerns: Diagnosis.durableParts)
-        case 1 where journal.lowercased() == "wal":
-            return Diagnosis("synchronous", found: "NORMAL (WAL: a crash of the process loses no commit; a crash of the operating system or a "
-                + "power loss may lose the last ones, never corrupts; FULL keeps them at a cost on every commit)")
-        default:
-            let names = ["OFF", "NORMAL", "FULL", "EXTRA"]
-            return Diagnosis("synchronous", found: names.indices.contains(level) ? names[level] : "\(level)")
-        }
     }
 
     /// Whether this process may write the database, its `-wal` and `-shm` files and their directory (SQLite opens a

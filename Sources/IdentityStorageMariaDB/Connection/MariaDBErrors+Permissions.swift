@@ -22,35 +22,39 @@ extension MariaDBErrors {
     /// What to do about refusal `number`, from the server's `message`.
     static func permissionAdvice(_ number: UInt32, message: String?) -> String {
         let text = message ?? ""
-        let account = Self.account(in: text) ?? "the store's user"
+        // The server names the account's user and the client's host, which need not be the account's host pattern.
+        let (user, host) = Self.account(in: text) ?? ("?", "?")
+        let account = "'\(user)' (connected from \(host))"
+        let grantee = "'\(user)'@'<its host pattern, as SELECT CURRENT_USER() shows it>'"
         switch number {
         case tableAccessDenied, columnAccessDenied, routineAccessDenied:
             // "DELETE command denied to user 'app'@'localhost' for table `db`.`clients`"
             let privilege = text.range(of: " command denied").map { String(text[..<$0.lowerBound]) } ?? "the"
             let object = text.range(of: " for table ").map { String(text[$0.upperBound...]) }
                 ?? text.range(of: " in table ").map { String(text[$0.upperBound...]) } ?? "the store's tables"
-            return "MariaDB user \(account) lacks the \(privilege) privilege on \(object): GRANT \(privilege) ON \(object) TO \(account) "
-                + "(the stores need SELECT, INSERT, UPDATE and DELETE on every table, migrations CREATE on the database; idstore doctor lists what is missing)"
+            return "MariaDB user \(account) lacks the \(privilege) privilege on \(object): GRANT \(privilege) ON \(object) TO \(grantee) "
+                + "(the stores need SELECT, INSERT, UPDATE and DELETE on every table, migrations CREATE on the database; idstore doctor prints "
+                + "the whole statement)"
         case databaseAccessDenied:
             let database = text.range(of: " to database ").map { String(text[$0.upperBound...]) } ?? "the store's database"
             return "MariaDB user \(account) has no privilege on database \(database): GRANT SELECT, INSERT, UPDATE, DELETE, CREATE ON "
-                + "\(database.replacingOccurrences(of: "'", with: "`")).* TO \(account)"
+                + "\(database.replacingOccurrences(of: "'", with: "`")).* TO \(grantee)"
         case specificAccessDenied:
-            return "MariaDB refused an operation that needs a global privilege (\(text)): grant it to \(account), or run it with an account that has it"
+            return "MariaDB refused an operation that needs a global privilege (\(text)): grant it to user '\(user)', or run it with an account that has it"
         case passwordExpired, mustChangePassword:
             return "the password of MariaDB user \(account) has expired: set a new one (ALTER USER … IDENTIFIED BY …) and put it in the store URL"
         case accountLocked:
-            return "MariaDB user \(account) is locked: ALTER USER \(account) ACCOUNT UNLOCK"
+            return "MariaDB user \(account) is locked: ALTER USER \(grantee) ACCOUNT UNLOCK"
         default:
             return "MariaDB refused user \(account): check the user name and password of the store URL, and that the user may connect from this host"
         }
     }
 
-    /// `'user'@'host'` as the server's message names it.
-    private static func account(in message: String) -> String? {
+    /// The user and host of `user 'name'@'host'` in the server's message.
+    private static func account(in message: String) -> (user: String, host: String)? {
         guard let start = message.range(of: "user '") else { return nil }
-        let rest = message[message.index(before: start.upperBound)...]
+        let rest = message[start.upperBound...]
         guard let at = rest.range(of: "'@'"), let end = rest[at.upperBound...].firstIndex(of: "'") else { return nil }
-        return String(rest[...end])
+        return (String(rest[..<at.lowerBound]), String(rest[at.upperBound..<end]))
     }
 }

@@ -100,9 +100,12 @@ package final class RedisConnection: BlockingConnection {
                 arguments.append(Array(password.utf8))
                 if case .error(let message) = try execute(arguments) {
                     // The reply (WRONGPASS …) never contains the password; the arguments are never logged.
-                    throw RedisErrors.permissionDenied(message, context: "connecting to Redis at \(endpoint)", command: nil, user: settings.user)
-                        ?? IdentityStorageError(.unavailable, "Redis at \(endpoint) refused the credentials of user '\(settings.user ?? "default")'",
-                                                backendDetail: RedisErrors.detail(message))
+                    // A server still starting (LOADING …) is unavailable; a refused account is not.
+                    guard RedisErrors.refusal(message) == .credentials || message.lowercased().contains("password") else {
+                        throw IdentityStorageError(.unavailable, "Redis at \(endpoint) refused the credentials of user '\(settings.user ?? "default")'",
+                                                   backendDetail: RedisErrors.detail(message))
+                    }
+                    throw RedisErrors.credentialsRefused(message, context: "connecting to Redis at \(endpoint)", user: settings.user)
                 }
             }
             if settings.database != 0, case .error(let message) = try execute([Array("SELECT".utf8), Array(String(settings.database).utf8)]) {

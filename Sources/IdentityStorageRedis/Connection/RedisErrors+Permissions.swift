@@ -40,7 +40,7 @@ extension RedisErrors {
         let text: String
         switch refusal {
         case .credentials:
-            text = "Redis refused user '\(name)': its password is wrong, or the user does not exist or is off (ACL SETUSER \(name) on)"
+            return credentialsRefused(message, context: context, user: user)
         case .channel:
             let pattern = prefix.map { "&\($0)*" } ?? "&<key prefix>*"
             let channel = prefix.map { " '\(RedisConfigurationListener.channel(prefix: $0))'" } ?? ""
@@ -59,6 +59,13 @@ extension RedisErrors {
             text = "the Redis ACL user '\(name)' may not run \(which): grant \(commands.count == 1 ? "it" : "them") with ACL SETUSER \(name) \(grants)"
         }
         return IdentityStorageError(.permissionDenied, "\(context): \(text)", backendDetail: detail(message))
+    }
+
+    /// The `permissionDenied` error for an `AUTH` the server refused (`WRONGPASS`, or `ERR` when the user has no password).
+    static func credentialsRefused(_ message: String, context: String, user: String?) -> IdentityStorageError {
+        let name = user ?? "default"
+        return IdentityStorageError(.permissionDenied, "\(context): Redis refused user '\(name)': its password is wrong, or the user does not exist, "
+                                    + "is off or has no password (ACL SETUSER \(name) on >password)", backendDetail: detail(message))
     }
 
     /// The key prefix of the command's first key: the bytes before its hash tag, as the scripts derive the channel.
