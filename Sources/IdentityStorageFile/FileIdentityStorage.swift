@@ -86,7 +86,8 @@ public final class FileIdentityStorage: ConfigurableBackend {
 
     /// Checks the path (its directory exists; a document is a file that parses and validates, key material a
     /// directory; both writable unless ``Configuration/readOnly``) and opens it. Bad input is one
-    /// ``IdentityStorageError/Code-swift.struct/invalidArgument`` naming the path; nothing is written.
+    /// ``IdentityStorageError/Code-swift.struct/invalidArgument`` naming the path, an unwritable path
+    /// ``IdentityStorageError/Code-swift.struct/permissionDenied``; nothing is written.
     public static func open(_ configuration: Configuration) async throws -> FileIdentityStorage {
         try FieldValidation.positive(configuration.lockTimeout, "file lock timeout")
         let io = FileIO(lockTimeout: configuration.lockTimeout, readOnly: configuration.readOnly)
@@ -151,7 +152,7 @@ public final class FileIdentityStorage: ConfigurableBackend {
                 }
             }
             if !configuration.readOnly, !(kind == .missing || FileSystem.isWritable(path)) || !FileSystem.isWritable(directory) {
-                throw .invalidArgument("file:\(path) is not writable \(readOnlyHint)")
+                throw .permissionDenied("file:\(path) is not writable \(readOnlyHint), or give this process's user write access to it and to \(directory)")
             }
         case .keyMaterial:
             guard kind == .directory || kind == .missing else {
@@ -159,7 +160,7 @@ public final class FileIdentityStorage: ConfigurableBackend {
             }
             if kind == .directory { _ = try FileSystem.names(in: path) }
             if !configuration.readOnly, !FileSystem.isWritable(kind == .directory ? path : directory) {
-                throw .invalidArgument("file:\(path) is not writable \(readOnlyHint)")
+                throw .permissionDenied("file:\(path) is not writable \(readOnlyHint), or give this process's user write access to \(kind == .directory ? path : directory)")
             }
         }
     }

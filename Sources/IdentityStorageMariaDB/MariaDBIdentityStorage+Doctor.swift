@@ -1,7 +1,8 @@
 import IdentityStorage
 import IdentityStorageSQL
 
-/// What `idstore doctor` checks on MariaDB.
+/// What `idstore doctor` checks on MariaDB: version and settings here, the user's privileges and the durability settings
+/// in their own files.
 extension MariaDBIdentityStorage: StoreDiagnosing {
     public func diagnose() async throws -> [Diagnosis] {
         let (settings, keyCollation) = try await database.run { connection in
@@ -32,7 +33,10 @@ extension MariaDBIdentityStorage: StoreDiagnosing {
             findings.append(Diagnosis("key collation", found: keyCollation, fix: keyCollation.hasSuffix("_bin") ? nil :
                 "keys must compare byte for byte: the tables were not created by IdentityStorage's migrations; recreate them with idstore migrate"))
         }
-        findings.append(SchemaStatus.diagnosis(try await schemaStatus()))
+        let status = try await schemaStatus()
+        findings += try await accountDiagnoses(migrationsPending: !status.pending.isEmpty)
+        findings += try await durabilityDiagnoses()
+        findings.append(SchemaStatus.diagnosis(status))
         return findings
     }
 }

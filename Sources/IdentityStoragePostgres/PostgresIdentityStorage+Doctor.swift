@@ -1,7 +1,8 @@
 import IdentityStorage
 import IdentityStorageSQL
 
-/// What `idstore doctor` checks on PostgreSQL.
+/// What `idstore doctor` checks on PostgreSQL: version and settings here, the role's privileges and the durability
+/// settings in their own files.
 extension PostgresIdentityStorage: StoreDiagnosing {
     public func diagnose() async throws -> [Diagnosis] {
         let row = try await database.run { connection in
@@ -21,7 +22,10 @@ extension PostgresIdentityStorage: StoreDiagnosing {
             Diagnosis("collation", found: "\(collation) (keys compare with COLLATE \"C\" whatever the database's)"),
             Diagnosis("timezone", found: "\(timeZone) in the store's sessions (instants are stored as integers; the zone changes nothing)"),
         ]
-        findings.append(SchemaStatus.diagnosis(try await schemaStatus()))
+        let status = try await schemaStatus()
+        findings += try await accountDiagnoses(migrationsPending: !status.pending.isEmpty)
+        findings += try await durabilityDiagnoses()
+        findings.append(SchemaStatus.diagnosis(status))
         return findings
     }
 }

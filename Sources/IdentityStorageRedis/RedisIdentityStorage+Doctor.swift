@@ -1,12 +1,22 @@
 import IdentityStorage
 
-/// What `idstore doctor` checks on Redis: every master's version, eviction policy and persistence; in a cluster, its
-/// state, slot coverage and replicas.
+/// What `idstore doctor` checks on Redis: every master's version, eviction policy and persistence; the ACL user's
+/// commands, keys and channel (``accountDiagnoses()``); in a cluster, its state, slot coverage and replicas.
+/// An ACL user limited to its keys may not run `INFO` or `CONFIG GET`: what they would show is then a warning that
+/// says it was not checked, not a failure.
 extension RedisIdentityStorage: StoreDiagnosing {
     public func diagnose() async throws -> [Diagnosis] {
         var findings: [Diagnosis] = []
+        let user = configuration.user ?? "default"
+        let fsyncReplies = Dictionary(try await client.runOnEveryMaster(RedisCommand(["CONFIG", "GET", "appendfsync"].map(RedisValue.bytes), slot: nil))
+            .map { ($0.endpoint ?? "", $0.reply) }, uniquingKeysWith: { first, _ in first })
         for (node, reply) in try await client.runOnEveryMaster(RedisCommand([RedisValue.bytes("INFO")], slot: nil)) {
             let endpoint = node ?? configuration.endpoints[0].description
+            if let message = reply.errorMessage, RedisErrors.refusal(message) != nil {
+                findings.append(.warning("\(endpoint) INFO", found: "refused to ACL user '\(user)'", advice: "version, maxmemory-policy and "
+                    + "persistence are not checked: run doctor as a user that may run INFO and CONFIG GET (ACL SETUSER <user> +info +config|get)"))
+                continue
+            }
             let info = try Self.fields(reply, "INFO")
             let version = info["redis_version"] ?? "?"
             let major = version.split(separator: ".").compactMap { Int($0) }
@@ -15,21 +25,32 @@ extension RedisIdentityStorage: StoreDiagnosing {
             let policy = info["maxmemory_policy"] ?? "?"
             findings.append(Diagnosis("\(endpoint) maxmemory-policy", found: policy, fix: policy.hasPrefix("allkeys-") ?
                 "an evicting policy drops grants, sessions and keys, which have no TTL: CONFIG SET maxmemory-policy noeviction (and in redis.conf)" : nil))
-            findings.append(Diagnosis("\(endpoint) persistence", found: (info["aof_enabled"] == "1" ? "append-only file" : "no append-only file")
-                + "; a restart keeps only what the server persists (snapshots as its save setting says)"))
+            findings += Self.durabilityDiagnoses(endpoint: endpoint, info: info, appendfsync: fsyncReplies[node ?? ""], user: user, cluster: client.isCluster)
         }
+        findings += try await accountDiagnoses()
         if client.isCluster {
-            let info = try Self.fields(try await client.run(RedisCommand([RedisValue.bytes("CLUSTER"), RedisValue.bytes("INFO")], slot: nil),
-                                                            "reading CLUSTER INFO"), "CLUSTER INFO")
-            let state = info["cluster_state"] ?? "?", slots = Int(info["cluster_slots_ok"] ?? "") ?? 0
-            findings.append(Diagnosis("cluster_state", found: state, fix: state == "ok" ? nil : "the cluster serves no key: check CLUSTER NODES"))
-            findings.append(Diagnosis("slots served", found: "\(slots) of 16384", fix: slots == 16384 ? nil
-                : "some slots have no healthy master: their keys cannot be read or written; check CLUSTER NODES and redis-cli --cluster fix"))
-            let nodes = try await client.run(RedisCommand([RedisValue.bytes("CLUSTER"), RedisValue.bytes("NODES")], slot: nil), "reading CLUSTER NODES")
-            let (masters, unreplicated) = try Self.replication(nodes)
-            findings.append(Diagnosis("replicas", found: "\(masters) masters, \(unreplicated) without a replica", fix: unreplicated == 0 ? nil
-                : "a master without a replica loses its keys when it fails: give every master a replica"))
+            findings += try await clusterDiagnoses(user: user)
         }
+        return findings
+    }
+
+    /// The cluster's state, slot coverage and replicas.
+    private func clusterDiagnoses(user: String) async throws -> [Diagnosis] {
+        let infoReply = try await client.runRaw(RedisCommand([RedisValue.bytes("CLUSTER"), RedisValue.bytes("INFO")], slot: nil))
+        let nodesReply = try await client.runRaw(RedisCommand([RedisValue.bytes("CLUSTER"), RedisValue.bytes("NODES")], slot: nil))
+        if let message = infoReply.errorMessage ?? nodesReply.errorMessage, RedisErrors.refusal(message) != nil {
+            return [.warning("cluster", found: "CLUSTER INFO or CLUSTER NODES refused to ACL user '\(user)'", advice: "the cluster's state, slots "
+                + "and replicas are not checked: run doctor as a user that may (ACL SETUSER <user> +cluster|info +cluster|nodes)")]
+        }
+        var findings: [Diagnosis] = []
+        let info = try Self.fields(infoReply, "CLUSTER INFO")
+        let state = info["cluster_state"] ?? "?", slots = Int(info["cluster_slots_ok"] ?? "") ?? 0
+        findings.append(Diagnosis("cluster_state", found: state, fix: state == "ok" ? nil : "the cluster serves no key: check CLUSTER NODES"))
+        findings.append(Diagnosis("slots served", found: "\(slots) of 16384", fix: slots == 16384 ? nil
+            : "some slots have no healthy master: their keys cannot be read or written; check CLUSTER NODES and redis-cli --cluster fix"))
+        let (masters, unreplicated) = try Self.replication(nodesReply)
+        findings.append(Diagnosis("replicas", found: "\(masters) masters, \(unreplicated) without a replica", fix: unreplicated == 0 ? nil
+            : "a master without a replica loses its keys when it fails: give every master a replica"))
         return findings
     }
 

@@ -29,7 +29,7 @@ public final class RedisIdentityStorage: ConfigurableBackend {
     }
 
     /// Connects (standalone: one connection; cluster: reads the slot map) and checks the data-model version.
-    /// Throws `unavailable` when no server answers or the credentials are refused.
+    /// Throws `unavailable` when no server answers, `permissionDenied` when the credentials or the ACL refuse the account.
     public static func open(_ configuration: Configuration) async throws -> RedisIdentityStorage {
         try configuration.validate()
         let settings = RedisConnectionSettings(user: configuration.user, password: configuration.password, database: configuration.database,

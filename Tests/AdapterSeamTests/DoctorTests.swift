@@ -25,6 +25,42 @@ struct DoctorTests {
         }
     }
 
+    /// The accounts an application gets (`Scripts/services.sh`): doctor passes them; a Redis user that may not run
+    /// `INFO` is told what was not checked, as a warning.
+    @Test func theLeastPrivilegedAccountsPass() async throws {
+        let servers = [TestServerURL.postgresApp, TestServerURL.mariadbApp, TestServerURL.redisApp, TestServerURL.redisClusterApp]
+        guard await DeploymentTests.serversAnswer(servers) else { return }
+        for url in servers {
+            let run = await ServerGate.sharing(store: url) { () async -> ToolRun in
+                let migrate = await ToolRun.run(["migrate", "--store", url], drivers: Self.drivers)
+                #expect(migrate.status == 0, "\(migrate)")
+                return await Self.doctor(url)
+            }
+            #expect(run.status == 0 && !run.stdout.contains { $0.contains("WRONG") }, "\(run)")
+            #expect(run.stdout.contains { $0.hasPrefix("  ok    ") && ($0.contains("table privileges") || $0.contains("keys: reads and writes every key")) }, "\(run)")
+        }
+    }
+
+    /// The test servers run without crash safety (`fsync=off`, `appendonly no`, `innodb_flush_log_at_trx_commit=2`):
+    /// doctor warns where a store holds data whose loss is not by design, passes without `--strict`, fails with it.
+    @Test func theTestServersLoseWritesOnACrashAndDoctorWarns() async throws {
+        let servers = [(DeploymentTests.postgres, "WARN  fsync: off"), (DeploymentTests.mariadb, "WARN  innodb_flush_log_at_trx_commit: 2"),
+                       (DeploymentTests.redis, "appendonly: no"), (DeploymentTests.redisCluster, "appendonly: no")]
+        guard await DeploymentTests.serversAnswer(servers.map(\.0)) else { return }
+        for (url, warning) in servers {
+            let (run, strict) = await ServerGate.sharing(store: url) {
+                (await Self.doctor(url), await ToolRun.run(["doctor", "--strict", "--store", url], drivers: Self.drivers))
+            }
+            #expect(run.status == 0 && run.stdout.contains { $0.contains(warning) && $0.contains("WARN  ") }, "\(run)")
+            #expect(strict.status == 1 && strict.stderr.count == 1 && strict.stderr[0].contains("--strict"), "\(strict)")
+        }
+        // A Redis that holds only the distributed cache, which may lose entries by design: no warning.
+        let cacheOnly = await ServerGate.sharing(store: DeploymentTests.redis) {
+            await ToolRun.run(["doctor", "--strict", "--store", "memory:", "--cache-store", DeploymentTests.redis], drivers: Self.drivers)
+        }
+        #expect(cacheOnly.status == 0 && cacheOnly.stdout.contains { $0.contains("ok    ") && $0.contains("appendonly: no (matters for") }, "\(cacheOnly)")
+    }
+
     @Test func aPostgreSQLDatabaseThatIsNotUTF8() async throws {
         guard await DeploymentTests.serversAnswer([DeploymentTests.postgres]) else { return }
         let server = try StoreURL(parsing: DeploymentTests.postgres)

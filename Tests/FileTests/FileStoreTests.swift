@@ -91,4 +91,31 @@ struct FileStoreTests {
         }
         await storage.close()
     }
+
+    @Test func aDirectoryThisProcessMayNotWriteIsPermissionDenied() async throws {
+        let directory = try Scratch()
+        let path = directory.path("keys")
+        let storage = try await FileIdentityStorage.open(.init(path: path, content: .keyMaterial))
+        let keys = storage.makeStores().signingKeys
+        let key = SerializedKey(id: "k1", version: 1, created: Date(), algorithm: "RS256", isX509Certificate: false, data: "data", dataProtected: true)
+        try await keys.storeKey(key)
+        // Root writes anywhere, except into an immutable directory.
+        let locked = getuid() == 0 ? try shell("chattr", ["+i", path]).status == 0 : chmod(path, 0o555) == 0
+        guard locked else {
+            print("FileStoreTests: aDirectoryThisProcessMayNotWriteIsPermissionDenied not run: this file system cannot make a directory unwritable")
+            await storage.close()
+            return
+        }
+        var second = key
+        second.id = "k2"
+        await #expect { try await keys.storeKey(second) } throws: { error in
+            let error = error as? IdentityStorageError
+            return error?.code == .permissionDenied && error?.message.contains(path) == true && error?.message.contains("access") == true
+        }
+        _ = getuid() == 0 ? try shell("chattr", ["-i", path]).status == 0 : chmod(path, 0o755) == 0
+        #expect(try await keys.loadKeys().map(\.id) == ["k1"], "the refused write wrote nothing")
+        try await keys.storeKey(second)
+        #expect(try await keys.loadKeys().map(\.id) == ["k1", "k2"])
+        await storage.close()
+    }
 }

@@ -73,7 +73,7 @@ struct MariaDBAdapterTests {
 
     // MARK: Connecting
 
-    @Test func aWrongPasswordIsUnavailableAndNeverShown() async throws {
+    @Test func aWrongPasswordIsPermissionDeniedAndNeverShown() async throws {
         guard var configuration = await MariaDBTestServer.available() else { return }
         configuration.password = "Wr0ng-Pa55word-xyz"
         configuration.poolSize = 1
@@ -82,7 +82,7 @@ struct MariaDBAdapterTests {
             await storage.close()
             Issue.record("a wrong password was accepted")
         } catch let error as IdentityStorageError {
-            #expect(error.code == .unavailable, "\(error)")
+            #expect(error.code == .permissionDenied, "\(error)")
             #expect(!String(describing: error).contains("Wr0ng-Pa55word-xyz"), "\(error)")
             #expect(error.backendDetail?.code?.hasPrefix("1045") == true, "\(error)")
         }

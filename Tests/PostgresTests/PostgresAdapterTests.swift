@@ -67,12 +67,12 @@ struct PostgresAdapterTests {
 
     // MARK: Connections
 
-    @Test func aWrongPasswordIsUnavailableAndNeverShown() async throws {
+    @Test func aWrongPasswordIsPermissionDeniedAndNeverShown() async throws {
         guard var configuration = await PostgresTestServer.available() else { return }
         try await withSharedServer {
             configuration.password = "Wr0ng-S3cret-Value"
             configuration.poolSize = 1
-            let error = await expectCode(.unavailable) { _ = try await PostgresIdentityStorage.open(configuration) }
+            let error = await expectCode(.permissionDenied) { _ = try await PostgresIdentityStorage.open(configuration) }
             let text = error.map { "\($0) \($0.message) \(String(describing: $0.backendDetail))" } ?? ""
             #expect(!text.contains("Wr0ng-S3cret-Value"), "\(text)")
             #expect(text.contains("password authentication failed"), "\(text)")

@@ -237,6 +237,7 @@ struct RedisAdapterTests {
                 Issue.record("AUTH with a wrong password succeeded")
             } catch {
                 #expect(!"\(error)".contains(secret) && !String(reflecting: error).contains(secret), "password in \(error)")
+                #expect((error as? IdentityStorageError)?.code == .permissionDenied, "\(error)")
             }
             // An ACL user with its own password.
             let user = "idstore-acl-\(UInt32.random(in: 0 ... .max))"
@@ -258,6 +259,7 @@ struct RedisAdapterTests {
                 Issue.record("AUTH of \(user) with a wrong password succeeded")
             } catch {
                 #expect(!"\(error)".contains(secret), "password in \(error)")
+                #expect((error as? IdentityStorageError)?.code == .permissionDenied, "\(error)")
             }
             // Database index from the configuration: the data lands in that database only.
             var selected = try RedisKind.standalone.configuration(prefix: "idstore-db:")

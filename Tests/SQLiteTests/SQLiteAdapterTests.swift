@@ -92,12 +92,15 @@ struct SQLiteAdapterTests {
             #expect(try await stores.grants.grant(forKey: "kept") == grant)
             var changed = grant
             changed.data = "changed"
-            await expectCode(.unavailable) { try await stores.grants.storeGrant(changed) }
-            await expectCode(.unavailable) { _ = try await stores.grants.removeGrant(forKey: "kept") }
+            await expectCode(.permissionDenied) { try await stores.grants.storeGrant(changed) }
+            await expectCode(.permissionDenied) { _ = try await stores.grants.removeGrant(forKey: "kept") }
             await storage.close()
         } catch let error as IdentityStorageError {
-            #expect(error.code == .unavailable, "opening may also fail, but only as unavailable: \(error)")
+            #expect(error.code == .permissionDenied, "opening may also fail, but only as permissionDenied: \(error)")
         }
+        // What doctor says of it: the file this process may not write.
+        let doctor = try await Idstore.run(["doctor", "--store", "sqlite:\(path)"], in: directory)
+        #expect(doctor.status == 1 && doctor.stdout.contains("WRONG file access: this process may not write \(path)"), "\(doctor)")
         try directory.makeWritable(path)
         let storage = try await SQLiteIdentityStorage.open(.init(path: path))
         #expect(try await storage.makeStores().grants.grant(forKey: "kept") == grant)

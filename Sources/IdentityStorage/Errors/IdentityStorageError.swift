@@ -20,6 +20,7 @@ public struct IdentityStorageError: Error, Sendable, Hashable, CustomStringConve
             case tooLarge = "too large"
             case unsupported = "unsupported"
             case corruptedData = "corrupted data"
+            case permissionDenied = "permission denied"
         }
 
         private let base: Base
@@ -43,6 +44,9 @@ public struct IdentityStorageError: Error, Sendable, Hashable, CustomStringConve
         public static let unsupported = Code(.unsupported)
         /// A stored row or entry cannot be decoded (unknown enum value, invalid UTF-8, bad JSON).
         public static let corruptedData = Code(.corruptedData)
+        /// The backend refused the account: the credentials, or a privilege, ACL permission or file permission the
+        /// operation needs. Retrying does not help; the message names what to grant (never a password).
+        public static let permissionDenied = Code(.permissionDenied)
 
         public var description: String { base.rawValue }
     }
@@ -106,6 +110,11 @@ extension IdentityStorageError {
     /// Shorthand for ``Code/corruptedData``.
     public static func corruptedData(_ message: String) -> IdentityStorageError {
         IdentityStorageError(.corruptedData, message)
+    }
+
+    /// Shorthand for ``Code/permissionDenied``.
+    public static func permissionDenied(_ message: String) -> IdentityStorageError {
+        IdentityStorageError(.permissionDenied, message)
     }
 
     /// Shorthand for ``Code/tooLarge``.

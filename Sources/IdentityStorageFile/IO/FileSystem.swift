@@ -156,8 +156,14 @@ package enum FileSystem {
     package static func failure(_ what: String, _ path: String) -> IdentityStorageError {
         let code = errno
         let reason = String(cString: strerror(code))
+        let detail = IdentityStorageError.BackendDetail(backend: "file", code: "errno \(code)", message: reason)
+        if code == EACCES || code == EPERM || code == EROFS {
+            return IdentityStorageError(.permissionDenied, "\(what) \(path): \(reason): give this process's user access to it and to its directory "
+                                        + "(a file made immutable with chattr +i refuses even root; read_only=true for a store this process only reads)",
+                                        backendDetail: detail)
+        }
         let kind: IdentityStorageError.Code = code == ENOSPC || code == EDQUOT ? .tooLarge : .unavailable
-        return IdentityStorageError(kind, "\(what) \(path): \(reason)", backendDetail: .init(backend: "file", code: "errno \(code)", message: reason))
+        return IdentityStorageError(kind, "\(what) \(path): \(reason)", backendDetail: detail)
     }
 }
 

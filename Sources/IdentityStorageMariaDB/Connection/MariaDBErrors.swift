@@ -53,6 +53,7 @@ enum MariaDBErrors {
         func make(_ kind: IdentityStorageError.Code, _ text: String) -> IdentityStorageError {
             IdentityStorageError(kind, "\(context): \(text)", backendDetail: detail)
         }
+        if isPermissionRefusal(number) { return make(.permissionDenied, permissionAdvice(number, message: message)) }
         switch number {
         case duplicateEntry:
             return make(.duplicate, "an item with this key already exists")
@@ -70,8 +71,6 @@ enum MariaDBErrors {
             return make(.invalidArgument, "the server rejected a value")
         case noSuchTable, badField:
             return make(.schemaMismatch, "the schema is not the one this library expects")
-        case accessDenied, databaseAccessDenied:
-            return make(.unavailable, "the server refused the credentials or the database")
         case unknownDatabase:
             return make(.unavailable, "the database does not exist")
         case tooManyConnections:

@@ -75,8 +75,12 @@ package final class PostgresConnection: BlockingConnection {
         guard PQstatus(connection) == CONNECTION_OK else {
             let message = Self.message(connection)
             PQfinish(connection)
-            throw IdentityStorageError(.unavailable, "could not connect to PostgreSQL at \(settings)",
-                                       backendDetail: .init(backend: "postgres", code: nil, message: message))
+            let detail = IdentityStorageError.BackendDetail(backend: "postgres", code: nil, message: message)
+            if PostgresAccount.refusesAccount(message) {
+                throw IdentityStorageError(.permissionDenied, "could not connect to PostgreSQL at \(settings): \(PostgresAccount(settings).refusedCredentials)",
+                                           backendDetail: detail)
+            }
+            throw IdentityStorageError(.unavailable, "could not connect to PostgreSQL at \(settings)", backendDetail: detail)
         }
         clibpq_silence_notices(connection)
         handle = connection
@@ -248,7 +252,7 @@ package final class PostgresConnection: BlockingConnection {
         if let failure {
             if let last { PQclear(last) }
             defer { PQclear(failure) }
-            throw PostgresErrors.error(failure, connectionLost: broken, context: "running '\(Self.context(sql))'")
+            throw PostgresErrors.error(failure, connectionLost: broken, context: "running '\(Self.context(sql))'", account: PostgresAccount(settings))
         }
         guard let last else { throw lost(connection, sql) }
         return last

@@ -5,17 +5,21 @@ import IdentityStorage
 /// server's primary message in ``IdentityStorageError/BackendDetail`` (never the conninfo or a password:
 /// server messages do not contain them, and connection errors are reported with the redacted address).
 enum PostgresErrors {
-    static func error(_ result: OpaquePointer, connectionLost: Bool, context: String) -> IdentityStorageError {
+    /// `account` names the role and schema in the grant a refused privilege needs.
+    static func error(_ result: OpaquePointer, connectionLost: Bool, context: String, account: PostgresAccount? = nil) -> IdentityStorageError {
         let sqlstate = clibpq_result_sqlstate(result).map { String(cString: $0) }
         let message = clibpq_result_message(result).map { String(cString: $0) }
             ?? PQresultErrorMessage(result).map { String(cString: $0) }?.trimmingCharacters(in: .whitespacesAndNewlines)
-        return error(sqlstate: sqlstate, message: message, connectionLost: connectionLost, context: context)
+        return error(sqlstate: sqlstate, message: message, connectionLost: connectionLost, context: context, account: account)
     }
 
-    static func error(sqlstate: String?, message: String?, connectionLost: Bool, context: String) -> IdentityStorageError {
+    static func error(sqlstate: String?, message: String?, connectionLost: Bool, context: String, account: PostgresAccount? = nil) -> IdentityStorageError {
         let detail = IdentityStorageError.BackendDetail(backend: "postgres", code: sqlstate, message: message)
         let state = sqlstate ?? ""
         let errorClass = state.prefix(2)
+        if state == "42501" {
+            return IdentityStorageError(.permissionDenied, "\(context): \((account ?? PostgresAccount()).missingPrivilege(message))", backendDetail: detail)
+        }
         if connectionLost || errorClass == "08" || ["57P01", "57P02", "57P03", "57P04", "57P05"].contains(state) {
             return IdentityStorageError(.unavailable, "\(context): the connection to PostgreSQL was lost; the next call reconnects", backendDetail: detail)
         }
@@ -45,7 +49,7 @@ enum PostgresErrors {
         case "53":
             return IdentityStorageError(.unavailable, "\(context): the server is out of resources (connections, memory or disk); nothing was written", backendDetail: detail)
         case "28":
-            return IdentityStorageError(.unavailable, "\(context): PostgreSQL refused the credentials", backendDetail: detail)
+            return IdentityStorageError(.permissionDenied, "\(context): \((account ?? PostgresAccount()).refusedCredentials)", backendDetail: detail)
         case "42":
             return IdentityStorageError(.schemaMismatch, "\(context): PostgreSQL refused the statement (schema or permissions)", backendDetail: detail)
         case "25":

@@ -33,11 +33,13 @@ enum RedisRedirect: Error, Sendable {
 /// ends the job so the client can retry it on the right node.
 struct RedisSession {
     let connection: RedisConnection
+    /// The ACL user, for the grant a refusal names.
+    let user: String?
 
     func run(_ command: RedisCommand, _ context: @autoclosure () -> String) throws -> RedisReply {
         let reply = try connection.execute(command)
         if let redirect = RedisRedirect(reply) { throw redirect }
-        if case .error(let message) = reply { throw RedisErrors.map(message, context: context()) }
+        if case .error(let message) = reply { throw RedisErrors.map(message, context: context(), command: command, user: user) }
         return reply
     }
 }
@@ -55,10 +57,13 @@ package final class RedisClient: Sendable {
     }
 
     package let topology: Topology
+    /// The ACL user the connections authenticate as (nil: `default`), for the grant a refusal names.
+    package let user: String?
     private static let maxAttempts = 6
 
-    private init(topology: Topology) {
+    private init(topology: Topology, user: String?) {
         self.topology = topology
+        self.user = user
     }
 
     /// Connects (standalone: one connection now; cluster: reads the slot map), so bad addresses and
@@ -73,7 +78,7 @@ package final class RedisClient: Sendable {
                 await router.shutdown()
                 throw error
             }
-            return RedisClient(topology: .cluster(router))
+            return RedisClient(topology: .cluster(router), user: settings.user)
         }
         let endpoint = endpoints[0]
         var configuration = pool
@@ -88,7 +93,7 @@ package final class RedisClient: Sendable {
             await connectionPool.shutdown()
             throw error
         }
-        return RedisClient(topology: .standalone(connectionPool))
+        return RedisClient(topology: .standalone(connectionPool), user: settings.user)
     }
 
     var isCluster: Bool {
@@ -105,7 +110,7 @@ package final class RedisClient: Sendable {
     /// Runs one command and returns its reply; an error reply becomes an ``IdentityStorageError``.
     package func run(_ command: RedisCommand, _ context: @autoclosure () -> String) async throws -> RedisReply {
         let reply = try await runRaw(command)
-        if case .error(let message) = reply { throw RedisErrors.map(message, context: context()) }
+        if case .error(let message) = reply { throw RedisErrors.map(message, context: context(), command: command, user: user) }
         return reply
     }
 
@@ -145,8 +150,8 @@ package final class RedisClient: Sendable {
                 replies[index] = try await runRaw(commands[index])
             }
         }
-        for reply in replies {
-            if case .error(let message) = reply { throw RedisErrors.map(message, context: context()) }
+        for (index, reply) in replies.enumerated() {
+            if case .error(let message) = reply { throw RedisErrors.map(message, context: context(), command: commands[index], user: user) }
         }
         return replies
     }
@@ -156,12 +161,12 @@ package final class RedisClient: Sendable {
     func withSession<T: Sendable>(slot: Int, _ body: @escaping @Sendable (RedisSession) throws -> T) async throws -> T {
         switch topology {
         case .standalone(let pool):
-            return try await pool.withConnection { connection in try body(RedisSession(connection: connection)) }
+            return try await pool.withConnection { connection in try body(RedisSession(connection: connection, user: self.user)) }
         case .cluster(let router):
             for attempt in 0..<Self.maxAttempts {
                 let lane = try await router.lane(forSlot: slot)
                 do {
-                    return try await router.pool.withConnection(lane: lane) { connection in try body(RedisSession(connection: connection)) }
+                    return try await router.pool.withConnection(lane: lane) { connection in try body(RedisSession(connection: connection, user: self.user)) }
                 } catch let redirect as RedisRedirect {
                     switch redirect {
                     case .moved(let movedSlot, let endpoint): router.moved(slot: movedSlot, to: endpoint)

@@ -24,6 +24,16 @@ enum RedisConfigurationListener {
     /// The Lua line a configuration write script ends with.
     static let publish = "redis.call('PUBLISH', string.match(KEYS[1], '^[^{]*') .. 'configuration', '1')\n"
 
+    /// The Lua lines a configuration write script starts with (``RedisScript`` adds them): an ACL user without the
+    /// channel is refused before anything is written, with an error that names the channel.
+    static let publishGuard = """
+        if not redis.acl_check_cmd('PUBLISH', string.match(KEYS[1], '^[^{]*') .. 'configuration', '1') then
+          return redis.error_reply('NOPERM this user has no permissions to publish on the configuration channel '
+            .. string.match(KEYS[1], '^[^{]*') .. 'configuration')
+        end
+
+        """
+
     static func events(seeds: [RedisEndpoint], cluster: Bool, slots: [Int], settings: RedisConnectionSettings, prefix: String,
                        every interval: Duration) -> AsyncStream<ConfigurationChangeEvent> {
         var settings = settings
@@ -40,8 +50,13 @@ enum RedisConfigurationListener {
                 let connection = try RedisConnection(endpoint: endpoint, settings: settings)
                 connections.append(connection)
                 try connection.send([Array("SUBSCRIBE".utf8), channel])
-                guard case .array(let confirmation)? = try connection.nextReply(waitingUpTo: settings.commandTimeout),
-                      confirmation.first == .bulk(Array("subscribe".utf8)) else {
+                let reply = try connection.nextReply(waitingUpTo: settings.commandTimeout)
+                guard case .array(let confirmation)? = reply, confirmation.first == .bulk(Array("subscribe".utf8)) else {
+                    if case .error(let message)? = reply, let refused = RedisErrors.permissionDenied(
+                        message, context: "subscribing to the configuration channel on Redis at \(endpoint)", command: nil, user: settings.user,
+                        keyPrefix: prefix) {
+                        throw refused
+                    }
                     throw IdentityStorageError(.unavailable, "Redis at \(endpoint) refused the configuration channel subscription")
                 }
             }

@@ -100,13 +100,19 @@ package final class RedisConnection: BlockingConnection {
                 arguments.append(Array(password.utf8))
                 if case .error(let message) = try execute(arguments) {
                     // The reply (WRONGPASS …) never contains the password; the arguments are never logged.
-                    throw IdentityStorageError(.unavailable, "Redis at \(endpoint) refused the credentials of user '\(settings.user ?? "default")'",
-                                               backendDetail: RedisErrors.detail(message))
+                    // A server still starting (LOADING …) is unavailable; a refused account is not.
+                    guard RedisErrors.refusal(message) == .credentials || message.lowercased().contains("password") else {
+                        throw IdentityStorageError(.unavailable, "Redis at \(endpoint) refused the credentials of user '\(settings.user ?? "default")'",
+                                                   backendDetail: RedisErrors.detail(message))
+                    }
+                    throw RedisErrors.credentialsRefused(message, context: "connecting to Redis at \(endpoint)", user: settings.user)
                 }
             }
             if settings.database != 0, case .error(let message) = try execute([Array("SELECT".utf8), Array(String(settings.database).utf8)]) {
-                throw IdentityStorageError(.invalidArgument, "Redis at \(endpoint) refused database \(settings.database)",
-                                           backendDetail: RedisErrors.detail(message))
+                throw RedisErrors.permissionDenied(message, context: "selecting database \(settings.database) on Redis at \(endpoint)", command: nil,
+                                                   user: settings.user)
+                    ?? IdentityStorageError(.invalidArgument, "Redis at \(endpoint) refused database \(settings.database)",
+                                            backendDetail: RedisErrors.detail(message))
             }
             if let name = settings.clientName, !name.isEmpty {
                 _ = try execute([Array("CLIENT".utf8), Array("SETNAME".utf8), Array(name.utf8)])

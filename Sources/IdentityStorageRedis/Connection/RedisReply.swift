@@ -100,8 +100,10 @@ package enum RedisErrors {
         return IdentityStorageError.BackendDetail(backend: "redis", code: code, message: message)
     }
 
-    /// The error for a server error reply that routing did not handle.
-    package static func map(_ message: String, context: String) -> IdentityStorageError {
+    /// The error for a server error reply that routing did not handle; `command` and `user` name the grant an ACL
+    /// refusal needs.
+    package static func map(_ message: String, context: String, command: RedisCommand? = nil, user: String? = nil) -> IdentityStorageError {
+        if let refused = permissionDenied(message, context: context, command: command, user: user) { return refused }
         let code = message.split(separator: " ", maxSplits: 1).first.map(String.init) ?? ""
         switch code {
         case "WRONGTYPE":

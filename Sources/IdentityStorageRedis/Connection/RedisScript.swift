@@ -7,11 +7,16 @@ struct RedisScript: Sendable {
     let source: [UInt8]
     /// Lower-case hex SHA-1 of the source, as Redis names scripts.
     let sha1: String
+    /// The commands it runs, upper-case (a refused one is named in the `permissionDenied` error).
+    let commands: [String]
 
     init(_ name: String, _ body: String) {
         self.name = name
-        let text = RedisScript.prelude + body
+        // A configuration write whose PUBLISH the ACL refuses would fail after its writes: it is refused before them.
+        let guarded = body.contains(RedisConfigurationListener.publish) ? RedisConfigurationListener.publishGuard + body : body
+        let text = RedisScript.prelude + guarded
         source = Array(text.utf8)
+        commands = Self.calledCommands(in: body)
         sha1 = Insecure.SHA1.hash(data: source).map { byte in
             let digits = Array("0123456789abcdef")
             return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]])
