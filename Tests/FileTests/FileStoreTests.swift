@@ -100,7 +100,7 @@ struct FileStoreTests {
         let key = SerializedKey(id: "k1", version: 1, created: Date(), algorithm: "RS256", isX509Certificate: false, data: "data", dataProtected: true)
         try await keys.storeKey(key)
         // Root writes anywhere, except into an immutable directory.
-        let locked = getuid() == 0 ? try shell("chattr", ["+i", path]).status == 0 : chmod(path, 0o555) == 0
+        let locked = getuid() == 0 ? try await shell("chattr", ["+i", path]).status == 0 : chmod(path, 0o555) == 0
         guard locked else {
             print("FileStoreTests: aDirectoryThisProcessMayNotWriteIsPermissionDenied not run: this file system cannot make a directory unwritable")
             await storage.close()
@@ -112,7 +112,7 @@ struct FileStoreTests {
             let error = error as? IdentityStorageError
             return error?.code == .permissionDenied && error?.message.contains(path) == true && error?.message.contains("access") == true
         }
-        _ = getuid() == 0 ? try shell("chattr", ["-i", path]).status == 0 : chmod(path, 0o755) == 0
+        _ = getuid() == 0 ? try await shell("chattr", ["-i", path]).status == 0 : chmod(path, 0o755) == 0
         #expect(try await keys.loadKeys().map(\.id) == ["k1"], "the refused write wrote nothing")
         try await keys.storeKey(second)
         #expect(try await keys.loadKeys().map(\.id) == ["k1", "k2"])

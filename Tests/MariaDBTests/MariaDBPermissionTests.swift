@@ -11,7 +11,7 @@ import Testing
 struct MariaDBPermissionTests {
     @Test func aUserWithoutAPrivilegeIsToldWhatToGrantAndDoctorNamesIt() async throws {
         guard let base = await MariaDBTestServer.available() else { return }
-        try await ServerGate.shared.shared {
+        try await ServerGate.mariadb.shared {
             try await MariaDBTestServer.withScratchDatabase(base, "perm") { configuration in
                 let admin = try await MariaDBIdentityStorage.open(configuration)
                 let user = uniqueName("perm")
