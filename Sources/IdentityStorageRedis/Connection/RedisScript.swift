@@ -7,9 +7,12 @@ struct RedisScript: Sendable {
     let source: [UInt8]
     /// Lower-case hex SHA-1 of the source, as Redis names scripts.
     let sha1: String
+    /// Whether the script only reads for its caller (see ``RedisCommand/isRead``).
+    let isRead: Bool
 
-    init(_ name: String, _ body: String) {
+    init(_ name: String, isRead: Bool = false, _ body: String) {
         self.name = name
+        self.isRead = isRead
         let text = RedisScript.prelude + body
         source = Array(text.utf8)
         sha1 = Insecure.SHA1.hash(data: source).map { byte in
