@@ -52,12 +52,12 @@ struct FileProcessTests {
         print("FileTests: 25 kills, \(acknowledged.count) appends and \(saves) saves acknowledged, \(interrupted) writes cut between temporary file and rename")
     }
 
-    @Test("appenders killed mid-write leave no key-ring name without its element once the next writer ran", .timeLimit(.minutes(5)))
+    @Test("appenders killed mid-write leave no key-ring name without its element once the next writer ran", .timeLimit(.minutes(10)))
     func killedAppendersLeaveNoOrphanedNames() async throws {
         let directory = try Scratch()
         let keys = directory.path("keys")
         var cut = 0
-        for round in 0..<40 {
+        for round in 0..<30 {
             let appender = try Probe(["append", keys])
             try await Task.sleep(for: .milliseconds(Int.random(in: 100...400)))
             appender.kill()
@@ -68,7 +68,7 @@ struct FileProcessTests {
             await storage.close()
             #expect(Self.orphanedNames(in: keys).isEmpty, "round \(round): left behind the next writer: \(Self.orphanedNames(in: keys))")
         }
-        print("FileTests: 40 killed appenders, \(cut) of them between an element's name and its XML")
+        print("FileTests: 30 killed appenders, \(cut) of them between an element's name and its XML")
     }
 
     /// The key-ring name files in `keys` without their element's XML.
