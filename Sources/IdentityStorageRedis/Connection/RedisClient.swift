@@ -137,6 +137,9 @@ package final class RedisClient: Sendable {
                                 try connection.pipeline(batch)
                             }
                             return Array(zip(indices, answers))
+                        } catch is CancellationError {
+                            // The caller went (a read answers at once): nothing says the node did.
+                            throw CancellationError()
                         } catch {
                             router.connectionFailed()
                             throw error
