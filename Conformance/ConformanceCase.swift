@@ -26,8 +26,9 @@ public struct ConformanceCase: Sendable, Identifiable, CustomStringConvertible {
     public var id: String { name }
     public var description: String { name }
 
-    /// Whether the case must not run at the same moment as other cases on one shared database. A harness that
-    /// runs cases in parallel runs these one at a time (or gives them a keyspace of their own); run one after
+    /// Whether the case must not run at the same moment as other cases on one shared database.
+    /// ``ConformanceSuite/run(_:on:)`` runs these alone on their harness's ``ConformanceHarness/database`` (a harness
+    /// may instead give them a database of their own, ``ConformanceDatabase/ownedByTheCase``); run one after
     /// another, as `idstore check` does, every case can share one database.
     /// - housekeeping (cleanup, claiming expired sessions): their isolated 1995 epochs are random minutes that can
     ///   overlap, so one case's drain removes another running case's rows, and far-past rows of unrelated cases

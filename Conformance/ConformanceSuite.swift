@@ -3,6 +3,7 @@ import IdentityStorage
 import Synchronization
 
 /// The shared suite every adapter must pass: plain async Swift, so test targets and `idstore check` run the same cases.
+/// A test target may run the cases in parallel: ``run(_:on:)`` keeps apart those that need the database to themselves.
 ///
 /// ```swift
 /// @Test(arguments: ConformanceSuite.cases)
@@ -17,7 +18,7 @@ public enum ConformanceSuite {
         clientCases + resourceCases + identityProviderCases + signingKeyCases + keyRingCases
         + grantCases + deviceFlowCases + pushedAuthorizationCases + backchannelCases
         + sessionCases + cacheCases + replayCases + messageCases + throttlingCases + cleanupCases
-        + corruptionCases
+        + corruptionCases + grantFilterLimitCases
 
     /// The case with this name, if any.
     public static func `case`(named name: String) -> ConformanceCase? {
@@ -30,6 +31,10 @@ public enum ConformanceSuite {
     }
 
     /// Runs one case on fresh stores from `harness`, never throwing: the outcome says what happened.
+    ///
+    /// Safe to call for many cases at once on one harness, as a parallel test target does: a case that needs the
+    /// database to itself (``ConformanceCase/needsDatabaseToItself``) waits until no other case runs on the
+    /// harness's ``ConformanceHarness/database`` and holds back the cases that come after it until it ends.
     public static func run(_ testCase: ConformanceCase, on harness: some ConformanceHarness) async -> ConformanceOutcome {
         let clock = ManualWallClock()
         let started = ContinuousClock.now
@@ -52,11 +57,18 @@ public enum ConformanceSuite {
         }
         let context = ConformanceContext(stores: stores, clock: clock, namespace: makeNamespace(), corrupter: corrupter)
         var outcome: ConformanceOutcome
-        do {
-            try await testCase.body(context)
-            outcome = .passed(ContinuousClock.now - started)
-        } catch {
-            outcome = .failed(String(describing: error), ContinuousClock.now - started)
+        let database = harness.database
+        let alone = testCase.needsDatabaseToItself
+        if await ConformanceDatabaseGate.shared.enter(database, exclusive: alone) {
+            do {
+                try await testCase.body(context)
+                outcome = .passed(ContinuousClock.now - started)
+            } catch {
+                outcome = .failed(String(describing: error), ContinuousClock.now - started)
+            }
+            ConformanceDatabaseGate.shared.leave(database, exclusive: alone)
+        } else {
+            outcome = .failed("cancelled while waiting for \(database) (\(alone ? "to have it alone" : "to share it"))", ContinuousClock.now - started)
         }
         do {
             try await harness.release(stores)

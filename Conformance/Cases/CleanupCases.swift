@@ -250,7 +250,7 @@ extension ConformanceSuite {
                 all.insert(grant.key)
             }
             let calls = HousekeepingRecorder<Int>()
-            let store = RecordingCleanupStore(base: ctx.stores.cleanup, calls: calls)
+            let store = ctx.stores.cleanup.replacing(grants: RecordingGrantCleanup(base: ctx.stores.cleanup, calls: calls))
             let removed = HousekeepingRecorder<PersistedGrant>()
             let runner = CleanupRunner(store: store, clock: F.runnerClock(ctx), configuration: CleanupRunner.Configuration(batchSize: 20))
             let report = try await runner.run(observer: CleanupRunner.Observer(grantsRemoved: { await removed.record($0) }))
@@ -493,8 +493,8 @@ extension ConformanceSuite {
 }
 
 /// Passes every call to `base` and records how many grants each `removeExpiredGrants` call returned.
-private struct RecordingCleanupStore: CleanupStore {
-    let base: any CleanupStore
+private struct RecordingGrantCleanup: GrantCleanup {
+    let base: any GrantCleanup
     let calls: HousekeepingRecorder<Int>
 
     func removeExpiredGrants(limit: Int) async throws -> [PersistedGrant] {
@@ -505,21 +505,5 @@ private struct RecordingCleanupStore: CleanupStore {
 
     func removeConsumedGrants(consumedBefore threshold: Date, limit: Int) async throws -> [PersistedGrant] {
         try await base.removeConsumedGrants(consumedBefore: threshold, limit: limit)
-    }
-
-    func removeExpiredDeviceAuthorizations(limit: Int) async throws -> [DeviceAuthorization] {
-        try await base.removeExpiredDeviceAuthorizations(limit: limit)
-    }
-
-    func removeExpiredPushedAuthorizationRequests(limit: Int) async throws -> Int {
-        try await base.removeExpiredPushedAuthorizationRequests(limit: limit)
-    }
-
-    func removeExpiredBackchannelRequests(limit: Int) async throws -> Int {
-        try await base.removeExpiredBackchannelRequests(limit: limit)
-    }
-
-    func removeExpiredCacheEntries(limit: Int) async throws -> Int {
-        try await base.removeExpiredCacheEntries(limit: limit)
     }
 }

@@ -39,11 +39,13 @@ private final class BatchedCall<Request: Sendable, Response: Sendable>: Sendable
 
 extension BlockingConnectionPool {
     /// Runs `request` through `batch` on a connection's thread (of `lane`), together with the calls of the same batch
-    /// and lane queued with it. Errors as ``withConnection(interruptible:_:)``; batched calls are never interrupted.
+    /// and lane queued with it. Errors as ``withConnection(lane:interruptible:_:)``. A batched call is never stopped
+    /// midway (its turn runs the others' calls too): an `interruptible` one, a read, has its caller answered at once
+    /// with `CancellationError` when cancelled while it runs, and its response is dropped.
     package func withConnection<Request: Sendable, Response: Sendable>(
-        batching request: Request, in batch: ConnectionBatch<Connection, Request, Response>, lane: Int = 0
+        batching request: Request, in batch: ConnectionBatch<Connection, Request, Response>, lane: Int = 0, interruptible: Bool = false
     ) async throws -> Response {
-        let call = PendingCall<Response>(interruptible: false)
+        let call = PendingCall<Response>(interruptible: interruptible)
         let membership = PoolBatchMembership(batch: ObjectIdentifier(batch), maximum: batch.maximum,
                                          leavesCallsToWokenThreads: batch.leavesCallsToWokenThreads,
                                          call: BatchedCall(request: request, call: call)) { jobs, connection in

@@ -52,6 +52,31 @@ struct FileProcessTests {
         print("FileTests: 25 kills, \(acknowledged.count) appends and \(saves) saves acknowledged, \(interrupted) writes cut between temporary file and rename")
     }
 
+    @Test("appenders killed mid-write leave no key-ring name without its element once the next writer ran", .timeLimit(.minutes(10)))
+    func killedAppendersLeaveNoOrphanedNames() async throws {
+        let directory = try Scratch()
+        let keys = directory.path("keys")
+        var cut = 0
+        for round in 0..<30 {
+            let appender = try Probe(["append", keys])
+            try await Task.sleep(for: .milliseconds(Int.random(in: 100...400)))
+            appender.kill()
+            // A name without its XML: the appender died after writing an element's name and before its XML.
+            cut += Self.orphanedNames(in: keys).count
+            let storage = try await FileIdentityStorage.open(.init(path: keys, content: .keyMaterial))
+            _ = try await storage.makeStores().keyRing.storeElement(xml: "<key next=\"\(round)\"/>", friendlyName: "next-\(round)")
+            await storage.close()
+            #expect(Self.orphanedNames(in: keys).isEmpty, "round \(round): left behind the next writer: \(Self.orphanedNames(in: keys))")
+        }
+        print("FileTests: 30 killed appenders, \(cut) of them between an element's name and its XML")
+    }
+
+    /// The key-ring name files in `keys` without their element's XML.
+    static func orphanedNames(in keys: String) -> [String] {
+        let names = Set((try? FileManager.default.contentsOfDirectory(atPath: keys)) ?? [])
+        return names.filter { $0.hasPrefix("key-ring-") && $0.hasSuffix(".name") && !names.contains(String($0.dropLast(5)) + ".xml") }.sorted()
+    }
+
     @Test("two processes appending with the same ifLatestIdIs: exactly one winner, 1,000 times", .timeLimit(.minutes(5)))
     func conditionalAppendRace() async throws {
         let directory = try Scratch()

@@ -77,6 +77,44 @@ struct FileStoreTests {
         await storage.close()
     }
 
+    @Test func aKeyRingNameLeftWithoutItsElementIsRemovedByTheNextWriter() async throws {
+        let directory = try Scratch()
+        let path = directory.path("keys")
+        let storage = try await FileIdentityStorage.open(.init(path: path, content: .keyMaterial))
+        let stores = storage.makeStores()
+        let kept = try await stores.keyRing.storeElement(xml: "<key id=\"1\"/>", friendlyName: "kept")
+        // What a writer killed between an element's name and its XML leaves: id 2 handed out, its name written.
+        try Data("2".utf8).write(to: URL(fileURLWithPath: "\(path)/.key-ring-last-id"))
+        try Data("lost".utf8).write(to: URL(fileURLWithPath: "\(path)/key-ring-00000000000000000002.name"))
+        #expect(try await stores.keyRing.allElements() == [kept], "a name alone is no element")
+        let next = try await stores.keyRing.storeElement(xml: "<key id=\"3\"/>", friendlyName: nil)
+        #expect(next.id == 3)
+        let names = try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasPrefix("key-ring-") }.sorted()
+        #expect(names == ["key-ring-00000000000000000001.name", "key-ring-00000000000000000001.xml", "key-ring-00000000000000000003.xml"])
+        #expect(try await stores.keyRing.allElements() == [kept, next])
+        await storage.close()
+    }
+
+    /// Arrays are sorted in the document (sets encode in any order); a sort key was once computed in every
+    /// comparison, so that saving this client took seconds (measured: 8.6 s, against 0.2 s in memory).
+    @Test(.timeLimit(.minutes(5)))
+    func aClientWithTenThousandClaimsRoundTripsInAStableOrder() async throws {
+        let directory = try Scratch()
+        let path = directory.path("configuration.json")
+        let storage = try await FileIdentityStorage.open(.init(path: path, content: .configuration))
+        let clients = storage.makeStores().clients
+        var client = Client(clientId: "many-claims")
+        client.claims = Set((0..<10_000).map { ClientClaim(type: "claim\($0 % 100)", value: "value \($0)") })
+        let started = ContinuousClock.now
+        try await clients.saveClient(client)
+        #expect(try await clients.client(withId: client.clientId) == client)
+        print("FileTests: a client of 10,000 claims saved and read back in \(ContinuousClock.now - started)")
+        let written = try String(contentsOfFile: path, encoding: .utf8)
+        try await clients.saveClient(client)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == written, "the same client writes the same bytes")
+        await storage.close()
+    }
+
     @Test func aReadOnlyStoreServesReadsAndRefusesWrites() async throws {
         let directory = try Scratch()
         let path = directory.path("configuration.json")

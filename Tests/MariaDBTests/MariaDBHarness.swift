@@ -11,6 +11,7 @@ import Testing
 /// deployment would), `makeStores(clock:)` per case.
 struct MariaDBHarness: ConformanceHarness {
     var backendName: String { "mariadb" }
+    var database: ConformanceDatabase { .named("mariadb conformance database") }
     /// The storage this case's stores come from (the shared one).
     private let storage = Slot<MariaDBIdentityStorage>()
 

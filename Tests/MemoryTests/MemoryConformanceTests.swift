@@ -9,7 +9,7 @@ struct MemoryConformanceTests {
     @Test("conformance case", arguments: ConformanceSuite.cases)
     func conformance(_ testCase: ConformanceCase) async throws {
         // A data set of its own per case; its corruption ability comes from IdentityStorageTool.
-        let outcome = await ConformanceSuite.run(testCase, on: BackendHarness(MemoryIdentityStorage(), name: "memory"))
+        let outcome = await ConformanceSuite.run(testCase, on: BackendHarness(MemoryIdentityStorage(), name: "memory", database: .ownedByTheCase))
         switch outcome {
         case .passed:
             break

@@ -9,8 +9,9 @@ struct PostgresConformanceTests {
     func sharedDatabase(_ testCase: ConformanceCase) async throws {
         guard await PostgresTestServer.available() != nil else { return }
         let harness = PostgresHarness()
-        let run = { await ConformanceSuite.run(testCase, on: harness) }
-        let outcome = await ConformanceGate.run(testCase, database: ConformanceGate.postgres, server: ServerGate.postgres, run)
+        // The suite keeps apart the cases that need the database to themselves; the server's gate keeps the fault tests
+        // that stop the server out of every case.
+        let outcome = await ServerGate.postgres.shared { await ConformanceSuite.run(testCase, on: harness) }
         switch outcome {
         case .passed: break
         case .failed(let message, _): Issue.record("\(testCase.name) failed on \(harness.backendName): \(message)")

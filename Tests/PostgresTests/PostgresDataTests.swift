@@ -150,9 +150,12 @@ struct PostgresDataTests {
     }
 
     @Test func invalidUTF8FromTheServerIsCorruptedDataAndRemovable() async throws {
-        guard await PostgresTestServer.available() != nil else { return }
+        guard var configuration = await PostgresTestServer.available() else { return }
+        // A schema of its own: a damaged client in the conformance suite's schema would break the suite's client
+        // listings running meanwhile.
+        configuration.schema = "idstore_invalid_utf8"
         try await withSharedServer {
-            let storage = try await SharedPostgres.shared.storage()
+            let storage = try await PostgresIdentityStorage.open(configuration)
             let stores = storage.makeStores()
             let prefix = uniqueName("utf8")
             let now = Date().roundedToStoragePrecision
@@ -195,6 +198,7 @@ struct PostgresDataTests {
             // Text the server itself refuses as invalid UTF-8 (22021) is typed as well.
             let error = await expectCode(.invalidArgument) { try await storage.executeRaw("SELECT convert_from('\\xc328'::bytea, 'UTF8')") }
             #expect(error?.backendDetail?.code == "22021")
+            await storage.close()
         }
     }
 

@@ -12,6 +12,8 @@ import Testing
 /// deployment would), `makeStores(clock:)` per case.
 struct PostgresHarness: ConformanceHarness {
     var backendName: String { "postgres" }
+    /// The suite's own schema, which no other test writes to.
+    var database: ConformanceDatabase { .named("postgres schema idstore_conformance") }
     /// The storage this case's stores come from (the shared one).
     private let storage = Slot<PostgresIdentityStorage>()
 

@@ -81,6 +81,10 @@ struct RedisHarness: ConformanceHarness {
         privatePrefix = testCase.needsDatabaseToItself ? "idstore-test-\(testCase.name)-\(UInt32.random(in: 0 ... .max)):" : nil
     }
 
+    var database: ConformanceDatabase {
+        privatePrefix == nil ? .named("redis-\(kind.rawValue) idstore-test:") : .ownedByTheCase
+    }
+
     func makeStores(clock: ManualWallClock) async throws -> IdentityStores {
         if let privatePrefix { return try storage.makeStores(clock: clock, keyPrefix: privatePrefix) }
         return storage.makeStores(clock: clock)

@@ -16,6 +16,7 @@ struct SQLiteHarness: ConformanceHarness {
     /// The storage this case's stores come from.
     private let opened = Slot<SQLiteIdentityStorage>()
     var backendName: String { kind == .file ? "sqlite-file" : "sqlite-memory" }
+    var database: ConformanceDatabase { isPrivate ? .ownedByTheCase : .named("sqlite shared conformance file") }
 
     init(kind: Kind, testCase: ConformanceCase) {
         self.kind = kind

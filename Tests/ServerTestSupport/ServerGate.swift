@@ -10,8 +10,8 @@ import Foundation
 /// a loaded machine: tests stalled for 300 s behind a writer that had not even started, past their time limits. The
 /// few writers are fault tests with no time limit of their own that counts the wait; they run when the server is
 /// free, at the latest once the readers are done. Each server has a gate of its own (a MariaDB restart never stops
-/// PostgreSQL's tests), and conformance cases that need their database to themselves take ``ConformanceGate``, not a
-/// server's gate exclusively. A wait longer than ``reportedWait`` is printed (once per holder) with the exclusive
+/// PostgreSQL's tests), and conformance cases that need their database to themselves are kept apart by the suite itself
+/// (`ConformanceSuite.run`), never by a server's gate. A wait longer than ``reportedWait`` is printed (once per holder) with the exclusive
 /// holders that ran meanwhile, so a slow run names what it waited for.
 public actor ServerGate {
     /// The gate of the PostgreSQL test server.

@@ -58,7 +58,7 @@ public struct Deployment: Sendable, CustomStringConvertible {
         func of(_ part: DeploymentPart) -> IdentityStores { made[indexByPart[part]!] }
         let configuration = of(.configuration), keys = of(.keyMaterial), operational = of(.operationalData), cache = of(.distributedCache)
         let cleanup: any CleanupStore = indexByPart[.operationalData] == indexByPart[.distributedCache]
-            ? operational.cleanup : DeploymentCleanupStore(operational: operational.cleanup, cache: cache.cleanup)
+            ? operational.cleanup : operational.cleanup.replacing(cacheEntries: cache.cleanup)
         return IdentityStores(
             clients: configuration.clients, resources: configuration.resources, identityProviders: configuration.identityProviders,
             signingKeys: keys.signingKeys, keyRing: keys.keyRing,

@@ -98,7 +98,7 @@ public struct StoreURLParameters: Sendable {
     public func finish() throws(IdentityStorageError) {
         guard let first = unread.first else { return }
         let takes = accepted.isEmpty ? "\(driver) takes no parameters" : "\(driver) takes " + accepted.joined(separator: ", ")
-        throw .invalidArgument("store URL '\(url)' has parameter '\(first.written)', which is not a \(driver) parameter; \(takes)")
+        throw .invalidArgument("store URL '\(url)' has parameter '\(first.written)', which \(driver) does not take; \(takes)")
     }
 
     private mutating func take(_ name: String, aliases: [String]) -> (written: String, value: String)? {

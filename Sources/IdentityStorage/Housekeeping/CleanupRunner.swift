@@ -120,6 +120,8 @@ public struct CleanupRunner: Sendable {
     /// Runs one pass. A batch smaller than the batch size ends each step, so rows inserted during
     /// the pass may cause extra batches, as upstream. `stopRequested` is asked before each batch: when it says
     /// true, the pass ends there with ``Report/stopped`` set (a graceful shutdown waits for one batch at most).
+    /// Cancelling the pass's task stops it the same way: the batch in flight runs to its end and is counted (its rows
+    /// are gone, cancelled or not), and the pass returns its report with ``Report/stopped`` set.
     public func run(observer: Observer = Observer(), until stopRequested: @Sendable () -> Bool = { false }) async throws -> Report {
         let started = ContinuousClock.now
         do {
@@ -144,7 +146,7 @@ public struct CleanupRunner: Sendable {
 
         func loop(_ step: () async throws -> Int, _ record: (inout Report, Int) -> Void) async throws {
             while true {
-                if stopRequested() { throw Stop() }
+                if stopRequested() || Task.isCancelled { throw Stop() }
                 let batchStarted = ContinuousClock.now
                 let removed = try await step()
                 if removed > 0 {
@@ -154,21 +156,31 @@ public struct CleanupRunner: Sendable {
                 }
                 if removed < limit { return }
                 let pause = pace.pause(afterBatchOf: removed, took: ContinuousClock.now - batchStarted)
-                if pause > .zero { try await Task.sleep(for: pause) }
+                if pause > .zero {
+                    // Only cancellation ends the pause early: the pass stops there.
+                    do { try await Task.sleep(for: pause) } catch { throw Stop() }
+                }
             }
         }
         do {
             try await steps(loop, observer: observer, limit: limit)
         } catch is Stop {
             report.stopped = true
+        } catch is CancellationError where Task.isCancelled {
+            // Cancelled between the check and the start of a batch, which then did not start.
+            report.stopped = true
         }
         return report
     }
 
+    /// The steps of a pass. Each batch is a ``wholeBatch(_:)``: once started it runs to its end and is counted, even if
+    /// the pass is cancelled meanwhile (an adapter's batch may take several server calls, and a call abandoned halfway
+    /// would leave rows removed by the earlier ones unreported).
     private func steps(_ loop: (() async throws -> Int, (inout Report, Int) -> Void) async throws -> Void, observer: Observer,
                        limit: Int) async throws {
+        let store = store
         try await loop({
-            let grants = try await store.removeExpiredGrants(limit: limit)
+            let grants = try await wholeBatch { try await store.removeExpiredGrants(limit: limit) }
             if !grants.isEmpty { await observer.grantsRemoved(grants) }
             return grants.count
         }, { $0.expiredGrants += $1 })
@@ -177,24 +189,26 @@ public struct CleanupRunner: Sendable {
             // Computed once per pass, as upstream.
             let threshold = clock.now.addingTimeInterval(-configuration.consumedGrantCleanupDelay)
             try await loop({
-                let grants = try await store.removeConsumedGrants(consumedBefore: threshold, limit: limit)
+                let grants = try await wholeBatch { try await store.removeConsumedGrants(consumedBefore: threshold, limit: limit) }
                 if !grants.isEmpty { await observer.grantsRemoved(grants) }
                 return grants.count
             }, { $0.consumedGrants += $1 })
         }
 
         try await loop({
-            let codes = try await store.removeExpiredDeviceAuthorizations(limit: limit)
+            let codes = try await wholeBatch { try await store.removeExpiredDeviceAuthorizations(limit: limit) }
             if !codes.isEmpty { await observer.deviceAuthorizationsRemoved(codes) }
             return codes.count
         }, { $0.deviceAuthorizations += $1 })
 
-        try await loop({ try await store.removeExpiredPushedAuthorizationRequests(limit: limit) }, { $0.pushedAuthorizationRequests += $1 })
-        try await loop({ try await store.removeExpiredBackchannelRequests(limit: limit) }, { $0.backchannelRequests += $1 })
-        try await loop({ try await store.removeExpiredCacheEntries(limit: limit) }, { $0.cacheEntries += $1 })
+        try await loop({ try await wholeBatch { try await store.removeExpiredPushedAuthorizationRequests(limit: limit) } },
+                       { $0.pushedAuthorizationRequests += $1 })
+        try await loop({ try await wholeBatch { try await store.removeExpiredBackchannelRequests(limit: limit) } },
+                       { $0.backchannelRequests += $1 })
+        try await loop({ try await wholeBatch { try await store.removeExpiredCacheEntries(limit: limit) } }, { $0.cacheEntries += $1 })
         if let sessions {
             try await loop({
-                let claimed = try await sessions.claimExpiredSessions(limit: limit)
+                let claimed = try await wholeBatch { try await sessions.claimExpiredSessions(limit: limit) }
                 if !claimed.isEmpty { await observer.sessionsRemoved(claimed) }
                 return claimed.count
             }, { $0.sessions += $1 })

@@ -6,7 +6,13 @@
 /// - ``clientIds`` non-nil means `clientId IN (clientIds ∪ {clientId if set})`; an empty, non-nil
 ///   ``clientIds`` matches nothing unless ``clientId`` is set. The same holds for ``types`` / ``type``.
 /// - A filter with nothing set is rejected with ``IdentityStorageError/Code-swift.struct/invalidArgument``: it never means "all grants".
+/// - ``clientIds`` and ``types`` hold at most ``maxListCount`` values each; a longer list is rejected the same way on
+///   every backend (a database refuses a statement with too many parameters, or a request too large, each at its own
+///   size), rather than failing on one backend only, as if the server were down.
 public struct PersistedGrantFilter: Hashable, Sendable, Codable {
+    /// The most values ``clientIds`` or ``types`` may hold: 10,000.
+    public static let maxListCount = 10_000
+
     public var subjectId: String?
     public var sessionId: String?
     public var clientId: String?
@@ -31,6 +37,9 @@ public struct PersistedGrantFilter: Hashable, Sendable, Codable {
         }
         for (value, field) in [(subjectId, "filter.subjectId"), (sessionId, "filter.sessionId"), (clientId, "filter.clientId"), (type, "filter.type")] {
             if !isBlank(value) { try FieldValidation.key(value!, field) }
+        }
+        for (list, field) in [(clientIds, "filter.clientIds"), (types, "filter.types")] where (list?.count ?? 0) > Self.maxListCount {
+            throw .invalidArgument("\(field) has \(list!.count) values; a filter takes at most \(Self.maxListCount) (query in parts)")
         }
         for value in clientIds ?? [] { try FieldValidation.key(value, "filter.clientIds element") }
         for value in types ?? [] { try FieldValidation.key(value, "filter.types element") }

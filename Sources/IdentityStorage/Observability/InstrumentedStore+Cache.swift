@@ -38,6 +38,10 @@ extension InstrumentedStore: DeviceFlowThrottling where Base == any DeviceFlowTh
     }
 }
 
+// A conditional conformance implies none of the protocols CleanupStore refines: each is stated.
+extension InstrumentedStore: GrantCleanup, DeviceAuthorizationCleanup, PushedAuthorizationRequestCleanup, BackchannelRequestCleanup,
+    CacheEntryCleanup where Base == any CleanupStore {}
+
 extension InstrumentedStore: CleanupStore where Base == any CleanupStore {
     func removeExpiredGrants(limit: Int) async throws -> [PersistedGrant] {
         try await measure("removeExpiredGrants") { try await $0.removeExpiredGrants(limit: limit) }

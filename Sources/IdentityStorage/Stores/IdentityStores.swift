@@ -15,6 +15,8 @@ public struct IdentityStores: Sendable {
     public var replayCache: any ReplayCache
     public var authorizationParametersMessages: any AuthorizationParametersMessageStore
     public var deviceFlowThrottling: any DeviceFlowThrottling
+    /// Housekeeping of the stores above. Replacing one of them (say ``grants``) with a store of other data: give
+    /// its part of the cleanup with ``CleanupStore/replacing(grants:deviceAuthorizations:pushedAuthorizationRequests:backchannelRequests:cacheEntries:)``.
     public var cleanup: any CleanupStore
     /// What this backend can and cannot do.
     public var capabilities: StoreCapabilities
@@ -48,12 +50,18 @@ public struct IdentityStores: Sendable {
 extension IdentityStores {
     /// Every store from an adapter's own ones: the replay cache, the authorization-parameter message store and
     /// device-flow throttling are the cache-backed ones, built on `cache` with `clock`.
+    ///
+    /// - Parameter messageSlidingExpiration: How long, in seconds, an authorization-parameter message lives after it
+    ///   was last written or read: the sliding expiration of ``CacheBackedAuthorizationParametersMessageStore``.
+    ///   Default 3600 (one hour, upstream's), as the `messageSlidingExpiration` of every built-in adapter's
+    ///   configuration (a `Duration` there).
     public init(clients: any ClientStore, resources: any ResourceStore, identityProviders: any IdentityProviderStore,
                 signingKeys: any SigningKeyStore, keyRing: any KeyRingStore, grants: any PersistedGrantStore,
                 deviceFlow: any DeviceFlowStore, sessions: any ServerSideSessionStore,
                 pushedAuthorizationRequests: any PushedAuthorizationRequestStore,
                 backchannelRequests: any BackchannelAuthenticationRequestStore, cache: any DistributedCache,
-                clock: any WallClock, messageSlidingExpiration: Double, cleanup: any CleanupStore, capabilities: StoreCapabilities) {
+                clock: any WallClock, messageSlidingExpiration: Double = 3600, cleanup: any CleanupStore,
+                capabilities: StoreCapabilities) {
         self.init(clients: clients, resources: resources, identityProviders: identityProviders, signingKeys: signingKeys,
                   keyRing: keyRing, grants: grants, deviceFlow: deviceFlow, sessions: sessions,
                   pushedAuthorizationRequests: pushedAuthorizationRequests, backchannelRequests: backchannelRequests, cache: cache,

@@ -5,7 +5,8 @@ import IdentityStorage
 /// file-system signing-key store keep them:
 ///
 /// - `key-ring-<id>.xml`: a data-protection key-ring element, its XML byte for byte; `key-ring-<id>.name` beside it
-///   holds its friendly name when it has one (written first, so a visible element always has its name);
+///   holds its friendly name when it has one (written first, so a visible element always has its name; a name
+///   left without its XML by a killed writer is removed by the next writer);
 /// - `signing-key-<SHA-256 of the id>.json`: a signing key (its id is inside);
 /// - `.key-ring-last-id`: the highest element id ever handed out, so ids are never reused;
 /// - `.lock`: the lock every writer holds, in this process and in others.
@@ -33,6 +34,7 @@ package final class KeyDirectory: Sendable {
         let files = Files(directory: path)
         return try await io.write(locking: "\(path)/.lock", of: path, preparing: { try FileSystem.createDirectory(files.directory) }) {
             try FileSystem.removeTemporaryFiles(in: files.directory)
+            try files.removeOrphanedNames()
             return try body(files)
         }
     }
@@ -62,6 +64,18 @@ package final class KeyDirectory: Sendable {
                 guard name.hasPrefix("key-ring-"), name.hasSuffix(".xml") else { return nil }
                 return Int64(name.dropFirst("key-ring-".count).dropLast(".xml".count))
             }.sorted()
+        }
+
+        /// Removes the friendly-name files whose element has no XML: what a writer killed between an element's name and
+        /// its XML leaves (or a delete killed between removing them); its id is never handed out again, so nothing
+        /// else would. Under the lock only, where no writer is between the two.
+        func removeOrphanedNames() throws {
+            let names = try FileSystem.names(in: directory)
+            let present = Set(names)
+            for name in names where name.hasPrefix("key-ring-") && name.hasSuffix(".name")
+                && !present.contains(String(name.dropLast(".name".count)) + ".xml") {
+                _ = try FileSystem.remove("\(directory)/\(name)")
+            }
         }
 
         /// Every signing-key file name present.

@@ -108,6 +108,10 @@ package final class RedisClient: Sendable {
     }
 
     /// Runs one command and returns its reply; an error reply becomes an ``IdentityStorageError``.
+    ///
+    /// A caller cancelled while its command runs: for a read (``RedisCommand/isRead``) it is answered at once with
+    /// `CancellationError` and the command finishes for nobody (Redis cannot stop it); otherwise it waits for the
+    /// outcome, so that what a write did (a grant taken) is never lost unreported.
     package func run(_ command: RedisCommand, _ context: @autoclosure () -> String) async throws -> RedisReply {
         let reply = try await runRaw(command)
         if case .error(let message) = reply { throw RedisErrors.map(message, context: context(), command: command, user: user) }
@@ -115,12 +119,14 @@ package final class RedisClient: Sendable {
     }
 
     /// Runs commands in as few round trips as possible (one pipeline per node), returning replies in order.
+    /// Reads (every command ``RedisCommand/isRead``) answer a cancelled caller at once, as ``run(_:_:)`` does.
     package func runAll(_ commands: [RedisCommand], _ context: @autoclosure () -> String) async throws -> [RedisReply] {
         if commands.isEmpty { return [] }
+        let isRead = commands.allSatisfy(\.isRead)
         var replies: [RedisReply]
         switch topology {
         case .standalone(let pool):
-            replies = try await pool.withConnection { connection in try connection.pipeline(commands) }
+            replies = try await pool.withConnection(interruptible: isRead) { connection in try connection.pipeline(commands) }
         case .cluster(let router):
             var groups: [Int: [Int]] = [:]
             for (index, command) in commands.enumerated() {
@@ -132,8 +138,13 @@ package final class RedisClient: Sendable {
                     let batch = indices.map { commands[$0] }
                     group.addTask {
                         do {
-                            let answers = try await router.pool.withConnection(lane: lane) { connection in try connection.pipeline(batch) }
+                            let answers = try await router.pool.withConnection(lane: lane, interruptible: isRead) { connection in
+                                try connection.pipeline(batch)
+                            }
                             return Array(zip(indices, answers))
+                        } catch is CancellationError {
+                            // The caller went (a read answers at once): nothing says the node did.
+                            throw CancellationError()
                         } catch {
                             router.connectionFailed()
                             throw error
@@ -157,16 +168,19 @@ package final class RedisClient: Sendable {
     }
 
     /// Runs `body` with one connection to the node serving `slot` (several commands, one job).
-    /// The body must be safe to repeat: after a redirect it runs again on the right node.
-    func withSession<T: Sendable>(slot: Int, _ body: @escaping @Sendable (RedisSession) throws -> T) async throws -> T {
+    /// The body must be safe to repeat: after a redirect it runs again on the right node. `isRead`: the body only
+    /// reads, and a cancelled caller is answered at once (see ``run(_:_:)``).
+    func withSession<T: Sendable>(slot: Int, isRead: Bool = false, _ body: @escaping @Sendable (RedisSession) throws -> T) async throws -> T {
         switch topology {
         case .standalone(let pool):
-            return try await pool.withConnection { connection in try body(RedisSession(connection: connection, user: self.user)) }
+            return try await pool.withConnection(interruptible: isRead) { connection in try body(RedisSession(connection: connection, user: self.user)) }
         case .cluster(let router):
             for attempt in 0..<Self.maxAttempts {
                 let lane = try await router.lane(forSlot: slot)
                 do {
-                    return try await router.pool.withConnection(lane: lane) { connection in try body(RedisSession(connection: connection, user: self.user)) }
+                    return try await router.pool.withConnection(lane: lane, interruptible: isRead) { connection in
+                        try body(RedisSession(connection: connection, user: self.user))
+                    }
                 } catch let redirect as RedisRedirect {
                     switch redirect {
                     case .moved(let movedSlot, let endpoint): router.moved(slot: movedSlot, to: endpoint)
@@ -185,7 +199,7 @@ package final class RedisClient: Sendable {
     func runRaw(_ command: RedisCommand) async throws -> RedisReply {
         switch topology {
         case .standalone(let pool):
-            return try await pool.withConnection(batching: command, in: Self.pipelined)
+            return try await pool.withConnection(batching: command, in: Self.pipelined, interruptible: command.isRead)
         case .cluster(let router):
             var asking: Int?
             for attempt in 0..<Self.maxAttempts {
@@ -195,8 +209,11 @@ package final class RedisClient: Sendable {
                 asking = nil
                 let reply: RedisReply
                 do {
-                    reply = isAsking ? try await router.pool.withConnection(lane: lane) { connection in try connection.execute(command, asking: true) }
-                                     : try await router.pool.withConnection(batching: command, in: Self.pipelined, lane: lane)
+                    reply = isAsking
+                        ? try await router.pool.withConnection(lane: lane, interruptible: command.isRead) { connection in
+                            try connection.execute(command, asking: true)
+                        }
+                        : try await router.pool.withConnection(batching: command, in: Self.pipelined, lane: lane, interruptible: command.isRead)
                 } catch let error as IdentityStorageError where error.code == .unavailable {
                     router.connectionFailed()
                     throw error

@@ -47,19 +47,30 @@ package struct RedisCommand: Sendable {
     /// The cluster hash slot of the keys it touches; nil for keyless commands.
     package var slot: Int?
     var script: RedisScript?
+    /// Whether the command only reads for its caller, so that a cancelled caller is answered at once and its reply
+    /// dropped (Redis cannot stop a running command): nothing it did needs reporting. A read script may still tidy
+    /// stale index members on its way. Every other command's caller waits for its outcome, cancelled or not.
+    var isRead: Bool
 
     package init(_ arguments: [[UInt8]], slot: Int?) {
         self.arguments = arguments
         self.slot = slot
         self.script = nil
+        self.isRead = arguments.first.map { Self.readCommands.contains(String(decoding: $0, as: UTF8.self).uppercased()) } ?? false
     }
 
-    /// `EVALSHA sha numkeys keys… args…`, loaded with `EVAL` on `NOSCRIPT`.
-    init(script: RedisScript, keys: [[UInt8]], arguments: [[UInt8]], slot: Int) {
+    /// `EVALSHA sha numkeys keys… args…`, loaded with `EVAL` on `NOSCRIPT`. `isRead` overrides the script's own
+    /// ``RedisScript/isRead``, for a script that reads or writes by its arguments.
+    init(script: RedisScript, keys: [[UInt8]], arguments: [[UInt8]], slot: Int, isRead: Bool? = nil) {
         self.arguments = [Array("EVALSHA".utf8), Array(script.sha1.utf8), Array(String(keys.count).utf8)] + keys + arguments
         self.slot = slot
         self.script = script
+        self.isRead = isRead ?? script.isRead
     }
+
+    /// The plain commands the stores send that only read.
+    private static let readCommands: Set<String> = ["GET", "MGET", "HGET", "HMGET", "HGETALL", "EXISTS", "SMEMBERS", "SCARD",
+                                                    "ZRANGE", "ZRANGEBYSCORE", "ZSCORE", "ZCARD", "SCAN", "PTTL", "TTL"]
 
     /// The `EVAL` form of a script command.
     var evalForm: [[UInt8]]? {

@@ -9,9 +9,12 @@ struct RedisScript: Sendable {
     let sha1: String
     /// The commands it runs, upper-case (a refused one is named in the `permissionDenied` error).
     let commands: [String]
+    /// Whether the script only reads for its caller (see ``RedisCommand/isRead``).
+    let isRead: Bool
 
-    init(_ name: String, _ body: String) {
+    init(_ name: String, isRead: Bool = false, _ body: String) {
         self.name = name
+        self.isRead = isRead
         // A configuration write whose PUBLISH the ACL refuses would fail after its writes: it is refused before them.
         let guarded = body.contains(RedisConfigurationListener.publish) ? RedisConfigurationListener.publishGuard + body : body
         let text = RedisScript.prelude + guarded

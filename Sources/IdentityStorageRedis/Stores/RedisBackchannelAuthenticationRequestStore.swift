@@ -97,7 +97,7 @@ struct RedisBackchannelAuthenticationRequestStore: BackchannelAuthenticationRequ
         """)
 
     /// `[id, document, …]` of the subject's requests (of one client when ARGV[2] is 1); stale members are dropped.
-    static let logins = RedisScript("ciba-logins", """
+    static let logins = RedisScript("ciba-logins", isRead: true, """
         local base, sub, byClient, client = KEYS[1], ARGV[1], ARGV[2] == '1', ARGV[3]
         local set = base .. 's:' .. sub
         local out = {}

@@ -92,7 +92,7 @@ struct RedisClientStore: ClientStore {
         """)
 
     /// `[id, document, …]` of up to ARGV[3] clients after the cursor, in byte order of id.
-    static let list = RedisScript("client-list", """
+    static let list = RedisScript("client-list", isRead: true, """
         local base = KEYS[1]
         local from = '-'
         if ARGV[1] == '1' then from = '(' .. ARGV[2] end

@@ -141,7 +141,7 @@ struct RedisDeviceFlowStore: DeviceFlowStore {
         return 1
         """)
 
-    static let byUserCode = RedisScript("device-by-user-code", common + """
+    static let byUserCode = RedisScript("device-by-user-code", isRead: true, common + """
         local base, user = KEYS[1], ARGV[1]
         local code = redis.call('GET', base .. 'u:' .. user)
         if not code then return {} end

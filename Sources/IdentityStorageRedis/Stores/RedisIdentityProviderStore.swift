@@ -71,7 +71,7 @@ struct RedisIdentityProviderStore: IdentityProviderStore {
         """)
 
     /// `[scheme, display name, enabled, …]` in byte order of scheme.
-    static let all = RedisScript("idp-all", """
+    static let all = RedisScript("idp-all", isRead: true, """
         local base = KEYS[1]
         local out = {}
         for _, scheme in ipairs(redis.call('ZRANGE', base .. 'ids', 0, -1)) do

@@ -93,7 +93,7 @@ struct RedisKeyRingStore: KeyRingStore {
         """)
 
     /// `[id, friendly name, XML, …]` in id order.
-    static let all = RedisScript("key-ring-all", """
+    static let all = RedisScript("key-ring-all", isRead: true, """
         local base = KEYS[1]
         local out = {}
         for _, id in ipairs(redis.call('ZRANGE', base .. 'ids', 0, -1)) do

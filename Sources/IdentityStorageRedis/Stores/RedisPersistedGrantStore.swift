@@ -26,7 +26,7 @@ struct RedisPersistedGrantStore: PersistedGrantStore {
         let normalized = filter.normalized
         if normalized.matchesNothing { return [] }
         let arguments = Self.filterArguments(mode: "g", normalized)
-        let commands = context.keys.grants.map { RedisCommand(script: Self.filter, keys: [$0.bytes], arguments: arguments, slot: $0.slot) }
+        let commands = context.keys.grants.map { RedisCommand(script: Self.filter, keys: [$0.bytes], arguments: arguments, slot: $0.slot, isRead: true) }
         var grants: [PersistedGrant] = []
         for reply in try await context.client.runAll(commands, "reading grants by filter") {
             grants += try Self.decodeList(reply)

@@ -145,7 +145,7 @@ struct RedisResourceStore: ResourceStore {
         """)
 
     /// `[name, document, …]` of the API resources serving any of the given scopes, each once.
-    static let byScopes = RedisScript("resource-by-scopes", """
+    static let byScopes = RedisScript("resource-by-scopes", isRead: true, """
         local base = KEYS[1]
         local seen, out = {}, {}
         for _, scope in ipairs(ARGV) do
@@ -161,7 +161,7 @@ struct RedisResourceStore: ResourceStore {
         """)
 
     /// `{[identity resources], [API resources], [API scopes]}`, each `[name, document, …]`.
-    static let all = RedisScript("resource-all", """
+    static let all = RedisScript("resource-all", isRead: true, """
         local base = KEYS[1]
         local function kind(k)
           local out = {}

@@ -39,7 +39,8 @@ struct RedisServerSideSessionStore: ServerSideSessionStore {
 
     func sessions(matching filter: SessionFilter) async throws -> [ServerSideSession] {
         try filter.validate()
-        let reply = try await run(Self.filter, Self.filterArguments(mode: "g", filter), "reading sessions by filter")
+        let reply = try await context.client.run(RedisCommand(script: Self.filter, keys: [base.bytes], arguments: Self.filterArguments(mode: "g", filter),
+                                                              slot: base.slot, isRead: true), "reading sessions by filter")
         return try Self.decodeList(reply).sorted { ExactString($0.key) < ExactString($1.key) }
     }
 
@@ -58,7 +59,7 @@ struct RedisServerSideSessionStore: ServerSideSessionStore {
     func querySessions(_ query: SessionQuery) async throws -> QueryResult<ServerSideSession> {
         let base = self.base
         // One job on one connection to the sessions' node; each source query is one script.
-        return try await context.client.withSession(slot: base.slot) { session in
+        return try await context.client.withSession(slot: base.slot, isRead: true) { session in
             try SessionPaging.page(query, from: Source(session: session, base: base, query: query))
         }
     }
@@ -266,7 +267,7 @@ struct RedisServerSideSessionStore: ServerSideSessionStore {
     /// Paging queries over the key-ordered set with the query's substring filters:
     /// ARGV = operation (`after`, `before`, `count`, `count-before`, `count-after`), has-bound, bound, limit,
     /// blank, then (present, value) for subject, session id and display name.
-    static let page = RedisScript("session-page", common + """
+    static let page = RedisScript("session-page", isRead: true, common + """
         local base, op, hasBound, bound, limit = KEYS[1], ARGV[1], ARGV[2] == '1', ARGV[3], tonumber(ARGV[4])
         local blank = ARGV[5] == '1'
         local filters = {{ARGV[6] == '1', ARGV[7], 2}, {ARGV[8] == '1', ARGV[9], 3}, {ARGV[10] == '1', ARGV[11], 4}}

@@ -92,7 +92,7 @@ struct RedisSigningKeyStore: SigningKeyStore {
         """)
 
     /// `[id, ver, c, a, x, v, p, …]` in byte order of id.
-    static let load = RedisScript("signing-key-load", """
+    static let load = RedisScript("signing-key-load", isRead: true, """
         local base = KEYS[1]
         local out = {}
         for _, id in ipairs(redis.call('ZRANGE', base .. 'ids', 0, -1)) do

@@ -168,6 +168,9 @@ struct CheckLeases: Sendable {
 struct CheckHarness: ConformanceHarness {
     let deployment: DeploymentHarness
     let leases: CheckLeases
+    /// A run's own: it runs one case at a time, and runs sharing its store keep apart through ``leases``, also when
+    /// they are in other processes, which no in-process gate reaches.
+    let database = ConformanceDatabase.named("idstore check run \(UUID().uuidString)")
 
     var backendName: String { deployment.backendName }
 
