@@ -12,7 +12,8 @@ struct RedisCleanupStore: CleanupStore {
     }
 
     func removeConsumedGrants(consumedBefore threshold: Date, limit: Int) async throws -> [PersistedGrant] {
-        try await RedisPersistedGrantStore(context: context).removeDue(zset: "u", before: threshold, limit: limit)
+        try FieldValidation.threshold(threshold, "consumedBefore")
+        return try await RedisPersistedGrantStore(context: context).removeDue(zset: "u", before: threshold, limit: limit)
             .sorted { ($0.consumedTime!, ExactString($0.key)) < ($1.consumedTime!, ExactString($1.key)) }
     }
 
