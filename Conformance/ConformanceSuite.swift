@@ -17,7 +17,7 @@ public enum ConformanceSuite {
         clientCases + resourceCases + identityProviderCases + signingKeyCases + keyRingCases
         + grantCases + deviceFlowCases + pushedAuthorizationCases + backchannelCases
         + sessionCases + cacheCases + replayCases + messageCases + throttlingCases + cleanupCases
-        + corruptionCases
+        + corruptionCases + instantRangeCases
 
     /// The case with this name, if any.
     public static func `case`(named name: String) -> ConformanceCase? {
