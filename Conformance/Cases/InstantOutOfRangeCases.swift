@@ -21,7 +21,8 @@ extension ConformanceSuite {
                 for (field, change) in variants {
                     var grant = valid
                     change(&grant)
-                    try await InstantKit.expectRefused("grant \(field)", "storing a grant whose \(field) is \(what)") {
+                    try await InstantKit.expectRefused("grant \(field)", "storing a grant whose \(field) is \(what)",
+                                                       undo: { try await store.removeGrant(forKey: grant.key) }) {
                         try await store.storeGrant(grant)
                     }
                 }
@@ -44,12 +45,14 @@ extension ConformanceSuite {
                 for (field, change) in variants {
                     var fresh = OpsKit.device(ctx, "fresh")
                     change(&fresh)
-                    try await InstantKit.expectRefused("device \(field)", "storing a device authorization whose \(field) is \(what)") {
+                    try await InstantKit.expectRefused("device \(field)", "storing a device authorization whose \(field) is \(what)",
+                                                       undo: { try await store.removeDeviceAuthorization(forDeviceCode: fresh.deviceCode) }) {
                         try await store.storeDeviceAuthorization(fresh)
                     }
                     var update = stored
                     change(&update)
-                    try await InstantKit.expectRefused("device \(field)", "updating a device authorization with a \(field) of \(what)") {
+                    try await InstantKit.expectRefused("device \(field)", "updating a device authorization with a \(field) of \(what)",
+                                                       undo: { try await store.removeDeviceAuthorization(forDeviceCode: stored.deviceCode) }) {
                         try await store.updateDeviceAuthorization(forUserCode: stored.userCode, with: update)
                     }
                 }
@@ -70,12 +73,14 @@ extension ConformanceSuite {
                 for (field, change) in variants {
                     var fresh = HousekeepingFixtures.session(ctx, "fresh", expiresIn: 600)
                     change(&fresh)
-                    try await InstantKit.expectRefused("session \(field)", "creating a session whose \(field) is \(what)") {
+                    try await InstantKit.expectRefused("session \(field)", "creating a session whose \(field) is \(what)",
+                                                       undo: { try await store.deleteSession(forKey: fresh.key) }) {
                         try await store.createSession(fresh)
                     }
                     var update = stored
                     change(&update)
-                    try await InstantKit.expectRefused("session \(field)", "updating a session with a \(field) of \(what)") {
+                    try await InstantKit.expectRefused("session \(field)", "updating a session with a \(field) of \(what)",
+                                                       undo: { try await store.deleteSession(forKey: stored.key) }) {
                         try await store.updateSession(update)
                     }
                 }
@@ -89,7 +94,8 @@ extension ConformanceSuite {
             for (what, instant) in InstantKit.outside(ctx) {
                 var request = OpsKit.par(ctx, "bad")
                 request.expiresAt = instant
-                try await InstantKit.expectRefused("pushed authorization expiresAt", "storing a pushed authorization request expiring \(what)") {
+                try await InstantKit.expectRefused("pushed authorization expiresAt", "storing a pushed authorization request expiring \(what)",
+                                                   undo: { try await store.consumePushedAuthorizationRequest(forHash: request.referenceValueHash) }) {
                     try await store.storePushedAuthorizationRequest(request)
                 }
             }
@@ -103,12 +109,14 @@ extension ConformanceSuite {
             for (what, instant) in InstantKit.outside(ctx) {
                 var fresh = OpsKit.ciba(ctx, "fresh")
                 fresh.creationTime = instant
-                try await InstantKit.expectRefused("backchannel creationTime", "storing a backchannel request created \(what)") {
+                try await InstantKit.expectRefused("backchannel creationTime", "storing a backchannel request created \(what)",
+                                                   undo: { try await store.removeBackchannelRequest(forInternalId: fresh.internalId) }) {
                     try await store.storeBackchannelRequest(fresh)
                 }
                 var update = stored
                 update.creationTime = instant
-                try await InstantKit.expectRefused("backchannel creationTime", "updating a backchannel request with a creationTime of \(what)") {
+                try await InstantKit.expectRefused("backchannel creationTime", "updating a backchannel request with a creationTime of \(what)",
+                                                   undo: { try await store.removeBackchannelRequest(forInternalId: stored.internalId) }) {
                     try await store.updateBackchannelRequest(forInternalId: stored.internalId, with: update)
                 }
             }
@@ -118,7 +126,8 @@ extension ConformanceSuite {
             for (what, created, lifetime) in endsLate {
                 var fresh = OpsKit.ciba(ctx, "fresh")
                 (fresh.creationTime, fresh.lifetime) = (created, lifetime)
-                try await InstantKit.expectRefused("backchannel lifetime", "storing a backchannel request ending \(what)") {
+                try await InstantKit.expectRefused("backchannel lifetime", "storing a backchannel request ending \(what)",
+                                                   undo: { try await store.removeBackchannelRequest(forInternalId: fresh.internalId) }) {
                     try await store.storeBackchannelRequest(fresh)
                 }
             }
@@ -140,10 +149,13 @@ extension ConformanceSuite {
             refused.append(("cache slidingExpiration", "a valid absolute cap with a sliding expiration of 1e15 s",
                             CacheEntryOptions(absoluteExpiration: ctx.now.addingTimeInterval(60), slidingExpiration: 1e15)))
             let key = ctx.key("entry")
+            let undo = { _ = try await cache.remove(key) }
             for (field, what, options) in refused {
-                try await InstantKit.expectRefused(field, "set with \(what)") { try await cache.set(key, value: [1], options: options) }
-                try await InstantKit.expectRefused(field, "add with \(what)") { try await cache.add(key, value: [2], options: options) }
-                try await InstantKit.expectRefused(field, "getAndSet with \(what)") { try await cache.getAndSet(key, value: [3], options: options) }
+                try await InstantKit.expectRefused(field, "set with \(what)", undo: undo) { try await cache.set(key, value: [1], options: options) }
+                try await InstantKit.expectRefused(field, "add with \(what)", undo: undo) { try await cache.add(key, value: [2], options: options) }
+                try await InstantKit.expectRefused(field, "getAndSet with \(what)", undo: undo) {
+                    try await cache.getAndSet(key, value: [3], options: options)
+                }
             }
             try expectNil(try await cache.get(key), "an entry whose every write was refused")
             // The last accepted instant is a valid expiry: the entry lives, reads back and is removed as live.
@@ -193,7 +205,8 @@ extension ConformanceSuite {
             for (what, instant) in InstantKit.outside(ctx) {
                 var client = Client(clientId: id)
                 client.clientSecrets = [Secret(value: "kept", expiration: ctx.now.addingTimeInterval(60)), Secret(value: "bad", expiration: instant)]
-                try await InstantKit.expectRefused("clientSecrets.expiration", "saving a client with a secret expiring \(what)") {
+                try await InstantKit.expectRefused("clientSecrets.expiration", "saving a client with a secret expiring \(what)",
+                                                   undo: { try await ctx.stores.clients.deleteClient(withId: id) }) {
                     try await ctx.stores.clients.saveClient(client)
                 }
             }
@@ -205,7 +218,8 @@ extension ConformanceSuite {
             for (what, instant) in InstantKit.outside(ctx) {
                 var resource = ApiResource(name: name)
                 resource.apiSecrets = [Secret(value: "bad", expiration: instant)]
-                try await InstantKit.expectRefused("apiResource.apiSecrets.expiration", "saving an API resource with a secret expiring \(what)") {
+                try await InstantKit.expectRefused("apiResource.apiSecrets.expiration", "saving an API resource with a secret expiring \(what)",
+                                                   undo: { try await ctx.stores.resources.deleteApiResource(named: name) }) {
                     try await ctx.stores.resources.saveApiResource(resource)
                 }
             }
@@ -218,8 +232,9 @@ extension ConformanceSuite {
             let threshold = ConfigSupport.instant(ctx, 30 * ConfigSupport.year)
             for (index, (what, instant)) in InstantKit.outside(ctx).enumerated() {
                 let key = ConfigSupport.signingKey(ctx, "k\(index)", created: instant)
-                try await InstantKit.expectRefused("signing key created", "storing a key created \(what)") { try await store.storeKey(key) }
-                try await InstantKit.expectRefused("signing key created", "conditionally storing a key created \(what)") {
+                let undo = { _ = try await store.deleteKey(withId: key.id) }
+                try await InstantKit.expectRefused("signing key created", "storing a key created \(what)", undo: undo) { try await store.storeKey(key) }
+                try await InstantKit.expectRefused("signing key created", "conditionally storing a key created \(what)", undo: undo) {
                     try await store.storeKey(key, ifNoKeyCreatedAfter: threshold)
                 }
             }
@@ -235,7 +250,8 @@ extension ConformanceSuite {
                 let store = ctx.stores.signingKeys
                 do {
                     try await store.storeKey(ConfigSupport.signingKey(ctx, "existing"))
-                    try await InstantKit.expectRefused("ifNoKeyCreatedAfter", "a NaN threshold", mentionsRange: false) {
+                    try await InstantKit.expectRefused("ifNoKeyCreatedAfter", "a NaN threshold", mentionsRange: false,
+                                                       undo: { _ = try await store.deleteKey(withId: ctx.key("nan")) }) {
                         try await store.storeKey(ConfigSupport.signingKey(ctx, "nan"), ifNoKeyCreatedAfter: Date(timeIntervalSince1970: .nan))
                     }
                     let late: [(String, Date)] = [("+infinity", Date(timeIntervalSince1970: .infinity)), ("1e15 s from now", ctx.now.addingTimeInterval(1e15)),
@@ -303,11 +319,15 @@ enum InstantKit {
     }
 
     /// Fails unless `body` throws ``IdentityStorageError/Code-swift.struct/invalidArgument`` whose message names `field`
-    /// and (unless `mentionsRange` is false) the accepted range.
+    /// and (unless `mentionsRange` is false) the accepted range. When the store accepts the write instead, `undo` removes
+    /// what it stored before the case fails: an instant its reads refuse would break every other case that lists or
+    /// cleans up around it.
     static func expectRefused<T>(_ field: String, _ what: @autoclosure () -> String, mentionsRange: Bool = true,
-                                 file: String = #fileID, line: Int = #line, _ body: () async throws -> T) async throws {
+                                 file: String = #fileID, line: Int = #line, undo: () async throws -> Void = {},
+                                 _ body: () async throws -> T) async throws {
         do {
             _ = try await body()
+            try? await undo()
         } catch let error as IdentityStorageError {
             try expectEqual(error.code, .invalidArgument, "\(what()): error code (\(error.message))", file: file, line: line)
             try expect(error.message.contains(field), "\(what()): the message names \(field): \(error.message)", file: file, line: line)
