@@ -150,7 +150,7 @@ extension MariaDBIdentityStorage {
         /// What every connection opens with (holds the password; never printed).
         package func connectionSettings() throws(IdentityStorageError) -> MariaDBConnectionSettings {
             try validate()
-            func whole(_ duration: Duration) -> UInt32 { UInt32(clamping: max(1, Int(duration.inSeconds.rounded(.up)))) }
+            func whole(_ duration: Duration) -> UInt32 { UInt32(clamping: max(1, Int64(saturating: duration.inSeconds.rounded(.up)))) }
             return MariaDBConnectionSettings(host: host, port: port, user: user, password: password, database: database, unixSocket: unixSocket,
                                              tls: tls, connectTimeout: whole(connectTimeout), readTimeout: whole(readTimeout),
                                              writeTimeout: whole(writeTimeout), lockWaitTimeout: Int(whole(lockWaitTimeout)),

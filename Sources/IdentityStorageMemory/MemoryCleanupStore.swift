@@ -27,6 +27,7 @@ public struct MemoryCleanupStore: CleanupStore {
 
     public func removeConsumedGrants(consumedBefore threshold: Date, limit: Int) async throws -> [PersistedGrant] {
         try FieldValidation.positive(limit, "limit")
+        try FieldValidation.threshold(threshold, "consumedBefore")
         return grants.removeConsumed(before: threshold, limit: limit)
     }
 

@@ -23,6 +23,7 @@ public final class MemorySigningKeyStore: SigningKeyStore {
 
     public func storeKey(_ key: SerializedKey, ifNoKeyCreatedAfter threshold: Date) async throws -> Bool {
         try key.validate()
+        try FieldValidation.threshold(threshold, "ifNoKeyCreatedAfter")
         return try keys.withLock { keys throws(IdentityStorageError) in
             if keys.values.contains(where: { $0.created > threshold }) { return false }
             guard keys[ExactString(key.id)] == nil else { throw .duplicate("a signing key with id \(key.id) is already stored") }

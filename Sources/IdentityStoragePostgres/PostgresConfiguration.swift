@@ -192,7 +192,7 @@ package struct PostgresConnectionSettings: Sendable, CustomStringConvertible, Cu
         if let user = configuration.user { keywords.append(("user", user)) }
         if let password = configuration.password { keywords.append(("password", password)) }
         if let database = configuration.database { keywords.append(("dbname", database)) }
-        keywords.append(("connect_timeout", String(max(2, Int(configuration.connectTimeout.inSeconds.rounded(.up))))))
+        keywords.append(("connect_timeout", String(max(2, Int64(saturating: configuration.connectTimeout.inSeconds.rounded(.up))))))
         keywords.append(("client_encoding", "UTF8"))
         if !configuration.parameters.contains(where: { $0.name == "application_name" }) {
             keywords.append(("application_name", "identitystorage"))
@@ -201,14 +201,14 @@ package struct PostgresConnectionSettings: Sendable, CustomStringConvertible, Cu
             keywords.append((name, value))
         }
         self.keywords = keywords
-        let statementTimeout = max(1, Int((configuration.queryTimeout.inSeconds * 1000).rounded()))
+        let statementTimeout = max(1, Int64(saturating: (configuration.queryTimeout.inSeconds * 1000).rounded()))
         // Instants are bigint microseconds and never depend on TimeZone; UTC keeps anything the server
         // formats (logs, now()) unambiguous. search_path makes every unqualified table name the schema's.
         sessionSetup = """
             SET TimeZone = 'UTC'; SET search_path TO \(PostgresSchema.quoted(configuration.schema)); \
             SET statement_timeout = \(statementTimeout); SET client_min_messages = warning
             """
-        answerTimeout = .milliseconds(statementTimeout + 5_000)
+        answerTimeout = .milliseconds(statementTimeout.addingSaturating(5_000))
         connectTimeout = configuration.connectTimeout
         schema = configuration.schema
         description = configuration.description

@@ -58,7 +58,7 @@ public final class RedisIdentityStorage: ConfigurableBackend {
 
     func makeStores(clock: (any WallClock)?, keys: RedisKeyspace) -> IdentityStores {
         let context = RedisStoreContext(client: client, keys: keys, clock: clock ?? configuration.clock,
-                                        cacheGraceMilliseconds: configuration.cacheExpiryGracePeriod.map { Int64(($0.inSeconds * 1000).rounded()) } ?? -1)
+                                        cacheGraceMilliseconds: configuration.cacheExpiryGracePeriod.map { Int64(saturating: ($0.inSeconds * 1000).rounded()) } ?? -1)
         let cache = RedisDistributedCache(context: context)
         return IdentityStores(
             clients: RedisClientStore(context: context),

@@ -15,6 +15,7 @@ public struct CacheBackedAuthorizationParametersMessageStore: AuthorizationParam
     public func writeMessage(_ message: AuthorizationParametersMessage) async throws -> String {
         var message = message
         message.parameters.removeValue(forKey: "request_uri")
+        try FieldValidation.instant(message.created, "message created")
         for (name, values) in message.parameters {
             try FieldValidation.text(name, "message parameter name")
             for value in values { try FieldValidation.payload(value, "message parameter '\(name)'") }

@@ -16,6 +16,8 @@ public struct CacheBackedDeviceFlowThrottling: DeviceFlowThrottling {
 
     public func shouldSlowDown(key: String, interval: TimeInterval, expiration: Date) async throws -> Bool {
         try FieldValidation.key(key, "throttling key")
+        try FieldValidation.instant(expiration, "throttling expiration")
+        if !interval.isFinite { throw IdentityStorageError.invalidArgument("throttling interval must be a finite number of seconds (got \(interval))") }
         let now = clock.now
         let until = expiration > now ? expiration : now.addingTimeInterval(minimumRecordLifetime)
         let stamp = Array(String(now.microsecondsSince1970).utf8)

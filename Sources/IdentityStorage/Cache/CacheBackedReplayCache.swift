@@ -12,6 +12,8 @@ public struct CacheBackedReplayCache: ReplayCache {
 
     public func tryAdd(purpose: String, handle: String, expiration: Date) async throws -> Bool {
         let key = try Self.key(purpose: purpose, handle: handle)
+        // Before the "already past" shortcut, so that NaN or an instant no store holds is refused the same way always.
+        try FieldValidation.instant(expiration, "replay expiration")
         guard expiration > clock.now else { return true }
         return try await cache.add(key, value: [], options: .absolute(expiration))
     }

@@ -256,7 +256,7 @@ public struct ConfigurationDocument: Hashable, Sendable {
             return nil
         }
         let micros = Int64(String((fraction + "00000").prefix(6)))!
-        return Date(microsecondsSince1970: base.microsecondsSince1970 + micros)
+        return Date(microsecondsSince1970: base.microsecondsSince1970.addingSaturating(micros))
     }
 
     /// Sorts arrays (sets encode in random order) so exports are stable and diffable.

@@ -128,7 +128,10 @@ public struct StoreURLParameters: Sendable {
             scale = unit.seconds
             break
         }
-        guard let value = Double(number), value.isFinite, value > 0, !number.contains(where: { $0.isLetter }) else { return nil }
+        // At most Int64.max seconds, as `Duration` counts them (beyond, building one traps).
+        guard let value = Double(number), value.isFinite, value > 0, value * scale < 9.2e18, !number.contains(where: { $0.isLetter }) else {
+            return nil
+        }
         let duration = Duration.milliseconds(value * scale * 1000)
         return duration > .zero ? duration : nil
     }

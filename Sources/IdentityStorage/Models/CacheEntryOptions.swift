@@ -11,6 +11,8 @@ import Foundation
 /// - Sliding expiration is renewed by ``DistributedCache/get(_:)`` and ``DistributedCache/refresh(_:)``
 ///   but never extends the entry beyond its absolute expiration.
 /// - Intervals are honoured to the millisecond (no rounding to whole seconds).
+/// - Every instant set (the absolute expiration, now plus a relative or sliding interval) must be within
+///   ``IdentityStorageLimits/storedInstants``; otherwise ``IdentityStorageError/Code-swift.struct/invalidArgument``.
 public struct CacheEntryOptions: Hashable, Sendable {
     /// A fixed instant at which the entry expires.
     public var absoluteExpiration: Date?
@@ -40,6 +42,8 @@ public struct CacheEntryOptions: Hashable, Sendable {
     /// The expiration an entry written at `now` gets: what every adapter stores.
     /// Throws for a non-positive interval or an absolute expiration not after `now`.
     public func resolve(at now: Date) throws(IdentityStorageError) -> ResolvedCacheExpiration {
+        // First, so that NaN (which compares false with everything) cannot slip past the rules below.
+        try FieldValidation.instant(absoluteExpiration, "cache absoluteExpiration")
         if let absoluteExpiration, absoluteExpiration <= now {
             throw .invalidArgument("The absolute expiration value must be in the future.")
         }
@@ -49,7 +53,14 @@ public struct CacheEntryOptions: Hashable, Sendable {
         if let sliding = slidingExpiration, !(sliding > 0) {
             throw .invalidArgument("The sliding expiration value must be positive.")
         }
-        let absolute = absoluteExpirationRelativeToNow.map { now.addingTimeInterval($0) } ?? absoluteExpiration
+        var absolute = absoluteExpiration
+        if let relative = absoluteExpirationRelativeToNow {
+            absolute = try FieldValidation.instant(after: relative, from: now, "cache absoluteExpirationRelativeToNow")
+        }
+        if let sliding = slidingExpiration {
+            // The first expiry; renewals move it later but never past the absolute cap.
+            try FieldValidation.instant(after: sliding, from: now, "cache slidingExpiration")
+        }
         return ResolvedCacheExpiration(absolute: absolute?.roundedToStoragePrecision, sliding: slidingExpiration, now: now)
     }
 }
@@ -60,6 +71,8 @@ public struct ResolvedCacheExpiration: Hashable, Sendable {
     public var absolute: Date?
     /// The sliding interval in seconds; nil when none.
     public var sliding: TimeInterval?
+    /// ``sliding`` in whole microseconds, as stores keep it.
+    public var slidingMicroseconds: Int64? { sliding.map { Int64(saturating: ($0 * 1_000_000).rounded()) } }
     /// When the entry expires unless renewed: `min(now + sliding, absolute)`; nil for never.
     public var expiresAt: Date?
 

@@ -31,7 +31,8 @@ public final class ManualWallClock: WallClock {
 
     /// Moves the clock forward (or back, with a negative interval).
     public func advance(by seconds: TimeInterval) {
-        instant.withLock { $0 = Date(microsecondsSince1970: $0.microsecondsSince1970 + Int64((seconds * 1_000_000).rounded())) }
+        let micros = Int64(saturating: (seconds * 1_000_000).rounded())
+        instant.withLock { $0 = Date(microsecondsSince1970: $0.microsecondsSince1970.addingSaturating(micros)) }
     }
 
     /// Sets the clock to `date`.
@@ -43,8 +44,12 @@ public final class ManualWallClock: WallClock {
 extension Date {
     /// Microseconds since 1970-01-01T00:00:00Z, rounded to the nearest microsecond:
     /// the unit every adapter stores instants in.
+    ///
+    /// Never traps: beyond `Int64` it saturates, and NaN gives `Int64.min`. Stores do not rely on that: they check
+    /// every instant a caller gives them first (``FieldValidation/instant(_:_:)``), so such a value is refused, never
+    /// stored.
     public var microsecondsSince1970: Int64 {
-        Int64((timeIntervalSince1970 * 1_000_000).rounded())
+        Int64(saturating: (timeIntervalSince1970 * 1_000_000).rounded())
     }
 
     /// The instant `microseconds` after 1970-01-01T00:00:00Z.
@@ -58,7 +63,8 @@ extension Date {
     /// ``IdentityStorageLimits/storedInstantMicroseconds``) as ``IdentityStorageError/Code-swift.struct/corruptedData``.
     public init(storedMicroseconds microseconds: Int64, what: @autoclosure () -> String) throws(IdentityStorageError) {
         guard IdentityStorageLimits.storedInstantMicroseconds.contains(microseconds) else {
-            throw .corruptedData("\(what()) (\(microseconds) µs since 1970) is outside years 1 to 9999")
+            throw .corruptedData("\(what()) (\(microseconds) µs since 1970) is outside the instants a store writes, "
+                                 + IdentityStorageLimits.storedInstantRangeText)
         }
         self.init(microsecondsSince1970: microseconds)
     }
@@ -80,5 +86,25 @@ extension Duration {
         let (seconds, attoseconds) = components
         let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
         return overflow ? .max : whole.addingReportingOverflow(attoseconds / 1_000_000_000).partialValue
+    }
+}
+
+extension Int64 {
+    /// `value` (a whole number) as an `Int64`, saturating past either end; NaN gives `.min`. `Int64(_:)` traps on all of
+    /// these, and a caller's instant or interval must never take the process down.
+    package init(saturating value: Double) {
+        if value.isNaN || value < -9_223_372_036_854_775_808.0 {
+            self = .min
+        } else if value >= 9_223_372_036_854_775_808.0 {
+            self = .max
+        } else {
+            self.init(value)
+        }
+    }
+
+    /// `self + other`, saturating at either end instead of trapping.
+    package func addingSaturating(_ other: Int64) -> Int64 {
+        let (sum, overflow) = addingReportingOverflow(other)
+        return overflow ? (other < 0 ? .min : .max) : sum
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Checks shared by every model's `validate()`: one wording, one error code per rule, on every backend.
 public enum FieldValidation {
     /// A key or id: not empty, no NUL byte, at most `maxBytes` UTF-8 bytes.
@@ -66,6 +68,49 @@ public enum FieldValidation {
         if !range.contains(value) {
             throw .invalidArgument("\(field) must be from \(range.lowerBound) to \(range.upperBound) (got \(value))")
         }
+    }
+
+    /// An instant a store keeps: within ``IdentityStorageLimits/storedInstants``, otherwise
+    /// ``IdentityStorageError/Code-swift.struct/invalidArgument`` naming `field` and the range (NaN and infinities
+    /// included). Returns the microseconds since 1970 the store writes.
+    @discardableResult
+    public static func instant(_ value: Date, _ field: @autoclosure () -> String) throws(IdentityStorageError) -> Int64 {
+        if let micros = storedMicroseconds(value) { return micros }
+        throw .invalidArgument("\(field()) must be an instant from \(IdentityStorageLimits.storedInstantRangeText) "
+                               + "(got \(value.timeIntervalSince1970) s since 1970)")
+    }
+
+    /// An optional instant: when present, as ``instant(_:_:)``.
+    public static func instant(_ value: Date?, _ field: @autoclosure () -> String) throws(IdentityStorageError) {
+        if let value { try instant(value, field()) }
+    }
+
+    /// An interval from `now` that sets an instant a store keeps (a relative or sliding expiration): `now + seconds`
+    /// must be within ``IdentityStorageLimits/storedInstants``, otherwise
+    /// ``IdentityStorageError/Code-swift.struct/invalidArgument`` naming `field` and the range. Returns that instant.
+    @discardableResult
+    public static func instant(after seconds: TimeInterval, from now: Date, _ field: @autoclosure () -> String) throws(IdentityStorageError) -> Date {
+        let instant = now.addingTimeInterval(seconds)
+        guard storedMicroseconds(instant) == nil else { return instant }
+        throw .invalidArgument("\(field()) of \(seconds) s ends outside the instants a store holds, "
+                               + IdentityStorageLimits.storedInstantRangeText)
+    }
+
+    /// An instant that stored instants are compared with but that is never stored (a "created after" or "consumed
+    /// before" threshold): any instant but NaN, which compares with nothing and gets
+    /// ``IdentityStorageError/Code-swift.struct/invalidArgument``. One past either end of the stored range means the same
+    /// as any farther (`Date.distantPast` is before every stored instant), so those are not refused.
+    public static func threshold(_ value: Date, _ field: @autoclosure () -> String) throws(IdentityStorageError) {
+        if value.timeIntervalSince1970.isNaN { throw .invalidArgument("\(field()) must be an instant (got NaN)") }
+    }
+
+    /// The instant's microseconds if a store keeps it. Compared as a `Double` first: `Int64(_:)` traps on NaN,
+    /// infinities and anything past ±2⁶³.
+    private static func storedMicroseconds(_ value: Date) -> Int64? {
+        let micros = (value.timeIntervalSince1970 * 1_000_000).rounded()
+        guard micros > -9e18, micros < 9e18 else { return nil } // false for NaN too
+        let whole = Int64(micros)
+        return IdentityStorageLimits.storedInstantMicroseconds.contains(whole) ? whole : nil
     }
 
     private static func noNul(_ value: String, _ field: String) throws(IdentityStorageError) {

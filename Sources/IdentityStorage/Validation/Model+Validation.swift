@@ -1,3 +1,5 @@
+import Foundation
+
 // Every adapter calls `validate()` before writing, so bad input gets the same typed error everywhere
 // and nothing is half-written.
 
@@ -6,6 +8,7 @@ extension Secret {
         try FieldValidation.text(value, "\(field).value")
         try FieldValidation.key(type, "\(field).type")
         try FieldValidation.text(description, "\(field).description")
+        try FieldValidation.instant(expiration, "\(field).expiration")
     }
 }
 
@@ -126,6 +129,9 @@ extension PersistedGrant {
         try FieldValidation.key(clientId, "grant clientId")
         try FieldValidation.text(description, "grant description")
         try FieldValidation.payload(data, "grant data")
+        try FieldValidation.instant(creationTime, "grant creationTime")
+        try FieldValidation.instant(expiration, "grant expiration")
+        try FieldValidation.instant(consumedTime, "grant consumedTime")
     }
 }
 
@@ -139,6 +145,8 @@ extension DeviceAuthorization {
         try FieldValidation.optionalKey(sessionId, "device sessionId")
         try FieldValidation.text(description, "device description")
         try FieldValidation.payload(data, "device data")
+        try FieldValidation.instant(creationTime, "device creationTime")
+        try FieldValidation.instant(expiration, "device expiration")
     }
 }
 
@@ -148,6 +156,7 @@ extension SerializedKey {
         try FieldValidation.key(id, "signing key id")
         try FieldValidation.key(algorithm, "signing key algorithm")
         try FieldValidation.payload(data, "signing key data")
+        try FieldValidation.instant(created, "signing key created")
     }
 }
 
@@ -160,6 +169,9 @@ extension ServerSideSession {
         try FieldValidation.optionalKey(sessionId, "session sessionId")
         try FieldValidation.text(displayName, "session displayName")
         try FieldValidation.payload(ticket, "session ticket")
+        try FieldValidation.instant(created, "session created")
+        try FieldValidation.instant(renewed, "session renewed")
+        try FieldValidation.instant(expires, "session expires")
     }
 }
 
@@ -168,6 +180,7 @@ extension PushedAuthorizationRequest {
     public func validate() throws(IdentityStorageError) {
         try FieldValidation.key(referenceValueHash, "referenceValueHash")
         try FieldValidation.payload(parameters, "pushed authorization parameters")
+        try FieldValidation.instant(expiresAt, "pushed authorization expiresAt")
     }
 }
 
@@ -179,6 +192,9 @@ extension BackchannelAuthenticationRequest {
         try FieldValidation.key(subjectId, "backchannel subjectId")
         try FieldValidation.optionalKey(sessionId, "backchannel sessionId")
         try FieldValidation.nonNegative(lifetime, "backchannel lifetime")
+        try FieldValidation.instant(creationTime, "backchannel creationTime")
+        // Stores keep the expiry as an instant of its own.
+        try FieldValidation.instant(after: TimeInterval(lifetime), from: creationTime, "backchannel lifetime")
         for (value, field) in [(tenant, "tenant"), (idP, "idP"), (bindingMessage, "bindingMessage"), (description, "description")] {
             try FieldValidation.text(value, "backchannel \(field)")
         }

@@ -80,6 +80,7 @@ struct FileSigningKeyStore: SigningKeyStore {
 
     func storeKey(_ key: SerializedKey, ifNoKeyCreatedAfter threshold: Date) async throws -> Bool {
         try key.validate()
+        try FieldValidation.threshold(threshold, "ifNoKeyCreatedAfter")
         let stored = key.atStoragePrecision
         return try await directory.write { files in
             if try Self.keys(in: files).contains(where: { $0.created > threshold }) { return false }

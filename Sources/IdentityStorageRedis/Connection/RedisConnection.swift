@@ -238,6 +238,6 @@ package final class RedisConnection: BlockingConnection {
     private static func interval(_ duration: Duration) -> timeval {
         let clamped = max(0.001, duration.inSeconds)
         let whole = clamped.rounded(.down)
-        return timeval(tv_sec: .init(whole), tv_usec: .init(((clamped - whole) * 1_000_000).rounded()))
+        return timeval(tv_sec: .init(Int64(saturating: whole)), tv_usec: .init(((clamped - whole) * 1_000_000).rounded()))
     }
 }

@@ -17,6 +17,7 @@ struct RedisCleanupStore: CleanupStore {
     }
 
     func removeConsumedGrants(consumedBefore threshold: Date, limit: Int) async throws -> [PersistedGrant] {
+        try FieldValidation.threshold(threshold, "consumedBefore")
         let context = context
         return try await wholeBatch { try await RedisPersistedGrantStore(context: context).removeDue(zset: "u", before: threshold, limit: limit) }
             .sorted { ($0.consumedTime!, ExactString($0.key)) < ($1.consumedTime!, ExactString($1.key)) }

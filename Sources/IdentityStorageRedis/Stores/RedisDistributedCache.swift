@@ -77,7 +77,7 @@ struct RedisDistributedCache: DistributedCache {
         let now = context.clock.now
         let expiration = try options.resolve(at: now)
         return [RedisValue.bytes(key), value, expiration.expiresAt.map(RedisValue.micros) ?? [], expiration.absolute.map(RedisValue.micros) ?? [],
-                expiration.sliding.map { RedisValue.bytes(Int64(($0 * 1_000_000).rounded())) } ?? [], RedisValue.micros(now), grace()]
+                expiration.slidingMicroseconds.map(RedisValue.bytes) ?? [], RedisValue.micros(now), grace()]
     }
 
     // MARK: Scripts (KEYS[1] is the bucket's `P{c:NN}:`; an entry is `v:<key>`, the expiry set `x`)

@@ -40,6 +40,7 @@ struct RedisSigningKeyStore: SigningKeyStore {
 
     func storeKey(_ key: SerializedKey, ifNoKeyCreatedAfter threshold: Date) async throws -> Bool {
         try key.validate()
+        try FieldValidation.threshold(threshold, "ifNoKeyCreatedAfter")
         switch try await store(key, threshold: threshold) {
         case 1: return true
         case -1: throw IdentityStorageError.duplicate("a signing key with id \(key.id) is already stored")

@@ -59,7 +59,8 @@ package struct SQLCleanupStore<Database: SQLDatabase>: CleanupStore {
     }
 
     package func removeConsumedGrants(consumedBefore threshold: Date, limit: Int) async throws -> [PersistedGrant] {
-        try await batches.consumedGrants.remove(
+        try FieldValidation.threshold(threshold, "consumedBefore")
+        return try await batches.consumedGrants.remove(
             from: database, before: threshold, limit: limit, decode: { try SQLTables.Grants.decode($0) }, key: \.key,
             precedes: { ($0.consumedTime!, ExactString($0.key)) < ($1.consumedTime!, ExactString($1.key)) })
     }

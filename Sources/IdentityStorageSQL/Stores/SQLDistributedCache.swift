@@ -117,11 +117,11 @@ package struct SQLDistributedCache<Database: SQLDatabase>: DistributedCache {
     @discardableResult
     package func remove(_ key: String) async throws -> Bool {
         try DistributedCacheKey.validate(key)
-        let now = clock.now
+        let now = clock.now.microsecondsSince1970
         let sql = statements.remove
         return try await database.write { connection in
             // The expiry test stays in Swift: a bound parameter inside RETURNING reads back as 0 on SQLite 3.40.
-            let expiries = try connection.query(sql, [.text(key)]) { row in try row.optionalDate(0) }
+            let expiries = try connection.query(sql, [.text(key)]) { row in try Self.expiry(row, 0) }
             return expiries.contains { expiry in expiry.map { $0 > now } ?? true }
         }
     }
@@ -160,13 +160,19 @@ package struct SQLDistributedCache<Database: SQLDatabase>: DistributedCache {
             return try await database.transaction { connection -> [UInt8]? in
                 if try connection.run(statements.insertOrLock, bindings) == 1 { return nil }
                 let previous = try connection.query(statements.lockedRead, [.text(key)]) { row -> [UInt8]? in
-                    let expiry = try row.optionalDate(1)
-                    return try expiry.map { $0 > now } ?? true ? row.blob(0) : nil
+                    let expiry = try Self.expiry(row, 1)
+                    return try expiry.map { $0 > now.microsecondsSince1970 } ?? true ? row.blob(0) : nil
                 }.first ?? nil
                 try connection.run(statements.update, Array(bindings.dropFirst()) + [bindings[0]])
                 return previous
             }
         }
+    }
+
+    /// An entry's `expires_at` in microseconds, compared as stored: renewals of a long sliding interval may move it
+    /// past the last instant a store accepts, and that must not make the entry unreadable.
+    private static func expiry(_ row: some SQLRow, _ column: Int) throws -> Int64? {
+        row.isNull(column) ? nil : try row.int64(column)
     }
 
     private func renew(_ key: String, at now: Date) async throws {
@@ -181,6 +187,6 @@ package struct SQLDistributedCache<Database: SQLDatabase>: DistributedCache {
         try FieldValidation.payloadSize(value.count, "cache value")
         let expiration = try options.resolve(at: clock.now)
         return [.text(key), .blob(value), .optionalDate(expiration.expiresAt), .optionalDate(expiration.absolute),
-                expiration.sliding.map { .integer(Int64(($0 * 1_000_000).rounded())) } ?? .null]
+                expiration.slidingMicroseconds.map(SQLValue.integer) ?? .null]
     }
 }

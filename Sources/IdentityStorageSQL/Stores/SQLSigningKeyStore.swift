@@ -47,6 +47,7 @@ package struct SQLSigningKeyStore<Database: SQLDatabase>: SigningKeyStore {
 
     package func storeKey(_ key: SerializedKey, ifNoKeyCreatedAfter threshold: Date) async throws -> Bool {
         try key.validate()
+        try FieldValidation.threshold(threshold, "ifNoKeyCreatedAfter")
         let values = SQLTables.SigningKeys.values(key)
         let statements = statements
         return try await database.locked(.signingKeys) { connection in

@@ -32,7 +32,7 @@ package final class SQLiteDatabase: SQLDatabase {
 
     package static func open(_ configuration: SQLiteIdentityStorage.Configuration) async throws -> SQLiteDatabase {
         let path = configuration.path
-        let timeout = Int32(clamping: Int((configuration.busyTimeout.inSeconds * 1000).rounded()))
+        let timeout = Int32(clamping: Int64(saturating: (configuration.busyTimeout.inSeconds * 1000).rounded()))
         let inMemory = path == ":memory:" || path.isEmpty
         let bound = configuration.inlineBound
         let writer = BlockingConnectionPool(configuration: .init(size: 1, acquireTimeout: configuration.acquireTimeout, threadName: "sqlite-writer",

@@ -25,7 +25,7 @@ struct BenchRunner: Sendable {
     func measure(concurrency: Int, operations: Int? = nil,
                  _ operation: @escaping @Sendable (Int) async throws -> Void) async throws -> (operations: Int, seconds: Double, histogram: Histogram<UInt64>) {
         let total = operations ?? settings.operations
-        let deadline = settings.duration.map { ContinuousClock.now + .milliseconds(Int($0 * 1000)) }
+        let deadline = settings.duration.map { ContinuousClock.now + .milliseconds(Int64(saturating: ($0 * 1000).rounded())) }
         let started = ContinuousClock.now
         let perCaller = try await withThrowingTaskGroup(of: (Int, Histogram<UInt64>).self) { group in
             for caller in 0..<concurrency {

@@ -62,7 +62,7 @@ struct Check: AsyncParsableCommand {
         for testCase in cases {
             let outcome = try await harness.leases.holding(testCase.sharedState) {
                 if let timeout {
-                    await ConformanceSuite.run(testCase, on: harness, timeout: .milliseconds(Int((timeout * 1000).rounded())))
+                    await ConformanceSuite.run(testCase, on: harness, timeout: .milliseconds(Int64(saturating: (timeout * 1000).rounded())))
                 } else {
                     await ConformanceSuite.run(testCase, on: harness)
                 }

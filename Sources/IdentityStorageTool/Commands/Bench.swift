@@ -55,7 +55,7 @@ struct Bench: AsyncParsableCommand {
             throw ValidationError("--operations, --cleanup-rows and --cleanup-batch must be positive; --dataset and --warmup not negative")
         }
         guard !concurrency.isEmpty, concurrency.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--concurrency values must be at least 1") }
-        if let duration, duration <= 0 { throw ValidationError("--duration must be positive") }
+        if let duration, !(duration > 0 && duration.isFinite) { throw ValidationError("--duration must be a positive number of seconds") }
     }
 
     func run() async throws {
