@@ -155,8 +155,8 @@ struct MariaDBAdapterTests {
             try await MariaDBTestServer.withScratchDatabase(base, "migrate") { configuration in
                 for _ in 0..<3 {
                     let storage = try await MariaDBIdentityStorage.open(configuration)
-                    #expect(try await storage.schemaVersion() == 2)
-                    #expect(try await storage.queryRaw("SELECT COUNT(*) FROM identity_storage_migrations") == [["2"]])
+                    #expect(try await storage.schemaVersion() == 3)
+                    #expect(try await storage.queryRaw("SELECT COUNT(*) FROM identity_storage_migrations") == [["3"]])
                     await storage.close()
                 }
             }

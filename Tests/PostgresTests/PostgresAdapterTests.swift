@@ -131,7 +131,7 @@ struct PostgresAdapterTests {
             configuration.poolSize = 1
             for _ in 0..<3 {
                 let storage = try await PostgresIdentityStorage.open(configuration)
-                #expect(try await storage.schemaVersion() == 1)
+                #expect(try await storage.schemaVersion() == 2)
                 await storage.close()
             }
             let storage = try await PostgresIdentityStorage.open(configuration)

@@ -10,7 +10,7 @@ struct SQLiteAdapterTests {
         let path = try TemporaryDirectory().file("migrate.db")
         for _ in 0..<3 {
             let storage = try await SQLiteIdentityStorage.open(.init(path: path))
-            #expect(try await storage.schemaVersion() == 2)
+            #expect(try await storage.schemaVersion() == 3)
             await storage.close()
         }
     }
