@@ -36,7 +36,7 @@ struct SQLiteAdapterTests {
             }
             return try await group.reduce(into: []) { $0.append($1) }
         }
-        #expect(versions == [2, 2, 2, 2])
+        #expect(versions == [3, 3, 3, 3])
         let storage = try await SQLiteIdentityStorage.open(.init(path: path))
         try await storage.executeRaw("CREATE TEMP TABLE check_count AS SELECT count(*) AS n FROM identity_storage_migrations")
         await storage.close()
