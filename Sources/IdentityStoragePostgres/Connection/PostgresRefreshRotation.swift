@@ -21,36 +21,48 @@ enum PostgresRefreshRotation {
             n integer;
         BEGIN
             o_removed := 0;
-            SELECT * INTO g FROM persisted_grants AS t WHERE t.key = p_key COLLATE "C" FOR UPDATE;
-            IF NOT FOUND OR g.client_id <> s_client_id COLLATE "C" OR (g.expiration IS NOT NULL AND g.expiration <= p_now) THEN
-                o_outcome := 'n';
-                RETURN NEXT;
-                RETURN;
-            END IF;
-            fam := coalesce(g.family_id, g.key);
-            o_family := fam;
-            IF g.consumed_time IS NULL THEN
-                UPDATE persisted_grants AS t SET consumed_time = p_now, family_id = fam, successor_key = s_key
-                    WHERE t.key = p_key COLLATE "C" RETURNING t.* INTO g;
+            -- The common case in one statement: a live, unconsumed token of the successor's client is consumed. A row
+            -- another rotation holds is waited for and re-checked on what that one left (then it falls through).
+            UPDATE persisted_grants AS t SET consumed_time = p_now, family_id = coalesce(t.family_id, t.key), successor_key = s_key
+                WHERE t.key = p_key COLLATE "C" AND t.consumed_time IS NULL AND t.client_id = s_client_id COLLATE "C"
+                    AND (t.expiration IS NULL OR t.expiration > p_now)
+                RETURNING t.* INTO g;
+            IF FOUND THEN
+                fam := g.family_id;
+                o_family := fam;
                 o_outcome := 'r';
-            ELSIF p_now - g.consumed_time < p_grace AND g.reuse_count < p_max_reuse THEN
-                UPDATE persisted_grants AS t SET reuse_count = t.reuse_count + 1, family_id = fam, successor_key = s_key
-                    WHERE t.key = p_key COLLATE "C" RETURNING t.* INTO g;
-                o_outcome := 'g';
             ELSE
-                -- Pass after pass: a successor committed while a pass waited for a member's lock is seen by the next.
-                LOOP
-                    DELETE FROM persisted_grants AS t WHERE t.family_id = fam COLLATE "C";
-                    GET DIAGNOSTICS n = ROW_COUNT;
-                    o_removed := o_removed + n;
-                    DELETE FROM persisted_grants AS t WHERE t.key = fam COLLATE "C" AND t.family_id IS NULL;
-                    GET DIAGNOSTICS n = ROW_COUNT;
-                    o_removed := o_removed + n;
-                    EXIT WHEN NOT EXISTS (SELECT 1 FROM persisted_grants AS t WHERE t.family_id = fam COLLATE "C");
-                END LOOP;
-                o_outcome := 'd';
-                RETURN NEXT;
-                RETURN;
+                SELECT * INTO g FROM persisted_grants AS t WHERE t.key = p_key COLLATE "C" FOR UPDATE;
+                IF NOT FOUND OR g.client_id <> s_client_id COLLATE "C" OR (g.expiration IS NOT NULL AND g.expiration <= p_now) THEN
+                    o_outcome := 'n';
+                    RETURN NEXT;
+                    RETURN;
+                END IF;
+                fam := coalesce(g.family_id, g.key);
+                o_family := fam;
+                IF g.consumed_time IS NULL THEN
+                    UPDATE persisted_grants AS t SET consumed_time = p_now, family_id = fam, successor_key = s_key
+                        WHERE t.key = p_key COLLATE "C" RETURNING t.* INTO g;
+                    o_outcome := 'r';
+                ELSIF p_now - g.consumed_time < p_grace AND g.reuse_count < p_max_reuse THEN
+                    UPDATE persisted_grants AS t SET reuse_count = t.reuse_count + 1, family_id = fam, successor_key = s_key
+                        WHERE t.key = p_key COLLATE "C" RETURNING t.* INTO g;
+                    o_outcome := 'g';
+                ELSE
+                    -- Pass after pass: a successor committed while a pass waited for a member's lock is seen by the next.
+                    LOOP
+                        DELETE FROM persisted_grants AS t WHERE t.family_id = fam COLLATE "C";
+                        GET DIAGNOSTICS n = ROW_COUNT;
+                        o_removed := o_removed + n;
+                        DELETE FROM persisted_grants AS t WHERE t.key = fam COLLATE "C" AND t.family_id IS NULL;
+                        GET DIAGNOSTICS n = ROW_COUNT;
+                        o_removed := o_removed + n;
+                        EXIT WHEN NOT EXISTS (SELECT 1 FROM persisted_grants AS t WHERE t.family_id = fam COLLATE "C");
+                    END LOOP;
+                    o_outcome := 'd';
+                    RETURN NEXT;
+                    RETURN;
+                END IF;
             END IF;
             INSERT INTO persisted_grants AS t (key, type, subject_id, session_id, client_id, description, creation_time, expiration,
                 consumed_time, data, family_id, successor_key, reuse_count)

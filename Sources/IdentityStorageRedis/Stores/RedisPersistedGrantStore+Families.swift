@@ -33,9 +33,15 @@ extension RedisPersistedGrantStore {
         let what = "rotating refresh token \(key)"
         let natural = RedisKeyspace.bucket(key)
         let standalone = !self.context.client.isCluster
-        var reply = try await self.context.client.runAll(commands(tryingBucket: natural, follows: standalone), what)[0]
+        // One command goes through `run`, which shares a pipeline with the other callers of the moment; two (cluster: the
+        // successor's pointer beside the script) through `runAll`, to their nodes at once.
+        let client = self.context.client
+        func send(_ commands: [RedisCommand]) async throws -> RedisReply {
+            commands.count == 1 ? try await client.run(commands[0], what) : try await client.runAll(commands, what)[0]
+        }
+        var reply = try await send(commands(tryingBucket: natural, follows: standalone))
         if let home = try Self.moved(reply) {
-            reply = try await self.context.client.runAll(commands(tryingBucket: home, follows: false), what)[0]
+            reply = try await send(commands(tryingBucket: home, follows: false))
             if try Self.moved(reply) != nil { return .notFound }
         }
         return try Self.rotation(reply, key: key)
