@@ -1,3 +1,4 @@
+import AuthorizationServerExample
 import Crypto
 import Foundation
 import IdentityStorage
@@ -6,7 +7,9 @@ import Testing
 
 /// The `authorization-server` executable on every backend, driven by a real OAuth client library (authlib, through
 /// Scripts/oauth-client-flows.py) as an application drives it: authorization code with PKCE, refresh-token rotation
-/// (8 threads refreshing one token at once; a replay after the grace period revoking the family), client credentials by client_secret_basic, client_secret_post and private_key_jwt, replays refused.
+/// with the default policy (8 threads refreshing one token at once all get tokens; a replay after the grace period
+/// revokes the family), client credentials by client_secret_basic, client_secret_post and private_key_jwt, replays
+/// refused.
 @Suite struct OAuthClientLibraryTests {
     static let script = PackagePaths.file("Scripts/oauth-client-flows.py")
 
@@ -30,30 +33,25 @@ import Testing
 
         // Fault tests restart the servers: hold the server's gate shared while the example uses it.
         try await ServerGate.sharing(store: url) {
-            // The default refresh-token policy for every flow (8 concurrent refreshes of one token all get tokens); then a
-            // server whose grace period is 1 s, for a replay after the grace period (a sleep past 1 s, not past the 10 s default).
-            let runs: [(server: [String], script: [String])] = [
-                ([], []),
-                (["--refresh-grace-period", "1"], ["--only", "replay_after_grace", "--grace", "1"]),
-            ]
-            for (serverOptions, scriptOptions) in runs {
-                let server = try await ExampleServerProcess.start(arguments + serverOptions)
-                let run: (status: Int32, output: String)
-                do {
-                    run = try await shell("python3", [Self.script, "--server", server.baseURL, "--clients", clientsFile] + scriptOptions)
-                } catch {
-                    _ = try await server.stop()
-                    throw error
-                }
-                let stopped = try await server.stop()
-                if run.status == 3 {
-                    let message = "a python module of the script is missing (Scripts/install-packages.sh installs authlib and requests): \(run.output)"
-                    if ServerAvailability<Int>.isCI { Issue.record(Comment(rawValue: message)) } else { print("\(backend): not run: \(message)") }
-                    return
-                }
-                #expect(run.status == 0, "oauth-client-flows.py \(scriptOptions) on \(backend):\n\(run.output)\nserver output:\n\(stopped.output)")
-                #expect(stopped.exitedCleanly, "the server did not shut down cleanly on SIGTERM:\n\(stopped.output)")
+            // The server's default refresh-token policy throughout: 8 concurrent refreshes of one token all get tokens,
+            // and the replay after its 10 s grace period (the script sleeps past it) revokes the whole family.
+            let server = try await ExampleServerProcess.start(arguments)
+            let run: (status: Int32, output: String)
+            do {
+                run = try await shell("python3", [Self.script, "--server", server.baseURL, "--clients", clientsFile,
+                                                  "--grace", "\(AuthorizationServer.defaultRefreshTokenRotation.gracePeriod)"])
+            } catch {
+                _ = try await server.stop()
+                throw error
             }
+            let stopped = try await server.stop()
+            if run.status == 3 {
+                let message = "a python module of the script is missing (Scripts/install-packages.sh installs authlib and requests): \(run.output)"
+                if ServerAvailability<Int>.isCI { Issue.record(Comment(rawValue: message)) } else { print("\(backend): not run: \(message)") }
+                return
+            }
+            #expect(run.status == 0, "oauth-client-flows.py on \(backend):\n\(run.output)\nserver output:\n\(stopped.output)")
+            #expect(stopped.exitedCleanly, "the server did not shut down cleanly on SIGTERM:\n\(stopped.output)")
         }
     }
 }
