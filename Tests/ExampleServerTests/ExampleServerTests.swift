@@ -30,13 +30,7 @@ let sharedStores = try! SharedTestStores(name: "example")
         init() {
             let name = uniqueName("c")
             origin = "https://\(name.replacingOccurrences(of: "_", with: "-")).example"
-            var spa = Client(clientId: "spa-\(name)")
-            spa.requireClientSecret = false
-            spa.allowedGrantTypes = ["authorization_code"]
-            spa.redirectUris = [redirectUri]
-            spa.allowedScopes = ["openid", "invoices.read"]
-            spa.allowOfflineAccess = true
-            spa.refreshTokenUsage = .oneTimeOnly
+            var spa = Client.singlePageApp("spa-\(name)", redirectUri: redirectUri)
             spa.allowedCorsOrigins = [origin]
             self.spa = spa
             var worker = Client(clientId: "worker-\(name)")

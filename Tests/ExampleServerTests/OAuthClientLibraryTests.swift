@@ -71,14 +71,7 @@ struct LibraryClients {
 
     init() {
         let name = uniqueName("lib")
-        var spa = Client(clientId: "spa-\(name)")
-        spa.requireClientSecret = false
-        spa.allowedGrantTypes = ["authorization_code"]
-        spa.redirectUris = [redirectUri]
-        spa.allowedScopes = ["openid", "invoices.read"]
-        spa.allowOfflineAccess = true
-        spa.refreshTokenUsage = .oneTimeOnly
-        self.spa = spa
+        spa = .singlePageApp("spa-\(name)", redirectUri: redirectUri)
 
         basicSecret = "basic-" + UUID().uuidString
         postSecret = "post secret +/=&%:é " + UUID().uuidString
