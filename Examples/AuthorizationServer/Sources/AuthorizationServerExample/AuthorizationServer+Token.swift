@@ -36,18 +36,20 @@ extension AuthorizationServer {
         guard client.allowedGrantTypes.contains(grantType) || (grantType == PersistedGrantType.refreshToken && client.allowOfflineAccess) else {
             throw OAuthError.unauthorizedClient("the client may not use \(grantType)")
         }
+        let issuer = issuer(request)
         switch grantType {
-        case PersistedGrantType.authorizationCode: return try await redeemCode(form, client: client)
-        case PersistedGrantType.refreshToken: return try await refresh(form, client: client)
+        case PersistedGrantType.authorizationCode: return try await redeemCode(form, client: client, issuer: issuer)
+        case PersistedGrantType.refreshToken: return try await refresh(form, client: client, issuer: issuer)
         case "client_credentials":
-            return .json(TokenResponse(accessToken: GrantHandle.random().value, expiresIn: Self.accessTokenLifetime, refreshToken: nil,
-                                       scope: try allowedScopes(requested: form.scope, for: client).joined(separator: " ")))
+            let scopes = try allowedScopes(requested: form.scope, for: client)
+            return .json(TokenResponse(accessToken: try await accessToken(issuer: issuer, subject: nil, client: client, scopes: scopes),
+                                       expiresIn: Self.accessTokenLifetime, refreshToken: nil, scope: scopes.joined(separator: " ")))
         default: throw OAuthError.unsupportedGrantType("\(grantType) is not supported")
         }
     }
 
     /// Takes the code's grant: of any number of concurrent redemptions of one code exactly one gets tokens.
-    private func redeemCode(_ form: TokenRequest, client: Client) async throws -> Response {
+    private func redeemCode(_ form: TokenRequest, client: Client, issuer: String) async throws -> Response {
         guard let code = form.code else { throw OAuthError.invalidRequest("code is missing") }
         guard let grant = try await stores.grants.takeGrant(forKey: GrantHandle(value: code).key(type: PersistedGrantType.authorizationCode)) else {
             throw OAuthError.invalidGrant("the code is unknown or was already redeemed")
@@ -58,12 +60,12 @@ extension AuthorizationServer {
         }
         // After the take: a wrong verifier spends the code, so a stolen code cannot be tried against many verifiers.
         try verifyPKCE(data.codeChallenge, verifier: form.codeVerifier)
-        return try await issueTokens(subject: grant.subjectId, client: client, scopes: data.scopes)
+        return try await issueTokens(subject: grant.subjectId, client: client, scopes: data.scopes, issuer: issuer, nonce: data.nonce)
     }
 
     /// A one-time refresh token is consumed: of any number of concurrent refreshes exactly one gets a new token. A
     /// reusable one (`refreshTokenUsage` reUse) is only read and handed back.
-    private func refresh(_ form: TokenRequest, client: Client) async throws -> Response {
+    private func refresh(_ form: TokenRequest, client: Client, issuer: String) async throws -> Response {
         guard let handle = form.refreshToken.map(GrantHandle.init(value:)) else { throw OAuthError.invalidRequest("refresh_token is missing") }
         let key = handle.key(type: PersistedGrantType.refreshToken)
         let oneTime = client.refreshTokenUsage == .oneTimeOnly
@@ -72,11 +74,12 @@ extension AuthorizationServer {
             throw OAuthError.invalidGrant("the refresh token is unknown, used or expired")
         }
         let scopes = try JSONDecoder().decode([String].self, from: Data(grant.data.utf8))
-        return try await issueTokens(subject: grant.subjectId, client: client, scopes: scopes, reusing: oneTime ? nil : handle)
+        return try await issueTokens(subject: grant.subjectId, client: client, scopes: scopes, reusing: oneTime ? nil : handle, issuer: issuer, nonce: nil)
     }
 
-    /// An access token, and a refresh token (stored as a grant) when `offline_access` was granted.
-    private func issueTokens(subject: String?, client: Client, scopes: [String], reusing refreshHandle: GrantHandle? = nil) async throws -> Response {
+    /// A JWT access token, a refresh token (stored as a grant) when `offline_access` was granted, and an ID token with `openid`.
+    private func issueTokens(subject: String?, client: Client, scopes: [String], reusing refreshHandle: GrantHandle? = nil, issuer: String,
+                             nonce: String?) async throws -> Response {
         var refreshToken: String?
         if scopes.contains("offline_access") {
             let handle = refreshHandle ?? GrantHandle.random()
@@ -90,8 +93,10 @@ extension AuthorizationServer {
             }
             refreshToken = handle.value
         }
-        return .json(TokenResponse(accessToken: GrantHandle.random().value, expiresIn: Self.accessTokenLifetime, refreshToken: refreshToken,
-                                   scope: scopes.joined(separator: " ")))
+        var idToken: String?
+        if scopes.contains("openid"), let subject { idToken = try await self.idToken(issuer: issuer, subject: subject, client: client, nonce: nonce) }
+        return .json(TokenResponse(accessToken: try await accessToken(issuer: issuer, subject: subject, client: client, scopes: scopes),
+                                   expiresIn: Self.accessTokenLifetime, refreshToken: refreshToken, scope: scopes.joined(separator: " "), idToken: idToken))
     }
 
     private func isLive(_ grant: PersistedGrant) -> Bool {
