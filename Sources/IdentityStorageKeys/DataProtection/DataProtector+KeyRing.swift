@@ -144,8 +144,10 @@ extension DataProtector {
     }
 
     /// ASP.NET Core's default-key resolution: the most recently activated key old enough to have reached every
-    /// instance, else the least recently activated key too new for that; no default when that key is revoked,
-    /// expired, or unreadable here (reported, so that an instance missing the KEK never creates keys of its own).
+    /// instance, else the least recently activated key too new for that. Unlike ASP.NET Core, a preferred key that is
+    /// revoked or expired gives way to the too-new one rather than to no default, so that an instance that missed a
+    /// successor's propagation does not create yet another key. A default this process cannot read is reported, so
+    /// that an instance missing the KEK never creates keys of its own.
     func resolveDefault(at now: Date, in keys: [UUID: LoadedDataProtectionKey])
         -> (defaultKey: LoadedDataProtectionKey?, unreadable: LoadedDataProtectionKey?) {
         let cutoff = now.addingTimeInterval(-policy.propagationWindow)
@@ -153,20 +155,20 @@ extension DataProtector {
         let propagated = activated.filter { $0.key.created <= cutoff }.max { lhs, rhs in
             lhs.key.activation != rhs.key.activation ? lhs.key.activation < rhs.key.activation : lhs.key.id.uuidString > rhs.key.id.uuidString
         }
-        let preferred = propagated ?? activated.filter { $0.key.created > cutoff }.min { lhs, rhs in
+        let recent = activated.filter { $0.key.created > cutoff }.min { lhs, rhs in
             lhs.key.activation != rhs.key.activation ? lhs.key.activation < rhs.key.activation : lhs.key.id.uuidString < rhs.key.id.uuidString
         }
-        guard let preferred, !preferred.isRevoked, now < preferred.key.expiration else { return (nil, nil) }
-        guard preferred.material != nil else { return (nil, preferred) }
-        return (preferred, nil)
+        for candidate in [propagated, recent].compactMap({ $0 }) where !candidate.isRevoked && now < candidate.key.expiration {
+            return candidate.material == nil ? (nil, candidate) : (candidate, nil)
+        }
+        return (nil, nil)
     }
 
-    /// Whether the default key expires within the refresh period and propagation window with no key to follow it.
+    /// Whether the default key expires within the refresh period and propagation window with no key valid past it.
     func needsSuccessor(of defaultKey: LoadedDataProtectionKey, at now: Date, in keys: [UUID: LoadedDataProtectionKey]) -> Bool {
         let horizon = now.addingTimeInterval(policy.keyCacheDuration + policy.propagationWindow)
         guard defaultKey.key.expiration < horizon else { return false }
-        guard let next = resolveDefault(at: defaultKey.key.expiration, in: keys).defaultKey else { return true }
-        return next.key.expiration < horizon
+        return !keys.values.contains { !$0.isRevoked && $0.key.expiration >= horizon && $0.key.activation < $0.key.expiration }
     }
 
     /// The snapshot an instance serves from until the default key could change.

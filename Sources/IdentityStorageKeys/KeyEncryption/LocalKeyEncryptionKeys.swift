@@ -1,4 +1,6 @@
-import Crypto
+// swift-crypto does not mark its key types Sendable on Linux; they are immutable values (a key's bytes never change
+// after it is made), so sharing them between tasks is safe.
+@preconcurrency import Crypto
 import Foundation
 import IdentityStorage
 
