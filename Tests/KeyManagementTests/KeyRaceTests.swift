@@ -1,4 +1,5 @@
-import Crypto
+// swift-crypto's key types are not marked Sendable on Linux; they are immutable values, safe to share.
+@preconcurrency import Crypto
 import Foundation
 import IdentityStorage
 import IdentityStorageKeys
@@ -17,7 +18,7 @@ import Testing
     /// Late enough that every signing key and the data-protection key need a successor.
     static let rotationMoment = simulationStart.addingTimeInterval(88 * day)
 
-    @Test(arguments: KeyStoreBackend.allCases, .timeLimit(.minutes(20)))
+    @Test(.timeLimit(.minutes(20)), arguments: KeyStoreBackend.allCases)
     func tenInstancesCreateExactlyOneKeyEach(_ backend: KeyStoreBackend) async throws {
         let scratch = try Scratch()
         guard let url = try await backend.privateStore(uniqueName("keyrace"), in: scratch) else { return }
@@ -25,9 +26,12 @@ import Testing
         try await KeyStoreBackend.withStore(url) { store in
             let stores = store.makeStores()
             for (round, moment) in [simulationStart, Self.rotationMoment].enumerated() {
-                let answers = backend.isShared
-                    ? try await Self.processes(url: url, at: moment, kek: kek, scratch: scratch, round: round)
-                    : try await Self.inProcess(stores, at: moment, kek: kek)
+                let answers: [String]
+                if backend.isShared {
+                    answers = try await Self.processes(url: url, at: moment, kek: kek, scratch: scratch, round: round)
+                } else {
+                    answers = try await Self.inProcess(stores, at: moment, kek: kek)
+                }
                 let keys = try await stores.signingKeys.loadKeys()
                 for algorithm in Self.algorithms {
                     #expect(keys.filter { $0.algorithm == algorithm.rawValue }.count == round + 1,
@@ -55,7 +59,7 @@ import Testing
                 let line = try probe.nextLine()
                 guard line == "ready" else { throw KeysProbe.Failure.unexpected(line + probe.errors()) }
             }
-            FileManager.default.createFile(atPath: barrier, contents: nil)
+            _ = FileManager.default.createFile(atPath: barrier, contents: nil)
             return try probes.map { probe in
                 let line = try probe.nextLine()
                 guard line.hasPrefix("{") else { throw KeysProbe.Failure.unexpected(line + probe.errors()) }

@@ -1,4 +1,5 @@
-import Crypto
+// swift-crypto's key types are not marked Sendable on Linux; they are immutable values, safe to share.
+@preconcurrency import Crypto
 import Foundation
 import IdentityStorage
 import IdentityStorageKeys
@@ -10,7 +11,7 @@ import Testing
 @Suite struct KeySimulationTests {
     static let step: TimeInterval = 6 * 3600
 
-    @Test(arguments: KeyStoreBackend.allCases, .timeLimit(.minutes(20)))
+    @Test(.timeLimit(.minutes(20)), arguments: KeyStoreBackend.allCases)
     func fourHundredDaysOfRotation(_ backend: KeyStoreBackend) async throws {
         let scratch = try Scratch()
         guard let url = try await backend.privateStore(uniqueName("keysim"), in: scratch) else { return }

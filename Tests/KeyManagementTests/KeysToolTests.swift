@@ -1,4 +1,5 @@
-import Crypto
+// swift-crypto's key types are not marked Sendable on Linux; they are immutable values, safe to share.
+@preconcurrency import Crypto
 import Foundation
 import IdentityStorage
 import IdentityStorageKeys
@@ -33,8 +34,8 @@ import Testing
         let list = await ToolRun.run(["keys", "list", "--store", url], drivers: .builtIn)
         #expect(list.status == 0, "\(list)")
         let table = list.stdout.joined(separator: "\n")
-        #expect(table.contains(rs256.id) && table.contains(dataProtectionKey.id.uuidString.lowercased()), table)
-        #expect(list.stdout.filter { $0.contains(" signing ") || $0.hasPrefix("signing") }.count >= 2, table)
+        #expect(table.contains(rs256.id) && table.contains(dataProtectionKey.id.uuidString.lowercased()), "\(table)")
+        #expect(list.stdout.filter { $0.contains(" signing ") || $0.hasPrefix("signing") }.count >= 2, "\(table)")
         // Never key bytes: neither the public modulus nor any stored material.
         #expect(!table.contains(rs256.publicJWK["n"]!))
         for element in try await stores.keyRing.allElements() {

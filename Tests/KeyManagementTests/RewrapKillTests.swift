@@ -1,4 +1,5 @@
-import Crypto
+// swift-crypto's key types are not marked Sendable on Linux; they are immutable values, safe to share.
+@preconcurrency import Crypto
 import Foundation
 import IdentityStorage
 import IdentityStorageKeys
@@ -11,7 +12,7 @@ import Testing
 @Suite struct RewrapKillTests {
     static let keys = 24
 
-    @Test(arguments: KeyStoreBackend.allCases.filter(\.isShared), .timeLimit(.minutes(20)))
+    @Test(.timeLimit(.minutes(20)), arguments: KeyStoreBackend.allCases.filter(\.isShared))
     func rewrapSurvivesSIGKILL(_ backend: KeyStoreBackend) async throws {
         let scratch = try Scratch()
         guard let url = try await backend.privateStore(uniqueName("rewrap"), in: scratch) else { return }

@@ -33,7 +33,10 @@ while index + 1 < arguments.count {
     index += 2
 }
 guard let at = options["--at"].flatMap(Int64.init) else { fail("--at MICROS is required") }
-let algorithms = (options["--algorithms"] ?? "RS256,PS256,ES256").split(separator: ",").map { SigningAlgorithm(rawValue: String($0)) ?? fail("unknown algorithm \($0)") }
+let algorithms = (options["--algorithms"] ?? "RS256,PS256,ES256").split(separator: ",").map { name -> SigningAlgorithm in
+    guard let algorithm = SigningAlgorithm(rawValue: String(name)) else { fail("unknown algorithm \(name)") }
+    return algorithm
+}
 
 do {
     let store = try await StoreOpener.builtIn.open(url: url)

@@ -1,4 +1,5 @@
-import Crypto
+// swift-crypto's key types are not marked Sendable on Linux; they are immutable values, safe to share.
+@preconcurrency import Crypto
 import _CryptoExtras
 import Foundation
 import Histogram
