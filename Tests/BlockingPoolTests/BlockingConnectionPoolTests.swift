@@ -38,12 +38,31 @@ func occupyOnlyConnection<Connection>(of pool: BlockingConnectionPool<Connection
         holding.increment()
         while released.current == 0 { usleep(200) }
     } }
-    while holding.current == 0 { try await Task.sleep(for: .milliseconds(1)) }
+    try await waitUntil("the pool's thread took the occupying call") { holding.current > 0 }
     return {
         released.increment()
         try await holder.value
     }
 }
+
+/// Waits until `condition` holds, suspending between looks (a loop of `Task.yield()` would keep a cooperative thread
+/// busy); fails the test as a hang after `limit`. Nothing here measures a time. A test that waits for calls to be queued
+/// gives its pool an acquire timeout longer than this: on a loaded machine, queueing them may take longer than the
+/// default 10 s, and a call the sweep timed out would never be seen queued.
+func waitUntil(_ what: @autoclosure () -> String, limit: Duration = .seconds(120), sourceLocation: SourceLocation = #_sourceLocation,
+               _ condition: () -> Bool) async throws {
+    let deadline = ContinuousClock.now + limit
+    while !condition() {
+        guard ContinuousClock.now < deadline else {
+            Issue.record("\(what()) did not happen within \(limit): a hang", sourceLocation: sourceLocation)
+            throw CancellationError()
+        }
+        try await Task.sleep(for: .milliseconds(1))
+    }
+}
+
+/// Longer than any wait of ``waitUntil(_:limit:sourceLocation:_:)``: queued calls are never timed out under a test.
+let patientAcquire = Duration.seconds(600)
 
 @Suite("Blocking connection pool", .serialized)
 struct BlockingConnectionPoolTests {
@@ -106,7 +125,7 @@ struct BlockingConnectionPoolTests {
     }
 
     @Test func batchedCallsQueuedTogetherRunTogetherAndEachGetsItsOwnResponse() async throws {
-        let pool = BlockingConnectionPool(configuration: .init(size: 1)) { FakeConnection() }
+        let pool = BlockingConnectionPool(configuration: .init(size: 1, acquireTimeout: patientAcquire)) { FakeConnection() }
         let turns = Recorder()
         let batch = ConnectionBatch<FakeConnection, Int, Int>(maximum: 8, leavesCallsToWokenThreads: false) { _, requests in
             turns.append(requests.count)
@@ -117,7 +136,7 @@ struct BlockingConnectionPoolTests {
             for request in 0..<20 {
                 group.addTask { (request, try await pool.withConnection(batching: request, in: batch)) }
             }
-            while pool.queuedCount < 20 { await Task.yield() }
+            try await waitUntil("20 calls queued") { pool.queuedCount >= 20 }
             try await release()
             return try await group.reduce(into: [Int: Int]()) { $0[$1.0] = $1.1 }
         }
@@ -165,14 +184,14 @@ struct BlockingConnectionPoolTests {
     }
 
     @Test func waitingCallersAreServedInOrder() async throws {
-        let pool = BlockingConnectionPool(configuration: .init(size: 1)) { FakeConnection() }
+        let pool = BlockingConnectionPool(configuration: .init(size: 1, acquireTimeout: patientAcquire)) { FakeConnection() }
         let order = Recorder()
         // Hold the only connection while the others queue up one after another.
         let release = try await occupyOnlyConnection(of: pool)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<10 {
                 group.addTask { try await pool.withConnection { _ in order.append(index) } }
-                while pool.queuedCount < index + 1 { try await Task.sleep(for: .milliseconds(1)) }
+                try await waitUntil("call \(index) queued") { pool.queuedCount >= index + 1 }
             }
             try await release()
             try await group.waitForAll()
@@ -236,9 +255,9 @@ struct BlockingConnectionPoolTests {
             while released.current == 0 { usleep(200) }
             done.increment()
         }
-        while holding.current == 0 { try await Task.sleep(for: .milliseconds(1)) }
+        try await waitUntil("the first call running") { holding.current > 0 }
         async let second: Void = pool.withConnection { _ in done.increment() }
-        while pool.queuedCount == 0 { try await Task.sleep(for: .milliseconds(1)) }
+        try await waitUntil("the second call queued") { pool.queuedCount > 0 }
         async let shutdown: Void = pool.shutdown()
         try await Task.sleep(for: .milliseconds(50))
         released.increment()

@@ -38,12 +38,12 @@ final class StopSignal: StatementInterrupter {
 @Suite("Blocking connection pool: cancellation", .serialized)
 struct PoolCancellationTests {
     @Test func cancelledCallersLeaveTheQueueAtOnceAndTheRestAreServed() async throws {
-        let pool = BlockingConnectionPool(configuration: .init(size: 1, acquireTimeout: .seconds(120))) { FakeConnection() }
+        let pool = BlockingConnectionPool(configuration: .init(size: 1, acquireTimeout: patientAcquire)) { FakeConnection() }
         let release = try await occupyOnlyConnection(of: pool)
         let callers = (0..<1_000).map { index in
             Task { try await pool.withConnection { _ in index } }
         }
-        while pool.queuedCount < 1_000 { try await Task.sleep(for: .milliseconds(1)) }
+        try await waitUntil("1,000 calls queued") { pool.queuedCount >= 1_000 }
         let cancelled = callers.enumerated().filter { $0.offset % 2 == 0 }.map(\.element)
         for caller in cancelled { caller.cancel() }
         // Every cancelled caller returns while the connection is still held: none waited for a connection.
@@ -68,7 +68,7 @@ struct PoolCancellationTests {
     /// is cancelled from another task.
     @Test(arguments: [Duration.zero, .seconds(1)])
     func aCancelledReadIsInterruptedAndItsConnectionServesTheNextCaller(spinBeforeSuspending: Duration) async throws {
-        let pool = BlockingConnectionPool(configuration: .init(size: 1, spinBeforeSuspending: spinBeforeSuspending)) { InterruptibleConnection() }
+        let pool = BlockingConnectionPool(configuration: .init(size: 1, acquireTimeout: patientAcquire, spinBeforeSuspending: spinBeforeSuspending)) { InterruptibleConnection() }
         let started = Counter()
         let read = Task {
             try await pool.withConnection(interruptible: true) { connection in
@@ -76,7 +76,7 @@ struct PoolCancellationTests {
                 return try connection.longStatement()
             }
         }
-        while started.current == 0 { try await Task.sleep(for: .milliseconds(1)) }
+        try await waitUntil("the call running") { started.current > 0 }
         read.cancel()
         await #expect(throws: CancellationError.self) { try await read.value }
         let (interrupts, next) = try await pool.withConnection { connection in (connection.stop.interrupts.current, "next") }
@@ -85,7 +85,7 @@ struct PoolCancellationTests {
     }
 
     @Test func aCancelledWriteRunsToTheEndAndItsCallerGetsTheOutcome() async throws {
-        let pool = BlockingConnectionPool(configuration: .init(size: 1)) { InterruptibleConnection() }
+        let pool = BlockingConnectionPool(configuration: .init(size: 1, acquireTimeout: patientAcquire)) { InterruptibleConnection() }
         let started = Counter()
         let write = Task {
             try await pool.withConnection { connection in
@@ -93,7 +93,7 @@ struct PoolCancellationTests {
                 return try connection.longStatement(limit: .milliseconds(300))
             }
         }
-        while started.current == 0 { try await Task.sleep(for: .milliseconds(1)) }
+        try await waitUntil("the call running") { started.current > 0 }
         write.cancel()
         #expect(try await write.value == "finished")
         #expect(try await pool.withConnection { $0.stop.interrupts.current } == 0, "a write is never interrupted")
@@ -101,7 +101,7 @@ struct PoolCancellationTests {
     }
 
     @Test func aCancelledReadWithoutAnInterrupterIsAnsweredAtOnceAndFinishesForNobody() async throws {
-        let pool = BlockingConnectionPool(configuration: .init(size: 1)) { FakeConnection() }
+        let pool = BlockingConnectionPool(configuration: .init(size: 1, acquireTimeout: patientAcquire)) { FakeConnection() }
         let started = Counter(), finished = Counter(), release = Counter()
         let read = Task {
             try await pool.withConnection(interruptible: true) { _ in
@@ -111,7 +111,7 @@ struct PoolCancellationTests {
                 return 1
             }
         }
-        while started.current == 0 { try await Task.sleep(for: .milliseconds(1)) }
+        try await waitUntil("the call running") { started.current > 0 }
         read.cancel()
         await #expect(throws: CancellationError.self) { try await read.value }
         #expect(finished.current == 0, "the caller did not wait for the read")
@@ -122,7 +122,7 @@ struct PoolCancellationTests {
     }
 
     @Test func aCallerCancelledBeforeItAsksIsNeverRun() async throws {
-        let pool = BlockingConnectionPool(configuration: .init(size: 1)) { FakeConnection() }
+        let pool = BlockingConnectionPool(configuration: .init(size: 1, acquireTimeout: patientAcquire)) { FakeConnection() }
         let ran = Counter()
         let caller = Task {
             withUnsafeCurrentTask { $0?.cancel() }

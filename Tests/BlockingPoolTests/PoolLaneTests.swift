@@ -34,7 +34,8 @@ final class LaneOccupancy: Sendable {
 @Suite("Blocking connection pool lanes", .serialized)
 struct PoolLaneTests {
     private func lanePool(size: Int, maximumPerLane: Int) -> BlockingConnectionPool<LaneConnection> {
-        BlockingConnectionPool(configuration: .init(size: size, maximumPerLane: maximumPerLane), connectingToLane: { LaneConnection(lane: $0) })
+        BlockingConnectionPool(configuration: .init(size: size, acquireTimeout: patientAcquire, maximumPerLane: maximumPerLane),
+                               connectingToLane: { LaneConnection(lane: $0) })
     }
 
     @Test func eachCallRunsOnTheThreadsConnectionToItsLane() async throws {
@@ -58,7 +59,7 @@ struct PoolLaneTests {
                 }
             }
         }
-        while running.current < 2 || pool.queuedCount < 1 { try await Task.sleep(for: .milliseconds(1)) }
+        try await waitUntil("two of lane 1's calls running and the third queued") { running.current >= 2 && pool.queuedCount >= 1 }
         let others = try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<20 { group.addTask { try await pool.withConnection(lane: 2) { $0.lane } } }
             return try await group.reduce(into: [Int]()) { $0.append($1) }
@@ -106,7 +107,7 @@ struct PoolLaneTests {
                     let response = try await pool.withConnection(batching: request, in: batch, lane: 1 + request % 2)
                     #expect(response == request)
                 }
-                while pool.queuedCount < request + 1 { await Task.yield() }
+                try await waitUntil("request \(request) queued") { pool.queuedCount >= request + 1 }
             }
             try await release()
             try await group.waitForAll()

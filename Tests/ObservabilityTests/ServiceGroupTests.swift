@@ -57,8 +57,9 @@ struct ServiceGroupTests {
                             return
                         }
                         index += 1
-                        // The memory store answers without suspending: without a yield, 16 callers would hold both threads.
-                        await Task.yield()
+                        // The memory store answers without suspending: without a pause, 16 callers would hold both of
+                        // the cooperative pool's threads (a yield only lets them take turns) and every other test would wait.
+                        try? await Task.sleep(for: .milliseconds(1))
                     }
                 }
             }
