@@ -1,3 +1,5 @@
+import Foundation
+
 /// A string that compares and hashes by its UTF-8 bytes.
 ///
 /// Swift's `String ==` uses canonical equivalence (a precomposed "é" equals "e" + combining accent),
@@ -10,7 +12,7 @@ public struct ExactString: Hashable, Sendable, Comparable, CustomStringConvertib
     public init(_ value: String) { self.value = value }
 
     public static func == (lhs: ExactString, rhs: ExactString) -> Bool {
-        lhs.value.utf8.elementsEqual(rhs.value.utf8)
+        lhs.value.exactlyEquals(rhs.value)
     }
 
     public func hash(into hasher: inout Hasher) {
@@ -28,9 +30,16 @@ public struct ExactString: Hashable, Sendable, Comparable, CustomStringConvertib
 
 extension String {
     /// Byte-exact equality, the comparison every store uses for keys.
+    ///
+    /// One `memcmp` of the two strings' UTF-8 storage after comparing their lengths: stores compare payloads of up to
+    /// 8 MiB this way too, and a byte-by-byte loop is slow on the caller's thread (seconds in a debug build).
     @inlinable
     public func exactlyEquals(_ other: String) -> Bool {
-        utf8.elementsEqual(other.utf8)
+        guard utf8.count == other.utf8.count else { return false }
+        var lhs = self, rhs = other
+        return lhs.withUTF8 { left in
+            rhs.withUTF8 { right in left.isEmpty || memcmp(left.baseAddress!, right.baseAddress!, left.count) == 0 }
+        }
     }
 
     /// Byte-exact optional equality.

@@ -36,8 +36,9 @@ public enum FieldValidation {
 
     /// An opaque payload: no NUL byte, at most ``IdentityStorageLimits/maxPayloadBytes``.
     public static func payload(_ value: String, _ field: String) throws(IdentityStorageError) {
-        try noNul(value, field)
+        // The size first: it is known without reading the text, and an oversized payload need not be scanned.
         try payloadSize(value.utf8.count, field)
+        try noNul(value, field)
     }
 
     /// A binary payload's size, at most ``IdentityStorageLimits/maxPayloadBytes``.
@@ -115,7 +116,7 @@ public enum FieldValidation {
 
     private static func noNul(_ value: String, _ field: String) throws(IdentityStorageError) {
         // NUL cannot be stored in PostgreSQL text and truncates C strings elsewhere: reject it everywhere.
-        if value.utf8.contains(0) {
+        if value.containsNulByte {
             throw .invalidArgument("\(field) contains a NUL byte")
         }
     }

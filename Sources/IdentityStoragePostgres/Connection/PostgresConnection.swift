@@ -328,7 +328,7 @@ package final class PostgresConnection: BlockingConnection {
                 formats.append(0)
             case .text(let text):
                 // Text parameters travel NUL-terminated: a NUL inside would cut the value short.
-                if text.utf8.contains(0) {
+                if text.containsNulByte {
                     throw .invalidArgument("a text value contains a NUL byte, which PostgreSQL text cannot hold")
                 }
                 offsets.append(bytes.count)
