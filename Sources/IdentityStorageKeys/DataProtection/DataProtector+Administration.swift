@@ -48,7 +48,7 @@ extension DataProtector {
         let (xml, friendlyName) = KeyRingElementFormat.encode(.revocation(revocation))
         try await keyRing.storeElement(xml: xml, friendlyName: friendlyName)
         logger.notice("revoked data-protection key", metadata: ["key": "\(revocation.key?.uuidString.lowercased() ?? "all")"])
-        state.withLock { $0.snapshot = nil }
+        snapshots.invalidate()
         _ = try await maintained(force: true)
     }
 }

@@ -103,7 +103,7 @@ extension DataProtector {
                 continue
             }
         }
-        let known = state.withLock { $0.snapshot?.keys }
+        let known = snapshots.current?.keys
         for id in order {
             let versions = copies[id]!
             let first = versions[0].key

@@ -62,7 +62,7 @@ extension DataProtector {
             report.deletedCopies = try await keyRing.deleteElements(withIds: doomed)
             progress("deleted \(report.deletedCopies) copies under other key-encryption keys")
         }
-        state.withLock { $0.snapshot = nil }
+        snapshots.invalidate()
         return report
     }
 }

@@ -22,15 +22,9 @@ public final class DataProtector: Sendable {
     public let policy: DataProtectionPolicy
     let clock: any WallClock
     let logger: Logger
-    let state = Mutex(State())
-
-    struct State {
-        var snapshot: KeyRingSnapshot?
-        var maintenance: Task<KeyRingSnapshot, any Error>?
-        var nextStoreCheck = Date.distantPast
-        var checking = false
-        var lastUnknownKeyReload = Date.distantPast
-    }
+    let snapshots = KeySnapshots<KeyRingSnapshot>()
+    /// When the ring was last read for a payload naming a key not in memory.
+    let lastUnknownKeyReload = Mutex(Date.distantPast)
 
     /// A data protector over `keyRing`. Without `keyEncryption`, keys are stored in the clear, and a warning says so
     /// once per process (when a key is first stored or used in the clear).
@@ -86,15 +80,14 @@ public final class DataProtector: Sendable {
         _ = try await maintained(force: true)
     }
 
-    /// The key that protects now (served from memory while it is current).
+    /// The key that protects now (served from memory while it is current, the store read in the background every
+    /// ``DataProtectionPolicy/storeCheckInterval``).
     func defaultKey() async throws -> LoadedDataProtectionKey {
         let now = clock.now
-        let (cached, checkStore) = state.withLock { state -> (LoadedDataProtectionKey?, Bool) in
-            guard let snapshot = state.snapshot, now < snapshot.validUntil, let defaultKey = snapshot.defaultKey else { return (nil, false) }
-            return (defaultKey, state.claimStoreCheck(at: now, every: policy.storeCheckInterval))
+        if let cached = snapshots.current, now < cached.validUntil, let defaultKey = cached.defaultKey {
+            if snapshots.claimStoreCheck(at: now, every: policy.storeCheckInterval) { checkStoreInBackground() }
+            return defaultKey
         }
-        if checkStore { checkStoreInBackground() }
-        if let cached { return cached }
         // A maintained snapshot always has a default key (maintain() creates one or throws).
         return try await maintained(force: false).defaultKey!
     }
@@ -102,22 +95,20 @@ public final class DataProtector: Sendable {
     /// The key `id` from memory, or from the ring read again (at most every ``DataProtectionPolicy/unknownKeyReloadInterval``)
     /// when memory does not have it.
     func key(withId id: UUID) async throws -> LoadedDataProtectionKey {
+        let current = snapshots.current
+        if let key = current?.keys[id] { return key }
         let now = clock.now
-        let (found, reload) = state.withLock { state -> (LoadedDataProtectionKey?, Bool) in
-            if let key = state.snapshot?.keys[id] { return (key, false) }
-            guard state.snapshot == nil || now.timeIntervalSince(state.lastUnknownKeyReload) >= policy.unknownKeyReloadInterval
-                  || now < state.lastUnknownKeyReload else { return (nil, false) }
-            state.lastUnknownKeyReload = now
-            return (nil, true)
+        let reload = lastUnknownKeyReload.withLock { last in
+            guard current == nil || now.timeIntervalSince(last) >= policy.unknownKeyReloadInterval || now < last else { return false }
+            last = now
+            return true
         }
-        if let found { return found }
         if reload {
             // Only the ring is needed here, not a default key: an instance that cannot read the default key (or is
             // not allowed to create one) still unprotects with the keys it can read.
             let ring = try await loadRing()
-            state.withLock { state in
-                state.snapshot = KeyRingSnapshot(keys: ring.keys, defaultKey: state.snapshot?.defaultKey,
-                                                 validUntil: state.snapshot?.validUntil ?? .distantPast)
+            snapshots.update { snapshot in
+                KeyRingSnapshot(keys: ring.keys, defaultKey: snapshot?.defaultKey, validUntil: snapshot?.validUntil ?? .distantPast)
             }
             if let key = ring.keys[id] { return key }
         }
@@ -131,43 +122,16 @@ public final class DataProtector: Sendable {
             } catch {
                 logger.warning("reading the data-protection key ring failed; serving the keys in memory", metadata: ["error": "\(error)"])
             }
-            state.withLock { $0.checking = false }
+            snapshots.storeCheckEnded()
         }
     }
 
-    /// The current snapshot when it is still good (unless `force`), else one made by the one maintenance running:
-    /// callers arriving meanwhile wait for it instead of reading the store themselves.
+    /// A snapshot with a default key usable now; with `force`, one made by a read of the ring begun after this call.
+    /// Callers arriving while a read is under way wait for it instead of reading the store themselves.
     func maintained(force: Bool) async throws -> KeyRingSnapshot {
         let now = clock.now
-        let task = state.withLock { state -> Task<KeyRingSnapshot, any Error>? in
-            if !force, let snapshot = state.snapshot, now < snapshot.validUntil, snapshot.defaultKey != nil { return nil }
-            if let running = state.maintenance { return running }
-            let task = Task { try await self.maintain() }
-            state.maintenance = task
-            return task
-        }
-        guard let task else { return state.withLock { $0.snapshot! } }
-        do {
-            let snapshot = try await task.value
-            state.withLock { state in
-                state.snapshot = snapshot
-                if state.maintenance == task { state.maintenance = nil }
-            }
-            return snapshot
-        } catch {
-            state.withLock { state in if state.maintenance == task { state.maintenance = nil } }
-            throw error
-        }
-    }
-}
-
-extension DataProtector.State {
-    /// Whether the caller at `now` should start the background check of the store (one at a time).
-    mutating func claimStoreCheck(at now: Date, every interval: TimeInterval) -> Bool {
-        guard !checking, now >= nextStoreCheck else { return false }
-        checking = true
-        nextStoreCheck = now.addingTimeInterval(interval)
-        return true
+        return try await snapshots.snapshot(fresh: force, usable: { now < $0.validUntil && $0.defaultKey != nil },
+                                            maintain: { try await self.maintain() })
     }
 }
 

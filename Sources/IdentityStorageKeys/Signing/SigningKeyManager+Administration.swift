@@ -19,7 +19,7 @@ extension SigningKeyManager {
             }
             if !stored { throw IdentityStorageError(.unavailable, "the signing keys kept changing: no \(algorithm) key stored after \(Self.maximumRounds) tries") }
         }
-        state.withLock { $0.snapshot = nil }
+        snapshots.invalidate()
         let snapshot = try await maintained(force: true)
         return snapshot.published.filter { created.contains($0.id) }
     }
@@ -31,7 +31,7 @@ extension SigningKeyManager {
     public func revoke(keyId id: String) async throws -> Bool {
         guard try await store.deleteKey(withId: id) else { return false }
         logger.notice("deleted signing key on request", metadata: ["kid": "\(id)"])
-        state.withLock { $0.snapshot = nil }
+        snapshots.invalidate()
         _ = try await maintained(force: true)
         return true
     }

@@ -44,7 +44,9 @@ extension SigningKeyManager {
         // Created strictly after the threshold, whatever this instance's clock says, or the condition would let a
         // second key in.
         let created = max(now, threshold.addingTimeInterval(0.000_001)).roundedToStoragePrecision
-        let activation = immediate ? created : created.addingTimeInterval(policy.propagationTime)
+        // A key needed now signs from now, even when its creation had to be set a microsecond past another key's
+        // created in the same microsecond (a simulated clock, or two algorithms' first keys).
+        let activation = immediate ? min(now.roundedToStoragePrecision, created) : created.addingTimeInterval(policy.propagationTime)
         let privateKey = try SigningPrivateKey.generate(for: algorithm)
         let id = Self.newKeyId()
         var protectedBytes = privateKey.bytes
@@ -65,9 +67,7 @@ extension SigningKeyManager {
     /// Every stored key, and those of this library parsed, their private keys read (reusing what memory holds).
     func load() async throws -> (stored: [SerializedKey], keys: [LoadedKey]) {
         let stored = try await store.loadKeys()
-        let known = state.withLock { state in
-            Dictionary((state.snapshot?.published ?? []).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        }
+        let known = Dictionary((snapshots.current?.published ?? []).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         var keys: [LoadedKey] = []
         for key in stored {
             guard let algorithm = SigningAlgorithm(rawValue: key.algorithm), let envelope = SigningKeyEnvelope.decode(key) else { continue }

@@ -1,7 +1,6 @@
 import Foundation
 import IdentityStorage
 import Logging
-import Synchronization
 
 /// Signing keys that manage themselves over a deployment's signing-key store, as Duende IdentityServer's automatic
 /// key management does: a key per algorithm, created and published ``SigningKeyPolicy/propagationTime`` before it
@@ -21,16 +20,9 @@ public final class SigningKeyManager: Sendable {
     public let policy: SigningKeyPolicy
     let clock: any WallClock
     let logger: Logger
-    let state = Mutex(State())
+    let snapshots = KeySnapshots<SigningKeySnapshot>()
 
     static let privateKeyPurpose = DataProtectionPurpose("IdentityStorageKeys", "signing key")
-
-    struct State {
-        var snapshot: SigningKeySnapshot?
-        var maintenance: Task<SigningKeySnapshot, any Error>?
-        var nextStoreCheck = Date.distantPast
-        var checking = false
-    }
 
     /// A manager over `store`. `dataProtector` protects the private keys; it may be nil only when
     /// `policy.protectKeys` is false (keys stored in the clear, as the user asked).
@@ -79,49 +71,28 @@ public final class SigningKeyManager: Sendable {
         _ = try await maintained(force: true)
     }
 
-    /// The snapshot to serve from: memory while it is good, else one maintenance (shared by callers arriving meanwhile).
+    /// The snapshot to serve from: memory while it is good (a background read of the store every
+    /// ``SigningKeyPolicy/storeCheckInterval``), else one maintenance, shared by the callers arriving meanwhile.
     func currentSnapshot() async throws -> SigningKeySnapshot {
         let now = clock.now
-        let (cached, checkStore) = state.withLock { state -> (SigningKeySnapshot?, Bool) in
-            guard let snapshot = state.snapshot, now < snapshot.validUntil else { return (nil, false) }
-            guard !state.checking, now >= state.nextStoreCheck else { return (snapshot, false) }
-            state.checking = true
-            state.nextStoreCheck = now.addingTimeInterval(policy.storeCheckInterval)
-            return (snapshot, true)
-        }
-        if checkStore {
-            Task {
-                do { _ = try await maintained(force: true) } catch {
-                    logger.warning("reading the signing keys failed; serving the keys in memory", metadata: ["error": "\(error)"])
+        if let cached = snapshots.current, now < cached.validUntil {
+            if snapshots.claimStoreCheck(at: now, every: policy.storeCheckInterval) {
+                Task {
+                    do { _ = try await maintained(force: true) } catch {
+                        logger.warning("reading the signing keys failed; serving the keys in memory", metadata: ["error": "\(error)"])
+                    }
+                    snapshots.storeCheckEnded()
                 }
-                state.withLock { $0.checking = false }
             }
+            return cached
         }
-        if let cached { return cached }
         return try await maintained(force: false)
     }
 
+    /// A snapshot usable now; with `force`, one made by a read of the store begun after this call.
     func maintained(force: Bool) async throws -> SigningKeySnapshot {
         let now = clock.now
-        let task = state.withLock { state -> Task<SigningKeySnapshot, any Error>? in
-            if !force, let snapshot = state.snapshot, now < snapshot.validUntil { return nil }
-            if let running = state.maintenance { return running }
-            let task = Task { try await self.maintain() }
-            state.maintenance = task
-            return task
-        }
-        guard let task else { return state.withLock { $0.snapshot! } }
-        do {
-            let snapshot = try await task.value
-            state.withLock { state in
-                state.snapshot = snapshot
-                if state.maintenance == task { state.maintenance = nil }
-            }
-            return snapshot
-        } catch {
-            state.withLock { state in if state.maintenance == task { state.maintenance = nil } }
-            throw error
-        }
+        return try await snapshots.snapshot(fresh: force, usable: { now < $0.validUntil }, maintain: { try await self.maintain() })
     }
 }
 
