@@ -19,13 +19,37 @@ struct ToolKeyManagement {
     let dataProtector: DataProtector
     let signingKeys: SigningKeyManager
 
-    init(_ deployment: Deployment, keyEncryption: (any KeyEncryptionKeyProvider)?, algorithms: [SigningAlgorithm] = [.rs256]) throws {
-        let stores = deployment.makeStores()
+    init(_ stores: IdentityStores, keyEncryption: (any KeyEncryptionKeyProvider)?, algorithms: [SigningAlgorithm] = [.rs256]) throws {
         let logger = ToolContext.current.observability.logger
         dataProtector = DataProtector(keyRing: stores.keyRing, keyEncryption: keyEncryption, logger: logger)
         var policy = SigningKeyPolicy()
         policy.algorithms = algorithms
         signingKeys = try SigningKeyManager(store: stores.signingKeys, dataProtector: dataProtector, policy: policy, logger: logger)
+    }
+}
+
+extension StoreOptions {
+    /// Opens only the store of the deployment's key material (`--key-store`, else `--store`), runs `body` with its
+    /// stores, closes it. The keys commands need no other part, and a `file:` key directory holds nothing else.
+    func withKeyStore<T>(_ body: (IdentityStores) async throws -> T) async throws -> T {
+        let opener = ToolContext.current.opener
+        let store = try await reportingErrors {
+            let (url, driver) = try opener.resolve(urls.url(for: .keyMaterial))
+            guard driver.parts(for: url).contains(.keyMaterial) else {
+                let setting = DeploymentOptions.setting(of: .keyMaterial)
+                throw IdentityStorageError.invalidArgument("store URL '\(url)' (\(driver.name)) cannot hold key material: give \(setting.option) "
+                                                           + "(or \(setting.environment)) a store that can")
+            }
+            return try await opener.open(url, options: StoreOpenOptions(observability: observability))
+        }
+        do {
+            let result = try await reportingErrors { try await body(store.makeStores()) }
+            await store.close()
+            return result
+        } catch {
+            await store.close()
+            throw error
+        }
     }
 }
 

@@ -14,8 +14,8 @@ struct KeysList: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        try await options.withDeployment { deployment in
-            let keys = try ToolKeyManagement(deployment, keyEncryption: nil)
+        try await options.withKeyStore { stores in
+            let keys = try ToolKeyManagement(stores, keyEncryption: nil)
             var rows: [[String: String]] = []
             for key in try await keys.signingKeys.keys() {
                 rows.append(["id": key.id, "kind": "signing", "algorithm": key.algorithm, "created": KeyDates.format(key.created),

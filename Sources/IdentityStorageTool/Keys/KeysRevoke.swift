@@ -24,8 +24,8 @@ struct KeysRevoke: AsyncParsableCommand {
     var reason: String?
 
     func run() async throws {
-        try await options.withDeployment { deployment in
-            let keys = try ToolKeyManagement(deployment, keyEncryption: try encryption.provider())
+        try await options.withKeyStore { stores in
+            let keys = try ToolKeyManagement(stores, keyEncryption: try encryption.provider())
             if let uuid = UUID(uuidString: id), try await keys.dataProtector.keys().contains(where: { $0.id == uuid }) {
                 _ = try await keys.dataProtector.revoke(keyId: uuid, reason: reason)
                 Terminal.print("data-protection key \(uuid.uuidString.lowercased()) revoked")
@@ -36,7 +36,7 @@ struct KeysRevoke: AsyncParsableCommand {
                 throw IdentityStorageError(.notFound, "no signing key or data-protection key has id \(id)")
             }
             // Deleting through the store: the tool keeps no key for the algorithm itself (servers create one if needed).
-            try await deployment.makeStores().signingKeys.deleteKey(withId: key.id)
+            try await stores.signingKeys.deleteKey(withId: key.id)
             Terminal.print("signing key \(key.id) (\(key.algorithm)) deleted")
         }
     }

@@ -23,9 +23,9 @@ struct KeysRewrap: AsyncParsableCommand {
     var newEncryptionKey: String
 
     func run() async throws {
-        try await options.withDeployment { deployment in
+        try await options.withKeyStore { stores in
             let target = try LocalKeyEncryptionKeys(current: try LocalKeyEncryptionKeys.read(file: newEncryptionKey))
-            let keys = try ToolKeyManagement(deployment, keyEncryption: try encryption.provider())
+            let keys = try ToolKeyManagement(stores, keyEncryption: try encryption.provider())
             let report = try await keys.dataProtector.rewrap(to: target) { Terminal.progress($0) }
             Terminal.print("rewrap to \(target.currentKeyId): \(report.rewrapped) keys rewrapped, \(report.alreadyRewrapped) already were, "
                            + "\(report.deletedCopies) old copies deleted")

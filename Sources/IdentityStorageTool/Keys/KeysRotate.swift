@@ -39,15 +39,15 @@ struct KeysRotate: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await options.withDeployment { deployment in
+        try await options.withKeyStore { stores in
             let provider = try encryption.provider()
             var chosen = algorithms
             if chosen.isEmpty {
-                let listed = try await ToolKeyManagement(deployment, keyEncryption: provider).signingKeys.keys()
+                let listed = try await ToolKeyManagement(stores, keyEncryption: provider).signingKeys.keys()
                 chosen = SigningAlgorithm.allCases.filter { algorithm in listed.contains { $0.algorithm == algorithm.rawValue && $0.status != .foreign } }
                 if chosen.isEmpty { chosen = [.rs256] }
             }
-            let keys = try ToolKeyManagement(deployment, keyEncryption: provider, algorithms: chosen)
+            let keys = try ToolKeyManagement(stores, keyEncryption: provider, algorithms: chosen)
             if !signingOnly {
                 let key = try await keys.dataProtector.createKey(immediately: immediately)
                 Terminal.print("data-protection key \(key.id.uuidString.lowercased()) created, active from \(KeyDates.format(key.activation))")
