@@ -78,9 +78,14 @@ final class KeySnapshots<Snapshot: Sendable>: Sendable {
     }
 
     /// Whether the caller at `now` should start the background check of the store: one at a time, at most every
-    /// `interval`. The caller calls ``storeCheckEnded()`` when it is done.
+    /// `interval`, the first an interval after the first use of a snapshot (the read that made it is that recent).
+    /// The caller calls ``storeCheckEnded()`` when it is done.
     func claimStoreCheck(at now: Date, every interval: TimeInterval) -> Bool {
         state.withLock { state in
+            if state.nextStoreCheck == .distantPast {
+                state.nextStoreCheck = now.addingTimeInterval(interval)
+                return false
+            }
             guard !state.checking, now >= state.nextStoreCheck else { return false }
             state.checking = true
             state.nextStoreCheck = now.addingTimeInterval(interval)
