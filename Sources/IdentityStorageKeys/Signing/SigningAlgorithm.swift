@@ -22,7 +22,18 @@ enum SigningPrivateKey: Sendable {
     case rsa(_RSA.Signing.PrivateKey, pss: Bool)
     case p256(P256.Signing.PrivateKey)
 
-    /// A new key for `algorithm` (RSA keys take tens of milliseconds).
+    /// A new key for `algorithm`, made on a thread of its own: an RSA key takes tens to hundreds of milliseconds of
+    /// CPU (seconds in a debug build), and on the cooperative pool (a thread per core) a few instances rotating at
+    /// once held every thread, stalling every other task of the process until they were done. P-256 keys take
+    /// microseconds and are made in place.
+    static func generated(for algorithm: SigningAlgorithm) async throws -> SigningPrivateKey {
+        guard algorithm != .es256 else { return try generate(for: algorithm) }
+        return try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try generate(for: algorithm) }) }.start()
+        }
+    }
+
+    /// A new key for `algorithm`, made on the calling thread.
     static func generate(for algorithm: SigningAlgorithm) throws -> SigningPrivateKey {
         switch algorithm {
         case .rs256: .rsa(try _RSA.Signing.PrivateKey(keySize: .bits2048), pss: false)

@@ -47,7 +47,7 @@ extension SigningKeyManager {
         // A key needed now signs from now, even when its creation had to be set a microsecond past another key's
         // created in the same microsecond (a simulated clock, or two algorithms' first keys).
         let activation = immediate ? min(now.roundedToStoragePrecision, created) : created.addingTimeInterval(policy.propagationTime)
-        let privateKey = try SigningPrivateKey.generate(for: algorithm)
+        let privateKey = try await SigningPrivateKey.generated(for: algorithm)
         let id = Self.newKeyId()
         var protectedBytes = privateKey.bytes
         if policy.protectKeys, let dataProtector {
