@@ -18,7 +18,7 @@ public enum ConformanceSuite {
         clientCases + resourceCases + identityProviderCases + signingKeyCases + keyRingCases
         + grantCases + deviceFlowCases + pushedAuthorizationCases + backchannelCases
         + sessionCases + cacheCases + replayCases + messageCases + throttlingCases + cleanupCases
-        + corruptionCases + grantFilterLimitCases + instantRangeCases
+        + corruptionCases + grantFilterLimitCases + instantRangeCases + grantFamilyCases
 
     /// The case with this name, if any.
     public static func `case`(named name: String) -> ConformanceCase? {

@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Drives a running example authorization server (Examples/AuthorizationServer) with a real OAuth client library,
-authlib, as an application would: authorization code with PKCE (S256), refresh-token rotation, client credentials by
-client_secret_basic, client_secret_post and private_key_jwt, and the replays the server must refuse; then OpenID
-Connect through authlib's OpenID client, which reads the discovery document and checks the ID token's signature
-against the served JWKS, before and after a forced rotation of the signing keys.
+authlib, as an application would: authorization code with PKCE (S256), refresh-token rotation (8 threads refreshing one
+token at once all get tokens within the grace period; a replay of that token after the grace period is refused and so is
+every token of its family), client credentials by client_secret_basic, client_secret_post and private_key_jwt, and the
+replays the server must refuse; then OpenID Connect through authlib's OpenID client, which reads the discovery document
+and checks the ID token's signature against the served JWKS, before and after a forced rotation of the signing keys.
 
-    Scripts/oauth-client-flows.py --server http://127.0.0.1:PORT --clients CLIENTS.json [--rotate JSON]
+    Scripts/oauth-client-flows.py --server http://127.0.0.1:PORT --clients CLIENTS.json [--grace SECONDS] [--rotate JSON]
+                                  [--only FLOW,...]
 
+--grace is the server's refresh-token grace period (default 10 s, the server's default policy): the replay waits past it.
 --rotate is a command (a JSON array: the program and its arguments) that forces a rotation of the server's signing
 keys, e.g. `idstore keys rotate --immediately` on the server's key store; without it the rotation part is skipped.
 
@@ -23,6 +26,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 
@@ -62,7 +66,8 @@ def expect_refused(error_code, call, what):
 
 
 class Flows:
-    def __init__(self, server, clients):
+    def __init__(self, server, clients, grace):
+        self.grace = grace
         self.server = server.rstrip("/")
         self.authorize_url = self.server + "/authorize"
         self.token_url = self.server + "/token"
@@ -123,8 +128,45 @@ class Flows:
         expect(rotated.get("scope") == self.clients["public"]["scope"], f"scope after refresh {rotated.get('scope')!r}")
         again = self.public_session().refresh_token(self.token_url, refresh_token=new)
         expect(again.get("refresh_token") not in (None, new, old), "the new refresh token did not rotate once more")
-        expect_refused("invalid_grant", lambda: self.public_session().refresh_token(self.token_url, refresh_token=old),
-                       "the rotated-away refresh token")
+
+    def concurrent_refresh_then_replay(self):
+        """8 threads refresh one token at the same moment (tabs of one browser, a retried request): with the server's
+        default policy every thread gets tokens, each its own refresh token. Then, past the grace period, the token is
+        replayed: refused (invalid_grant), and so is every token of its family, the 8 just handed out included."""
+        token = self.code_with_pkce()["refresh_token"]
+        threads = 8
+        start = threading.Barrier(threads)
+        results = [None] * threads
+
+        def refresh(index):
+            session = self.public_session()
+            start.wait(timeout=60)
+            try:
+                results[index] = session.refresh_token(self.token_url, refresh_token=token)
+            except Exception as error:  # reported below, with the other threads' outcomes
+                results[index] = error
+
+        workers = [threading.Thread(target=refresh, args=(index,)) for index in range(threads)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(timeout=120)
+        failures = [f"{type(result).__name__}: {getattr(result, 'error', result)}" for result in results if not isinstance(result, dict)]
+        expect(not failures, f"{len(failures)} of {threads} concurrent refreshes got no tokens: {failures}")
+        issued = [result.get("refresh_token") for result in results]
+        expect(all(issued) and len(set(issued)) == threads and token not in issued,
+               f"the concurrent refreshes did not each get a refresh token of their own: {issued}")
+        expect(all(result.get("access_token") for result in results), "a concurrent refresh got no access token")
+
+        # Only ever longer than the grace period, however slow the machine (the grace runs from the first refresh).
+        time.sleep(self.grace + 0.5)
+        expect_refused("invalid_grant", lambda: self.public_session().refresh_token(self.token_url, refresh_token=token),
+                       "a refresh token replayed after the grace period")
+        for index, new in enumerate(issued):
+            expect_refused("invalid_grant", lambda: self.public_session().refresh_token(self.token_url, refresh_token=new),
+                           f"refresh token {index + 1} of {threads} of the family revoked by the replay")
+        expect_refused("invalid_grant", lambda: self.public_session().refresh_token(self.token_url, refresh_token=token),
+                       "the replayed refresh token once more")
 
     # Client credentials
 
@@ -267,15 +309,22 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--server", required=True, help="the server's base URL, http://127.0.0.1:PORT")
     parser.add_argument("--clients", required=True, help="the clients registered on it (JSON, see above)")
+    parser.add_argument("--only", help="run only these flows (comma-separated), e.g. concurrent_refresh_then_replay")
+    parser.add_argument("--grace", type=float, default=10, help="the server's refresh-token grace period in seconds (default 10, the server's default)")
     parser.add_argument("--rotate", help="a command (JSON array) forcing a rotation of the server's signing keys")
     arguments = parser.parse_args()
     with open(arguments.clients, encoding="utf-8") as file:
         clients = json.load(file)
-    flows = Flows(arguments.server, clients)
+    flows = Flows(arguments.server, clients, arguments.grace)
     openid = OpenIDFlows(arguments.server, clients, json.loads(arguments.rotate) if arguments.rotate else None)
     failed = []
-    for flow, name in [(flows, name) for name in ("code_with_pkce", "wrong_or_missing_verifier", "refresh_rotation", "client_secret_basic",
-                                                  "client_secret_post", "private_key_jwt")] + [(openid, "session_cookie"), (openid, "id_token_across_rotation")]:
+    every = [(flows, name) for name in ("code_with_pkce", "wrong_or_missing_verifier", "refresh_rotation", "concurrent_refresh_then_replay",
+                                        "client_secret_basic", "client_secret_post", "private_key_jwt")]
+    every += [(openid, "session_cookie"), (openid, "id_token_across_rotation")]
+    chosen = set(arguments.only.split(",")) if arguments.only else None
+    for flow, name in every:
+        if chosen is not None and name not in chosen:
+            continue
         try:
             getattr(flow, name)()
             print(f"ok: {name}")

@@ -10,6 +10,10 @@ extension MariaDBIdentityStorage: SchemaMigrating {
 
     public func pendingMigrationSQL() async throws -> String {
         SQLMigrations.script(try await schemaStatus(), bookkeeping: MariaDBSchema.bookkeeping,
-                             migrations: MariaDBSchema.migrations.mapValues { $0.joined(separator: ";\n") })
+                             migrations: MariaDBSchema.migrations.mapValues { statements in
+                                 // The `mariadb` client splits at `;`: a routine's body goes between DELIMITER lines.
+                                 statements.map { $0.contains("CREATE OR REPLACE PROCEDURE") ? "DELIMITER $$\n\($0)$$\nDELIMITER ;" : $0 + ";" }
+                                     .joined(separator: "\n")
+                             })
     }
 }

@@ -47,7 +47,7 @@ public final class MariaDBIdentityStorage: ConfigurableBackend {
     public func makeStores(clock: (any WallClock)? = nil) -> IdentityStores {
         let clock = clock ?? configuration.clock
         return .sql(database, clock: clock, messageSlidingExpiration: configuration.messageSlidingExpiration.inSeconds,
-                    capabilities: [.injectableClock, .durable])
+                    capabilities: [.injectableClock, .durable, .refreshTokenFamilies])
     }
 
     /// Finishes queued work and closes every connection.

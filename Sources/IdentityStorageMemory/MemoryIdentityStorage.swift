@@ -79,7 +79,7 @@ public final class MemoryIdentityStorage: IdentityStorageBackend {
             clock: clock, messageSlidingExpiration: configuration.messageSlidingExpiration.inSeconds,
             cleanup: MemoryCleanupStore(grants: grants, deviceFlow: deviceFlow, pushedAuthorizationRequests: pushed,
                                         backchannelRequests: backchannel, cache: cache, clock: clock),
-            capabilities: [.injectableClock]
+            capabilities: [.injectableClock, .refreshTokenFamilies]
         )
     }
 

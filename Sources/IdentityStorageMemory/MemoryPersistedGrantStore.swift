@@ -83,6 +83,42 @@ public final class MemoryPersistedGrantStore: PersistedGrantStore {
         }
     }
 
+    public func rotateRefreshToken(presented key: String, successor: PersistedGrant, policy: RefreshTokenRotationPolicy) async throws -> RefreshTokenRotation {
+        try validateRotation(presented: key, successor: successor, policy: policy)
+        let now = clock.now.roundedToStoragePrecision
+        let successor = successor.atStoragePrecision
+        return try state.withLock { state throws(IdentityStorageError) in
+            let exact = ExactString(key)
+            guard var presented = try state.grants[exact]?.decoded(), presented.clientId.exactlyEquals(successor.clientId),
+                  presented.expiration.map({ $0 > now }) ?? true else { return .notFound }
+            let family = presented.family
+            let decision = RefreshTokenDecision(consumedTime: presented.consumedTime, reuseCount: presented.reuseCount, now: now, policy: policy)
+            switch decision {
+            case .rotate:
+                presented.consumedTime = now
+            case .reuseWithinGrace:
+                presented.reuseCount += 1
+            case .revokeFamily:
+                let doomed = state.grants.filter { String.exactlyEqual($0.value.fields.family, family) }.keys
+                for member in doomed { state.grants.removeValue(forKey: member) }
+                return .reuseDetected(familyId: family, removedGrants: doomed.count)
+            }
+            presented.familyId = family
+            presented.successorKey = successor.key
+            var stored = successor
+            stored.familyId = family
+            state.grants[exact] = StoredGrant(presented)
+            state.grants[ExactString(stored.key)] = StoredGrant(stored)
+            return decision == .rotate ? .rotated(presented) : .reusedWithinGrace(presented)
+        }
+    }
+
+    @discardableResult
+    public func removeFamily(_ familyId: String) async throws -> Int {
+        try FieldValidation.key(familyId, "family id")
+        return try await removeGrants(matching: PersistedGrantFilter(familyId: familyId))
+    }
+
     // MARK: Cleanup
 
     func removeExpired(before now: Date, limit: Int) -> [PersistedGrant] {

@@ -1,7 +1,7 @@
 import Foundation
 import IdentityStorage
 
-/// The Redis data model of ``RedisIdentityStorage`` (data-model version 1).
+/// The Redis data model of ``RedisIdentityStorage`` (data-model version 2).
 ///
 /// ## Keys
 /// Every key is `P{T}:R`: the configured prefix `P` (default `idstore:`), a hash tag `{T}` naming the store
@@ -18,7 +18,7 @@ import IdentityStorage
 ///
 /// | store | tag | keys |
 /// |---|---|---|
-/// | grants | `{g:NN}`, NN = CRC16(key) mod 16 | `k:<key>` hash `t s i c d ct e u v` (type, subject, session, client, description, created, expires, consumed, data); indexes `s:<subject>`, `i:<session>`, `c:<client>`, `t:<type>` sets of keys; `e` zset by expiration; `u` zset by consumed time |
+/// | grants | `{g:NN}`, NN = CRC16(family) mod 16, the family being the grant's family id or else its key | `k:<key>` hash `t s i c d ct e u v f n r` (type, subject, session, client, description, created, expires, consumed, data, family id, successor key, reuse count); indexes `s:<subject>`, `i:<session>`, `c:<client>`, `t:<type>`, `f:<family>` sets of keys; `e` zset by expiration; `u` zset by consumed time; in the bucket of the key itself, when that is another, a pointer `k:<key>` hash `b` (the home bucket, two digits) |
 /// | device flow | `{d}` | `k:<device code>` hash `uc c s i d ct e v`; `u:<user code>` string → device code; `e` zset by expiration |
 /// | sessions | `{s}` | `k:<key>` hash `sc s i n c r e t`; `s:<subject>`, `i:<session id>` sets; `all` zset (score 0, key order for paging); `e` zset by expiry |
 /// | PAR | `{p}` | `k:<hash>` hash `e v`; `e` zset by expiry |
@@ -80,8 +80,10 @@ import IdentityStorage
 /// - during a failover (cluster-node-timeout, 5 s in the test cluster) calls for the failed master's slots fail
 ///   with `unavailable`; they succeed again once the replica is promoted and the slot map is re-read.
 public enum RedisDataModel {
-    /// The data-model version this library writes and reads.
-    public static let version = 1
+    /// The data-model version this library writes and reads. Version 2 (refresh-token families: grants live in their
+    /// family's bucket, pointers in their own) reads version 1 data as it is (every grant a family of one, in its own
+    /// bucket); opening marks the data as version 2, so that a library that knows only version 1 refuses it.
+    public static let version = 2
     /// Buckets (hash tags) of the grant and cache stores.
     public static let buckets = 16
 }

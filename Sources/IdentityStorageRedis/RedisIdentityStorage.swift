@@ -74,7 +74,7 @@ public final class RedisIdentityStorage: ConfigurableBackend {
             cache: cache,
             clock: context.clock, messageSlidingExpiration: configuration.messageSlidingExpiration.inSeconds,
             cleanup: RedisCleanupStore(context: context),
-            capabilities: [.injectableClock, .durable]
+            capabilities: [.injectableClock, .durable, .refreshTokenFamilies]
         )
     }
 
@@ -95,6 +95,12 @@ public final class RedisIdentityStorage: ConfigurableBackend {
                                                         RedisValue.bytes("GET")], slot: keys.meta.slot), "checking the data-model version")
         guard let bytes = try stored.optionalBytes() else { return }
         let text = String(decoding: bytes, as: UTF8.self)
+        if let version = Int(text), version < RedisDataModel.version {
+            // Older data reads as it is; marking it keeps libraries that know only its version out from now on.
+            _ = try await client.run(RedisCommand([RedisValue.bytes("SET"), key, RedisValue.bytes(RedisDataModel.version)], slot: keys.meta.slot),
+                                     "upgrading the data-model version")
+            return
+        }
         guard let version = Int(text), version <= RedisDataModel.version else {
             configuration.observability.logger.info("data model is newer than this library",
                                                      metadata: ["backend": "redis", "version": .string(text),

@@ -4,7 +4,7 @@ import IdentityStorage
 package enum GrantFilterSQL {
     /// The condition and its parameters, numbered from `firstParameter`; nil when the filter can match nothing.
     /// Call ``PersistedGrantFilter/validate()`` first. Each field has a fixed fragment, so there are at most
-    /// 15 statement shapes.
+    /// 31 statement shapes.
     package static func condition(_ filter: PersistedGrantFilter.Normalized, dialect: SQLDialect,
                                  firstParameter: Int = 1) throws -> (sql: String, values: [SQLValue])? {
         if filter.matchesNothing { return nil }
@@ -27,15 +27,22 @@ package enum GrantFilterSQL {
             conditions.append(dialect.inJSONArray("type", next()))
             values.append(.text(try StorageJSON.string(types.map(\.value).sorted())))
         }
+        if let familyId = filter.familyId {
+            // The members, and the grant of that key when it has no family (a family of one).
+            let member = next()
+            values.append(.text(familyId))
+            conditions.append("(family_id = \(member) OR (family_id IS NULL AND \(dialect.quoted("key")) = \(next())))")
+            values.append(.text(familyId))
+        }
         return (conditions.joined(separator: " AND "), values)
     }
 
-    /// Every filter shape (each non-empty combination of subject, session, client list and type list)
+    /// Every filter shape (each non-empty combination of subject, session, client list, type list and family)
     /// with sample values, for tests that check each shape's query plan uses an index.
     package static func allShapes() -> [(name: String, filter: PersistedGrantFilter.Normalized)] {
         let fields: [(String, (inout PersistedGrantFilter) -> Void)] = [
             ("subject", { $0.subjectId = "s" }), ("session", { $0.sessionId = "x" }),
-            ("clients", { $0.clientIds = ["c"] }), ("types", { $0.types = ["t"] }),
+            ("clients", { $0.clientIds = ["c"] }), ("types", { $0.types = ["t"] }), ("family", { $0.familyId = "f" }),
         ]
         return (1..<(1 << fields.count)).map { mask in
             var filter = PersistedGrantFilter()

@@ -36,6 +36,18 @@ package struct SQLDialect: Sendable {
         case keysThenDelete(chunk: Int)
     }
 
+    /// How a refresh-token rotation is made one atomic operation.
+    package enum RefreshRotationStyle: Sendable {
+        /// A write transaction on the single writer that reads, decides in Swift and writes (SQLite).
+        case transaction
+        /// One call of a routine the schema installs (parameters: presented key, now, grace µs, maximum reuses, then the
+        /// successor's key, type, subject, session, client, description, creation time, expiration, data), returning one
+        /// row: outcome (`r` rotated, `g` reused within grace, `d` reuse detected, `n` not found), removed count, family
+        /// id, then the presented grant's ``SQLTables/Grants/columns`` (NULL unless it issues tokens). PostgreSQL: a
+        /// PL/pgSQL function; MariaDB: a stored procedure: one round trip either way.
+        case routine(call: String)
+    }
+
     /// How the distributed cache's get-and-set keeps every other writer of the key out between reading the
     /// previous value and storing the new one.
     package enum CacheSwapStyle: Sendable {
@@ -89,6 +101,8 @@ package struct SQLDialect: Sendable {
     /// One statement that reads a live cache entry's value and renews its sliding expiry together
     /// (parameters: key, now), where the dialect can; otherwise a read, then a renewal when the entry slides.
     package var cacheReadRenewing: String?
+    /// How a refresh-token rotation is made atomic.
+    package var refreshRotation: RefreshRotationStyle
     /// The statement every configuration write runs last in its transaction, so that the other instances'
     /// configuration caches hear of it when, and only if, it commits. Default: a bump of the change counter they
     /// poll (`configuration_changes`); PostgreSQL: a `NOTIFY` their listeners receive.
@@ -104,6 +118,7 @@ package struct SQLDialect: Sendable {
                 upsertSyntax: UpsertSyntax = .onConflict, updateReturning: Bool = true, returningGeneratedID: String? = " RETURNING id",
                 expiryBatches: ExpiryBatchStyle = .deleteReturning(lockClause: ""), filteredDeletes: FilteredDeleteStyle = .direct,
                 cacheSwap: CacheSwapStyle = .readThenUpsert, cacheReadRenewing: String? = nil,
+                refreshRotation: RefreshRotationStyle = .transaction,
                 configurationChange: String = SQLConfigurationChanges.bumpCounter) {
         self.placeholder = placeholder
         self.inJSONArray = inJSONArray
@@ -120,6 +135,7 @@ package struct SQLDialect: Sendable {
         self.filteredDeletes = filteredDeletes
         self.cacheSwap = cacheSwap
         self.cacheReadRenewing = cacheReadRenewing
+        self.refreshRotation = refreshRotation
         self.configurationChange = configurationChange
     }
 

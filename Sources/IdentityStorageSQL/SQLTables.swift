@@ -7,19 +7,24 @@ import IdentityStorage
 package enum SQLTables {
     /// `persisted_grants`.
     package enum Grants {
-        package static let columns = "key, type, subject_id, session_id, client_id, description, creation_time, expiration, consumed_time, data"
-        package static let count = 10
+        package static let columns = "key, type, subject_id, session_id, client_id, description, creation_time, expiration, consumed_time, data, "
+            + "family_id, successor_key, reuse_count"
+        package static let count = 13
 
         package static func values(_ grant: PersistedGrant) -> [SQLValue] {
             [.text(grant.key), .text(grant.type), .optionalText(grant.subjectId), .optionalText(grant.sessionId), .text(grant.clientId),
              .optionalText(grant.description), .date(grant.creationTime), .optionalDate(grant.expiration), .optionalDate(grant.consumedTime),
-             .text(grant.data)]
+             .text(grant.data), .optionalText(grant.familyId), .optionalText(grant.successorKey), .int(grant.reuseCount)]
         }
 
-        package static func decode(_ row: some SQLRow) throws -> PersistedGrant {
-            PersistedGrant(key: try row.text(0), type: try row.text(1), subjectId: try row.optionalText(2), sessionId: try row.optionalText(3),
-                           clientId: try row.text(4), description: try row.optionalText(5), creationTime: try row.date(6),
-                           expiration: try row.optionalDate(7), consumedTime: try row.optionalDate(8), data: try row.text(9))
+        /// Decodes a row selected with ``columns``, starting at column `first`.
+        package static func decode(_ row: some SQLRow, first: Int = 0) throws -> PersistedGrant {
+            let c = first
+            return PersistedGrant(key: try row.text(c), type: try row.text(c + 1), subjectId: try row.optionalText(c + 2),
+                                  sessionId: try row.optionalText(c + 3), clientId: try row.text(c + 4), description: try row.optionalText(c + 5),
+                                  creationTime: try row.date(c + 6), expiration: try row.optionalDate(c + 7),
+                                  consumedTime: try row.optionalDate(c + 8), data: try row.text(c + 9), familyId: try row.optionalText(c + 10),
+                                  successorKey: try row.optionalText(c + 11), reuseCount: try row.int(c + 12))
         }
     }
 

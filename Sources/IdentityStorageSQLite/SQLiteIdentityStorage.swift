@@ -100,7 +100,7 @@ public final class SQLiteIdentityStorage: ConfigurableBackend {
     public func makeStores(clock: (any WallClock)? = nil) -> IdentityStores {
         let clock = clock ?? configuration.clock
         return .sql(database, clock: clock, messageSlidingExpiration: configuration.messageSlidingExpiration.inSeconds,
-                    capabilities: configuration.path == ":memory:" ? [.injectableClock] : [.injectableClock, .durable])
+                    capabilities: configuration.path == ":memory:" ? [.injectableClock, .refreshTokenFamilies] : [.injectableClock, .durable, .refreshTokenFamilies])
     }
 
     /// Finishes queued work and closes every connection.

@@ -31,6 +31,8 @@ struct AcmeBackend: IdentityStorageBackend, StoredDataCorrupting {
         stores.clients = AcmeClients(base: stores.clients, damage: damage)
         stores.keyRing = AcmeKeyRing(base: stores.keyRing, damage: damage)
         stores.grants = AcmeGrants(base: stores.grants, damage: damage)
+        // Acme predates refresh-token families: its grant store keeps the protocol's defaults (unsupported), and says so.
+        stores.capabilities.remove(.refreshTokenFamilies)
         return stores
     }
 

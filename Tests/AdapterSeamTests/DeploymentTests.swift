@@ -85,8 +85,8 @@ struct DeploymentTests {
         #expect(cleanup.stdout.contains { $0.contains("expired grants") && $0.hasSuffix(" 3") }, "\(cleanup)")
         #expect(cleanup.stdout.last == "distributed cache at \(cache): removed 2 cache entries", "\(cleanup)")
         let migrate = await ToolRun.run(["migrate"] + arguments, drivers: Self.drivers)
-        #expect(migrate.stdout == ["\(operational): schema version 2 (configuration, key material, operational data)",
-                                   "\(cache): schema version 2 (distributed cache)"], "\(migrate)")
+        #expect(migrate.stdout == ["\(operational): schema version 3 (configuration, key material, operational data)",
+                                   "\(cache): schema version 3 (distributed cache)"], "\(migrate)")
         let bench = await ToolRun.run(["bench", "--workload", "grant-get", "cache-get", "--operations", "20", "--warmup", "0", "--dataset", "50",
                                        "--concurrency", "1", "--json", "--raw"] + arguments, drivers: Self.drivers)
         #expect(bench.status == 0 && bench.stdout.filter { $0.contains("\"workload\"") }.count == 2, "\(bench)")

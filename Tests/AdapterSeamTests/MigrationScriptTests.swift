@@ -18,6 +18,8 @@ struct MigrationScriptTests {
         #expect(before.status == 0 && before.stdout.first?.hasSuffix("applied none; pending \(versions)") == true, "\(before)")
         let printed = await ToolRun.run(["migrate", "--print-sql", "--store", url], drivers: drivers)
         #expect(printed.status == 0 && printed.stdout.contains { $0.hasPrefix("CREATE TABLE") }, "\(printed)")
+        // The refresh-token families' migration: the columns, their index and (servers) the rotation routine.
+        #expect(printed.stdout.contains { $0.contains("family_id") } && printed.stdout.contains { $0.contains("persisted_grants_family") }, "\(printed)")
         let stillBefore = await ToolRun.run(["migrate", "--status", "--store", url], drivers: drivers)
         #expect(stillBefore.stdout == before.stdout, "printing the SQL changed the schema: \(stillBefore)")
         let (status, output) = try await apply(printed.stdout.joined(separator: "\n"))
@@ -31,7 +33,7 @@ struct MigrationScriptTests {
     @Test func sqlite() async throws {
         let directory = try Scratch()
         let path = directory.path("by-hand.db")
-        try await Self.applyByHand("sqlite:\(path)", versions: "1, 2") { sql in try await shell("sqlite3", [path], input: sql) }
+        try await Self.applyByHand("sqlite:\(path)", versions: "1, 2, 3") { sql in try await shell("sqlite3", [path], input: sql) }
     }
 
     @Test func postgres() async throws {
@@ -40,7 +42,7 @@ struct MigrationScriptTests {
         let server = try StoreURL(parsing: base)
         let schema = "by_hand_\(UInt32.random(in: 0 ... .max))"
         try await ServerGate.postgres.shared {
-            try await Self.applyByHand(base + (base.contains("?") ? "&" : "?") + "schema=\(schema)", versions: "1") { sql in
+            try await Self.applyByHand(base + (base.contains("?") ? "&" : "?") + "schema=\(schema)", versions: "1, 2") { sql in
                 try await shell("psql", ["-q", "-v", "ON_ERROR_STOP=1", "-h", server.hosts[0].name, "-p", String(server.hosts[0].port ?? 5432),
                                         "-U", server.user ?? "postgres", "-d", server.pathName ?? "postgres"],
                                input: sql, environment: ["PGPASSWORD": server.password ?? ""])
@@ -60,7 +62,7 @@ struct MigrationScriptTests {
             #expect(created == 0, "\(output)")
             var url = server
             url.path = "/\(database)"
-            try await Self.applyByHand(url.withPassword, versions: "1, 2") { sql in try await shell("mariadb", client + [database], input: sql) }
+            try await Self.applyByHand(url.withPassword, versions: "1, 2, 3") { sql in try await shell("mariadb", client + [database], input: sql) }
             _ = try await shell("mariadb", client + ["-e", "DROP DATABASE \(database)"])
         }
     }

@@ -158,20 +158,6 @@ struct PrivateRedis: Sendable {
     }
 }
 
-/// Runs `arguments` and waits for it, with no pipe to read: a daemon the recipe starts would hold a pipe open, so
-/// reading it to its end (`shell`) would never return. Returns the exit status.
-func spawnAndWait(_ arguments: [String]) -> Int32 {
-    var pid: pid_t = 0
-    var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-    defer { for argument in argv { free(argument) } }
-    guard posix_spawn(&pid, arguments[0], nil, nil, &argv, environ) == 0 else { return -1 }
-    var status: Int32 = 0
-    while waitpid(pid, &status, 0) < 0 {
-        if errno != EINTR { return -1 }
-    }
-    return (status & 0x7f) == 0 ? (status >> 8) & 0xff : -1
-}
-
 /// When a race ends: after `minimum`, once the reader has read `reads` times, or after `maximum` whatever happened.
 final class RaceProgress: Sendable {
     private let started = ContinuousClock.now

@@ -61,12 +61,13 @@ let sharedStores = try! SharedTestStores(name: "example")
 
     /// Runs `body` with a test client of the example over `backend`'s store, with ``TestClients`` saved.
     func withServer(_ backend: TestBackend, test: String = #function,
+                    rotation: RefreshTokenRotationPolicy = AuthorizationServer.defaultRefreshTokenRotation,
                     _ body: @Sendable (any TestClientProtocol, TestClients) async throws -> Void) async throws {
         guard let store = try await sharedStores.store(backend, test: test) else { return }
         let stores = store.makeStores()
         let clients = TestClients()
         for client in clients.all { try await stores.clients.saveClient(client) }
-        try await Application(router: AuthorizationServer(stores: stores).router()).test(.router) { client in
+        try await Application(router: AuthorizationServer(stores: stores, refreshTokenRotation: rotation).router()).test(.router) { client in
             try await body(client, clients)
         }
     }
@@ -85,8 +86,32 @@ let sharedStores = try! SharedTestStores(name: "example")
     }
 
     @Test(arguments: TestBackend.allCases)
-    func concurrentRotationsOfARefreshTokenYieldOneNewToken(_ backend: TestBackend) async throws {
+    func concurrentRefreshesWithinTheGracePeriodGetTokensUpToTheReuseLimit(_ backend: TestBackend) async throws {
+        // The default policy: 32 refreshes of one token at once (well within its 10 s) give tokens to the first and
+        // the 8 reuses it allows; the next presentation revokes the family, so every token handed out is refused after.
         try await withServer(backend) { client, clients in
+            let code = try await client.authorizationCode(for: clients, scope: "invoices.read offline_access")
+            let first = try await client.token(clients.redemption(of: code))
+            let refreshToken = try #require(first.json["refresh_token"])
+            let refresh = "grant_type=refresh_token&refresh_token=\(refreshToken.formEncoded)&client_id=\(clients.spa.clientId)"
+            let responses = try await client.concurrently(32) { try await $0.token(refresh) }
+            let granted = responses.filter { $0.status == .ok }
+            let allowed = 1 + AuthorizationServer.defaultRefreshTokenRotation.maxReuseCount
+            #expect(granted.count == allowed)
+            #expect(responses.filter { $0.status == .badRequest && $0.json["error"] == "invalid_grant" }.count == 32 - allowed)
+            let issued = granted.compactMap { $0.json["refresh_token"] }
+            #expect(Set(issued).count == allowed && !issued.contains(refreshToken))
+            #expect(granted.allSatisfy { $0.json["scope"] == "invoices.read offline_access" })
+            for token in issued {
+                #expect(try await client.token("grant_type=refresh_token&refresh_token=\(token.formEncoded)&client_id=\(clients.spa.clientId)").status == .badRequest,
+                        "a token of the revoked family")
+            }
+        }
+    }
+
+    @Test(arguments: TestBackend.allCases)
+    func concurrentRotationsWithoutGraceYieldOneNewTokenAndRevokeTheFamily(_ backend: TestBackend) async throws {
+        try await withServer(backend, rotation: .strict) { client, clients in
             let code = try await client.authorizationCode(for: clients, scope: "invoices.read offline_access")
             let first = try await client.token(clients.redemption(of: code))
             let refreshToken = try #require(first.json["refresh_token"])
@@ -97,8 +122,8 @@ let sharedStores = try! SharedTestStores(name: "example")
             let newToken = try #require(rotated.first?.json["refresh_token"])
             #expect(newToken != refreshToken)
             #expect(rotated.first?.json["scope"] == "invoices.read offline_access")
-            // The new token rotates once more; the old one stays refused.
-            #expect(try await client.token("grant_type=refresh_token&refresh_token=\(newToken.formEncoded)&client_id=\(clients.spa.clientId)").status == .ok)
+            // The second presentation revoked the family: the new token is refused, and the old one stays refused.
+            #expect(try await client.token("grant_type=refresh_token&refresh_token=\(newToken.formEncoded)&client_id=\(clients.spa.clientId)").status == .badRequest)
             #expect(try await client.token(refresh).status == .badRequest)
         }
     }

@@ -1,3 +1,4 @@
+import AuthorizationServerExample
 import Crypto
 import Foundation
 import IdentityStorage
@@ -5,10 +6,11 @@ import ServerTestSupport
 import Testing
 
 /// The `authorization-server` executable on every backend, driven by a real OAuth client library (authlib, through
-/// Scripts/oauth-client-flows.py) as an application drives it: authorization code with PKCE, refresh-token rotation,
-/// client credentials by client_secret_basic, client_secret_post and private_key_jwt, replays refused; and OpenID
-/// Connect with the ID token's signature checked against the served JWKS before and after `idstore keys rotate
-/// --immediately` on the server's key store.
+/// Scripts/oauth-client-flows.py) as an application drives it: authorization code with PKCE, refresh-token rotation
+/// with the default policy (8 threads refreshing one token at once all get tokens; a replay after the grace period
+/// revokes the family), client credentials by client_secret_basic, client_secret_post and private_key_jwt, replays
+/// refused; and OpenID Connect with the ID token's signature checked against the served JWKS before and after
+/// `idstore keys rotate --immediately` on the server's key store.
 @Suite struct OAuthClientLibraryTests {
     static let script = PackagePaths.file("Scripts/oauth-client-flows.py")
 
@@ -36,12 +38,15 @@ import Testing
 
         // Fault tests restart the servers: hold the server's gate shared while the example uses it.
         try await ServerGate.sharing(store: url) {
+            // The server's default refresh-token policy throughout: 8 concurrent refreshes of one token all get tokens,
+            // and the replay after its 10 s grace period (the script sleeps past it) revokes the whole family.
             let server = try await ExampleServerProcess.start(arguments)
             let run: (status: Int32, output: String)
             do {
                 let rotate = [PackagePaths.executable("idstore").path, "keys", "rotate", "--store", keyStore, "--signing-only", "--immediately",
                               "--algorithm", "RS256", "--algorithm", "ES256"]
                 run = try await shell("python3", [Self.script, "--server", server.baseURL, "--clients", clientsFile,
+                                                  "--grace", "\(AuthorizationServer.defaultRefreshTokenRotation.gracePeriod)",
                                                   "--rotate", String(decoding: try JSONSerialization.data(withJSONObject: rotate), as: UTF8.self)])
             } catch {
                 _ = try await server.stop()

@@ -155,8 +155,8 @@ struct MariaDBAdapterTests {
             try await MariaDBTestServer.withScratchDatabase(base, "migrate") { configuration in
                 for _ in 0..<3 {
                     let storage = try await MariaDBIdentityStorage.open(configuration)
-                    #expect(try await storage.schemaVersion() == 2)
-                    #expect(try await storage.queryRaw("SELECT COUNT(*) FROM identity_storage_migrations") == [["2"]])
+                    #expect(try await storage.schemaVersion() == 3)
+                    #expect(try await storage.queryRaw("SELECT COUNT(*) FROM identity_storage_migrations") == [["3"]])
                     await storage.close()
                 }
             }
@@ -201,9 +201,9 @@ struct MariaDBAdapterTests {
                     }
                     return try await group.reduce(into: []) { $0.append($1) }
                 }
-                #expect(versions == [2, 2, 2, 2])
+                #expect(versions == [3, 3, 3, 3])
                 let storage = try await MariaDBIdentityStorage.open(configuration)
-                #expect(try await storage.queryRaw("SELECT COUNT(*) FROM identity_storage_migrations") == [["2"]])
+                #expect(try await storage.queryRaw("SELECT COUNT(*) FROM identity_storage_migrations") == [["3"]])
                 let tables = try await storage.queryRaw("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()")
                 #expect(tables == [["18"]])
                 await storage.close()

@@ -229,16 +229,5 @@ struct ServerRecipe: Sendable {
     }
 
     /// Runs `command` with bash and waits for it; returns its exit status.
-    static func shell(_ command: String) -> Int32 {
-        var pid: pid_t = 0
-        let arguments = ["/bin/bash", "-c", command]
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { for argument in argv { free(argument) } }
-        guard posix_spawn(&pid, "/bin/bash", nil, nil, &argv, environ) == 0 else { return -1 }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 {
-            if errno != EINTR { return -1 }
-        }
-        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : -1
-    }
+    static func shell(_ command: String) -> Int32 { spawnAndWait(["/bin/bash", "-c", command]) }
 }

@@ -4,8 +4,21 @@ import Testing
 
 @Suite("Filters")
 struct FilterTests {
+    @Test func aFamilyFilterMatchesMembersAndAFamilyOfOne() throws {
+        let filter = PersistedGrantFilter(familyId: "f").normalized
+        let root = PersistedGrant(key: "f", type: "refresh_token", clientId: "c", creationTime: Date(), data: "")
+        var member = root
+        member.key = "m"
+        member.familyId = "f"
+        var other = root
+        other.familyId = "g"
+        #expect(filter.matches(root) && filter.matches(member) && !filter.matches(other))
+        #expect(throws: IdentityStorageError.self) { try PersistedGrantFilter(familyId: "f\u{0}").validate() }
+    }
+
     @Test func emptyGrantFilterIsRejected() {
-        for filter in [PersistedGrantFilter(), PersistedGrantFilter(subjectId: "", sessionId: "  ", clientId: "\t", type: "\n")] {
+        for filter in [PersistedGrantFilter(), PersistedGrantFilter(subjectId: "", sessionId: "  ", clientId: "\t", type: "\n"),
+                       PersistedGrantFilter(familyId: " ")] {
             #expect(throws: IdentityStorageError.self) { try filter.validate() }
         }
     }
@@ -13,7 +26,7 @@ struct FilterTests {
     @Test(arguments: [
         PersistedGrantFilter(subjectId: "s"), PersistedGrantFilter(sessionId: "s"), PersistedGrantFilter(clientId: "c"),
         PersistedGrantFilter(clientIds: []), PersistedGrantFilter(type: "t"), PersistedGrantFilter(types: []),
-        PersistedGrantFilter(subjectId: "s", sessionId: "x", clientId: "c", type: "t"),
+        PersistedGrantFilter(subjectId: "s", sessionId: "x", clientId: "c", type: "t"), PersistedGrantFilter(familyId: "f"),
     ])
     func anySingleValueIsEnough(filter: PersistedGrantFilter) throws {
         try filter.validate()

@@ -131,11 +131,11 @@ struct PostgresAdapterTests {
             configuration.poolSize = 1
             for _ in 0..<3 {
                 let storage = try await PostgresIdentityStorage.open(configuration)
-                #expect(try await storage.schemaVersion() == 1)
+                #expect(try await storage.schemaVersion() == 2)
                 await storage.close()
             }
             let storage = try await PostgresIdentityStorage.open(configuration)
-            #expect(try await storage.executeRaw("SELECT count(*) FROM identity_storage_migrations") == [["1"]])
+            #expect(try await storage.executeRaw("SELECT count(*) FROM identity_storage_migrations") == [["2"]])
             try await storage.executeRaw("DROP SCHEMA \"\(configuration.schema)\" CASCADE")
             await storage.close()
         }
@@ -174,12 +174,12 @@ struct PostgresAdapterTests {
                     }
                     return try await group.reduce(into: []) { $0.append($1) }
                 }
-                #expect(versions == [1, 1, 1, 1])
+                #expect(versions == [2, 2, 2, 2])
             }
             var configuration = base
             configuration.schema = schema
             let storage = try await PostgresIdentityStorage.open(configuration)
-            #expect(try await storage.executeRaw("SELECT count(*) FROM identity_storage_migrations") == [["1"]])
+            #expect(try await storage.executeRaw("SELECT count(*) FROM identity_storage_migrations") == [["2"]])
             let tables = try await storage.executeRaw("SELECT count(*) FROM pg_tables WHERE schemaname = $1", [schema])
             #expect(tables == [["16"]], "one migrations table and 15 store tables")
             try await storage.executeRaw("DROP SCHEMA \"\(schema)\" CASCADE")

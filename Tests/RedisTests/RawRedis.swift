@@ -147,38 +147,13 @@ enum RedisAdmin {
         return items.first?.text
     }
 
-    /// Runs a shell command from the package root; returns its exit status and output.
-    /// posix_spawn and waitpid, not Foundation's Process (whose exit monitoring missed the child's exit under
-    /// the test runner and waited forever on a zombie). Output goes to a file, not a pipe: a daemonised
-    /// redis-server inherits the descriptors and would keep a pipe open forever.
+    /// Runs a shell command from the package root; returns its exit status and output (read from a file: see
+    /// ``spawnAndWait(_:environment:output:)``).
     static func shell(_ script: String, environment: [String: String] = [:]) -> (status: Int32, output: String) {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("idstore-redis-test-\(UUID().uuidString).log").path
         defer { unlink(log) }
-        let command = "cd '\(PackagePaths.root.path)' && { \(script) ; }"
-        var variables = ProcessInfo.processInfo.environment
-        for (name, value) in environment { variables[name] = value }
-        let arguments = ["/bin/bash", "-c", command]
-        let environmentStrings = variables.map { "\($0.key)=\($0.value)" }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        var pid: pid_t = 0
-        let argv = arguments.map { strdup($0) } + [nil]
-        let envp = environmentStrings.map { strdup($0) } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
-        }
-        let spawned = posix_spawn(&pid, "/bin/bash", &actions, nil, argv, envp)
-        guard spawned == 0 else { return (-1, "posix_spawn failed: \(spawned)") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-        let exited = status & 0x7f == 0
-        return (exited ? (status >> 8) & 0xff : -1, output)
+        let status = spawnAndWait(["/bin/bash", "-c", "cd '\(PackagePaths.root.path)' && { \(script) ; }"], environment: environment, output: log)
+        return (status, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
     }
 
     /// ``shell(_:environment:)`` on a thread of its own, so the wait does not hold a cooperative thread.

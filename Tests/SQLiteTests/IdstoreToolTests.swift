@@ -11,7 +11,7 @@ struct IdstoreToolTests {
         let directory = try TemporaryDirectory()
         let migrate = try await Idstore.run(["migrate"], in: directory)
         #expect(migrate.status == 0, "\(migrate)")
-        #expect(migrate.stdout.contains("sqlite:identity.db: schema version 2"))
+        #expect(migrate.stdout.contains("sqlite:identity.db: schema version 3"))
         let check = try await Idstore.run(["check", "--filter", "grants."], in: directory)
         #expect(check.status == 0, "\(check)")
         #expect(check.stdout.contains("passed"))
@@ -24,7 +24,7 @@ struct IdstoreToolTests {
         #expect(results.count == 4)
         for result in results {
             #expect(result.status == 0, "\(result)")
-            #expect(result.stdout.contains("schema version 2"), "\(result)")
+            #expect(result.stdout.contains("schema version 3"), "\(result)")
         }
     }
 
@@ -32,7 +32,7 @@ struct IdstoreToolTests {
         let directory = try TemporaryDirectory()
         let result = try await Idstore.run(["migrate"], in: directory, environment: ["IDSTORE_URL": "sqlite:other.db"])
         #expect(result.status == 0, "\(result)")
-        #expect(result.stdout.contains("sqlite:other.db: schema version 2"))
+        #expect(result.stdout.contains("sqlite:other.db: schema version 3"))
         #expect(FileManager.default.fileExists(atPath: directory.file("other.db")))
     }
 

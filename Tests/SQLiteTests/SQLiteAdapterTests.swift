@@ -10,7 +10,7 @@ struct SQLiteAdapterTests {
         let path = try TemporaryDirectory().file("migrate.db")
         for _ in 0..<3 {
             let storage = try await SQLiteIdentityStorage.open(.init(path: path))
-            #expect(try await storage.schemaVersion() == 2)
+            #expect(try await storage.schemaVersion() == 3)
             await storage.close()
         }
     }
@@ -36,7 +36,7 @@ struct SQLiteAdapterTests {
             }
             return try await group.reduce(into: []) { $0.append($1) }
         }
-        #expect(versions == [2, 2, 2, 2])
+        #expect(versions == [3, 3, 3, 3])
         let storage = try await SQLiteIdentityStorage.open(.init(path: path))
         try await storage.executeRaw("CREATE TEMP TABLE check_count AS SELECT count(*) AS n FROM identity_storage_migrations")
         await storage.close()

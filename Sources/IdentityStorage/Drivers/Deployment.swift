@@ -66,7 +66,9 @@ public struct Deployment: Sendable, CustomStringConvertible {
             pushedAuthorizationRequests: operational.pushedAuthorizationRequests, backchannelRequests: operational.backchannelRequests,
             cache: cache.cache, replayCache: cache.replayCache, authorizationParametersMessages: cache.authorizationParametersMessages,
             deviceFlowThrottling: cache.deviceFlowThrottling, cleanup: cleanup,
-            capabilities: made.map(\.capabilities).reduce(StoreCapabilities(rawValue: .max)) { $0.intersection($1) })
+            capabilities: made.map(\.capabilities).reduce(StoreCapabilities(rawValue: .max)) { $0.intersection($1) }
+                // Families are the grant store's alone: the operational part's backend decides.
+                .union(operational.capabilities.intersection(.refreshTokenFamilies)))
     }
 
     /// Closes every store once.

@@ -21,15 +21,32 @@ public struct CleanupRunner: Sendable {
         public var removeConsumedGrants: Bool = false
         /// Consumed grants are deleted only once consumed longer ago than this (seconds). Default 0.
         public var consumedGrantCleanupDelay: TimeInterval = 0
+        /// The longest ``RefreshTokenRotationPolicy/gracePeriod`` of the refresh-token rotations in use (seconds). A
+        /// consumed refresh token must outlive its grace period: removed earlier, a retry within grace would find nothing
+        /// (`invalid_grant` instead of tokens) and a replay could no longer revoke its family. With
+        /// ``removeConsumedGrants``, ``consumedGrantCleanupDelay`` must be at least this: ``validate()`` checks it and a
+        /// pass refuses to run otherwise. Default 0.
+        public var refreshTokenGracePeriod: TimeInterval = 0
         /// The pause between batches. Default: ``CleanupPace/default``.
         public var pace: CleanupPace = .default
 
         public init(batchSize: Int = 100, removeConsumedGrants: Bool = false, consumedGrantCleanupDelay: TimeInterval = 0,
-                    pace: CleanupPace = .default) {
+                    refreshTokenGracePeriod: TimeInterval = 0, pace: CleanupPace = .default) {
             self.batchSize = batchSize
             self.removeConsumedGrants = removeConsumedGrants
             self.consumedGrantCleanupDelay = consumedGrantCleanupDelay
+            self.refreshTokenGracePeriod = refreshTokenGracePeriod
             self.pace = pace
+        }
+
+        /// Throws ``IdentityStorageError/Code-swift.struct/invalidArgument`` for a batch size below 1, or consumed grants
+        /// removed before the refresh-token grace period is over.
+        public func validate() throws(IdentityStorageError) {
+            try FieldValidation.positive(batchSize, "cleanup batch size")
+            if removeConsumedGrants, !(consumedGrantCleanupDelay >= refreshTokenGracePeriod) {
+                throw .invalidArgument("consumedGrantCleanupDelay (\(consumedGrantCleanupDelay) s) must be at least the refresh-token grace "
+                                       + "period (\(refreshTokenGracePeriod) s): consumed refresh tokens are needed until it is over")
+            }
         }
     }
 
@@ -140,7 +157,7 @@ public struct CleanupRunner: Sendable {
 
     private func pass(observer: Observer, until stopRequested: @Sendable () -> Bool) async throws -> Report {
         let limit = configuration.batchSize
-        try FieldValidation.positive(limit, "cleanup batch size")
+        try configuration.validate()
         var report = Report()
         let pace = configuration.pace
 

@@ -21,9 +21,18 @@ public struct PersistedGrant: Hashable, Sendable, Codable {
     public var consumedTime: Date?
     /// Opaque payload.
     public var data: String
+    /// The refresh-token family this grant belongs to (see ``PersistedGrantStore/rotateRefreshToken(presented:successor:policy:)``).
+    /// Nil for a grant never rotated and not issued by rotation: such a grant is a family of one whose id is its own ``key``.
+    public var familyId: String?
+    /// The key of the grant this one was last rotated to; set by a rotation (and a reuse within the grace period).
+    public var successorKey: String?
+    /// How many times this consumed refresh token was presented again within the grace period and answered with a
+    /// new successor (see ``RefreshTokenRotationPolicy/maxReuseCount``). 0 for every grant never so reused.
+    public var reuseCount: Int
 
     public init(key: String, type: String, subjectId: String? = nil, sessionId: String? = nil, clientId: String,
-                description: String? = nil, creationTime: Date, expiration: Date? = nil, consumedTime: Date? = nil, data: String) {
+                description: String? = nil, creationTime: Date, expiration: Date? = nil, consumedTime: Date? = nil, data: String,
+                familyId: String? = nil, successorKey: String? = nil, reuseCount: Int = 0) {
         self.key = key
         self.type = type
         self.subjectId = subjectId
@@ -34,6 +43,35 @@ public struct PersistedGrant: Hashable, Sendable, Codable {
         self.expiration = expiration
         self.consumedTime = consumedTime
         self.data = data
+        self.familyId = familyId
+        self.successorKey = successorKey
+        self.reuseCount = reuseCount
+    }
+
+    /// The family this grant belongs to: ``familyId``, or its own key for a family of one.
+    public var family: String { familyId ?? key }
+
+    private enum CodingKeys: String, CodingKey {
+        case key, type, subjectId, sessionId, clientId, description, creationTime, expiration, consumedTime, data
+        case familyId, successorKey, reuseCount
+    }
+
+    /// Decodes a grant; documents written before families existed (no `familyId`, `successorKey`, `reuseCount`)
+    /// decode as families of one.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(key: try container.decode(String.self, forKey: .key), type: try container.decode(String.self, forKey: .type),
+                  subjectId: try container.decodeIfPresent(String.self, forKey: .subjectId),
+                  sessionId: try container.decodeIfPresent(String.self, forKey: .sessionId),
+                  clientId: try container.decode(String.self, forKey: .clientId),
+                  description: try container.decodeIfPresent(String.self, forKey: .description),
+                  creationTime: try container.decode(Date.self, forKey: .creationTime),
+                  expiration: try container.decodeIfPresent(Date.self, forKey: .expiration),
+                  consumedTime: try container.decodeIfPresent(Date.self, forKey: .consumedTime),
+                  data: try container.decode(String.self, forKey: .data),
+                  familyId: try container.decodeIfPresent(String.self, forKey: .familyId),
+                  successorKey: try container.decodeIfPresent(String.self, forKey: .successorKey),
+                  reuseCount: try container.decodeIfPresent(Int.self, forKey: .reuseCount) ?? 0)
     }
 }
 

@@ -5,6 +5,9 @@
 /// - nil, empty and whitespace-only scalars mean "not set".
 /// - ``clientIds`` non-nil means `clientId IN (clientIds ∪ {clientId if set})`; an empty, non-nil
 ///   ``clientIds`` matches nothing unless ``clientId`` is set. The same holds for ``types`` / ``type``.
+/// - ``familyId`` (not upstream's) selects a refresh-token family: the grants whose ``PersistedGrant/familyId`` it is, and
+///   the grant with that key when it has no family (a family of one). An adapter that predates families must not be
+///   given it: its store lacks ``StoreCapabilities/refreshTokenFamilies``.
 /// - A filter with nothing set is rejected with ``IdentityStorageError/Code-swift.struct/invalidArgument``: it never means "all grants".
 /// - ``clientIds`` and ``types`` hold at most ``maxListCount`` values each; a longer list is rejected the same way on
 ///   every backend (a database refuses a statement with too many parameters, or a request too large, each at its own
@@ -19,23 +22,27 @@ public struct PersistedGrantFilter: Hashable, Sendable, Codable {
     public var clientIds: [String]?
     public var type: String?
     public var types: [String]?
+    /// A refresh-token family id (see the rules above).
+    public var familyId: String?
 
     public init(subjectId: String? = nil, sessionId: String? = nil, clientId: String? = nil, clientIds: [String]? = nil,
-                type: String? = nil, types: [String]? = nil) {
+                type: String? = nil, types: [String]? = nil, familyId: String? = nil) {
         self.subjectId = subjectId
         self.sessionId = sessionId
         self.clientId = clientId
         self.clientIds = clientIds
         self.type = type
         self.types = types
+        self.familyId = familyId
     }
 
     /// Throws when no value is set ("No filter values set.", as upstream) or a value is malformed.
     public func validate() throws(IdentityStorageError) {
-        if isBlank(subjectId), isBlank(sessionId), isBlank(clientId), isBlank(type), clientIds == nil, types == nil {
-            throw .invalidArgument("No filter values set: a persisted-grant filter needs at least one of subjectId, sessionId, clientId, clientIds, type, types")
+        if isBlank(subjectId), isBlank(sessionId), isBlank(clientId), isBlank(type), clientIds == nil, types == nil, isBlank(familyId) {
+            throw .invalidArgument("No filter values set: a persisted-grant filter needs at least one of subjectId, sessionId, clientId, clientIds, type, types, familyId")
         }
-        for (value, field) in [(subjectId, "filter.subjectId"), (sessionId, "filter.sessionId"), (clientId, "filter.clientId"), (type, "filter.type")] {
+        for (value, field) in [(subjectId, "filter.subjectId"), (sessionId, "filter.sessionId"), (clientId, "filter.clientId"), (type, "filter.type"),
+                               (familyId, "filter.familyId")] {
             if !isBlank(value) { try FieldValidation.key(value!, field) }
         }
         for (list, field) in [(clientIds, "filter.clientIds"), (types, "filter.types")] where (list?.count ?? 0) > Self.maxListCount {
@@ -56,7 +63,7 @@ public struct PersistedGrantFilter: Hashable, Sendable, Codable {
             return merged
         }
         return Normalized(subjectId: set(subjectId), sessionId: set(sessionId),
-                          clientIds: merge(clientIds, clientId), types: merge(types, type))
+                          clientIds: merge(clientIds, clientId), types: merge(types, type), familyId: set(familyId))
     }
 
     /// A validated filter in its simplest form: each field nil (any value) or the set of accepted values.
@@ -67,6 +74,17 @@ public struct PersistedGrantFilter: Hashable, Sendable, Codable {
         public var clientIds: Set<ExactString>?
         /// Nil: any type. Empty: no grant matches.
         public var types: Set<ExactString>?
+        /// Nil: any family.
+        public var familyId: String?
+
+        public init(subjectId: String? = nil, sessionId: String? = nil, clientIds: Set<ExactString>? = nil, types: Set<ExactString>? = nil,
+                    familyId: String? = nil) {
+            self.subjectId = subjectId
+            self.sessionId = sessionId
+            self.clientIds = clientIds
+            self.types = types
+            self.familyId = familyId
+        }
 
         /// Whether `grant` satisfies every set field.
         public func matches(_ grant: PersistedGrant) -> Bool {
@@ -74,6 +92,7 @@ public struct PersistedGrantFilter: Hashable, Sendable, Codable {
             if let sessionId, !String.exactlyEqual(grant.sessionId, sessionId) { return false }
             if let clientIds, !clientIds.contains(ExactString(grant.clientId)) { return false }
             if let types, !types.contains(ExactString(grant.type)) { return false }
+            if let familyId, !String.exactlyEqual(grant.family, familyId) { return false }
             return true
         }
 

@@ -14,6 +14,10 @@ extension InstrumentedStore: PersistedGrantStore where Base == any PersistedGran
     func consumeGrant(forKey key: String) async throws -> PersistedGrant? {
         try await measure("consumeGrant") { try await $0.consumeGrant(forKey: key) }
     }
+    func rotateRefreshToken(presented key: String, successor: PersistedGrant, policy: RefreshTokenRotationPolicy) async throws -> RefreshTokenRotation {
+        try await measure("rotateRefreshToken") { try await $0.rotateRefreshToken(presented: key, successor: successor, policy: policy) }
+    }
+    func removeFamily(_ familyId: String) async throws -> Int { try await measure("removeFamily") { try await $0.removeFamily(familyId) } }
 }
 
 extension InstrumentedStore: DeviceFlowStore where Base == any DeviceFlowStore {

@@ -83,12 +83,17 @@ public struct StoreCapabilities: OptionSet, Hashable, Sendable {
     public static let injectableClock = StoreCapabilities(rawValue: 1 << 0)
     /// Data survives closing and reopening the store.
     public static let durable = StoreCapabilities(rawValue: 1 << 1)
+    /// The grant store implements refresh-token families: ``PersistedGrantStore/rotateRefreshToken(presented:successor:policy:)``,
+    /// ``PersistedGrantStore/removeFamily(_:)`` and ``PersistedGrantFilter/familyId``. An adapter written before them
+    /// lacks it (its grant store throws ``IdentityStorageError/Code-swift.struct/unsupported``), and the suite says so.
+    public static let refreshTokenFamilies = StoreCapabilities(rawValue: 1 << 10)
 
     /// A readable name per capability, for skip messages.
     public var names: [String] {
         var names: [String] = []
         if contains(.injectableClock) { names.append("injectable clock") }
         if contains(.durable) { names.append("durable") }
+        if contains(.refreshTokenFamilies) { names.append("refresh-token families") }
         return names
     }
 }

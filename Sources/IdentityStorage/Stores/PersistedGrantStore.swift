@@ -27,4 +27,40 @@ public protocol PersistedGrantStore: Sendable {
     /// clock time only if it was not set, and returns the updated grant to that one caller.
     /// Returns nil on a miss and when the grant was already consumed. The grant stays stored.
     func consumeGrant(forKey key: String) async throws -> PersistedGrant?
+
+    /// Rotates a refresh token, atomically (one SQL statement or transaction, one Lua script, one lock hold), with one of
+    /// four outcomes (see ``RefreshTokenRotation``). The family of the presented grant is its ``PersistedGrant/familyId``,
+    /// or its own key when it has none (grants stored before families existed are families of one).
+    ///
+    /// - live and unconsumed: it is consumed (the store's clock time) and remembers `successor`'s key; `successor` is
+    ///   stored in the family (its ``PersistedGrant/familyId`` set to the family's id) → ``RefreshTokenRotation/rotated(_:)``;
+    /// - consumed less than `policy.gracePeriod` ago and reused fewer than `policy.maxReuseCount` times: `successor` is
+    ///   stored in the family too and the reuse counted → ``RefreshTokenRotation/reusedWithinGrace(_:)``;
+    /// - consumed earlier, or reused as often as allowed: every grant of the family is removed →
+    ///   ``RefreshTokenRotation/reuseDetected(familyId:removedGrants:)``;
+    /// - missing, expired (``PersistedGrant/expiration`` not after now), or of another client than `successor` → nothing
+    ///   changes → ``RefreshTokenRotation/notFound``.
+    ///
+    /// Bad arguments (see ``validateRotation(presented:successor:policy:)``) throw ``IdentityStorageError/Code-swift.struct/invalidArgument``.
+    /// A store that does not implement families throws ``IdentityStorageError/Code-swift.struct/unsupported`` (the
+    /// default) and lacks ``StoreCapabilities/refreshTokenFamilies``.
+    func rotateRefreshToken(presented key: String, successor: PersistedGrant, policy: RefreshTokenRotationPolicy) async throws -> RefreshTokenRotation
+
+    /// Removes every grant of the family `familyId` (the grants whose ``PersistedGrant/familyId`` it is, and the grant
+    /// with that key if it has no family) and returns how many. Atomic with respect to rotations: a rotation of a
+    /// member never leaves a successor behind. Missing family: 0.
+    @discardableResult func removeFamily(_ familyId: String) async throws -> Int
+}
+
+extension PersistedGrantStore {
+    /// The default for stores written before families existed: ``IdentityStorageError/Code-swift.struct/unsupported``.
+    public func rotateRefreshToken(presented key: String, successor: PersistedGrant, policy: RefreshTokenRotationPolicy) async throws -> RefreshTokenRotation {
+        throw IdentityStorageError(.unsupported, "this grant store does not implement refresh-token families (rotateRefreshToken)")
+    }
+
+    /// The default for stores written before families existed: ``IdentityStorageError/Code-swift.struct/unsupported``.
+    @discardableResult
+    public func removeFamily(_ familyId: String) async throws -> Int {
+        throw IdentityStorageError(.unsupported, "this grant store does not implement refresh-token families (removeFamily)")
+    }
 }

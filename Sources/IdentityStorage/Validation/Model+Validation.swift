@@ -132,6 +132,9 @@ extension PersistedGrant {
         try FieldValidation.instant(creationTime, "grant creationTime")
         try FieldValidation.instant(expiration, "grant expiration")
         try FieldValidation.instant(consumedTime, "grant consumedTime")
+        try FieldValidation.optionalKey(familyId, "grant familyId")
+        try FieldValidation.optionalKey(successorKey, "grant successorKey")
+        try FieldValidation.within(0...RefreshTokenRotationPolicy.reuseCountLimit, reuseCount, "grant reuseCount")
     }
 }
 

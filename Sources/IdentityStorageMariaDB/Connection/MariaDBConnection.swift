@@ -103,6 +103,7 @@ package final class MariaDBConnection: BlockingConnection {
             while try statement.fetch() {
                 rows.append(try map(MariaDBRow(statement: statement)))
             }
+            try statement.finishFurtherResults()
         } catch {
             statement.discardResults()
             if let error = error as? IdentityStorageError { note(error) }

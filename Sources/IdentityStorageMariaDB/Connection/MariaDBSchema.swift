@@ -24,7 +24,7 @@ import Logging
 /// so a migration interrupted half-way is simply re-run.
 enum MariaDBSchema {
     /// The schema version this library writes.
-    static let currentVersion = 2
+    static let currentVersion = 3
 
     static let key = "VARCHAR(200) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin"
     static let tableOptions = "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin ROW_FORMAT=DYNAMIC"
@@ -179,6 +179,17 @@ enum MariaDBSchema {
             "CREATE TABLE IF NOT EXISTS configuration_changes (id INT NOT NULL PRIMARY KEY, version BIGINT NOT NULL) \(tableOptions)",
             "INSERT IGNORE INTO configuration_changes(id, version) VALUES (1, 0)",
         ],
+        // Refresh-token families: the columns (rows written before them read as families of one) and the rotation, one
+        // procedure call (see MariaDBRefreshRotation). Every statement can run again after an interrupted migration.
+        3: [
+            """
+            ALTER TABLE persisted_grants ADD COLUMN IF NOT EXISTS family_id \(key) NULL,
+                ADD COLUMN IF NOT EXISTS successor_key \(key) NULL,
+                ADD COLUMN IF NOT EXISTS reuse_count INT NOT NULL DEFAULT 0,
+                ADD KEY IF NOT EXISTS persisted_grants_family (family_id)
+            """,
+            MariaDBRefreshRotation.procedure,
+        ],
     ]
 
     /// The name of the migration lock: per database, at most 64 characters (MySQL's limit).
@@ -245,7 +256,8 @@ extension SQLDialect {
         deleteByJSONKeys: { table, key, condition, integer in MariaDBSQL.deleteByKeys(table: table, key: key, condition: condition, integer: integer) },
         expandingLists: { sql, values in try MariaDBSQL.expandingLists(sql, values) },
         upsertSyntax: .onDuplicateKey, updateReturning: false, returningGeneratedID: nil,
-        expiryBatches: .selectLockedThenDelete, filteredDeletes: .keysThenDelete(chunk: 1000), cacheSwap: .insertOrLockRow)
+        expiryBatches: .selectLockedThenDelete, filteredDeletes: .keysThenDelete(chunk: 1000), cacheSwap: .insertOrLockRow,
+        refreshRotation: .routine(call: MariaDBRefreshRotation.call))
 }
 
 /// SQL fragments shared by the MariaDB stores.

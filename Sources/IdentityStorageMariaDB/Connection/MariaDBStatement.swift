@@ -75,9 +75,28 @@ final class MariaDBStatement {
         try describeResults()
     }
 
-    /// After an execution: re-reads the result columns when the server now reports a different number.
+    /// After an execution: re-reads the result columns when the server now reports a different number, or when the
+    /// last execution moved on to a further result (a procedure call's status), which leaves the columns unbound.
     func refreshResultShape() throws(IdentityStorageError) {
-        if Int(mysql_stmt_field_count(handle)) != columnCount { try describeResults() }
+        if shapeIsStale || Int(mysql_stmt_field_count(handle)) != columnCount {
+            shapeIsStale = false
+            try describeResults()
+        }
+    }
+
+    /// Whether a further result was read since the columns were bound (see ``finishFurtherResults()``).
+    private var shapeIsStale = false
+
+    /// After the rows: reads the results that follow them (a `CALL` answers its rows, then its own status), so the
+    /// connection can run the next statement; an error the server reports there (a failed `COMMIT`) is thrown.
+    func finishFurtherResults() throws(IdentityStorageError) {
+        while mysql_stmt_more_results(handle) != 0 {
+            shapeIsStale = true
+            let code = mysql_stmt_next_result(handle)
+            if code > 0 { throw MariaDBErrors.statementError(handle, "reading the results of '\(MariaDBErrors.excerpt(sql))'") }
+            if code < 0 { return }
+            if mysql_stmt_field_count(handle) > 0 { mysql_stmt_free_result(handle) }
+        }
     }
 
     /// Reads the result columns' metadata and allocates and binds a buffer per column.

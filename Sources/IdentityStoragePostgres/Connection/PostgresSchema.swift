@@ -20,7 +20,7 @@ import Logging
 /// indexes end with the key, so `ORDER BY expiry, key LIMIT n` reads the index in order without a sort.
 enum PostgresSchema {
     /// The schema version this library writes.
-    static let currentVersion = 1
+    static let currentVersion = 2
 
     static let migrations: [Int: String] = [
         1: """
@@ -134,6 +134,15 @@ enum PostgresSchema {
         );
         CREATE INDEX cache_entries_expires ON cache_entries(expires_at, key) WHERE expires_at IS NOT NULL;
         """,
+        // Refresh-token families: the columns (rows written before them read as families of one) and the rotation, one
+        // function call (see PostgresRefreshRotation).
+        2: """
+        ALTER TABLE persisted_grants ADD COLUMN IF NOT EXISTS family_id text COLLATE "C",
+            ADD COLUMN IF NOT EXISTS successor_key text COLLATE "C",
+            ADD COLUMN IF NOT EXISTS reuse_count integer NOT NULL DEFAULT 0;
+        CREATE INDEX IF NOT EXISTS persisted_grants_family ON persisted_grants(family_id) WHERE family_id IS NOT NULL;
+        \(PostgresRefreshRotation.function)
+        """,
     ]
 
     /// The table that records applied migrations.
@@ -231,6 +240,7 @@ extension SQLDialect {
             )
             SELECT value FROM hit
             """,
+        refreshRotation: .routine(call: PostgresRefreshRotation.call),
         configurationChange: "SELECT pg_notify('\(PostgresConfigurationListener.channel)', current_schema())")
 
     /// The PostgreSQL dialect of one schema: the cache's per-key advisory locks in that schema's lock class.

@@ -1,24 +1,33 @@
 import Foundation
 import IdentityStorage
 
-/// Persisted grants: a hash per grant in one of 16 buckets, with subject, session, client and type indexes and
+/// Persisted grants: a hash per grant in one of 16 buckets, with subject, session, client, type and family indexes and
 /// expiration/consumption sorted sets in the same bucket (see ``RedisDataModel``). Every write is one script.
+///
+/// A grant lives in the bucket of its family (``PersistedGrant/family``: its key when it has none), so that one script
+/// reaches a whole refresh-token family; a member whose own key falls in another bucket leaves a pointer there (see
+/// `RedisPersistedGrantStore+Families.swift`), which the single-key operations follow.
 struct RedisPersistedGrantStore: PersistedGrantStore {
     let context: RedisStoreContext
 
     /// Hash fields in the order every script and decoder uses.
-    static let fields = ["t", "s", "i", "c", "d", "ct", "e", "u", "v"]
+    static let fields = ["t", "s", "i", "c", "d", "ct", "e", "u", "v", "f", "n", "r"]
     static let fieldArguments = fields.map { Array($0.utf8) }
 
     func storeGrant(_ grant: PersistedGrant) async throws {
         try grant.validate()
-        _ = try await context.client.run(Self.storeCommand(grant, context.keys), "storing grant \(grant.key)")
+        let reply = try await context.client.run(Self.storeCommand(grant, context.keys), "storing grant \(grant.key)")
+        try await settleStore(of: grant, previousHome: try reply.optionalBytes())
     }
 
     func grant(forKey key: String) async throws -> PersistedGrant? {
         try FieldValidation.key(key, "grant key")
         let reply = try await context.client.run(Self.getCommand(key, context.keys), "reading grant \(key)")
-        return try Self.decode(key: key, reply.items()[...])
+        let values = try reply.items()
+        if let grant = try Self.decode(key: key, values[...]) { return grant }
+        guard let home = try Self.pointer(values) else { return nil }
+        let followed = try await context.client.run(Self.getCommand(key, base: context.keys.grants[home]), "reading grant \(key)")
+        return try Self.decode(key: key, followed.items()[...])
     }
 
     func grants(matching filter: PersistedGrantFilter) async throws -> [PersistedGrant] {
@@ -37,10 +46,9 @@ struct RedisPersistedGrantStore: PersistedGrantStore {
     @discardableResult
     func removeGrant(forKey key: String) async throws -> Bool {
         try FieldValidation.key(key, "grant key")
-        let base = context.keys.grantBase(key)
-        let reply = try await context.client.run(RedisCommand(script: Self.remove, keys: [base.bytes], arguments: [RedisValue.bytes(key)], slot: base.slot),
-                                                 "removing grant \(key)")
-        return try reply.integerValue() == 1
+        return try await followingPointer(key, "removing grant \(key)", clearsPointer: true) { base in
+            RedisCommand(script: Self.remove, keys: [base.bytes], arguments: [RedisValue.bytes(key)], slot: base.slot)
+        } decode: { reply throws(IdentityStorageError) in try reply.integerValue() == 1 } ?? false
     }
 
     @discardableResult
@@ -59,21 +67,25 @@ struct RedisPersistedGrantStore: PersistedGrantStore {
 
     func takeGrant(forKey key: String) async throws -> PersistedGrant? {
         try FieldValidation.key(key, "grant key")
-        let reply = try await context.client.run(Self.takeCommand(key, context.keys), "taking grant \(key)")
-        return try Self.decode(key: key, reply.items()[...])
+        return try await followingPointer(key, "taking grant \(key)", clearsPointer: true) { base in
+            Self.takeCommand(key, base: base)
+        } decode: { reply throws(IdentityStorageError) in try Self.decode(key: key, reply.items()[...]) } ?? nil
     }
 
     func consumeGrant(forKey key: String) async throws -> PersistedGrant? {
         try FieldValidation.key(key, "grant key")
-        let reply = try await context.client.run(Self.consumeCommand(key, at: context.clock.now, context.keys), "consuming grant \(key)")
-        return try Self.decode(key: key, reply.items()[...])
+        let now = context.clock.now
+        return try await followingPointer(key, "consuming grant \(key)") { base in
+            Self.consumeCommand(key, at: now, base: base)
+        } decode: { reply throws(IdentityStorageError) in try Self.decode(key: key, reply.items()[...]) } ?? nil
     }
 
     // MARK: Commands (shared with the raw baseline and the bulk loader)
 
-    /// The upsert script with the grant's present fields.
+    /// The upsert script with the grant's present fields, run in the grant's home bucket (its family's); it also
+    /// removes the key's pointer or copy in its own bucket when that is the home (see ``settleStore(of:previousHome:)``).
     static func storeCommand(_ grant: PersistedGrant, _ keys: RedisKeyspace) -> RedisCommand {
-        let base = keys.grantBase(grant.key)
+        let base = keys.grantBase(grant.family)
         var fields = RedisFields()
         fields.add("t", grant.type)
         fields.add("s", grant.subjectId)
@@ -84,23 +96,33 @@ struct RedisPersistedGrantStore: PersistedGrantStore {
         fields.add("e", grant.expiration)
         fields.add("u", grant.consumedTime)
         fields.add("v", grant.data)
+        fields.add("f", grant.familyId)
+        fields.add("n", grant.successorKey)
+        if grant.reuseCount != 0 { fields.add("r", RedisValue.bytes(grant.reuseCount)) }
         return RedisCommand(script: store, keys: [base.bytes], arguments: [RedisValue.bytes(grant.key)] + fields.arguments, slot: base.slot)
     }
 
-    /// `HMGET` of every field: one command, no script.
+    /// `HMGET` of every field and the pointer's: one command, no script.
     static func getCommand(_ key: String, _ keys: RedisKeyspace) -> RedisCommand {
-        let base = keys.grantBase(key)
-        return RedisCommand([RedisValue.bytes("HMGET"), base.key("k", key)] + fieldArguments, slot: base.slot)
+        getCommand(key, base: keys.grantBase(key))
     }
 
-    static func takeCommand(_ key: String, _ keys: RedisKeyspace) -> RedisCommand {
-        let base = keys.grantBase(key)
-        return RedisCommand(script: take, keys: [base.bytes], arguments: [RedisValue.bytes(key)], slot: base.slot)
+    static func getCommand(_ key: String, base: RedisKeyspace.Base) -> RedisCommand {
+        RedisCommand([RedisValue.bytes("HMGET"), base.key("k", key)] + fieldArguments + [pointerField], slot: base.slot)
+    }
+
+    static func takeCommand(_ key: String, _ keys: RedisKeyspace) -> RedisCommand { takeCommand(key, base: keys.grantBase(key)) }
+
+    static func takeCommand(_ key: String, base: RedisKeyspace.Base) -> RedisCommand {
+        RedisCommand(script: take, keys: [base.bytes], arguments: [RedisValue.bytes(key)], slot: base.slot)
     }
 
     static func consumeCommand(_ key: String, at now: Date, _ keys: RedisKeyspace) -> RedisCommand {
-        let base = keys.grantBase(key)
-        return RedisCommand(script: consume, keys: [base.bytes], arguments: [RedisValue.bytes(key), RedisValue.micros(now)], slot: base.slot)
+        consumeCommand(key, at: now, base: keys.grantBase(key))
+    }
+
+    static func consumeCommand(_ key: String, at now: Date, base: RedisKeyspace.Base) -> RedisCommand {
+        RedisCommand(script: consume, keys: [base.bytes], arguments: [RedisValue.bytes(key), RedisValue.micros(now)], slot: base.slot)
     }
 
     // MARK: Cleanup
@@ -120,9 +142,10 @@ struct RedisPersistedGrantStore: PersistedGrantStore {
 
     // MARK: Encoding
 
-    /// `mode, subject, session, #clients, clients…, #types, types…` (`-1`: any; empty subject or session: any).
+    /// `mode, subject, session, family, #clients, clients…, #types, types…` (`-1`: any; empty subject, session or family: any).
     static func filterArguments(mode: String, _ filter: PersistedGrantFilter.Normalized) -> [[UInt8]] {
-        var arguments = [RedisValue.bytes(mode), RedisValue.bytes(filter.subjectId ?? ""), RedisValue.bytes(filter.sessionId ?? "")]
+        var arguments = [RedisValue.bytes(mode), RedisValue.bytes(filter.subjectId ?? ""), RedisValue.bytes(filter.sessionId ?? ""),
+                         RedisValue.bytes(filter.familyId ?? "")]
         for list in [filter.clientIds, filter.types] {
             if let list {
                 arguments.append(RedisValue.bytes(list.count))
@@ -134,7 +157,7 @@ struct RedisPersistedGrantStore: PersistedGrantStore {
         return arguments
     }
 
-    /// A grant from the nine fields of ``fields``; nil when the type is absent (no such grant).
+    /// A grant from the fields of ``fields``; nil when the type is absent (no such grant, or a pointer).
     static func decode(key: String, _ values: ArraySlice<RedisReply>) throws(IdentityStorageError) -> PersistedGrant? {
         guard values.count >= fields.count else { return nil }
         var fields: [[UInt8]?] = []
@@ -150,10 +173,13 @@ struct RedisPersistedGrantStore: PersistedGrantStore {
                               creationTime: try RedisValue.date(f[5], "\(what) creation time"),
                               expiration: try RedisValue.optionalDate(f[6], "\(what) expiration"),
                               consumedTime: try RedisValue.optionalDate(f[7], "\(what) consumed time"),
-                              data: try RedisValue.text(try RedisValue.required(f[8], "\(what) data"), "\(what) data"))
+                              data: try RedisValue.text(try RedisValue.required(f[8], "\(what) data"), "\(what) data"),
+                              familyId: try RedisValue.optionalText(f[9], "\(what) family id"),
+                              successorKey: try RedisValue.optionalText(f[10], "\(what) successor key"),
+                              reuseCount: Int(try f[11].map { bytes throws(IdentityStorageError) in try RedisValue.int64(bytes, "\(what) reuse count") } ?? 0))
     }
 
-    /// Grants from a flat `[key, nine fields, key, nine fields, …]` reply.
+    /// Grants from a flat `[key, fields…, key, fields…, …]` reply.
     static func decodeList(_ reply: RedisReply) throws(IdentityStorageError) -> [PersistedGrant] {
         let items = try reply.items()
         let stride = fields.count + 1
@@ -170,7 +196,7 @@ struct RedisPersistedGrantStore: PersistedGrantStore {
     // MARK: Scripts (KEYS[1] is the bucket's `P{g:NN}:`)
 
     static let common = """
-        local FIELDS = {'t', 's', 'i', 'c', 'd', 'ct', 'e', 'u', 'v'}
+        local FIELDS = {'t', 's', 'i', 'c', 'd', 'ct', 'e', 'u', 'v', 'f', 'n', 'r'}
         local function load(base, key) return redis.call('HMGET', base .. 'k:' .. key, unpack(FIELDS)) end
         local function unindex(base, key, t, s, i, c)
           if s then redis.call('SREM', base .. 's:' .. s, key) end
@@ -181,38 +207,49 @@ struct RedisPersistedGrantStore: PersistedGrantStore {
         local function drop(base, key, f)
           redis.call('DEL', base .. 'k:' .. key)
           unindex(base, key, f[1], f[2], f[3], f[4])
+          if f[10] then redis.call('SREM', base .. 'f:' .. f[10], key) end
           redis.call('ZREM', base .. 'e', key)
           redis.call('ZREM', base .. 'u', key)
         end
 
         """
 
-    /// Upsert: unindex the old values, replace the hash, index the new ones.
+    /// Upsert: unindex the old values, replace the hash (a pointer of the key included), index the new ones. Returns
+    /// the bucket a replaced pointer named (the key's former home), or nil.
     static let store = RedisScript("grant-store", common + """
         local base, key = KEYS[1], ARGV[1]
         local rk = base .. 'k:' .. key
-        local old = redis.call('HMGET', rk, 't', 's', 'i', 'c')
+        local old = redis.call('HMGET', rk, 't', 's', 'i', 'c', 'f', 'b')
         unindex(base, key, old[1], old[2], old[3], old[4])
+        if old[5] then redis.call('SREM', base .. 'f:' .. old[5], key) end
         redis.call('DEL', rk)
         redis.call('HSET', rk, unpack(ARGV, 2))
-        local new = redis.call('HMGET', rk, 't', 's', 'i', 'c', 'e', 'u')
+        local new = redis.call('HMGET', rk, 't', 's', 'i', 'c', 'e', 'u', 'f')
         redis.call('SADD', base .. 't:' .. new[1], key)
         if new[2] then redis.call('SADD', base .. 's:' .. new[2], key) end
         if new[3] then redis.call('SADD', base .. 'i:' .. new[3], key) end
         redis.call('SADD', base .. 'c:' .. new[4], key)
         if new[5] then redis.call('ZADD', base .. 'e', new[5], key) else redis.call('ZREM', base .. 'e', key) end
         if new[6] then redis.call('ZADD', base .. 'u', new[6], key) else redis.call('ZREM', base .. 'u', key) end
-        return 1
+        if new[7] then redis.call('SADD', base .. 'f:' .. new[7], key) end
+        return old[6]
         """)
 
-    static let remove = RedisScript("grant-remove", common + """
+    /// The single-key scripts below start here: a pointer in the key's own bucket sends the caller to the grant's home.
+    static let followPointer = """
+        local moved = redis.call('HGET', KEYS[1] .. 'k:' .. ARGV[1], 'b')
+        if moved then return {'@', moved} end
+
+        """
+
+    static let remove = RedisScript("grant-remove", common + followPointer + """
         local base, key = KEYS[1], ARGV[1]
         if redis.call('EXISTS', base .. 'k:' .. key) == 0 then return 0 end
         drop(base, key, load(base, key))
         return 1
         """)
 
-    static let take = RedisScript("grant-take", common + """
+    static let take = RedisScript("grant-take", common + followPointer + """
         local base, key = KEYS[1], ARGV[1]
         if redis.call('EXISTS', base .. 'k:' .. key) == 0 then return false end
         local f = load(base, key)
@@ -221,7 +258,7 @@ struct RedisPersistedGrantStore: PersistedGrantStore {
         """)
 
     /// Sets the consumed time only if unset; returns the updated grant to that caller only.
-    static let consume = RedisScript("grant-consume", common + """
+    static let consume = RedisScript("grant-consume", common + followPointer + """
         local base, key, now = KEYS[1], ARGV[1], ARGV[2]
         local f = load(base, key)
         if not f[1] or f[8] then return false end
@@ -235,8 +272,8 @@ struct RedisPersistedGrantStore: PersistedGrantStore {
     /// field supplies candidates; each is checked against every field; members whose grant is gone or no longer
     /// carries the indexed value are removed from that index.
     static let filter = RedisScript("grant-filter", common + """
-        local base, mode, sub, sid = KEYS[1], ARGV[1], ARGV[2], ARGV[3]
-        local pos = 4
+        local base, mode, sub, sid, fam = KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+        local pos = 5
         local function list()
           local n = tonumber(ARGV[pos]); pos = pos + 1
           if n < 0 then return nil, nil end
@@ -261,27 +298,33 @@ struct RedisPersistedGrantStore: PersistedGrantStore {
         if sid ~= '' then consider(3, 'i', {sid}) end
         if clientList then consider(4, 'c', clientList) end
         if typeList then consider(1, 't', typeList) end
+        if fam ~= '' then consider(10, 'f', {fam}) end
         local out, removed, seen = {}, 0, {}
+        local function visit(key, f)
+          seen[key] = true
+          if f[1] and (sub == '' or f[2] == sub) and (sid == '' or f[3] == sid)
+             and (clients == nil or clients[f[4]]) and (types == nil or types[f[1]]) and (fam == '' or (f[10] or key) == fam) then
+            if mode == 'd' then
+              drop(base, key, f)
+              removed = removed + 1
+            else
+              out[#out + 1] = key
+              for j = 1, #FIELDS do out[#out + 1] = f[j] end
+            end
+          end
+        end
         for _, index in ipairs(best or {}) do
           for _, key in ipairs(redis.call('SMEMBERS', index[1])) do
             local f = load(base, key)
             if f[index[2]] ~= index[3] then
               redis.call('SREM', index[1], key)
             elseif not seen[key] then
-              seen[key] = true
-              if (sub == '' or f[2] == sub) and (sid == '' or f[3] == sid)
-                 and (clients == nil or clients[f[4]]) and (types == nil or types[f[1]]) then
-                if mode == 'd' then
-                  drop(base, key, f)
-                  removed = removed + 1
-                else
-                  out[#out + 1] = key
-                  for j = 1, #FIELDS do out[#out + 1] = f[j] end
-                end
-              end
+              visit(key, f)
             end
           end
         end
+        -- A family of one is the grant of that key without a family: it is in no family index.
+        if fam ~= '' and not seen[fam] then visit(fam, load(base, fam)) end
         if mode == 'd' then return removed end
         return out
         """)
@@ -299,6 +342,7 @@ struct RedisPersistedGrantStore: PersistedGrantStore {
             if f[1] then
               redis.call('DEL', base .. 'k:' .. key)
               unindex(base, key, f[1], f[2], f[3], f[4])
+              if f[10] then redis.call('SREM', base .. 'f:' .. f[10], key) end
               out[#out + 1] = key
               for i = 1, #FIELDS do out[#out + 1] = f[i] end
             end
@@ -312,90 +356,6 @@ struct RedisPersistedGrantStore: PersistedGrantStore {
         end
         return out
         """)
-}
-
-/// Cleanup across the 16 buckets of a store (grants, cache entries).
-///
-/// A round peeks the oldest due members of every bucket, chooses the oldest of them all, and removes them
-/// with a script that re-checks each and returns only what it removed. Members another cleaner removed
-/// meanwhile are replaced by peeking again, so a batch returns `limit` items whenever that many are due
-/// (a runner stops at a short batch).
-///
-/// Redis runs one command at a time, so every step is kept short for the sake of the reads that wait behind
-/// it: each bucket is peeked for about twice its share of the batch, not the whole batch, and each script
-/// removes at most ``membersPerScript`` items. Peeking less is still oldest-first: a candidate is chosen only
-/// when it is older than the last member of every bucket whose peek came back full (the horizon), since
-/// anything older than that in such a bucket was in its peek.
-enum RedisBucketCleanup {
-    /// Items one cleanup script removes: about a quarter of a millisecond of server time.
-    static let membersPerScript = 8
-
-    static func removeDue<Item>(client: RedisClient, bases: [RedisKeyspace.Base], zset: String, maximum: [UInt8], limit: Int, what: String,
-                                clean: (RedisKeyspace.Base, [[UInt8]]) -> RedisCommand,
-                                decode: (RedisReply) throws(IdentityStorageError) -> [Item]) async throws -> [Item] {
-        var removed: [Item] = []
-        // Each round removes at least one bucket's peek (the horizon's bucket is wholly chosen) unless other cleaners
-        // took them, so the cap is only a guard.
-        for _ in 0..<256 {
-            let wanted = limit - removed.count
-            if wanted <= 0 { break }
-            let perBucket = min(wanted, 2 * wanted / max(1, bases.count) + 8)
-            var candidates: [(score: Int64, member: [UInt8], bucket: Int)] = []
-            var horizon: (score: Int64, member: [UInt8])?
-            for (bucket, base) in bases.enumerated() {
-                let peek = RedisCommand([RedisValue.bytes("ZRANGEBYSCORE"), base.key(zset), RedisValue.bytes("-inf"), maximum,
-                                         RedisValue.bytes("WITHSCORES"), RedisValue.bytes("LIMIT"), RedisValue.bytes("0"),
-                                         RedisValue.bytes(perBucket)], slot: base.slot)
-                let pairs = try RedisScores.pairs(try await client.run(peek, "reading due \(what)"))
-                candidates += pairs.map { ($0.score, $0.member, bucket) }
-                if pairs.count == perBucket, let last = pairs.last, horizon.map({ Self.precedes((last.score, last.member), $0) }) ?? true {
-                    horizon = (last.score, last.member)
-                }
-            }
-            if candidates.isEmpty { break }
-            candidates.sort { Self.precedes(($0.score, $0.member), ($1.score, $1.member)) }
-            // Up to and including the horizon: its own bucket returned it, every other full bucket has nothing older left.
-            let safe = horizon.map { horizon in candidates.prefix { !Self.precedes(horizon, ($0.score, $0.member)) } } ?? candidates[...]
-            let chosen = safe.prefix(wanted)
-            var round = 0
-            for (bucket, members) in Dictionary(grouping: chosen, by: \.bucket).sorted(by: { $0.key < $1.key }) {
-                for start in stride(from: 0, to: members.count, by: membersPerScript) {
-                    let part = members[start..<min(members.count, start + membersPerScript)].map(\.member)
-                    let items = try decode(try await client.run(clean(bases[bucket], part), "removing due \(what)"))
-                    round += items.count
-                    removed += items
-                }
-            }
-            // Everything due was seen (no bucket came back full), chosen and removed: done.
-            if horizon == nil, round == chosen.count, chosen.count < wanted { break }
-        }
-        return removed
-    }
-
-    /// Sorted-set order: by score, then by member bytes.
-    private static func precedes(_ lhs: (Int64, [UInt8]), _ rhs: (Int64, [UInt8])) -> Bool {
-        lhs.0 != rhs.0 ? lhs.0 < rhs.0 : lhs.1.lexicographicallyPrecedes(rhs.1)
-    }
-}
-
-/// `WITHSCORES` replies.
-enum RedisScores {
-    /// `[member, score, member, score, …]` with integral scores (instants in microseconds).
-    static func pairs(_ reply: RedisReply) throws(IdentityStorageError) -> [(member: [UInt8], score: Int64)] {
-        let items = try reply.items()
-        var pairs: [(member: [UInt8], score: Int64)] = []
-        var index = 0
-        while index + 1 < items.count {
-            let member = try items[index].optionalBytes() ?? []
-            let text = String(decoding: try items[index + 1].optionalBytes() ?? [], as: UTF8.self)
-            guard let score = Double(text), let exact = Int64(exactly: score.rounded()) else {
-                throw .corruptedData("a sorted-set score '\(text)' is not an instant")
-            }
-            pairs.append((member, exact))
-            index += 2
-        }
-        return pairs
-    }
 }
 
 /// The grant store's own commands, for the raw baseline and bulk loader of `idstore bench` (package access).

@@ -28,6 +28,13 @@ package struct SQLPersistedGrantStore<Database: SQLDatabase>: PersistedGrantStor
         /// What the winner of consume reads, under the row lock its update holds (dialects without `UPDATE … RETURNING`).
         package let consumedRow: String
         let delete: String
+        /// The family's members, then its grant of that key without a family (parameter: the family id, each).
+        package let deleteFamilyMembers: String
+        package let deleteFamilyOfOne: String
+        /// The presented token's update on a rotation (parameters: consumed time, family, successor key, key) and on a
+        /// reuse within grace (parameters: family, successor key, key).
+        let markRotated: String
+        let markReused: String
 
         /// The statements for `dialect`.
         package init(_ dialect: SQLDialect) {
@@ -41,6 +48,10 @@ package struct SQLPersistedGrantStore<Database: SQLDatabase>: PersistedGrantStor
             consume = dialect.translate(dialect.updateReturning ? update + " RETURNING \(columns)" : update)
             consumedRow = dialect.translate("SELECT \(columns) FROM persisted_grants WHERE \(key) = ? FOR UPDATE")
             delete = dialect.translate("DELETE FROM persisted_grants WHERE \(key) = ?")
+            deleteFamilyMembers = dialect.translate("DELETE FROM persisted_grants WHERE family_id = ?")
+            deleteFamilyOfOne = dialect.translate("DELETE FROM persisted_grants WHERE \(key) = ? AND family_id IS NULL")
+            markRotated = dialect.translate("UPDATE persisted_grants SET consumed_time = ?, family_id = ?, successor_key = ? WHERE \(key) = ?")
+            markReused = dialect.translate("UPDATE persisted_grants SET reuse_count = reuse_count + 1, family_id = ?, successor_key = ? WHERE \(key) = ?")
         }
 
         /// The filter's condition (lists expanded where the dialect wants), parameters numbered from `first`.

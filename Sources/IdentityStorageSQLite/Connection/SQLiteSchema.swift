@@ -12,7 +12,7 @@ import Logging
 /// the only lookups not by primary key: CORS origins and API-resource scopes.
 package enum SQLiteSchema {
     /// The schema version this library writes.
-    static let currentVersion = 2
+    static let currentVersion = 3
 
     static let migrations: [Int: String] = [
         1: """
@@ -128,6 +128,13 @@ package enum SQLiteSchema {
         """,
         // The configuration change counter a configuration cache polls (see SQLConfigurationChanges).
         2: "\(SQLConfigurationChanges.counterTable);\n\(SQLConfigurationChanges.counterRow);",
+        // Refresh-token families: rows written before them read as families of one (no family, no successor, no reuse).
+        3: """
+        ALTER TABLE persisted_grants ADD COLUMN family_id TEXT;
+        ALTER TABLE persisted_grants ADD COLUMN successor_key TEXT;
+        ALTER TABLE persisted_grants ADD COLUMN reuse_count INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX persisted_grants_family ON persisted_grants(family_id);
+        """,
     ]
 
     /// Connection settings: WAL for concurrent readers, NORMAL sync (durable at checkpoints, safe against corruption).

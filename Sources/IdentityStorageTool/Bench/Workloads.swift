@@ -9,6 +9,9 @@ enum Workload: String, CaseIterable, Sendable {
     case grantStore = "grant-store"
     case grantTake = "grant-take"
     case consumeOnce = "consume-once"
+    /// One refresh-token rotation (``PersistedGrantStore/rotateRefreshToken(presented:successor:policy:)``) of a live
+    /// token per operation, distinct tokens: the same shape as consume-once, plus the successor written.
+    case refreshRotate = "refresh-rotate"
     case grantGetAll = "grant-get-all"
     case replayTryAdd = "replay-try-add"
     case cacheGet = "cache-get"
@@ -64,12 +67,21 @@ extension BenchRunner {
         case .grantStore:
             operation = { index in try await stores.grants.storeGrant(BenchRunner.grant(key: "bench.store.\(tag).\(index)", index: index, now: now)) }
             rawKeys = (0..<operations).map { "bench.rawstore.\(tag).\($0)" }
-        case .grantTake, .consumeOnce:
+        case .grantTake, .consumeOnce, .refreshRotate:
             let prefix = "bench.\(workload.rawValue).\(tag)"
             let count = operations + settings.warmup
             try await storeMany(count: count) { BenchRunner.grant(key: "\(prefix).\($0)", index: $0, now: now) }
             if workload == .grantTake {
                 operation = { index in _ = try await stores.grants.takeGrant(forKey: "\(prefix).\(index)") }
+            } else if workload == .refreshRotate {
+                let policy = RefreshTokenRotationPolicy(gracePeriod: 10, maxReuseCount: 8)
+                operation = { index in
+                    let successor = BenchRunner.grant(key: "\(prefix).\(index).next", index: index, now: now)
+                    let outcome = try await stores.grants.rotateRefreshToken(presented: "\(prefix).\(index)", successor: successor, policy: policy)
+                    guard case .rotated = outcome else {
+                        throw IdentityStorageError(.unsupported, "refresh-rotate: a live token was not rotated (\(outcome))")
+                    }
+                }
             } else {
                 operation = { index in _ = try await stores.grants.consumeGrant(forKey: "\(prefix).\(index)") }
             }
@@ -107,12 +119,12 @@ extension BenchRunner {
             return try await runInstrumentationCost(concurrency: concurrency)
         }
 
-        if settings.warmup > 0, settings.duration == nil, workload != .grantTake, workload != .consumeOnce {
+        if settings.warmup > 0, settings.duration == nil, workload != .grantTake, workload != .consumeOnce, workload != .refreshRotate {
             _ = try await measure(concurrency: concurrency, operations: settings.warmup) { try await operation($0 + 1_000_000_000) }
         }
         let measured: (operations: Int, seconds: Double, histogram: Histogram<UInt64>)
-        if workload == .grantTake || workload == .consumeOnce {
-            // Each grant can be taken or consumed once: warm up on the extra grants, measure on the rest.
+        if workload == .grantTake || workload == .consumeOnce || workload == .refreshRotate {
+            // Each grant can be taken, consumed or rotated once: warm up on the extra grants, measure on the rest.
             _ = try await measure(concurrency: concurrency, operations: settings.warmup) { try await operation(operations + $0) }
             measured = try await measure(concurrency: concurrency, operations: operations, operation)
         } else {

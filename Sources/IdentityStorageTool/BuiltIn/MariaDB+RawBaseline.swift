@@ -62,7 +62,8 @@ extension MariaDBIdentityStorage: GrantBulkLoading {
 
     private static let bulkUpsert = """
         INSERT INTO persisted_grants(\(SQLDialect.mariadb.columns(SQLTables.Grants.columns)))
-        SELECT grant_key, type, subject_id, session_id, client_id, description, creation_time, expiration, consumed_time, data
+        SELECT grant_key, type, subject_id, session_id, client_id, description, creation_time, expiration, consumed_time, data,
+            family_id, successor_key, reuse_count
         FROM JSON_TABLE(?, '$[*]' COLUMNS (
             grant_key VARCHAR(200) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin PATH '$.key',
             type VARCHAR(200) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin PATH '$.type',
@@ -73,9 +74,13 @@ extension MariaDBIdentityStorage: GrantBulkLoading {
             creation_time BIGINT PATH '$.creationTime',
             expiration BIGINT PATH '$.expiration',
             consumed_time BIGINT PATH '$.consumedTime',
-            data LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin PATH '$.data')) AS batch
+            data LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin PATH '$.data',
+            family_id VARCHAR(200) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin PATH '$.familyId',
+            successor_key VARCHAR(200) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin PATH '$.successorKey',
+            reuse_count INT PATH '$.reuseCount')) AS batch
         ON DUPLICATE KEY UPDATE type = VALUES(type), subject_id = VALUES(subject_id), session_id = VALUES(session_id),
             client_id = VALUES(client_id), description = VALUES(description), creation_time = VALUES(creation_time),
-            expiration = VALUES(expiration), consumed_time = VALUES(consumed_time), data = VALUES(data)
+            expiration = VALUES(expiration), consumed_time = VALUES(consumed_time), data = VALUES(data),
+            family_id = VALUES(family_id), successor_key = VALUES(successor_key), reuse_count = VALUES(reuse_count)
         """
 }

@@ -44,12 +44,15 @@ extension PostgresIdentityStorage: GrantBulkLoading {
             try await database.run { connection in
                 try connection.run("""
                     INSERT INTO persisted_grants(\(SQLTables.Grants.columns))
-                    SELECT key, type, "subjectId", "sessionId", "clientId", description, "creationTime", expiration, "consumedTime", data
+                    SELECT key, type, "subjectId", "sessionId", "clientId", description, "creationTime", expiration, "consumedTime", data,
+                        "familyId", "successorKey", "reuseCount"
                     FROM jsonb_to_recordset($1::jsonb) AS batch(key text, type text, "subjectId" text, "sessionId" text, "clientId" text,
-                        description text, "creationTime" bigint, expiration bigint, "consumedTime" bigint, data text)
+                        description text, "creationTime" bigint, expiration bigint, "consumedTime" bigint, data text,
+                        "familyId" text, "successorKey" text, "reuseCount" integer)
                     ON CONFLICT (key) DO UPDATE SET type = excluded.type, subject_id = excluded.subject_id, session_id = excluded.session_id,
                         client_id = excluded.client_id, description = excluded.description, creation_time = excluded.creation_time,
-                        expiration = excluded.expiration, consumed_time = excluded.consumed_time, data = excluded.data
+                        expiration = excluded.expiration, consumed_time = excluded.consumed_time, data = excluded.data,
+                        family_id = excluded.family_id, successor_key = excluded.successor_key, reuse_count = excluded.reuse_count
                     """, [.text(document)], cached: false)
             }
         }

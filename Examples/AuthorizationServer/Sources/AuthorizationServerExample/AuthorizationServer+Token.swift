@@ -63,21 +63,44 @@ extension AuthorizationServer {
         return try await issueTokens(subject: grant.subjectId, client: client, scopes: data.scopes, issuer: issuer, nonce: data.nonce)
     }
 
-    /// A one-time refresh token is consumed: of any number of concurrent refreshes exactly one gets a new token. A
-    /// reusable one (`refreshTokenUsage` reUse) is only read and handed back.
+    /// A one-time refresh token is rotated (``refreshTokenRotation``): the first presentation gets a new token, a retry
+    /// within the grace period gets one too, a replay after it revokes the token's whole family, and all but the first
+    /// two get `invalid_grant` (as does an unknown or expired token, without saying which). A reusable one
+    /// (`refreshTokenUsage` reUse) is only read and handed back.
     private func refresh(_ form: TokenRequest, client: Client, issuer: String) async throws -> Response {
         guard let handle = form.refreshToken.map(GrantHandle.init(value:)) else { throw OAuthError.invalidRequest("refresh_token is missing") }
         let key = handle.key(type: PersistedGrantType.refreshToken)
-        let oneTime = client.refreshTokenUsage == .oneTimeOnly
-        let found = oneTime ? try await stores.grants.consumeGrant(forKey: key) : try await stores.grants.grant(forKey: key)
-        guard let grant = found, grant.clientId == client.clientId, isLive(grant), oneTime || grant.consumedTime == nil else {
+        guard client.refreshTokenUsage == .oneTimeOnly else {
+            guard let grant = try await stores.grants.grant(forKey: key), grant.clientId == client.clientId, isLive(grant),
+                  grant.consumedTime == nil else {
+                throw OAuthError.invalidGrant("the refresh token is unknown, used or expired")
+            }
+            return try await issueTokens(subject: grant.subjectId, client: client, scopes: try scopes(of: grant), reusing: handle, issuer: issuer, nonce: nil)
+        }
+        // Read first, as a server checks a token's client and lifetime before it issues anything; the successor carries
+        // the token's subject, session and scopes. The rotation then decides atomically (a read alone decides nothing).
+        guard let grant = try await stores.grants.grant(forKey: key), grant.clientId == client.clientId, isLive(grant) else {
             throw OAuthError.invalidGrant("the refresh token is unknown, used or expired")
         }
-        let scopes = try JSONDecoder().decode([String].self, from: Data(grant.data.utf8))
-        return try await issueTokens(subject: grant.subjectId, client: client, scopes: scopes, reusing: oneTime ? nil : handle, issuer: issuer, nonce: nil)
+        let next = GrantHandle.random()
+        let now = clock.now
+        let successor = PersistedGrant(key: next.key(type: PersistedGrantType.refreshToken), type: PersistedGrantType.refreshToken,
+                                       subjectId: grant.subjectId, sessionId: grant.sessionId, clientId: client.clientId, creationTime: now,
+                                       expiration: now.addingTimeInterval(TimeInterval(client.absoluteRefreshTokenLifetime)), data: grant.data)
+        let outcome = try await stores.grants.rotateRefreshToken(presented: key, successor: successor, policy: refreshTokenRotation)
+        guard let presented = outcome.grantedFrom else {
+            throw OAuthError.invalidGrant("the refresh token is unknown, used or expired")
+        }
+        return try await issueTokens(subject: presented.subjectId, client: client, scopes: try scopes(of: presented), reusing: next,
+                                     issuer: issuer, nonce: nil)
     }
 
-    /// A JWT access token, a refresh token (stored as a grant) when `offline_access` was granted, and an ID token with `openid`.
+    private func scopes(of grant: PersistedGrant) throws -> [String] {
+        try JSONDecoder().decode([String].self, from: Data(grant.data.utf8))
+    }
+
+    /// A JWT access token, a refresh token (stored as a grant) when `offline_access` was granted, and an ID token with
+    /// `openid`; `refreshHandle`: a refresh token already stored (a reusable one, or a rotation's successor).
     private func issueTokens(subject: String?, client: Client, scopes: [String], reusing refreshHandle: GrantHandle? = nil, issuer: String,
                              nonce: String?) async throws -> Response {
         var refreshToken: String?

@@ -29,6 +29,12 @@ struct AuthorizationServerCommand: AsyncParsableCommand {
     @Option(help: "The port to listen on; 0 for one the system picks.")
     var port = 8080
 
+    @Option(help: "Seconds after its rotation during which a refresh token presented again still gets tokens (default 10).")
+    var refreshGracePeriod = AuthorizationServer.defaultRefreshTokenRotation.gracePeriod
+
+    @Option(help: "How many times a rotated refresh token may be presented again within the grace period (default 8).")
+    var refreshReuseLimit = AuthorizationServer.defaultRefreshTokenRotation.maxReuseCount
+
     func run() async throws {
         let logger = Logger(label: "authorization-server")
         let deployment = try await self.deployment.openDeployment(with: .builtIn)
@@ -41,11 +47,16 @@ struct AuthorizationServerCommand: AsyncParsableCommand {
                                      logger: logger)
         // The keys are created (or read) before the first request, not during it.
         _ = try await keys.signingKeys.currentSigningKey(for: .rs256)
-        let server = AuthorizationServer(stores: stores, keys: keys)
+        let rotation = RefreshTokenRotationPolicy(gracePeriod: refreshGracePeriod, maxReuseCount: refreshReuseLimit)
+        try rotation.validate()
+        let server = AuthorizationServer(stores: stores, keys: keys, refreshTokenRotation: rotation)
+        // Consumed refresh tokens are kept at least as long as their grace period.
+        var cleanup = CleanupService.Configuration()
+        cleanup.runner.refreshTokenGracePeriod = rotation.gracePeriod
         let hostname = self.hostname
         // One line on standard output once the port is bound: with `--port 0` it is how a script learns the port.
         let app = Application(router: server.router(), configuration: .init(address: .hostname(hostname, port: port)),
-                              services: [deployment, CleanupService(deployment: deployment)],
+                              services: [deployment, CleanupService(deployment: deployment, configuration: cleanup)],
                               onServerRunning: { channel in
                                   let line = "authorization-server listening on http://\(hostname):\(channel.localAddress?.port ?? 0)\n"
                                   FileHandle.standardOutput.write(Data(line.utf8))
