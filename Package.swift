@@ -15,6 +15,8 @@ let package = Package(
         .library(name: "IdentityStorageConformance", targets: ["IdentityStorageConformance"]),
         .library(name: "IdentityStorageOpener", targets: ["IdentityStorageOpener"]),
         .library(name: "IdentityStorageTool", targets: ["IdentityStorageTool"]),
+        // Key material that manages itself: signing-key rotation and a data protector over any deployment's key stores.
+        .library(name: "IdentityStorageKeys", targets: ["IdentityStorageKeys"]),
         .executable(name: "idstore", targets: ["idstore"]),
         // Framework drop-ins: only these two products link a web framework; an adapter's user never compiles one.
         .library(name: "IdentityStorageHummingbird", targets: ["IdentityStorageHummingbird"]),
@@ -100,6 +102,12 @@ let package = Package(
                            .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(
+            name: "IdentityStorageKeys",
+            // The core and swift-crypto only (_CryptoExtras for RSA): never a backend or a web framework.
+            dependencies: ["IdentityStorage", .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "_CryptoExtras", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
             name: "IdentityStorageConformance",
             dependencies: ["IdentityStorage"],
             path: "Conformance"
@@ -117,9 +125,11 @@ let package = Package(
                 "IdentityStorage", "IdentityStorageConformance", "IdentityStorageSQL",
                 // The built-in backends' bench and corrupted-data abilities (BuiltIn/) use their package internals.
                 "IdentityStorageMemory", "IdentityStorageSQLite", "IdentityStoragePostgres", "IdentityStorageMariaDB", "IdentityStorageRedis",
-                "IdentityStorageFile",
+                "IdentityStorageFile", "IdentityStorageKeys",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
+                // The key benchmarks' baselines: swift-crypto called directly.
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -140,13 +150,13 @@ let package = Package(
         // through Hummingbird's test client, and the executable that serves them.
         .target(
             name: "AuthorizationServerExample",
-            dependencies: ["IdentityStorage", "IdentityStorageHummingbird", .product(name: "Hummingbird", package: "hummingbird"),
+            dependencies: ["IdentityStorage", "IdentityStorageHummingbird", "IdentityStorageKeys", .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "Crypto", package: "swift-crypto")],
             path: "Examples/AuthorizationServer/Sources/AuthorizationServerExample"
         ),
         .executableTarget(
             name: "authorization-server",
-            dependencies: ["AuthorizationServerExample", "IdentityStorageOpener", "IdentityStorageTool",
+            dependencies: ["AuthorizationServerExample", "IdentityStorageKeys", "IdentityStorageOpener", "IdentityStorageTool",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Hummingbird", package: "hummingbird")],
             path: "Examples/AuthorizationServer/Sources/authorization-server"
@@ -215,6 +225,18 @@ let package = Package(
             dependencies: ["IdentityStorage", "IdentityStorageFile"],
             path: "Tests/FileStoreProbe"
         ),
+        .executableTarget(
+            name: "keys-probe",
+            // An instance of the key managers in a process of its own, for the race and rewrap-kill tests.
+            dependencies: ["IdentityStorage", "IdentityStorageKeys", "IdentityStorageOpener", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/KeysProbe"
+        ),
+        .testTarget(
+            name: "KeyManagementTests",
+            // keys-probe and idstore: the instances and the tool the race and kill tests run as processes.
+            dependencies: ["IdentityStorage", "IdentityStorageKeys", "IdentityStorageMemory", "IdentityStorageOpener", "IdentityStorageTool", "ServerTestSupport",
+                           "keys-probe", "idstore", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .testTarget(
             name: "FileTests",
             // filestore-probe: the writer the crash and race tests run as processes of their own.
@@ -241,7 +263,8 @@ let package = Package(
             name: "ExampleServerTests",
             // authorization-server: the executable a real OAuth client library drives (Scripts/oauth-client-flows.py);
             // Crypto: the client secrets' hashes and the private_key_jwt client's key.
-            dependencies: ["IdentityStorage", "AuthorizationServerExample", "IdentityStorageOpener", "ServerTestSupport", "authorization-server",
+            dependencies: ["IdentityStorage", "AuthorizationServerExample", "IdentityStorageOpener", "ServerTestSupport", "authorization-server", "idstore",
+                           "IdentityStorageKeys",
                            .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "HummingbirdTesting", package: "hummingbird")]

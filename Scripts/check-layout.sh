@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The shipped modules carry no test code: no target outside Tests/ depends on a target under Tests/ (or on a test
 # target), and no file outside Tests/ imports Testing or XCTest; no product but the framework drop-ins links a web
-# framework. .ci/run fails when any is broken.
+# framework; IdentityStorageKeys reaches no backend. .ci/run fails when any is broken.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -55,6 +55,22 @@ for product in package["products"]:
             linked = packages_reached(name, set()) & frameworks
             if linked:
                 bad.append("product %s links %s through %s" % (product["name"], ", ".join(sorted(linked)), name))
+# Key management works over any deployment: it reaches the core and swift-crypto, never a backend.
+backends = {"IdentityStorageMemory", "IdentityStorageSQLite", "IdentityStoragePostgres", "IdentityStorageMariaDB", "IdentityStorageRedis",
+            "IdentityStorageFile", "IdentityStorageSQL", "IdentityStorageBlockingPool", "IdentityStorageOpener"}
+def targets_reached(name, seen):
+    if name in seen or name not in targets:
+        return set()
+    seen.add(name)
+    reached = {name}
+    for dependency in targets[name].get("dependencies", []):
+        for kind in ("byName", "target"):
+            if kind in dependency:
+                reached |= targets_reached(dependency[kind][0], seen)
+    return reached
+if "IdentityStorageKeys" in targets:
+    for name in sorted(targets_reached("IdentityStorageKeys", set()) & backends):
+        bad.append("IdentityStorageKeys depends on the backend target %s" % name)
 for line in bad:
     print("check-layout: " + line, file=sys.stderr)
 sys.exit(1 if bad else 0)

@@ -3,11 +3,15 @@
 authlib, as an application would: authorization code with PKCE (S256), refresh-token rotation (8 threads refreshing one
 token at once all get tokens within the grace period; a replay of that token after the grace period is refused and so is
 every token of its family), client credentials by client_secret_basic, client_secret_post and private_key_jwt, and the
-replays the server must refuse.
+replays the server must refuse; then OpenID Connect through authlib's OpenID client, which reads the discovery document
+and checks the ID token's signature against the served JWKS, before and after a forced rotation of the signing keys.
 
-    Scripts/oauth-client-flows.py --server http://127.0.0.1:PORT --clients CLIENTS.json [--grace SECONDS] [--only FLOW,...]
+    Scripts/oauth-client-flows.py --server http://127.0.0.1:PORT --clients CLIENTS.json [--grace SECONDS] [--rotate JSON]
+                                  [--only FLOW,...]
 
 --grace is the server's refresh-token grace period (default 10 s, the server's default policy): the replay waits past it.
+--rotate is a command (a JSON array: the program and its arguments) that forces a rotation of the server's signing
+keys, e.g. `idstore keys rotate --immediately` on the server's key store; without it the rotation part is skipped.
 
 CLIENTS.json names the clients registered on the server (Tests/ExampleServerTests writes it):
     {"public": {"client_id", "redirect_uri", "scope"},            a client with no secret, PKCE, offline access
@@ -17,8 +21,10 @@ CLIENTS.json names the clients registered on the server (Tests/ExampleServerTest
 Exits 0 when every flow behaves, 1 naming each flow that did not, 3 when a module is missing (authlib and requests:
 Scripts/install-packages.sh installs them)."""
 import argparse
+import base64
 import json
 import os
+import subprocess
 import sys
 import threading
 import time
@@ -27,6 +33,7 @@ import urllib.parse
 try:
     import requests
     from authlib.common.security import generate_token
+    from authlib.integrations.base_client import BaseApp, OAuth2Mixin, OpenIDMixin
     from authlib.integrations.base_client import OAuthError
     from authlib.integrations.requests_client import OAuth2Session
     from authlib.oauth2.rfc7523 import PrivateKeyJWT
@@ -196,6 +203,91 @@ class Flows:
                        "a replayed client assertion")
 
 
+class OpenIDClient(OAuth2Mixin, OpenIDMixin, BaseApp):
+    """authlib's OpenID Connect client (what its Flask and Starlette integrations build on) without a web framework:
+    discovery, the authorization URL with a nonce and PKCE, the token request, and `parse_id_token`, which validates the
+    ID token's signature against the JWKS (fetched again for a kid it does not know) and its claims."""
+    client_cls = OAuth2Session
+
+
+def token_header(token):
+    segment = token.split(".")[0]
+    return json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+
+
+class OpenIDFlows:
+    def __init__(self, server, clients, rotate):
+        self.server = server.rstrip("/")
+        self.public = clients["public"]
+        self.rotate = rotate
+
+    def client(self):
+        return OpenIDClient(None, client_id=self.public["client_id"], server_metadata_url=self.server + "/.well-known/openid-configuration",
+                            client_kwargs={"scope": self.public["scope"], "code_challenge_method": "S256", "token_endpoint_auth_method": "none"})
+
+    def sign_in(self, session=None):
+        """The authorization-code flow with a nonce; returns the validated claims and the ID token."""
+        client = self.client()
+        session = session or requests.Session()
+        request = client.create_authorization_url(self.public["redirect_uri"], subject="ada")
+        expect("nonce" in request, f"authlib made no nonce: {sorted(request)}")
+        response = session.get(request["url"], allow_redirects=False, timeout=60)
+        expect(response.status_code == 302, f"GET /authorize answered {response.status_code}: {response.text}")
+        token = client.fetch_access_token(self.public["redirect_uri"], authorization_response=response.headers["Location"],
+                                          code_verifier=request["code_verifier"], state=request["state"])
+        expect(token.get("id_token"), f"no ID token (openid was asked) in {sorted(token)}")
+        claims = client.parse_id_token(token, nonce=request["nonce"])
+        expect(claims["sub"] == "ada" and claims["aud"] == self.public["client_id"], f"ID token claims {dict(claims)}")
+        expect(len(token["access_token"].split(".")) == 3, "the access token is not a JWT")
+        return token["id_token"], client
+
+    def jwks_kids(self):
+        keys = requests.get(self.server + "/.well-known/jwks.json", timeout=60).json()["keys"]
+        expect(all(key.get("kid") and key.get("alg") and key.get("use") == "sig" for key in keys), f"JWKS entries without kid/alg/use: {keys}")
+        return {key["kid"] for key in keys}
+
+    def session_cookie(self):
+        """The server's session cookie (protected by its data protector) signs the user in again without `subject`."""
+        session = requests.Session()
+        self.sign_in(session)
+        expect(session.cookies.get("idstore_session"), "no session cookie was set")
+        client = self.client()
+        request = client.create_authorization_url(self.public["redirect_uri"])
+        url = request["url"]  # no subject: the cookie says who the user is
+        response = session.get(url, allow_redirects=False, timeout=60)
+        expect(response.status_code == 302, f"GET /authorize with the session cookie answered {response.status_code}: {response.text}")
+        altered = requests.get(url, allow_redirects=False, timeout=60, cookies={"idstore_session": session.cookies.get("idstore_session")[:-2] + "AA"})
+        expect(altered.status_code == 400, f"an altered session cookie was accepted ({altered.status_code})")
+
+    def id_token_across_rotation(self):
+        before, client = self.sign_in()
+        old_kid = token_header(before)["kid"]
+        expect(old_kid in self.jwks_kids(), f"the ID token's kid {old_kid} is not in the JWKS")
+        if not self.rotate:
+            return
+        result = subprocess.run(self.rotate, capture_output=True, text=True, timeout=300)
+        expect(result.returncode == 0, f"the rotation command failed: {result.stdout} {result.stderr}")
+        # The server sees the new key when it next reads its key store (its --key-check-interval).
+        deadline = time.time() + 120
+        while True:
+            after, _ = self.sign_in()
+            new_kid = token_header(after)["kid"]
+            if new_kid != old_kid:
+                break
+            expect(time.time() < deadline, f"the server still signs with {old_kid} two minutes after the rotation")
+            time.sleep(0.5)
+        kids = self.jwks_kids()
+        expect(new_kid in kids and old_kid in kids, f"after the rotation the JWKS has {kids}: the new {new_kid} and the retired {old_kid} must both be there")
+        # A token signed before the rotation still validates against the JWKS served now.
+        client.server_metadata.pop("jwks", None)
+        client.parse_id_token({"id_token": before, "access_token": "x"}, nonce=self.nonce_of(before))
+
+    @staticmethod
+    def nonce_of(token):
+        segment = token.split(".")[1]
+        return json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))).get("nonce")
+
+
 class ReplayablePrivateKeyJWT(PrivateKeyJWT):
     """authlib's private_key_jwt, keeping every assertion it signed, and sending `replay` instead of a new one when
     set."""
@@ -219,15 +311,22 @@ def main():
     parser.add_argument("--clients", required=True, help="the clients registered on it (JSON, see above)")
     parser.add_argument("--only", help="run only these flows (comma-separated), e.g. concurrent_refresh_then_replay")
     parser.add_argument("--grace", type=float, default=10, help="the server's refresh-token grace period in seconds (default 10, the server's default)")
+    parser.add_argument("--rotate", help="a command (JSON array) forcing a rotation of the server's signing keys")
     arguments = parser.parse_args()
     with open(arguments.clients, encoding="utf-8") as file:
-        flows = Flows(arguments.server, json.load(file), arguments.grace)
+        clients = json.load(file)
+    flows = Flows(arguments.server, clients, arguments.grace)
+    openid = OpenIDFlows(arguments.server, clients, json.loads(arguments.rotate) if arguments.rotate else None)
     failed = []
-    names = ("code_with_pkce", "wrong_or_missing_verifier", "refresh_rotation", "concurrent_refresh_then_replay",
-             "client_secret_basic", "client_secret_post", "private_key_jwt")
-    for name in arguments.only.split(",") if arguments.only else names:
+    every = [(flows, name) for name in ("code_with_pkce", "wrong_or_missing_verifier", "refresh_rotation", "concurrent_refresh_then_replay",
+                                        "client_secret_basic", "client_secret_post", "private_key_jwt")]
+    every += [(openid, "session_cookie"), (openid, "id_token_across_rotation")]
+    chosen = set(arguments.only.split(",")) if arguments.only else None
+    for flow, name in every:
+        if chosen is not None and name not in chosen:
+            continue
         try:
-            getattr(flows, name)()
+            getattr(flow, name)()
             print(f"ok: {name}")
         except Exception as error:  # one flow's failure of any kind is reported, and the other flows still run
             description = f"{error.error}: {error.description}" if isinstance(error, OAuthError) else str(error)

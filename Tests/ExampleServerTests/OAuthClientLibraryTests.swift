@@ -9,7 +9,8 @@ import Testing
 /// Scripts/oauth-client-flows.py) as an application drives it: authorization code with PKCE, refresh-token rotation
 /// with the default policy (8 threads refreshing one token at once all get tokens; a replay after the grace period
 /// revokes the family), client credentials by client_secret_basic, client_secret_post and private_key_jwt, replays
-/// refused.
+/// refused; and OpenID Connect with the ID token's signature checked against the served JWKS before and after
+/// `idstore keys rotate --immediately` on the server's key store.
 @Suite struct OAuthClientLibraryTests {
     static let script = PackagePaths.file("Scripts/oauth-client-flows.py")
 
@@ -19,12 +20,16 @@ import Testing
         let url = try await sharedStores.url(backend)
         let scratch = try Scratch()
         let clients = LibraryClients()
-        var arguments = ["--store", url]
+        // The server reads its key store every second, so that it sees the rotation the script forces soon.
+        var arguments = ["--store", url, "--key-check-interval", "1"]
+        var keyStore = url
         if backend == .memory {
-            // A process of its own has memory of its own: its clients come from a configuration document.
+            // A process of its own has memory of its own: its clients come from a configuration document, and its
+            // keys from a directory the rotating `idstore` shares.
             let document = scratch.path("configuration.json")
             try ConfigurationDocument(clients: clients.all).json().write(to: URL(fileURLWithPath: document))
-            arguments += ["--configuration-store", "file:\(document)"]
+            keyStore = "file:\(scratch.path("keys"))"
+            arguments += ["--configuration-store", "file:\(document)", "--key-store", keyStore]
         } else {
             for client in clients.all { try await store.makeStores().clients.saveClient(client) }
         }
@@ -38,8 +43,11 @@ import Testing
             let server = try await ExampleServerProcess.start(arguments)
             let run: (status: Int32, output: String)
             do {
+                let rotate = [PackagePaths.executable("idstore").path, "keys", "rotate", "--store", keyStore, "--signing-only", "--immediately",
+                              "--algorithm", "RS256", "--algorithm", "ES256"]
                 run = try await shell("python3", [Self.script, "--server", server.baseURL, "--clients", clientsFile,
-                                                  "--grace", "\(AuthorizationServer.defaultRefreshTokenRotation.gracePeriod)"])
+                                                  "--grace", "\(AuthorizationServer.defaultRefreshTokenRotation.gracePeriod)",
+                                                  "--rotate", String(decoding: try JSONSerialization.data(withJSONObject: rotate), as: UTF8.self)])
             } catch {
                 _ = try await server.stop()
                 throw error

@@ -28,6 +28,12 @@ enum Workload: String, CaseIterable, Sendable {
     case cleanup = "cleanup"
     /// Grant get without instrumentation, with the default (no-op) one and with this run's: what it costs.
     case instrumentation = "instrumentation"
+    /// Data protector protect + unprotect of 1 KiB, beside swift-crypto's AES-GCM with a fixed key.
+    case protectUnprotect = "protect-unprotect"
+    /// A JWT signed with the signing-key manager's current ES256 key, beside swift-crypto's P-256 signing directly.
+    case jwtSignES256 = "jwt-sign-es256"
+    /// The same with RS256 (RSA 2048), beside swift-crypto's RSA signing directly.
+    case jwtSignRS256 = "jwt-sign-rs256"
 
     /// The raw C-library statement this workload is compared with, if any.
     var rawOperation: RawGrantOperation? {
@@ -105,6 +111,8 @@ extension BenchRunner {
             operation = { _ in _ = try await stores.clients.isOriginAllowed(BenchRunner.corsOrigin) }
         case .clientFindCached, .corsCheckCached, .configurationPropagation:
             return [try await runThroughConfigurationCache(workload, concurrency: concurrency)]
+        case .protectUnprotect, .jwtSignES256, .jwtSignRS256:
+            return [try await runKeyWorkload(workload, concurrency: concurrency)]
         case .cleanup:
             return [try await runCleanup(rows: cleanupRows, configuration: cleanup, progress: progress)]
         case .instrumentation:

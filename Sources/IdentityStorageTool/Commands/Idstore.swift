@@ -13,7 +13,7 @@ struct Idstore: AsyncParsableCommand {
             sqlite:identity.db in the working directory. The URL's scheme picks the driver; the drivers \
             registered in this tool are listed by any unknown scheme.
             """,
-        subcommands: [Migrate.self, Check.self, Cleanup.self, Import.self, Export.self, Bench.self, Doctor.self]
+        subcommands: [Migrate.self, Check.self, Cleanup.self, Import.self, Export.self, Bench.self, Doctor.self, Keys.self]
     )
 }
 

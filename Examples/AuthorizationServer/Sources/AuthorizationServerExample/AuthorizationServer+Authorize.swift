@@ -11,11 +11,12 @@ extension AuthorizationServer {
         let scope: String?
         let state: String?
         let subject: String?
+        let nonce: String?
         let codeChallenge: String?
         let codeChallengeMethod: String?
 
         enum CodingKeys: String, CodingKey {
-            case responseType = "response_type", clientId = "client_id", redirectUri = "redirect_uri", scope, state, subject
+            case responseType = "response_type", clientId = "client_id", redirectUri = "redirect_uri", scope, state, subject, nonce
             case codeChallenge = "code_challenge", codeChallengeMethod = "code_challenge_method"
         }
     }
@@ -26,6 +27,8 @@ extension AuthorizationServer {
         let scopes: [String]
         /// Absent for a code issued without PKCE (and in codes stored before PKCE was checked).
         let codeChallenge: CodeChallenge?
+        /// The OpenID Connect nonce, returned in the ID token.
+        var nonce: String? = nil
     }
 
     /// `GET /authorize?response_type=code&client_id=…&redirect_uri=…&scope=…&state=…&code_challenge=…&subject=…`:
@@ -44,13 +47,17 @@ extension AuthorizationServer {
         guard client.allowedGrantTypes.contains(PersistedGrantType.authorizationCode) else {
             throw OAuthError.unauthorizedClient("the client may not use the authorization code flow")
         }
-        guard let subject = query.subject, !subject.isEmpty else { throw OAuthError.invalidRequest("subject is missing") }
+        // The user: `subject` (a login page stand-in), else the session cookie of an earlier request.
+        let sessionSubject = try await sessionSubject(request)
+        guard let subject = query.subject.flatMap({ $0.isEmpty ? nil : $0 }) ?? sessionSubject else {
+            throw OAuthError.invalidRequest("subject is missing and there is no session")
+        }
         let scopes = try allowedScopes(requested: query.scope, for: client)
         let challenge = try CodeChallenge(value: query.codeChallenge, method: query.codeChallengeMethod, for: client)
 
         let code = GrantHandle.random()
         let now = clock.now
-        let data = String(decoding: try JSONEncoder().encode(CodeData(redirectUri: redirectUri, scopes: scopes, codeChallenge: challenge)), as: UTF8.self)
+        let data = String(decoding: try JSONEncoder().encode(CodeData(redirectUri: redirectUri, scopes: scopes, codeChallenge: challenge, nonce: query.nonce)), as: UTF8.self)
         try await stores.grants.storeGrant(PersistedGrant(
             key: code.key(type: PersistedGrantType.authorizationCode), type: PersistedGrantType.authorizationCode, subjectId: subject,
             clientId: client.clientId, creationTime: now, expiration: now.addingTimeInterval(TimeInterval(client.authorizationCodeLifetime)),
@@ -60,7 +67,9 @@ extension AuthorizationServer {
         let added = [("code", code.value)] + (query.state.map { [("state", $0)] } ?? [])
         location.percentEncodedQueryItems = (location.percentEncodedQueryItems ?? [])
             + added.map { URLQueryItem(name: $0, value: FormEncoding.encodeValue($1)) }
-        return Response(status: .found, headers: [.location: location.string ?? redirectUri])
+        var headers: HTTPFields = [.location: location.string ?? redirectUri]
+        if subject != sessionSubject { headers[.setCookie] = try await sessionCookie(for: subject) }
+        return Response(status: .found, headers: headers)
     }
 
     /// The requested scopes when the client may have them all (`offline_access` when it may have refresh tokens).

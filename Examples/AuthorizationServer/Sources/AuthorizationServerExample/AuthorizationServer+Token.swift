@@ -36,18 +36,20 @@ extension AuthorizationServer {
         guard client.allowedGrantTypes.contains(grantType) || (grantType == PersistedGrantType.refreshToken && client.allowOfflineAccess) else {
             throw OAuthError.unauthorizedClient("the client may not use \(grantType)")
         }
+        let issuer = issuer(request)
         switch grantType {
-        case PersistedGrantType.authorizationCode: return try await redeemCode(form, client: client)
-        case PersistedGrantType.refreshToken: return try await refresh(form, client: client)
+        case PersistedGrantType.authorizationCode: return try await redeemCode(form, client: client, issuer: issuer)
+        case PersistedGrantType.refreshToken: return try await refresh(form, client: client, issuer: issuer)
         case "client_credentials":
-            return .json(TokenResponse(accessToken: GrantHandle.random().value, expiresIn: Self.accessTokenLifetime, refreshToken: nil,
-                                       scope: try allowedScopes(requested: form.scope, for: client).joined(separator: " ")))
+            let scopes = try allowedScopes(requested: form.scope, for: client)
+            return .json(TokenResponse(accessToken: try await accessToken(issuer: issuer, subject: nil, client: client, scopes: scopes),
+                                       expiresIn: Self.accessTokenLifetime, refreshToken: nil, scope: scopes.joined(separator: " ")))
         default: throw OAuthError.unsupportedGrantType("\(grantType) is not supported")
         }
     }
 
     /// Takes the code's grant: of any number of concurrent redemptions of one code exactly one gets tokens.
-    private func redeemCode(_ form: TokenRequest, client: Client) async throws -> Response {
+    private func redeemCode(_ form: TokenRequest, client: Client, issuer: String) async throws -> Response {
         guard let code = form.code else { throw OAuthError.invalidRequest("code is missing") }
         guard let grant = try await stores.grants.takeGrant(forKey: GrantHandle(value: code).key(type: PersistedGrantType.authorizationCode)) else {
             throw OAuthError.invalidGrant("the code is unknown or was already redeemed")
@@ -58,14 +60,14 @@ extension AuthorizationServer {
         }
         // After the take: a wrong verifier spends the code, so a stolen code cannot be tried against many verifiers.
         try verifyPKCE(data.codeChallenge, verifier: form.codeVerifier)
-        return try await issueTokens(subject: grant.subjectId, client: client, scopes: data.scopes)
+        return try await issueTokens(subject: grant.subjectId, client: client, scopes: data.scopes, issuer: issuer, nonce: data.nonce)
     }
 
     /// A one-time refresh token is rotated (``refreshTokenRotation``): the first presentation gets a new token, a retry
     /// within the grace period gets one too, a replay after it revokes the token's whole family, and all but the first
     /// two get `invalid_grant` (as does an unknown or expired token, without saying which). A reusable one
     /// (`refreshTokenUsage` reUse) is only read and handed back.
-    private func refresh(_ form: TokenRequest, client: Client) async throws -> Response {
+    private func refresh(_ form: TokenRequest, client: Client, issuer: String) async throws -> Response {
         guard let handle = form.refreshToken.map(GrantHandle.init(value:)) else { throw OAuthError.invalidRequest("refresh_token is missing") }
         let key = handle.key(type: PersistedGrantType.refreshToken)
         guard client.refreshTokenUsage == .oneTimeOnly else {
@@ -73,7 +75,7 @@ extension AuthorizationServer {
                   grant.consumedTime == nil else {
                 throw OAuthError.invalidGrant("the refresh token is unknown, used or expired")
             }
-            return try await issueTokens(subject: grant.subjectId, client: client, scopes: try scopes(of: grant), reusing: handle)
+            return try await issueTokens(subject: grant.subjectId, client: client, scopes: try scopes(of: grant), reusing: handle, issuer: issuer, nonce: nil)
         }
         // Read first, as a server checks a token's client and lifetime before it issues anything; the successor carries
         // the token's subject, session and scopes. The rotation then decides atomically (a read alone decides nothing).
@@ -89,16 +91,18 @@ extension AuthorizationServer {
         guard let presented = outcome.grantedFrom else {
             throw OAuthError.invalidGrant("the refresh token is unknown, used or expired")
         }
-        return try await issueTokens(subject: presented.subjectId, client: client, scopes: try scopes(of: presented), reusing: next)
+        return try await issueTokens(subject: presented.subjectId, client: client, scopes: try scopes(of: presented), reusing: next,
+                                     issuer: issuer, nonce: nil)
     }
 
     private func scopes(of grant: PersistedGrant) throws -> [String] {
         try JSONDecoder().decode([String].self, from: Data(grant.data.utf8))
     }
 
-    /// An access token, and a refresh token (stored as a grant) when `offline_access` was granted; `refreshHandle`: a
-    /// refresh token already stored (a reusable one, or a rotation's successor).
-    private func issueTokens(subject: String?, client: Client, scopes: [String], reusing refreshHandle: GrantHandle? = nil) async throws -> Response {
+    /// A JWT access token, a refresh token (stored as a grant) when `offline_access` was granted, and an ID token with
+    /// `openid`; `refreshHandle`: a refresh token already stored (a reusable one, or a rotation's successor).
+    private func issueTokens(subject: String?, client: Client, scopes: [String], reusing refreshHandle: GrantHandle? = nil, issuer: String,
+                             nonce: String?) async throws -> Response {
         var refreshToken: String?
         if scopes.contains("offline_access") {
             let handle = refreshHandle ?? GrantHandle.random()
@@ -112,8 +116,10 @@ extension AuthorizationServer {
             }
             refreshToken = handle.value
         }
-        return .json(TokenResponse(accessToken: GrantHandle.random().value, expiresIn: Self.accessTokenLifetime, refreshToken: refreshToken,
-                                   scope: scopes.joined(separator: " ")))
+        var idToken: String?
+        if scopes.contains("openid"), let subject { idToken = try await self.idToken(issuer: issuer, subject: subject, client: client, nonce: nonce) }
+        return .json(TokenResponse(accessToken: try await accessToken(issuer: issuer, subject: subject, client: client, scopes: scopes),
+                                   expiresIn: Self.accessTokenLifetime, refreshToken: refreshToken, scope: scopes.joined(separator: " "), idToken: idToken))
     }
 
     private func isLive(_ grant: PersistedGrant) -> Bool {

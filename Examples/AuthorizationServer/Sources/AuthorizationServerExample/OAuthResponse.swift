@@ -31,9 +31,12 @@ struct TokenResponse: Encodable {
     let expiresIn: Int
     let refreshToken: String?
     let scope: String?
+    /// With the `openid` scope (OpenID Connect Core section 3.1.3.3).
+    var idToken: String? = nil
 
     enum CodingKeys: String, CodingKey {
         case accessToken = "access_token", tokenType = "token_type", expiresIn = "expires_in", refreshToken = "refresh_token", scope
+        case idToken = "id_token"
     }
 }
 

@@ -3,6 +3,7 @@ import AuthorizationServerExample
 import Foundation
 import Hummingbird
 import IdentityStorage
+import IdentityStorageKeys
 import IdentityStorageOpener
 import IdentityStorageTool
 import Logging
@@ -16,6 +17,11 @@ struct AuthorizationServerCommand: AsyncParsableCommand {
         abstract: "The IdentityStorage example: authorization codes, token redemption, refresh-token rotation, replay and CORS on any store.")
 
     @OptionGroup var deployment: DeploymentOptions
+    @OptionGroup var encryption: KeyEncryptionOptions
+
+    @Option(help: ArgumentHelp("How often the signing keys and the key ring are read in the background to see other instances' and the tool's changes.",
+                               valueName: "seconds"))
+    var keyCheckInterval: Double = 300
 
     @Option(help: "The address to listen on.")
     var hostname = "127.0.0.1"
@@ -32,9 +38,18 @@ struct AuthorizationServerCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = Logger(label: "authorization-server")
         let deployment = try await self.deployment.openDeployment(with: .builtIn)
+        let stores = deployment.makeStores()
+        var signing = AuthorizationServer.signingPolicy
+        signing.storeCheckInterval = keyCheckInterval
+        var dataProtection = DataProtectionPolicy()
+        dataProtection.storeCheckInterval = keyCheckInterval
+        let keys = try KeyManagement(stores: stores, keyEncryption: try encryption.provider(), signing: signing, dataProtection: dataProtection,
+                                     logger: logger)
+        // The keys are created (or read) before the first request, not during it.
+        _ = try await keys.signingKeys.currentSigningKey(for: .rs256)
         let rotation = RefreshTokenRotationPolicy(gracePeriod: refreshGracePeriod, maxReuseCount: refreshReuseLimit)
         try rotation.validate()
-        let server = AuthorizationServer(stores: deployment.makeStores(), refreshTokenRotation: rotation)
+        let server = AuthorizationServer(stores: stores, keys: keys, refreshTokenRotation: rotation)
         // Consumed refresh tokens are kept at least as long as their grace period.
         var cleanup = CleanupService.Configuration()
         cleanup.runner.refreshTokenGracePeriod = rotation.gracePeriod

@@ -1,0 +1,150 @@
+// swift-crypto's key types are not marked Sendable on Linux; they are immutable values, safe to share.
+@preconcurrency import Crypto
+import Foundation
+import IdentityStorage
+import IdentityStorageKeys
+import IdentityStorageMemory
+import ServerTestSupport
+import Synchronization
+import Testing
+
+/// Ten instances starting at once on an empty store, then reaching a rotation at the same moment: exactly one
+/// signing key per algorithm and one data-protection key each time. On every backend and `file:` the instances are
+/// processes (`keys-probe`, Tests/KeysProbe); `memory:` lives in one process, so there they are ten managers racing
+/// in this one.
+@Suite struct KeyRaceTests {
+    static let instances = 10
+    static let algorithms: [SigningAlgorithm] = [.rs256, .ps256, .es256]
+    /// Late enough that every signing key and the data-protection key need a successor.
+    static let rotationMoment = simulationStart.addingTimeInterval(88 * day)
+
+    @Test(.timeLimit(.minutes(20)), arguments: KeyStoreBackend.allCases)
+    func tenInstancesCreateExactlyOneKeyEach(_ backend: KeyStoreBackend) async throws {
+        let scratch = try Scratch()
+        guard let url = try await backend.privateStore(uniqueName("keyrace"), in: scratch) else { return }
+        let kek = SymmetricKey(size: .bits256)
+        try await KeyStoreBackend.withStore(url) { store in
+            let stores = store.makeStores()
+            for (round, moment) in [simulationStart, Self.rotationMoment].enumerated() {
+                let answers: [String]
+                if backend.isShared {
+                    answers = try await Self.processes(url: url, at: moment, kek: kek, scratch: scratch, round: round)
+                } else {
+                    answers = try await Self.inProcess(stores, at: moment, kek: kek)
+                }
+                let keys = try await stores.signingKeys.loadKeys()
+                for algorithm in Self.algorithms {
+                    #expect(keys.filter { $0.algorithm == algorithm.rawValue }.count == round + 1,
+                            "\(backend) round \(round): \(algorithm) keys \(keys.filter { $0.algorithm == algorithm.rawValue }.map(\.id))")
+                }
+                let ring = try await stores.keyRing.allElements()
+                #expect(ring.count == round + 1, "\(backend) round \(round): \(ring.count) data-protection keys")
+                #expect(Set(answers).count == 1, "\(backend) round \(round): the instances disagree on the current keys: \(Set(answers))")
+                print("KeyManagementTests \(backend) round \(round): \(answers.count) instances, \(keys.count) signing keys, \(ring.count) data-protection keys")
+            }
+        }
+    }
+
+    /// Ten `keys-probe` processes, started and told to go at once; each one's JSON answer.
+    static func processes(url: String, at moment: Date, kek: SymmetricKey, scratch: Scratch, round: Int) async throws -> [String] {
+        let barrier = scratch.path("go-\(round)")
+        let hex = kek.withUnsafeBytes { $0.map { String(format: "%02x", $0) }.joined() }
+        let probes = try (0..<instances).map { _ in
+            try KeysProbe(["instance", url, "--at", String(moment.microsecondsSince1970), "--barrier", barrier, "--kek", hex,
+                           "--algorithms", algorithms.map(\.rawValue).joined(separator: ",")])
+        }
+        defer { for probe in probes { probe.kill() } }
+        return try await offTheCooperativePool {
+            for probe in probes {
+                let line = try probe.nextLine()
+                guard line == "ready" else { throw KeysProbe.Failure.unexpected(line + probe.errors()) }
+            }
+            _ = FileManager.default.createFile(atPath: barrier, contents: nil)
+            return try probes.map { probe in
+                let line = try probe.nextLine()
+                guard line.hasPrefix("{") else { throw KeysProbe.Failure.unexpected(line + probe.errors()) }
+                return line
+            }
+        }
+    }
+
+    /// Ten managers of this process on the one `memory:` store, racing as tasks.
+    static func inProcess(_ stores: IdentityStores, at moment: Date, kek: SymmetricKey) async throws -> [String] {
+        let clock = ManualWallClock(start: moment)
+        var policy = SigningKeyPolicy()
+        policy.algorithms = algorithms
+        let provider = try LocalKeyEncryptionKeys(current: kek)
+        return try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<instances {
+                let keys = try KeyManagement(stores: stores, keyEncryption: provider, signing: policy, clock: clock)
+                group.addTask {
+                    var kids: [String] = []
+                    for algorithm in algorithms { kids.append(try await keys.signingKeys.currentSigningKey(for: algorithm).id) }
+                    return kids.joined(separator: ",") + " " + (try await keys.dataProtector.currentKey().id.uuidString)
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+    }
+}
+
+/// A running `keys-probe`.
+final class KeysProbe: Sendable {
+    enum Failure: Error { case ended(String), unexpected(String) }
+
+    private let process: Process
+    private let output: FileHandle
+    private let errorOutput: FileHandle
+    private let buffer = ProbeLines()
+
+    init(_ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = PackagePaths.executable("keys-probe")
+        process.arguments = arguments
+        let stdout = Pipe(), stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+        self.process = process
+        output = stdout.fileHandleForReading
+        errorOutput = stderr.fileHandleForReading
+    }
+
+    /// Blocks until the probe prints a line (call off the cooperative pool).
+    func nextLine() throws -> String {
+        while true {
+            if let line = buffer.takeLine() { return line }
+            let chunk = output.availableData
+            guard !chunk.isEmpty else { throw Failure.ended(errors()) }
+            buffer.append(chunk)
+        }
+    }
+
+    /// What the probe wrote to standard error once it ended (empty while it runs).
+    func errors() -> String {
+        guard !process.isRunning else { return "" }
+        return " " + String(decoding: errorOutput.readDataToEndOfFile(), as: UTF8.self)
+    }
+
+    func kill() {
+        guard process.isRunning else { return }
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+}
+
+/// Bytes read from a probe, split into lines.
+final class ProbeLines: Sendable {
+    private let bytes = Mutex<[UInt8]>([])
+
+    func append(_ data: Data) { bytes.withLock { $0 += data } }
+
+    func takeLine() -> String? {
+        bytes.withLock { bytes in
+            guard let newline = bytes.firstIndex(of: UInt8(ascii: "\n")) else { return nil }
+            let line = String(decoding: bytes[..<newline], as: UTF8.self)
+            bytes.removeSubrange(...newline)
+            return line
+        }
+    }
+}
