@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import IdentityStorage
 import IdentityStorageFile
 import ServerTestSupport
@@ -83,7 +82,7 @@ struct FileProcessTests {
         let keys = directory.path("keys")
         let racers = [try Probe(["race", keys]), try Probe(["race", keys])]
         defer { for racer in racers { racer.kill() } }
-        let outcome = try await Probe.onThread { () throws -> (rounds: Int, problems: [String]) in
+        let outcome = try await offTheCooperativePool { () throws -> (rounds: Int, problems: [String]) in
             var latest: Int64?
             var problems: [String] = []
             for round in 0..<1000 {
@@ -128,7 +127,7 @@ final class Probe: Sendable {
         input.write(Data((line + "\n").utf8))
     }
 
-    /// Blocks until the probe prints a line (on a thread of the test's own, see ``onThread(_:)``).
+    /// Blocks until the probe prints a line (on a thread of the test's own, see ``offTheCooperativePool(_:)``).
     func nextLine() throws -> String {
         while true {
             if let line = buffer.takeLine() { return line }
@@ -153,30 +152,7 @@ final class Probe: Sendable {
         return lines
     }
 
-    /// Runs blocking pipe reads on a thread of their own, off Swift's cooperative pool.
-    static func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try body() }) }.start()
-        }
-    }
-
     static var executable: URL { PackagePaths.executable("filestore-probe") }
 
     enum ProbeError: Error { case ended(String) }
-}
-
-/// Bytes read from a probe, split into lines.
-final class LineBuffer: Sendable {
-    private let bytes = Mutex<[UInt8]>([])
-
-    func append(_ data: Data) { bytes.withLock { $0 += data } }
-
-    func takeLine() -> String? {
-        bytes.withLock { bytes in
-            guard let newline = bytes.firstIndex(of: UInt8(ascii: "\n")) else { return nil }
-            let line = String(decoding: bytes[..<newline], as: UTF8.self)
-            bytes.removeSubrange(...newline)
-            return line
-        }
-    }
 }

@@ -5,7 +5,6 @@ import IdentityStorage
 import IdentityStorageKeys
 import IdentityStorageMemory
 import ServerTestSupport
-import Synchronization
 import Testing
 
 /// Ten instances starting at once on an empty store, then reaching a rotation at the same moment: exactly one
@@ -95,7 +94,7 @@ final class KeysProbe: Sendable {
     private let process: Process
     private let output: FileHandle
     private let errorOutput: FileHandle
-    private let buffer = ProbeLines()
+    private let buffer = LineBuffer()
 
     init(_ arguments: [String]) throws {
         let process = Process()
@@ -130,21 +129,5 @@ final class KeysProbe: Sendable {
         guard process.isRunning else { return }
         Foundation.kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-    }
-}
-
-/// Bytes read from a probe, split into lines.
-final class ProbeLines: Sendable {
-    private let bytes = Mutex<[UInt8]>([])
-
-    func append(_ data: Data) { bytes.withLock { $0 += data } }
-
-    func takeLine() -> String? {
-        bytes.withLock { bytes in
-            guard let newline = bytes.firstIndex(of: UInt8(ascii: "\n")) else { return nil }
-            let line = String(decoding: bytes[..<newline], as: UTF8.self)
-            bytes.removeSubrange(...newline)
-            return line
-        }
     }
 }
