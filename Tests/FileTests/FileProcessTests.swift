@@ -15,8 +15,8 @@ struct FileProcessTests {
         var lastGeneration = -1
         var interrupted = 0, saves = 0
         for round in 0..<25 {
-            let appender = try Probe(["append", keys])
-            let saver = try Probe(["save", document])
+            let appender = try Probe.start(["append", keys])
+            let saver = try Probe.start(["save", document])
             try await Task.sleep(for: .milliseconds(Int.random(in: 150...600)))
             appender.kill()
             saver.kill()
@@ -57,7 +57,7 @@ struct FileProcessTests {
         let keys = directory.path("keys")
         var cut = 0
         for round in 0..<30 {
-            let appender = try Probe(["append", keys])
+            let appender = try Probe.start(["append", keys])
             try await Task.sleep(for: .milliseconds(Int.random(in: 100...400)))
             appender.kill()
             // A name without its XML: the appender died after writing an element's name and before its XML.
@@ -80,7 +80,7 @@ struct FileProcessTests {
     func conditionalAppendRace() async throws {
         let directory = try Scratch()
         let keys = directory.path("keys")
-        let racers = [try Probe(["race", keys]), try Probe(["race", keys])]
+        let racers = [try Probe.start(["race", keys]), try Probe.start(["race", keys])]
         defer { for racer in racers { racer.kill() } }
         let outcome = try await offTheCooperativePool { () throws -> (rounds: Int, problems: [String]) in
             var latest: Int64?
@@ -102,57 +102,9 @@ struct FileProcessTests {
     }
 }
 
-/// A running `filestore-probe`.
-final class Probe: Sendable {
-    private let process: Process
-    private let input: FileHandle
-    private let output: FileHandle
-    private let buffer = LineBuffer()
-
-    init(_ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = Self.executable
-        process.arguments = arguments
-        let stdin = Pipe(), stdout = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        try process.run()
-        self.process = process
-        input = stdin.fileHandleForWriting
-        output = stdout.fileHandleForReading
+/// The `filestore-probe` executable, which writes to a `file:` store as the crash and race tests direct it.
+enum Probe {
+    static func start(_ arguments: [String]) throws -> ProbeProcess {
+        try ProbeProcess(PackagePaths.executable("filestore-probe"), arguments, input: true)
     }
-
-    /// Sends one line to the probe's standard input.
-    func send(_ line: String) {
-        input.write(Data((line + "\n").utf8))
-    }
-
-    /// Blocks until the probe prints a line (on a thread of the test's own, see ``offTheCooperativePool(_:)``).
-    func nextLine() throws -> String {
-        while true {
-            if let line = buffer.takeLine() { return line }
-            let chunk = output.availableData
-            guard !chunk.isEmpty else { throw ProbeError.ended(process.terminationReason == .uncaughtSignal ? "killed" : "exited") }
-            buffer.append(chunk)
-        }
-    }
-
-    /// SIGKILL, then waits for the process to end.
-    func kill() {
-        guard process.isRunning else { return }
-        Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
-
-    /// Every complete line the probe printed (call after ``kill()``).
-    func lines() -> [String] {
-        buffer.append(output.readDataToEndOfFile())
-        var lines: [String] = []
-        while let line = buffer.takeLine() { lines.append(line) }
-        return lines
-    }
-
-    static var executable: URL { PackagePaths.executable("filestore-probe") }
-
-    enum ProbeError: Error { case ended(String) }
 }

@@ -49,19 +49,19 @@ import Testing
         let barrier = scratch.path("go-\(round)")
         let hex = kek.withUnsafeBytes { $0.map { String(format: "%02x", $0) }.joined() }
         let probes = try (0..<instances).map { _ in
-            try KeysProbe(["instance", url, "--at", String(moment.microsecondsSince1970), "--barrier", barrier, "--kek", hex,
-                           "--algorithms", algorithms.map(\.rawValue).joined(separator: ",")])
+            try ProbeProcess(PackagePaths.executable("keys-probe"), ["instance", url, "--at", String(moment.microsecondsSince1970), "--barrier", barrier, "--kek", hex,
+                           "--algorithms", algorithms.map(\.rawValue).joined(separator: ",")], capturingErrors: true)
         }
         defer { for probe in probes { probe.kill() } }
         return try await offTheCooperativePool {
             for probe in probes {
                 let line = try probe.nextLine()
-                guard line == "ready" else { throw KeysProbe.Failure.unexpected(line + probe.errors()) }
+                guard line == "ready" else { throw ProbeProcess.Failure.unexpected(line + probe.errors()) }
             }
             _ = FileManager.default.createFile(atPath: barrier, contents: nil)
             return try probes.map { probe in
                 let line = try probe.nextLine()
-                guard line.hasPrefix("{") else { throw KeysProbe.Failure.unexpected(line + probe.errors()) }
+                guard line.hasPrefix("{") else { throw ProbeProcess.Failure.unexpected(line + probe.errors()) }
                 return line
             }
         }
@@ -84,50 +84,5 @@ import Testing
             }
             return try await group.reduce(into: []) { $0.append($1) }
         }
-    }
-}
-
-/// A running `keys-probe`.
-final class KeysProbe: Sendable {
-    enum Failure: Error { case ended(String), unexpected(String) }
-
-    private let process: Process
-    private let output: FileHandle
-    private let errorOutput: FileHandle
-    private let buffer = LineBuffer()
-
-    init(_ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = PackagePaths.executable("keys-probe")
-        process.arguments = arguments
-        let stdout = Pipe(), stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        self.process = process
-        output = stdout.fileHandleForReading
-        errorOutput = stderr.fileHandleForReading
-    }
-
-    /// Blocks until the probe prints a line (call off the cooperative pool).
-    func nextLine() throws -> String {
-        while true {
-            if let line = buffer.takeLine() { return line }
-            let chunk = output.availableData
-            guard !chunk.isEmpty else { throw Failure.ended(errors()) }
-            buffer.append(chunk)
-        }
-    }
-
-    /// What the probe wrote to standard error once it ended (empty while it runs).
-    func errors() -> String {
-        guard !process.isRunning else { return "" }
-        return " " + String(decoding: errorOutput.readDataToEndOfFile(), as: UTF8.self)
-    }
-
-    func kill() {
-        guard process.isRunning else { return }
-        Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
     }
 }
