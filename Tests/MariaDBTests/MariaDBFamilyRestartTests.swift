@@ -9,11 +9,7 @@ import Testing
 struct MariaDBFamilyRestartTests {
     @Test func aFamilyRevokedBeforeARestartStaysRevoked() async throws {
         guard let base = await MariaDBTestServer.available() else { return }
-        guard let recipe = ServerRecipe.local() else {
-            let message = "the restart test needs the server of Scripts/services.sh (no socket under \(ServerRecipe.servicesDirectory))"
-            if MariaDBTestServer.isCI { Issue.record("\(message)") } else { print("MariaDBTests: family restart test not run: \(message)") }
-            return
-        }
+        guard let recipe = ServerRecipe.forRestart("family restart test") else { return }
         try await ServerGate.mariadb.exclusive {
             defer { recipe.ensureRunning() }
             try await MariaDBTestServer.withScratchDatabase(base, "family") { configuration in

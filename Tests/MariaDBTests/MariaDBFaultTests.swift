@@ -46,11 +46,7 @@ struct MariaDBFaultTests {
 
     @Test func restartingTheServerMidWorkload() async throws {
         guard let base = await MariaDBTestServer.available() else { return }
-        guard let recipe = ServerRecipe.local() else {
-            let message = "the restart test needs the server of Scripts/services.sh (no socket under \(ServerRecipe.servicesDirectory))"
-            if MariaDBTestServer.isCI { Issue.record("\(message)") } else { print("MariaDBTests: restart test not run: \(message)") }
-            return
-        }
+        guard let recipe = ServerRecipe.forRestart("restart test") else { return }
         try await ServerGate.mariadb.exclusive {
             defer { recipe.ensureRunning() }
             try await MariaDBTestServer.withScratchDatabase(base, "restart") { configuration in
@@ -209,6 +205,15 @@ struct ServerRecipe: Sendable {
         guard FileManager.default.fileExists(atPath: script),
               FileManager.default.fileExists(atPath: servicesDirectory + "/mariadb/mariadb.sock") else { return nil }
         return ServerRecipe(script: script)
+    }
+
+    /// ``local()`` for a test that restarts the server; when there is none, says so (an issue under CI, a line
+    /// otherwise) on behalf of `test` ("restart test", "family restart test").
+    static func forRestart(_ test: String) -> ServerRecipe? {
+        if let recipe = local() { return recipe }
+        let message = "the restart test needs the server of Scripts/services.sh (no socket under \(servicesDirectory))"
+        if MariaDBTestServer.isCI { Issue.record("\(message)") } else { print("MariaDBTests: \(test) not run: \(message)") }
+        return nil
     }
 
     /// Runs a function of the recipe (`restart_mariadb`, `launch_mariadb`); true when it succeeded.
