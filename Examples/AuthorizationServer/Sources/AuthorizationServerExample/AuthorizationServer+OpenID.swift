@@ -64,9 +64,7 @@ extension AuthorizationServer {
     func sessionCookie(for subject: String) async throws -> String {
         let payload = try await keys.dataProtector.protect(Data(subject.utf8), purpose: Self.sessionPurpose,
                                                            expiresAt: clock.now.addingTimeInterval(Self.sessionLifetime))
-        let value = payload.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-        return "\(Self.sessionCookieName)=\(value); Path=/; HttpOnly; SameSite=Lax; Max-Age=\(Int(Self.sessionLifetime))"
+        return "\(Self.sessionCookieName)=\(payload.base64URLEncoded); Path=/; HttpOnly; SameSite=Lax; Max-Age=\(Int(Self.sessionLifetime))"
     }
 
     /// The subject of the request's session cookie; nil without one, or when it does not unprotect (altered,
@@ -75,9 +73,7 @@ extension AuthorizationServer {
         guard let cookie = request.headers[values: .cookie].flatMap({ $0.split(separator: ";") })
             .map({ $0.trimmingCharacters(in: .whitespaces) })
             .first(where: { $0.hasPrefix(Self.sessionCookieName + "=") }) else { return nil }
-        var value = String(cookie.dropFirst(Self.sessionCookieName.count + 1)).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while value.count % 4 != 0 { value += "=" }
-        guard let payload = Data(base64Encoded: value) else { return nil }
+        guard let payload = Data(base64URLEncoded: cookie.dropFirst(Self.sessionCookieName.count + 1)) else { return nil }
         do {
             return String(decoding: try await keys.dataProtector.unprotect(payload, purpose: Self.sessionPurpose), as: UTF8.self)
         } catch is DataProtectionError {
