@@ -22,6 +22,16 @@ let package = Package(
         .library(name: "IdentityStorageHummingbird", targets: ["IdentityStorageHummingbird"]),
         .library(name: "IdentityStorageVapor", targets: ["IdentityStorageVapor"]),
     ],
+    // The web frameworks are opt-in: a package that links only adapters never resolves Hummingbird, Vapor or their
+    // dependencies. `.package(url: …, traits: ["Hummingbird"])` builds the Hummingbird drop-in; the README's test
+    // command enables every trait.
+    traits: [
+        .trait(name: "Hummingbird", description: "The Hummingbird 2 drop-in, IdentityStorageHummingbird (hummingbird, hummingbird-auth)."),
+        .trait(name: "Vapor", description: "The Vapor 4 drop-in, IdentityStorageVapor (vapor)."),
+        .trait(name: "ExampleServer", description: "The example authorization server and its tests (Hummingbird).",
+               enabledTraits: ["Hummingbird"]),
+        .default(enabledTraits: []),
+    ],
     dependencies: [
         // SHA-256 for hashed handles (CIBA request ids); no other crypto is needed in the core.
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
@@ -121,11 +131,9 @@ let package = Package(
         ),
         .target(
             name: "IdentityStorageTool",
+            // Names no backend: an outside adapter's tool links this and its own adapter, never the C client libraries.
             dependencies: [
-                "IdentityStorage", "IdentityStorageConformance", "IdentityStorageSQL",
-                // The built-in backends' bench and corrupted-data abilities (BuiltIn/) use their package internals.
-                "IdentityStorageMemory", "IdentityStorageSQLite", "IdentityStoragePostgres", "IdentityStorageMariaDB", "IdentityStorageRedis",
-                "IdentityStorageFile", "IdentityStorageKeys",
+                "IdentityStorage", "IdentityStorageConformance", "IdentityStorageKeys",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 // The key benchmarks' baselines: swift-crypto called directly.
@@ -134,23 +142,34 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Not a product: the built-in backends' abilities for the tool (raw C baselines and bulk loading for `bench`,
+        // damage for `check`'s corrupted-data cases), linked by `idstore` and the tests only.
+        .target(
+            name: "IdentityStorageToolBuiltIns",
+            dependencies: [
+                "IdentityStorage", "IdentityStorageConformance", "IdentityStorageTool", "IdentityStorageSQL",
+                "IdentityStorageMemory", "IdentityStorageSQLite", "IdentityStoragePostgres", "IdentityStorageMariaDB", "IdentityStorageRedis",
+                "IdentityStorageFile",
+            ]
+        ),
         .executableTarget(
             name: "idstore",
-            dependencies: ["IdentityStorageOpener", "IdentityStorageTool"]
+            dependencies: ["IdentityStorageOpener", "IdentityStorageTool", "IdentityStorageToolBuiltIns"]
         ),
         .target(
             name: "IdentityStorageHummingbird",
-            dependencies: ["IdentityStorage", .product(name: "Hummingbird", package: "hummingbird")]
+            dependencies: ["IdentityStorage", .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Hummingbird"]))]
         ),
         .target(
             name: "IdentityStorageVapor",
-            dependencies: ["IdentityStorage", .product(name: "Vapor", package: "vapor"), .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["IdentityStorage", .product(name: "Vapor", package: "vapor", condition: .when(traits: ["Vapor"])),
+                           .product(name: "NIOCore", package: "swift-nio", condition: .when(traits: ["Vapor"]))]
         ),
         // The example authorization server (Examples/AuthorizationServer): its routes as a library the tests drive
         // through Hummingbird's test client, and the executable that serves them.
         .target(
             name: "AuthorizationServerExample",
-            dependencies: ["IdentityStorage", "IdentityStorageHummingbird", "IdentityStorageKeys", .product(name: "Hummingbird", package: "hummingbird"),
+            dependencies: ["IdentityStorage", "IdentityStorageHummingbird", "IdentityStorageKeys", .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["ExampleServer"])),
                            .product(name: "Crypto", package: "swift-crypto")],
             path: "Examples/AuthorizationServer/Sources/AuthorizationServerExample"
         ),
@@ -158,21 +177,21 @@ let package = Package(
             name: "authorization-server",
             dependencies: ["AuthorizationServerExample", "IdentityStorageKeys", "IdentityStorageOpener", "IdentityStorageTool",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                           .product(name: "Hummingbird", package: "hummingbird")],
+                           .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["ExampleServer"]))],
             path: "Examples/AuthorizationServer/Sources/authorization-server"
         ),
         // Not a product: `idstore` with the observability packages' test kits installed, for the instrumentation
         // benchmark (`swift run -c release idstore-test-kits bench --workload instrumentation --store URL`).
         .executableTarget(
             name: "idstore-test-kits",
-            dependencies: ["IdentityStorage", "IdentityStorageOpener", "IdentityStorageTool",
+            dependencies: ["IdentityStorage", "IdentityStorageOpener", "IdentityStorageTool", "IdentityStorageToolBuiltIns",
                            .product(name: "InMemoryLogging", package: "swift-log"), .product(name: "MetricsTestKit", package: "swift-metrics"),
                            .product(name: "InMemoryTracing", package: "swift-distributed-tracing")],
             path: "Benchmarks/idstore-test-kits"
         ),
         .testTarget(
             name: "MemoryTests",
-            dependencies: ["IdentityStorage", "IdentityStorageMemory", "IdentityStorageConformance", "IdentityStorageTool"]
+            dependencies: ["IdentityStorage", "IdentityStorageMemory", "IdentityStorageConformance", "IdentityStorageTool", "IdentityStorageToolBuiltIns"]
         ),
         .testTarget(
             name: "BlockingPoolTests",
@@ -180,27 +199,27 @@ let package = Package(
         ),
         .target(
             name: "ServerTestSupport",
-            dependencies: ["IdentityStorage", "IdentityStorageConformance", "IdentityStorageOpener", "IdentityStorageTool"],
+            dependencies: ["IdentityStorage", "IdentityStorageConformance", "IdentityStorageOpener", "IdentityStorageTool", "IdentityStorageToolBuiltIns"],
             path: "Tests/ServerTestSupport"
         ),
         .testTarget(
             name: "PostgresTests",
-            dependencies: ["IdentityStorage", "IdentityStoragePostgres", "IdentityStorageConformance", "IdentityStorageTool", "ServerTestSupport"]
+            dependencies: ["IdentityStorage", "IdentityStoragePostgres", "IdentityStorageConformance", "IdentityStorageTool", "IdentityStorageToolBuiltIns", "ServerTestSupport"]
         ),
         .testTarget(
             name: "MariaDBTests",
             // CMariaDB for the raw libmariadb baseline of the timing test; IdentityStorageSQL for statement parameters.
-            dependencies: ["IdentityStorage", "IdentityStorageMariaDB", "IdentityStorageConformance", "IdentityStorageSQL", "IdentityStorageTool", "CMariaDB",
+            dependencies: ["IdentityStorage", "IdentityStorageMariaDB", "IdentityStorageConformance", "IdentityStorageSQL", "IdentityStorageTool", "IdentityStorageToolBuiltIns", "CMariaDB",
                            "ServerTestSupport"]
         ),
         .testTarget(
             name: "RedisTests",
-            dependencies: ["IdentityStorage", "IdentityStorageRedis", "IdentityStorageConformance", "IdentityStorageTool", "CHiredis", "ServerTestSupport"]
+            dependencies: ["IdentityStorage", "IdentityStorageRedis", "IdentityStorageConformance", "IdentityStorageTool", "IdentityStorageToolBuiltIns", "CHiredis", "ServerTestSupport"]
         ),
         .testTarget(
             name: "AdapterSeamTests",
             // Public API only (no @testable, no @_spi, no `package` symbols): what an adapter author outside this package writes.
-            dependencies: ["IdentityStorage", "IdentityStorageConformance", "IdentityStorageOpener", "IdentityStorageTool",
+            dependencies: ["IdentityStorage", "IdentityStorageConformance", "IdentityStorageOpener", "IdentityStorageTool", "IdentityStorageToolBuiltIns",
                            "IdentityStorageMemory", "IdentityStorageSQLite", "IdentityStoragePostgres", "IdentityStorageMariaDB",
                            "IdentityStorageRedis", "IdentityStorageFile", "ServerTestSupport"]
         ),
@@ -208,13 +227,13 @@ let package = Package(
             name: "ConfigurationCacheTests",
             // The configuration cache on every backend: two instances (and `idstore import` as another process), the
             // change channel killed, a writer and a reader racing. `idstore` is the other process.
-            dependencies: ["IdentityStorage", "IdentityStorageMemory", "IdentityStorageOpener", "IdentityStorageTool", "IdentityStorageConformance",
+            dependencies: ["IdentityStorage", "IdentityStorageMemory", "IdentityStorageOpener", "IdentityStorageTool", "IdentityStorageToolBuiltIns", "IdentityStorageConformance",
                            "ServerTestSupport", "idstore"]
         ),
         .testTarget(
             name: "ObservabilityTests",
             // Logs, metrics, spans, cancellation and lifecycle on every backend, through the packages' own test kits.
-            dependencies: ["IdentityStorage", "IdentityStorageOpener", "IdentityStorageTool", "IdentityStorageConformance", "IdentityStorageMemory", "IdentityStorageSQLite",
+            dependencies: ["IdentityStorage", "IdentityStorageOpener", "IdentityStorageTool", "IdentityStorageToolBuiltIns", "IdentityStorageConformance", "IdentityStorageMemory", "IdentityStorageSQLite",
                            "IdentityStoragePostgres", "IdentityStorageMariaDB", "ServerTestSupport",
                            .product(name: "InMemoryLogging", package: "swift-log"), .product(name: "MetricsTestKit", package: "swift-metrics"),
                            .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
@@ -234,7 +253,7 @@ let package = Package(
         .testTarget(
             name: "KeyManagementTests",
             // keys-probe and idstore: the instances and the tool the race and kill tests run as processes.
-            dependencies: ["IdentityStorage", "IdentityStorageKeys", "IdentityStorageMemory", "IdentityStorageOpener", "IdentityStorageTool", "ServerTestSupport",
+            dependencies: ["IdentityStorage", "IdentityStorageKeys", "IdentityStorageMemory", "IdentityStorageOpener", "IdentityStorageTool", "IdentityStorageToolBuiltIns", "ServerTestSupport",
                            "keys-probe", "idstore", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(
@@ -244,20 +263,20 @@ let package = Package(
         ),
         .testTarget(
             name: "SQLiteTests",
-            dependencies: ["IdentityStorage", "IdentityStorageSQLite", "IdentityStorageConformance", "IdentityStorageTool", "IdentityStorageOpener", "idstore",
+            dependencies: ["IdentityStorage", "IdentityStorageSQLite", "IdentityStorageConformance", "IdentityStorageTool", "IdentityStorageToolBuiltIns", "IdentityStorageOpener", "idstore",
                            "ServerTestSupport"]
         ),
         .testTarget(
             name: "HummingbirdDropInTests",
             dependencies: ["IdentityStorage", "IdentityStorageHummingbird", "IdentityStorageOpener", "ServerTestSupport",
-                           .product(name: "Hummingbird", package: "hummingbird"),
-                           .product(name: "HummingbirdTesting", package: "hummingbird"),
-                           .product(name: "HummingbirdAuth", package: "hummingbird-auth")]
+                           .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
+                           .product(name: "HummingbirdTesting", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
+                           .product(name: "HummingbirdAuth", package: "hummingbird-auth", condition: .when(traits: ["Hummingbird"]))]
         ),
         .testTarget(
             name: "VaporDropInTests",
             dependencies: ["IdentityStorage", "IdentityStorageVapor", "IdentityStorageOpener", "ServerTestSupport",
-                           .product(name: "VaporTesting", package: "vapor")]
+                           .product(name: "VaporTesting", package: "vapor", condition: .when(traits: ["Vapor"]))]
         ),
         .testTarget(
             name: "ExampleServerTests",
@@ -266,8 +285,8 @@ let package = Package(
             dependencies: ["IdentityStorage", "AuthorizationServerExample", "IdentityStorageOpener", "ServerTestSupport", "authorization-server", "idstore",
                            "IdentityStorageKeys",
                            .product(name: "Crypto", package: "swift-crypto"),
-                           .product(name: "Hummingbird", package: "hummingbird"),
-                           .product(name: "HummingbirdTesting", package: "hummingbird")]
+                           .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["ExampleServer"])),
+                           .product(name: "HummingbirdTesting", package: "hummingbird", condition: .when(traits: ["ExampleServer"]))]
         ),
     ],
     swiftLanguageModes: [.v6]

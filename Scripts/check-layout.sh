@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The shipped modules carry no test code: no target outside Tests/ depends on a target under Tests/ (or on a test
 # target), and no file outside Tests/ imports Testing or XCTest; no product but the framework drop-ins links a web
-# framework; IdentityStorageKeys reaches no backend. .ci/run fails when any is broken.
+# framework, and every use of one is behind a package trait (so an adapter's user never resolves it);
+# IdentityStorageKeys and the tool library reach no backend. .ci/run fails when any is broken.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -55,7 +56,16 @@ for product in package["products"]:
             linked = packages_reached(name, set()) & frameworks
             if linked:
                 bad.append("product %s links %s through %s" % (product["name"], ", ".join(sorted(linked)), name))
-# Key management works over any deployment: it reaches the core and swift-crypto, never a backend.
+# A web framework is resolved only when its trait is on: every target that names one (tests included) does so
+# under a trait condition.
+for target in package["targets"]:
+    for dependency in target.get("dependencies", []):
+        if "product" in dependency and dependency["product"][1] in {"hummingbird", "hummingbird-auth", "vapor"}:
+            condition = dependency["product"][3] or {}
+            if not condition.get("traits"):
+                bad.append("%s names %s without a trait condition" % (target["name"], dependency["product"][0]))
+# Key management and the tool library work over any deployment: they reach the core, never a backend (the tool of an
+# outside adapter links neither libpq, libmariadb, hiredis nor SQLite).
 backends = {"IdentityStorageMemory", "IdentityStorageSQLite", "IdentityStoragePostgres", "IdentityStorageMariaDB", "IdentityStorageRedis",
             "IdentityStorageFile", "IdentityStorageSQL", "IdentityStorageBlockingPool", "IdentityStorageOpener"}
 def targets_reached(name, seen):
@@ -68,13 +78,13 @@ def targets_reached(name, seen):
             if kind in dependency:
                 reached |= targets_reached(dependency[kind][0], seen)
     return reached
-if "IdentityStorageKeys" in targets:
-    for name in sorted(targets_reached("IdentityStorageKeys", set()) & backends):
-        bad.append("IdentityStorageKeys depends on the backend target %s" % name)
+for library in ("IdentityStorageKeys", "IdentityStorageTool"):
+    for name in sorted(targets_reached(library, set()) & backends):
+        bad.append("%s depends on the backend target %s" % (library, name))
 for line in bad:
     print("check-layout: " + line, file=sys.stderr)
 sys.exit(1 if bad else 0)
 ' || status=1
 
-[ "$status" -eq 0 ] && echo "check-layout: no shipped target depends on test code; only the framework drop-ins link a framework"
+[ "$status" -eq 0 ] && echo "check-layout: no shipped target depends on test code; only the framework drop-ins link a framework, behind traits; the tool library names no backend"
 exit "$status"

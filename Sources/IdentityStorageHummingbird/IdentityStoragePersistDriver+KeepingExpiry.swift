@@ -1,3 +1,4 @@
+#if Hummingbird  // the package trait that brings this target's web framework (Package.swift)
 import Foundation
 import IdentityStorage
 
@@ -28,3 +29,4 @@ extension IdentityStoragePersistDriver {
         return expiresAt
     }
 }
+#endif  // Hummingbird

@@ -1,3 +1,4 @@
+#if Hummingbird  // the package trait that brings this target's web framework (Package.swift)
 public import Hummingbird
 public import IdentityStorage
 import Foundation
@@ -98,3 +99,4 @@ public struct IdentityStoragePersistDriver: PersistDriver {
         clock.now.addingTimeInterval(duration.inSeconds)
     }
 }
+#endif  // Hummingbird

@@ -1,3 +1,4 @@
+#if Hummingbird  // the package trait that brings this target's web framework (Package.swift)
 import Foundation
 import IdentityStorage
 
@@ -56,3 +57,4 @@ struct PersistedEntry {
         let value: Object
     }
 }
+#endif  // Hummingbird

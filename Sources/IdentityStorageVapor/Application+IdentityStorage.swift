@@ -1,3 +1,4 @@
+#if Vapor  // the package trait that brings this target's web framework (Package.swift)
 public import IdentityStorage
 public import Vapor
 
@@ -78,3 +79,4 @@ extension Application.Sessions.Provider {
         }
     }
 }
+#endif  // Vapor

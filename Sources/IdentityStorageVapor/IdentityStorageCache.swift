@@ -1,3 +1,4 @@
+#if Vapor  // the package trait that brings this target's web framework (Package.swift)
 import Foundation
 public import IdentityStorage
 import NIOCore
@@ -60,3 +61,4 @@ public struct IdentityStorageCache: Cache, Sendable {
         IdentityStorageCache(cache: cache, keyPrefix: keyPrefix, eventLoop: request.eventLoop)
     }
 }
+#endif  // Vapor

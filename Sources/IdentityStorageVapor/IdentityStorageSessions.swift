@@ -1,3 +1,4 @@
+#if Vapor  // the package trait that brings this target's web framework (Package.swift)
 import Foundation
 public import IdentityStorage
 public import Vapor
@@ -56,3 +57,4 @@ public struct IdentityStorageSessions: SessionDriver {
 
     private func encode(_ data: SessionData) throws -> [UInt8] { Array(try JSONEncoder().encode(data)) }
 }
+#endif  // Vapor

@@ -1,3 +1,4 @@
+#if Vapor  // the package trait that brings this target's web framework (Package.swift)
 import Dispatch
 import IdentityStorage
 import Synchronization
@@ -66,3 +67,4 @@ extension IdentityStorageVaporSupport {
         }
     }
 }
+#endif  // Vapor

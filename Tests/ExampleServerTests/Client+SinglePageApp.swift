@@ -1,3 +1,4 @@
+#if ExampleServer  // the package trait that brings this target's web framework (Package.swift)
 import IdentityStorage
 
 extension Client {
@@ -14,3 +15,4 @@ extension Client {
         return spa
     }
 }
+#endif  // ExampleServer

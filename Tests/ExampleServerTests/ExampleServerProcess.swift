@@ -1,3 +1,4 @@
+#if ExampleServer  // the package trait that brings this target's web framework (Package.swift)
 import Foundation
 import ServerTestSupport
 import Synchronization
@@ -117,3 +118,4 @@ enum ExampleServerError: Error, CustomStringConvertible {
         }
     }
 }
+#endif  // ExampleServer

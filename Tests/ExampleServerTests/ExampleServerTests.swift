@@ -1,3 +1,4 @@
+#if ExampleServer  // the package trait that brings this target's web framework (Package.swift)
 import AuthorizationServerExample
 import Crypto
 import Foundation
@@ -165,3 +166,4 @@ let sharedStores = try! SharedTestStores(name: "example")
             .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "") }.joined(separator: ".") + ".sig"
     }
 }
+#endif  // ExampleServer

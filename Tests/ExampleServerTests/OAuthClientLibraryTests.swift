@@ -1,3 +1,4 @@
+#if ExampleServer  // the package trait that brings this target's web framework (Package.swift)
 import AuthorizationServerExample
 import Crypto
 import Foundation
@@ -117,3 +118,4 @@ struct LibraryClients {
         data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 }
+#endif  // ExampleServer

@@ -1,3 +1,4 @@
+#if ExampleServer  // the package trait that brings this target's web framework (Package.swift)
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -58,3 +59,4 @@ import Testing
         }
     }
 }
+#endif  // ExampleServer

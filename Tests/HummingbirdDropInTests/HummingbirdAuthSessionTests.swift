@@ -1,3 +1,4 @@
+#if Hummingbird  // the package trait that brings this target's web framework (Package.swift)
 // Ported from hummingbird-auth 2.5.0 (github.com/hummingbird-project/hummingbird-auth, commit fd24767a),
 // Tests/HummingbirdAuthTests/SessionTests.swift, licensed under the Apache License 2.0 (header below).
 // Changed: each test runs on every backend of this suite with IdentityStoragePersistDriver over the backend's cache
@@ -508,3 +509,4 @@ import Testing
         Int((ContinuousClock.now - start).components.seconds)
     }
 }
+#endif  // Hummingbird

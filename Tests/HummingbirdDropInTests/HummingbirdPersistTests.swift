@@ -1,3 +1,4 @@
+#if Hummingbird  // the package trait that brings this target's web framework (Package.swift)
 // Ported from hummingbird 2.28.1 (github.com/hummingbird-project/hummingbird, commit 26726d0d),
 // Tests/HummingbirdTests/PersistTests.swift, licensed under the Apache License 2.0 (header below).
 // Changed: each test runs on every backend of this suite with IdentityStoragePersistDriver over the backend's cache
@@ -267,3 +268,4 @@ import Testing
         }
     }
 }
+#endif  // Hummingbird

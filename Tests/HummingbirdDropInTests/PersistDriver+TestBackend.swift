@@ -1,3 +1,4 @@
+#if Hummingbird  // the package trait that brings this target's web framework (Package.swift)
 import IdentityStorageHummingbird
 import ServerTestSupport
 
@@ -7,3 +8,4 @@ func identityStoragePersist(_ backend: TestBackend, test: String = #function) as
     guard let store = try await sharedStores.store(backend, test: test) else { return nil }
     return IdentityStoragePersistDriver(cache: store.makeStores().cache, keyPrefix: uniqueName("upstream") + ":")
 }
+#endif  // Hummingbird

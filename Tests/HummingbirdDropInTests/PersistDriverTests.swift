@@ -1,3 +1,4 @@
+#if Hummingbird  // the package trait that brings this target's web framework (Package.swift)
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -191,3 +192,4 @@ let sharedStores = try! SharedTestStores(name: "hummingbird")
         await #expect(throws: IdentityStorageError.self) { try await persist.get(key: "a", as: String.self) }
     }
 }
+#endif  // Hummingbird

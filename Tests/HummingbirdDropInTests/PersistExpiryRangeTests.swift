@@ -1,3 +1,4 @@
+#if Hummingbird  // the package trait that brings this target's web framework (Package.swift)
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
@@ -20,3 +21,4 @@ import Testing
         }
     }
 }
+#endif  // Hummingbird

@@ -1,3 +1,4 @@
+#if Hummingbird  // the package trait that brings this target's web framework (Package.swift)
 import Foundation
 import Hummingbird
 import IdentityStorageHummingbird
@@ -68,3 +69,4 @@ private func badRequestOnInvalidConversion<T>(_ body: () async throws -> T) asyn
         throw HTTPError(.badRequest)
     }
 }
+#endif  // Hummingbird

@@ -1,3 +1,4 @@
+#if Hummingbird  // the package trait that brings this target's web framework (Package.swift)
 import Foundation
 // Testable for `Cookie(from:)`, Hummingbird's own parser of a Set-Cookie header (internal).
 @testable import Hummingbird
@@ -79,3 +80,4 @@ import Testing
         #expect(try await persist.get(key: "hbs.\(issued.value)", as: UserSession.self) == nil)
     }
 }
+#endif  // Hummingbird

@@ -3,6 +3,7 @@ import IdentityStorage
 import IdentityStorageMariaDB
 import IdentityStorageSQL
 import IdentityStorageTool
+import IdentityStorageToolBuiltIns
 import ServerTestSupport
 import Testing
 

@@ -3,6 +3,7 @@ import IdentityStorage
 import IdentityStorageConformance
 import IdentityStorageMariaDB
 import IdentityStorageTool
+import IdentityStorageToolBuiltIns
 import Synchronization
 import ServerTestSupport
 import Testing

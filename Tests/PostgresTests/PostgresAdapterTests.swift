@@ -2,6 +2,7 @@ import Foundation
 import IdentityStorage
 import IdentityStoragePostgres
 import IdentityStorageTool
+import IdentityStorageToolBuiltIns
 import ServerTestSupport
 import Testing
 

@@ -4,6 +4,7 @@ import IdentityStorageConformance
 @testable import IdentityStoragePostgres
 import IdentityStorageSQL
 import IdentityStorageTool
+import IdentityStorageToolBuiltIns
 import Synchronization
 import ServerTestSupport
 import Testing

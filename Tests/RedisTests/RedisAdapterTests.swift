@@ -2,6 +2,7 @@ import Foundation
 import IdentityStorage
 @testable import IdentityStorageRedis
 import IdentityStorageTool
+import IdentityStorageToolBuiltIns
 import Testing
 
 /// A grant whose fields all carry `id`, so a record that reached another key would show.

@@ -3,6 +3,7 @@ import IdentityStorage
 import IdentityStorageConformance
 import IdentityStorageRedis
 import IdentityStorageTool
+import IdentityStorageToolBuiltIns
 import ServerTestSupport
 import Testing
 

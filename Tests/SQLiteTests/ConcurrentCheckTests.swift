@@ -7,6 +7,7 @@ import IdentityStorageSQLite
 import ServerTestSupport
 import Synchronization
 import Testing
+import IdentityStorageToolBuiltIns
 
 /// Several `idstore check` processes on one store at once, and a run after one killed halfway: every case passes.
 /// Each backend gets a store of its own (a schema, a database, a key prefix), so that the other test suites running

@@ -3,6 +3,7 @@ import IdentityStorage
 import IdentityStorageConformance
 import IdentityStorageSQLite
 import IdentityStorageTool
+import IdentityStorageToolBuiltIns
 import ServerTestSupport
 
 /// The suite on one shared SQLite file (opened once per test run, as a deployment would; a case that needs the

@@ -1,3 +1,4 @@
+#if Vapor  // the package trait that brings this target's web framework (Package.swift)
 import IdentityStorage
 import IdentityStorageOpener
 import IdentityStorageVapor
@@ -73,3 +74,4 @@ private func routes(_ app: Application) {
         return .ok
     }
 }
+#endif  // Vapor

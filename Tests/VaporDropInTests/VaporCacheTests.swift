@@ -1,3 +1,4 @@
+#if Vapor  // the package trait that brings this target's web framework (Package.swift)
 import Foundation
 import IdentityStorage
 import IdentityStorageVapor
@@ -63,3 +64,4 @@ import VaporTesting
         await #expect(throws: IdentityStorageError.self) { try await closed.makeStores().cache.get("after-shutdown") }
     }
 }
+#endif  // Vapor

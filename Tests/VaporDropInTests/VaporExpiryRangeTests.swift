@@ -1,3 +1,4 @@
+#if Vapor  // the package trait that brings this target's web framework (Package.swift)
 import ServerTestSupport
 import Testing
 import Vapor
@@ -19,3 +20,4 @@ import VaporTesting
         }
     }
 }
+#endif  // Vapor

@@ -1,3 +1,4 @@
+#if Vapor  // the package trait that brings this target's web framework (Package.swift)
 import IdentityStorage
 import IdentityStorageVapor
 import ServerTestSupport
@@ -25,3 +26,4 @@ import VaporTesting
         }
     }
 }
+#endif  // Vapor

@@ -1,3 +1,4 @@
+#if Vapor  // the package trait that brings this target's web framework (Package.swift)
 import Foundation
 import IdentityStorage
 import IdentityStorageOpener
@@ -89,3 +90,4 @@ import Vapor
         #expect(error?.code == .unavailable, sourceLocation: sourceLocation)
     }
 }
+#endif  // Vapor

@@ -1,3 +1,4 @@
+#if ExampleServer  // the package trait that brings this target's web framework (Package.swift)
 import Foundation
 import Hummingbird
 import IdentityStorage
@@ -82,3 +83,4 @@ extension AuthorizationServer {
         return scopes
     }
 }
+#endif  // ExampleServer

@@ -1,3 +1,4 @@
+#if ExampleServer  // the package trait that brings this target's web framework (Package.swift)
 import Crypto
 import Foundation
 import IdentityStorage
@@ -102,3 +103,4 @@ struct AssertionClaims: Decodable {
         self = claims
     }
 }
+#endif  // ExampleServer

@@ -1,3 +1,4 @@
+#if ExampleServer  // the package trait that brings this target's web framework (Package.swift)
 import Crypto
 import Foundation
 import IdentityStorage
@@ -73,3 +74,4 @@ extension AuthorizationServer {
         }
     }
 }
+#endif  // ExampleServer

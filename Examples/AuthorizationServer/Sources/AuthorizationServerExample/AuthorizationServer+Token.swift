@@ -1,3 +1,4 @@
+#if ExampleServer  // the package trait that brings this target's web framework (Package.swift)
 import Foundation
 import Hummingbird
 import IdentityStorage
@@ -126,3 +127,4 @@ extension AuthorizationServer {
         grant.expiration.map { $0 > clock.now } ?? true
     }
 }
+#endif  // ExampleServer

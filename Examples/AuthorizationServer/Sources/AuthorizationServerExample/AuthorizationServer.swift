@@ -1,3 +1,4 @@
+#if ExampleServer  // the package trait that brings this target's web framework (Package.swift)
 public import Hummingbird
 public import IdentityStorage
 public import IdentityStorageKeys
@@ -69,3 +70,4 @@ public struct AuthorizationServer: Sendable {
         return router
     }
 }
+#endif  // ExampleServer

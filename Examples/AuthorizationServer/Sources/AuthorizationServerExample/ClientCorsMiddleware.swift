@@ -1,3 +1,4 @@
+#if ExampleServer  // the package trait that brings this target's web framework (Package.swift)
 import Hummingbird
 import IdentityStorage
 
@@ -32,3 +33,4 @@ struct ClientCorsMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 }
+#endif  // ExampleServer

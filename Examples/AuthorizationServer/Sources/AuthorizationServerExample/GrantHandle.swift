@@ -1,3 +1,4 @@
+#if ExampleServer  // the package trait that brings this target's web framework (Package.swift)
 import Crypto
 import Foundation
 
@@ -33,3 +34,4 @@ extension Data {
         self.init(base64Encoded: base64)
     }
 }
+#endif  // ExampleServer

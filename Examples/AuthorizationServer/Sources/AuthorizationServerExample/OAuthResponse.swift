@@ -1,3 +1,4 @@
+#if ExampleServer  // the package trait that brings this target's web framework (Package.swift)
 import Foundation
 import Hummingbird
 
@@ -48,3 +49,4 @@ extension Response {
                         body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }
 }
+#endif  // ExampleServer

@@ -1,3 +1,4 @@
+#if ExampleServer  // the package trait that brings Hummingbird (Package.swift)
 import ArgumentParser
 import AuthorizationServerExample
 import Foundation
@@ -65,3 +66,15 @@ struct AuthorizationServerCommand: AsyncParsableCommand {
         try await app.runService()
     }
 }
+#else
+import Foundation
+
+/// Built without the `ExampleServer` trait: there is no server in this binary, only the way to get one.
+@main
+enum AuthorizationServerCommand {
+    static func main() {
+        FileHandle.standardError.write(Data("authorization-server was built without the ExampleServer trait: `swift build --traits ExampleServer`\n".utf8))
+        exit(2)
+    }
+}
+#endif  // ExampleServer

@@ -1,7 +1,8 @@
 import Foundation
 import IdentityStorage
-import IdentityStorageSQL
 import IdentityStorageMariaDB
+import IdentityStorageSQL
+import IdentityStorageTool
 
 /// The raw libmariadb figures for `idstore bench`: the statements the stores run, prepared once per
 /// connection (`mysql_stmt_*`), executed on plain threads each with its own connection: no pool, no async hop.

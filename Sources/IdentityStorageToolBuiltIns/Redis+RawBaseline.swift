@@ -1,6 +1,7 @@
 import Foundation
 import IdentityStorage
 import IdentityStorageRedis
+import IdentityStorageTool
 
 /// The raw hiredis figures for `idstore bench`: the same commands the grant store sends (`HMGET` for get, its
 /// scripts for upsert, take and consume), on plain threads, each with its own connection per node: no pool, no

@@ -1,7 +1,8 @@
 import Foundation
 import IdentityStorage
-import IdentityStorageSQL
 import IdentityStoragePostgres
+import IdentityStorageSQL
+import IdentityStorageTool
 
 /// The raw libpq figures for `idstore bench`: the same statements the stores run, prepared once per
 /// connection and executed with `PQsendQueryPrepared` on plain threads, each with its own connection:

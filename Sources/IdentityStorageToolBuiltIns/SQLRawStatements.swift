@@ -1,6 +1,7 @@
 import Foundation
 import IdentityStorage
 import IdentityStorageSQL
+import IdentityStorageTool
 
 extension SQLPersistedGrantStore.Statements {
     /// The statement the grant store runs for `operation` on `key`, and its parameters (`now`: the consume

@@ -2,6 +2,7 @@ import Foundation
 import IdentityStorage
 import IdentityStorageSQL
 import IdentityStorageSQLite
+import IdentityStorageTool
 
 /// The raw SQLite figures for `idstore bench`: the same statements the stores run, on plain threads with
 /// their own connections and prepared statements, no pool and no async hop.
