@@ -17,6 +17,9 @@ let package = Package(
         .library(name: "IdentityStorageTool", targets: ["IdentityStorageTool"]),
         // Key material that manages itself: signing-key rotation and a data protector over any deployment's key stores.
         .library(name: "IdentityStorageKeys", targets: ["IdentityStorageKeys"]),
+        // The SQL kit: the dialect, the database protocol, the fourteen SQL stores and the blocking connection pool, for an
+        // adapter to another SQL engine. Underscored (as postgres-nio's `_ConnectionPoolModule`): its API may change in a minor release.
+        .library(name: "_IdentityStorageSQLKit", targets: ["IdentityStorageSQL", "IdentityStorageBlockingPool"]),
         .executable(name: "idstore", targets: ["idstore"]),
         // Framework drop-ins: only these two products link a web framework; an adapter's user never compiles one.
         .library(name: "IdentityStorageHummingbird", targets: ["IdentityStorageHummingbird"]),

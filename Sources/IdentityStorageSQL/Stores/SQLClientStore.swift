@@ -4,7 +4,7 @@ import IdentityStorage
 /// statement), with their CORS origins in an index table kept in step by the same transaction. A save
 /// is one transaction whose upsert locks the client's row first, so concurrent saves of one client take
 /// turns and the last one wins whole.
-package struct SQLClientStore<Database: SQLDatabase>: ClientStore {
+public struct SQLClientStore<Database: SQLDatabase>: ClientStore {
     let database: Database
     let statements: Statements
 
@@ -26,12 +26,12 @@ package struct SQLClientStore<Database: SQLDatabase>: ClientStore {
     }
 
     /// A store over `database`.
-    package init(database: Database) {
+    public init(database: Database) {
         self.database = database
         self.statements = Statements(database.dialect)
     }
 
-    package func client(withId clientId: String) async throws -> Client? {
+    public func client(withId clientId: String) async throws -> Client? {
         try FieldValidation.key(clientId, "clientId")
         let sql = statements.byId
         return try await database.read { connection in
@@ -41,7 +41,7 @@ package struct SQLClientStore<Database: SQLDatabase>: ClientStore {
         }
     }
 
-    package func saveClient(_ client: Client) async throws {
+    public func saveClient(_ client: Client) async throws {
         try client.validate()
         let stored = try client.normalizedForStorage()
         let document = try StorageJSON.string(stored)
@@ -57,7 +57,7 @@ package struct SQLClientStore<Database: SQLDatabase>: ClientStore {
     }
 
     @discardableResult
-    package func deleteClient(withId clientId: String) async throws -> Bool {
+    public func deleteClient(withId clientId: String) async throws -> Bool {
         try FieldValidation.key(clientId, "clientId")
         let sql = statements.delete
         return try await database.configurationWrite { connection in
@@ -65,7 +65,7 @@ package struct SQLClientStore<Database: SQLDatabase>: ClientStore {
         }
     }
 
-    package func listClients(after cursor: String?, limit: Int) async throws -> ClientPage {
+    public func listClients(after cursor: String?, limit: Int) async throws -> ClientPage {
         try FieldValidation.positive(limit, "limit")
         let (sql, bindings): (String, [SQLValue]) = if let cursor {
             (statements.pageAfter, [.text(cursor), .int(limit + 1)])
@@ -79,7 +79,7 @@ package struct SQLClientStore<Database: SQLDatabase>: ClientStore {
         return ClientPage(clients: clients, nextCursor: rows.count > limit ? clients.last?.clientId : nil)
     }
 
-    package func isOriginAllowed(_ origin: String) async throws -> Bool {
+    public func isOriginAllowed(_ origin: String) async throws -> Bool {
         guard let normalized = CorsOrigin.normalizedOrNil(origin) else { return false }
         let sql = statements.origin
         return try await database.read { connection in

@@ -11,7 +11,7 @@ import IdentityStorage
 ///   gets a row back), or `ON DUPLICATE KEY UPDATE` with conditional assignments whose changed-row count says
 ///   whether this call stored (1 inserted, 2 replaced, 0 kept; a replaced expired entry always changes);
 /// - get-and-set is a transaction made atomic as ``SQLDialect/cacheSwap`` says.
-package struct SQLDistributedCache<Database: SQLDatabase>: DistributedCache {
+public struct SQLDistributedCache<Database: SQLDatabase>: DistributedCache {
     let database: Database
     let clock: any WallClock
     let statements: Statements
@@ -73,7 +73,7 @@ package struct SQLDistributedCache<Database: SQLDatabase>: DistributedCache {
     }
 
     /// A cache over `database` judging expiry by `clock`.
-    package init(database: Database, clock: any WallClock) {
+    public init(database: Database, clock: any WallClock) {
         self.database = database
         self.clock = clock
         self.statements = Statements(database.dialect)
@@ -84,7 +84,7 @@ package struct SQLDistributedCache<Database: SQLDatabase>: DistributedCache {
         var sliding: Bool
     }
 
-    package func get(_ key: String) async throws -> [UInt8]? {
+    public func get(_ key: String) async throws -> [UInt8]? {
         try DistributedCacheKey.validate(key)
         let now = clock.now
         if let sql = statements.readRenewing {
@@ -101,7 +101,7 @@ package struct SQLDistributedCache<Database: SQLDatabase>: DistributedCache {
         return stored.value
     }
 
-    package func set(_ key: String, value: [UInt8], options: CacheEntryOptions) async throws {
+    public func set(_ key: String, value: [UInt8], options: CacheEntryOptions) async throws {
         let bindings = try entryBindings(key, value, options)
         let sql = statements.upsert
         try await database.write { connection in
@@ -109,13 +109,13 @@ package struct SQLDistributedCache<Database: SQLDatabase>: DistributedCache {
         }
     }
 
-    package func refresh(_ key: String) async throws {
+    public func refresh(_ key: String) async throws {
         try DistributedCacheKey.validate(key)
         try await renew(key, at: clock.now)
     }
 
     @discardableResult
-    package func remove(_ key: String) async throws -> Bool {
+    public func remove(_ key: String) async throws -> Bool {
         try DistributedCacheKey.validate(key)
         let now = clock.now.microsecondsSince1970
         let sql = statements.remove
@@ -126,7 +126,7 @@ package struct SQLDistributedCache<Database: SQLDatabase>: DistributedCache {
         }
     }
 
-    package func add(_ key: String, value: [UInt8], options: CacheEntryOptions) async throws -> Bool {
+    public func add(_ key: String, value: [UInt8], options: CacheEntryOptions) async throws -> Bool {
         let now = clock.now
         let bindings = try entryBindings(key, value, options)
         let sql = statements.add
@@ -140,7 +140,7 @@ package struct SQLDistributedCache<Database: SQLDatabase>: DistributedCache {
         }
     }
 
-    package func getAndSet(_ key: String, value: [UInt8], options: CacheEntryOptions) async throws -> [UInt8]? {
+    public func getAndSet(_ key: String, value: [UInt8], options: CacheEntryOptions) async throws -> [UInt8]? {
         let now = clock.now
         let bindings = try entryBindings(key, value, options)
         let statements = statements

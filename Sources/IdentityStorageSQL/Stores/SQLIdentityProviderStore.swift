@@ -1,7 +1,7 @@
 import IdentityStorage
 
 /// Identity providers on any SQL adapter, one row each, properties as JSON; save is the dialect's upsert.
-package struct SQLIdentityProviderStore<Database: SQLDatabase>: IdentityProviderStore {
+public struct SQLIdentityProviderStore<Database: SQLDatabase>: IdentityProviderStore {
     let database: Database
     let statements: Statements
 
@@ -18,12 +18,12 @@ package struct SQLIdentityProviderStore<Database: SQLDatabase>: IdentityProvider
     }
 
     /// A store over `database`.
-    package init(database: Database) {
+    public init(database: Database) {
         self.database = database
         self.statements = Statements(database.dialect)
     }
 
-    package func allSchemeNames() async throws -> [IdentityProviderName] {
+    public func allSchemeNames() async throws -> [IdentityProviderName] {
         let sql = statements.names
         return try await database.read { connection in
             try connection.query(sql, []) { row in
@@ -32,7 +32,7 @@ package struct SQLIdentityProviderStore<Database: SQLDatabase>: IdentityProvider
         }
     }
 
-    package func identityProvider(forScheme scheme: String) async throws -> IdentityProvider? {
+    public func identityProvider(forScheme scheme: String) async throws -> IdentityProvider? {
         try FieldValidation.key(scheme, "scheme")
         let sql = statements.byScheme
         return try await database.read { connection in
@@ -40,7 +40,7 @@ package struct SQLIdentityProviderStore<Database: SQLDatabase>: IdentityProvider
         }
     }
 
-    package func saveIdentityProvider(_ provider: IdentityProvider) async throws {
+    public func saveIdentityProvider(_ provider: IdentityProvider) async throws {
         try provider.validate()
         let values = try SQLTables.IdentityProviders.values(provider)
         let sql = statements.upsert
@@ -50,7 +50,7 @@ package struct SQLIdentityProviderStore<Database: SQLDatabase>: IdentityProvider
     }
 
     @discardableResult
-    package func deleteIdentityProvider(forScheme scheme: String) async throws -> Bool {
+    public func deleteIdentityProvider(forScheme scheme: String) async throws -> Bool {
         try FieldValidation.key(scheme, "scheme")
         let sql = statements.delete
         return try await database.configurationWrite { connection in

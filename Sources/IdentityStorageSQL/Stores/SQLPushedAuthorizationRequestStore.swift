@@ -2,7 +2,7 @@ import IdentityStorage
 
 /// Pushed authorization requests on any SQL adapter, one row each; consume is a `DELETE` and take a
 /// `DELETE … RETURNING`: single statements, exactly one winner.
-package struct SQLPushedAuthorizationRequestStore<Database: SQLDatabase>: PushedAuthorizationRequestStore {
+public struct SQLPushedAuthorizationRequestStore<Database: SQLDatabase>: PushedAuthorizationRequestStore {
     let database: Database
     let statements: Statements
 
@@ -21,12 +21,12 @@ package struct SQLPushedAuthorizationRequestStore<Database: SQLDatabase>: Pushed
     }
 
     /// A store over `database`.
-    package init(database: Database) {
+    public init(database: Database) {
         self.database = database
         self.statements = Statements(database.dialect)
     }
 
-    package func storePushedAuthorizationRequest(_ request: PushedAuthorizationRequest) async throws {
+    public func storePushedAuthorizationRequest(_ request: PushedAuthorizationRequest) async throws {
         try request.validate()
         let values = SQLTables.PushedAuthorizationRequests.values(request)
         let sql = statements.insert
@@ -35,7 +35,7 @@ package struct SQLPushedAuthorizationRequestStore<Database: SQLDatabase>: Pushed
         }
     }
 
-    package func pushedAuthorizationRequest(forHash referenceValueHash: String) async throws -> PushedAuthorizationRequest? {
+    public func pushedAuthorizationRequest(forHash referenceValueHash: String) async throws -> PushedAuthorizationRequest? {
         try FieldValidation.key(referenceValueHash, "referenceValueHash")
         let sql = statements.byHash
         return try await database.read { connection in
@@ -44,7 +44,7 @@ package struct SQLPushedAuthorizationRequestStore<Database: SQLDatabase>: Pushed
     }
 
     @discardableResult
-    package func consumePushedAuthorizationRequest(forHash referenceValueHash: String) async throws -> Bool {
+    public func consumePushedAuthorizationRequest(forHash referenceValueHash: String) async throws -> Bool {
         try FieldValidation.key(referenceValueHash, "referenceValueHash")
         let sql = statements.delete
         return try await database.write { connection in
@@ -52,7 +52,7 @@ package struct SQLPushedAuthorizationRequestStore<Database: SQLDatabase>: Pushed
         }
     }
 
-    package func takePushedAuthorizationRequest(forHash referenceValueHash: String) async throws -> PushedAuthorizationRequest? {
+    public func takePushedAuthorizationRequest(forHash referenceValueHash: String) async throws -> PushedAuthorizationRequest? {
         try FieldValidation.key(referenceValueHash, "referenceValueHash")
         let sql = statements.take
         return try await database.write { connection in

@@ -5,7 +5,7 @@ import IdentityStorage
 /// lock (``SQLDatabase/locked(_:_:)``): the conditional store looks for a newer key and inserts only if
 /// there is none, and with the lock held no other store can slip in between (`INSERT … WHERE NOT EXISTS`
 /// alone is not safe in PostgreSQL: two READ COMMITTED transactions both see "no newer key").
-package struct SQLSigningKeyStore<Database: SQLDatabase>: SigningKeyStore {
+public struct SQLSigningKeyStore<Database: SQLDatabase>: SigningKeyStore {
     let database: Database
     let statements: Statements
 
@@ -23,19 +23,19 @@ package struct SQLSigningKeyStore<Database: SQLDatabase>: SigningKeyStore {
     }
 
     /// A store over `database`.
-    package init(database: Database) {
+    public init(database: Database) {
         self.database = database
         self.statements = Statements(database.dialect)
     }
 
-    package func loadKeys() async throws -> [SerializedKey] {
+    public func loadKeys() async throws -> [SerializedKey] {
         let sql = statements.all
         return try await database.read { connection in
             try connection.query(sql, []) { try SQLTables.SigningKeys.decode($0) }
         }
     }
 
-    package func storeKey(_ key: SerializedKey) async throws {
+    public func storeKey(_ key: SerializedKey) async throws {
         try key.validate()
         let values = SQLTables.SigningKeys.values(key)
         let sql = statements.insert
@@ -45,7 +45,7 @@ package struct SQLSigningKeyStore<Database: SQLDatabase>: SigningKeyStore {
         }
     }
 
-    package func storeKey(_ key: SerializedKey, ifNoKeyCreatedAfter threshold: Date) async throws -> Bool {
+    public func storeKey(_ key: SerializedKey, ifNoKeyCreatedAfter threshold: Date) async throws -> Bool {
         try key.validate()
         try FieldValidation.threshold(threshold, "ifNoKeyCreatedAfter")
         let values = SQLTables.SigningKeys.values(key)
@@ -58,7 +58,7 @@ package struct SQLSigningKeyStore<Database: SQLDatabase>: SigningKeyStore {
     }
 
     @discardableResult
-    package func deleteKey(withId id: String) async throws -> Bool {
+    public func deleteKey(withId id: String) async throws -> Bool {
         try FieldValidation.key(id, "signing key id")
         let sql = statements.delete
         return try await database.write { connection in
