@@ -65,7 +65,7 @@ public struct SQLLock: Sendable, Hashable {
 }
 
 /// The connections of one SQL adapter as the stores use them: what an adapter to another SQL engine writes, beside its
-/// ``SQLConnection`` and its ``SQLDialect``, to get every store (``IdentityStores/sql(_:clock:messageSlidingExpiration:capabilities:)``).
+/// ``SQLConnection`` and its ``SQLDialect``, to get every store (``IdentityStorage/IdentityStores/sql(_:clock:messageSlidingExpiration:capabilities:)``).
 ///
 /// Every closure runs on one of the adapter's connection threads, never on Swift's cooperative pool (a blocking call
 /// there stalls every task of the process), with one connection for its whole run: wrap the connections in a

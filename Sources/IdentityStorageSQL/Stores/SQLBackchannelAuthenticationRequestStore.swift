@@ -29,6 +29,8 @@ public struct SQLBackchannelAuthenticationRequestStore<Database: SQLDatabase>: B
         self.statements = Statements(database.dialect)
     }
 
+    /// Stores `request` under its `BackchannelAuthenticationRequest.internalId`.
+    /// An existing id gives `IdentityStorageError.Code.duplicate`.
     public func storeBackchannelRequest(_ request: BackchannelAuthenticationRequest) async throws {
         try request.validate()
         let values = try SQLTables.BackchannelRequests.values(request.atStoragePrecision)
@@ -38,6 +40,7 @@ public struct SQLBackchannelAuthenticationRequestStore<Database: SQLDatabase>: B
         }
     }
 
+    /// The request with exactly this internal id; nil when none. Expiry is not checked.
     public func backchannelRequest(forInternalId internalId: String) async throws -> BackchannelAuthenticationRequest? {
         try FieldValidation.key(internalId, "internalId")
         let sql = statements.byId
@@ -46,6 +49,7 @@ public struct SQLBackchannelAuthenticationRequestStore<Database: SQLDatabase>: B
         }
     }
 
+    /// Requests of `subjectId` (and of `clientId` when given), complete and expired ones included.
     public func backchannelLogins(forSubject subjectId: String, clientId: String?) async throws -> [BackchannelAuthenticationRequest] {
         try FieldValidation.key(subjectId, "subjectId")
         try FieldValidation.optionalKey(clientId, "clientId")
@@ -59,6 +63,7 @@ public struct SQLBackchannelAuthenticationRequestStore<Database: SQLDatabase>: B
         }
     }
 
+    /// Replaces the request with this internal id (the stored internal id is kept); false when none.
     @discardableResult
     public func updateBackchannelRequest(forInternalId internalId: String, with request: BackchannelAuthenticationRequest) async throws -> Bool {
         let stored = try request.replacement(forInternalId: internalId)
@@ -71,6 +76,7 @@ public struct SQLBackchannelAuthenticationRequestStore<Database: SQLDatabase>: B
         }
     }
 
+    /// Removes the request; false when there was none.
     @discardableResult
     public func removeBackchannelRequest(forInternalId internalId: String) async throws -> Bool {
         try FieldValidation.key(internalId, "internalId")
@@ -80,6 +86,7 @@ public struct SQLBackchannelAuthenticationRequestStore<Database: SQLDatabase>: B
         }
     }
 
+    /// Get-and-delete in one step: exactly one concurrent caller receives the request.
     public func takeBackchannelRequest(forInternalId internalId: String) async throws -> BackchannelAuthenticationRequest? {
         try FieldValidation.key(internalId, "internalId")
         let sql = statements.take

@@ -52,12 +52,14 @@ public struct SQLCleanupStore<Database: SQLDatabase>: CleanupStore {
         self.batches = Batches(database.dialect)
     }
 
+    /// Deletes grants whose expiration is before now, oldest expiration first. Grants without an expiration are kept.
     public func removeExpiredGrants(limit: Int) async throws -> [PersistedGrant] {
         try await batches.expiredGrants.remove(
             from: database, before: clock.now, limit: limit, decode: { try SQLTables.Grants.decode($0) }, key: \.key,
             precedes: { ($0.expiration!, ExactString($0.key)) < ($1.expiration!, ExactString($1.key)) })
     }
 
+    /// Deletes grants consumed before `threshold`, oldest consumption first.
     public func removeConsumedGrants(consumedBefore threshold: Date, limit: Int) async throws -> [PersistedGrant] {
         try FieldValidation.threshold(threshold, "consumedBefore")
         return try await batches.consumedGrants.remove(
@@ -65,20 +67,24 @@ public struct SQLCleanupStore<Database: SQLDatabase>: CleanupStore {
             precedes: { ($0.consumedTime!, ExactString($0.key)) < ($1.consumedTime!, ExactString($1.key)) })
     }
 
+    /// Deletes device authorizations whose expiration is before now.
     public func removeExpiredDeviceAuthorizations(limit: Int) async throws -> [DeviceAuthorization] {
         try await batches.deviceCodes.remove(
             from: database, before: clock.now, limit: limit, decode: { try SQLTables.DeviceCodes.decode($0) }, key: \.deviceCode,
             precedes: { ($0.expiration, ExactString($0.deviceCode)) < ($1.expiration, ExactString($1.deviceCode)) })
     }
 
+    /// Deletes pushed authorization requests whose expiry is before now; returns how many.
     public func removeExpiredPushedAuthorizationRequests(limit: Int) async throws -> Int {
         try await batches.pushedRequests.removeCounting(from: database, before: clock.now, limit: limit)
     }
 
+    /// Deletes CIBA requests whose creation time plus lifetime is before now; returns how many.
     public func removeExpiredBackchannelRequests(limit: Int) async throws -> Int {
         try await batches.backchannelRequests.removeCounting(from: database, before: clock.now, limit: limit)
     }
 
+    /// Deletes expired distributed-cache entries; returns how many.
     public func removeExpiredCacheEntries(limit: Int) async throws -> Int {
         try await batches.cacheEntries.removeCounting(from: database, before: clock.now, limit: limit)
     }

@@ -31,6 +31,7 @@ public struct SQLClientStore<Database: SQLDatabase>: ClientStore {
         self.statements = Statements(database.dialect)
     }
 
+    /// The client with exactly this id (case-sensitive), disabled or not; nil when there is none.
     public func client(withId clientId: String) async throws -> Client? {
         try FieldValidation.key(clientId, "clientId")
         let sql = statements.byId
@@ -41,6 +42,9 @@ public struct SQLClientStore<Database: SQLDatabase>: ClientStore {
         }
     }
 
+    /// Creates or wholly replaces the client with `Client.clientId`, child collections included.
+    /// Concurrent saves of one id never fail; the last one wins whole.
+    /// Each CORS origin is stored normalised (`CorsOrigin.normalize(_:)`); an origin that cannot be normalised is rejected.
     public func saveClient(_ client: Client) async throws {
         try client.validate()
         let stored = try client.normalizedForStorage()
@@ -56,6 +60,7 @@ public struct SQLClientStore<Database: SQLDatabase>: ClientStore {
         }
     }
 
+    /// Deletes the client and its collections. Returns false when there was none.
     @discardableResult
     public func deleteClient(withId clientId: String) async throws -> Bool {
         try FieldValidation.key(clientId, "clientId")
@@ -65,6 +70,7 @@ public struct SQLClientStore<Database: SQLDatabase>: ClientStore {
         }
     }
 
+    /// Clients in byte order of their ids, `limit` at a time, starting after `cursor` (nil: from the start).
     public func listClients(after cursor: String?, limit: Int) async throws -> ClientPage {
         try FieldValidation.positive(limit, "limit")
         let (sql, bindings): (String, [SQLValue]) = if let cursor {
@@ -79,6 +85,8 @@ public struct SQLClientStore<Database: SQLDatabase>: ClientStore {
         return ClientPage(clients: clients, nextCursor: rows.count > limit ? clients.last?.clientId : nil)
     }
 
+    /// Whether any client, enabled or not, allows `origin` for CORS. The origin is normalised first,
+    /// then compared exactly: `HTTPS://Example.COM:443` matches a stored `https://example.com`.
     public func isOriginAllowed(_ origin: String) async throws -> Bool {
         guard let normalized = CorsOrigin.normalizedOrNil(origin) else { return false }
         let sql = statements.origin

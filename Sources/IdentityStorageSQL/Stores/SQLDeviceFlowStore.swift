@@ -28,6 +28,8 @@ public struct SQLDeviceFlowStore<Database: SQLDatabase>: DeviceFlowStore {
         self.statements = Statements(database.dialect)
     }
 
+    /// Stores a new authorization. Both codes must be unused: a clash on either gives
+    /// `IdentityStorageError.Code.duplicate` and leaves every stored authorization unchanged.
     public func storeDeviceAuthorization(_ authorization: DeviceAuthorization) async throws {
         try authorization.validate()
         let values = SQLTables.DeviceCodes.values(authorization)
@@ -41,6 +43,7 @@ public struct SQLDeviceFlowStore<Database: SQLDatabase>: DeviceFlowStore {
         }
     }
 
+    /// The authorization with exactly this user code; nil when none.
     public func deviceAuthorization(forUserCode userCode: String) async throws -> DeviceAuthorization? {
         try FieldValidation.key(userCode, "userCode")
         let sql = statements.byUserCode
@@ -49,6 +52,7 @@ public struct SQLDeviceFlowStore<Database: SQLDatabase>: DeviceFlowStore {
         }
     }
 
+    /// The authorization with exactly this device code; nil when none.
     public func deviceAuthorization(forDeviceCode deviceCode: String) async throws -> DeviceAuthorization? {
         try FieldValidation.key(deviceCode, "deviceCode")
         let sql = statements.byDeviceCode
@@ -57,6 +61,8 @@ public struct SQLDeviceFlowStore<Database: SQLDatabase>: DeviceFlowStore {
         }
     }
 
+    /// Updates the subject, session id, description and data of the authorization with this user code
+    /// (codes, client, creation time and expiration never change). Returns false when there is none.
     @discardableResult
     public func updateDeviceAuthorization(forUserCode userCode: String, with authorization: DeviceAuthorization) async throws -> Bool {
         try FieldValidation.key(userCode, "userCode")
@@ -69,6 +75,7 @@ public struct SQLDeviceFlowStore<Database: SQLDatabase>: DeviceFlowStore {
         }
     }
 
+    /// Removes the authorization (under both codes); false when there was none (never an error).
     @discardableResult
     public func removeDeviceAuthorization(forDeviceCode deviceCode: String) async throws -> Bool {
         try FieldValidation.key(deviceCode, "deviceCode")
@@ -78,6 +85,7 @@ public struct SQLDeviceFlowStore<Database: SQLDatabase>: DeviceFlowStore {
         }
     }
 
+    /// Get-and-delete by device code, for redemption at the token endpoint: exactly one concurrent caller gets it.
     public func takeDeviceAuthorization(forDeviceCode deviceCode: String) async throws -> DeviceAuthorization? {
         try FieldValidation.key(deviceCode, "deviceCode")
         let sql = statements.take

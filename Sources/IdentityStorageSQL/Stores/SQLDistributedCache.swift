@@ -84,6 +84,7 @@ public struct SQLDistributedCache<Database: SQLDatabase>: DistributedCache {
         var sliding: Bool
     }
 
+    /// The value, or nil when missing or expired. Renews a sliding expiration (capped by the absolute one).
     public func get(_ key: String) async throws -> [UInt8]? {
         try DistributedCacheKey.validate(key)
         let now = clock.now
@@ -101,6 +102,7 @@ public struct SQLDistributedCache<Database: SQLDatabase>: DistributedCache {
         return stored.value
     }
 
+    /// Stores the value, replacing any entry with this key.
     public func set(_ key: String, value: [UInt8], options: CacheEntryOptions) async throws {
         let bindings = try entryBindings(key, value, options)
         let sql = statements.upsert
@@ -109,11 +111,13 @@ public struct SQLDistributedCache<Database: SQLDatabase>: DistributedCache {
         }
     }
 
+    /// Renews the sliding expiration without reading; a no-op for missing entries and entries without one.
     public func refresh(_ key: String) async throws {
         try DistributedCacheKey.validate(key)
         try await renew(key, at: clock.now)
     }
 
+    /// Removes the entry; false when there was none (never an error).
     @discardableResult
     public func remove(_ key: String) async throws -> Bool {
         try DistributedCacheKey.validate(key)
@@ -126,6 +130,8 @@ public struct SQLDistributedCache<Database: SQLDatabase>: DistributedCache {
         }
     }
 
+    /// Stores the value only if no live entry has this key; returns whether it stored.
+    /// Exactly one of any number of concurrent callers wins. An expired entry counts as absent.
     public func add(_ key: String, value: [UInt8], options: CacheEntryOptions) async throws -> Bool {
         let now = clock.now
         let bindings = try entryBindings(key, value, options)
@@ -140,6 +146,8 @@ public struct SQLDistributedCache<Database: SQLDatabase>: DistributedCache {
         }
     }
 
+    /// Stores the value and returns the previous live value (nil when there was none), in one step:
+    /// concurrent callers each see a different previous value, as if they ran one after another.
     public func getAndSet(_ key: String, value: [UInt8], options: CacheEntryOptions) async throws -> [UInt8]? {
         let now = clock.now
         let bindings = try entryBindings(key, value, options)

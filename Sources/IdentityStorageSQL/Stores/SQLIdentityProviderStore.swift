@@ -23,6 +23,7 @@ public struct SQLIdentityProviderStore<Database: SQLDatabase>: IdentityProviderS
         self.statements = Statements(database.dialect)
     }
 
+    /// Every provider's scheme, display name and enabled flag, disabled ones included, in byte order of scheme.
     public func allSchemeNames() async throws -> [IdentityProviderName] {
         let sql = statements.names
         return try await database.read { connection in
@@ -32,6 +33,7 @@ public struct SQLIdentityProviderStore<Database: SQLDatabase>: IdentityProviderS
         }
     }
 
+    /// The provider with exactly this scheme (case-sensitive), whatever its type or state; nil when none.
     public func identityProvider(forScheme scheme: String) async throws -> IdentityProvider? {
         try FieldValidation.key(scheme, "scheme")
         let sql = statements.byScheme
@@ -40,6 +42,7 @@ public struct SQLIdentityProviderStore<Database: SQLDatabase>: IdentityProviderS
         }
     }
 
+    /// Creates or wholly replaces the provider with this scheme.
     public func saveIdentityProvider(_ provider: IdentityProvider) async throws {
         try provider.validate()
         let values = try SQLTables.IdentityProviders.values(provider)
@@ -49,6 +52,7 @@ public struct SQLIdentityProviderStore<Database: SQLDatabase>: IdentityProviderS
         }
     }
 
+    /// Deletes the provider; false when there was none.
     @discardableResult
     public func deleteIdentityProvider(forScheme scheme: String) async throws -> Bool {
         try FieldValidation.key(scheme, "scheme")

@@ -29,6 +29,8 @@ public struct SQLKeyRingStore<Database: SQLDatabase>: KeyRingStore {
         self.statements = Statements(database.dialect)
     }
 
+    /// Every element in insertion order. All or nothing: one unreadable element fails the whole call
+    /// with `IdentityStorageError.Code.corruptedData` (it may hold a revocation).
     public func allElements() async throws -> [KeyRingElement] {
         let sql = statements.all
         do {
@@ -44,6 +46,7 @@ public struct SQLKeyRingStore<Database: SQLDatabase>: KeyRingStore {
         }
     }
 
+    /// Appends an element and returns it with its store-assigned id.
     @discardableResult
     public func storeElement(xml: String, friendlyName: String?) async throws -> KeyRingElement {
         try KeyRingElement.validate(xml: xml, friendlyName: friendlyName)
@@ -54,6 +57,8 @@ public struct SQLKeyRingStore<Database: SQLDatabase>: KeyRingStore {
         return KeyRingElement(id: id, friendlyName: friendlyName, xml: xml)
     }
 
+    /// Appends an element only if the newest element's id is still `expectedLatestId` (nil: the ring is empty).
+    /// Returns the stored element, or nil when another instance appended first.
     public func storeElement(xml: String, friendlyName: String?, ifLatestIdIs expectedLatestId: Int64?) async throws -> KeyRingElement? {
         try KeyRingElement.validate(xml: xml, friendlyName: friendlyName)
         let statements = statements
@@ -65,6 +70,7 @@ public struct SQLKeyRingStore<Database: SQLDatabase>: KeyRingStore {
         return id.map { KeyRingElement(id: $0, friendlyName: friendlyName, xml: xml) }
     }
 
+    /// Deletes the elements with these ids; returns how many existed and were deleted.
     @discardableResult
     public func deleteElements(withIds ids: [Int64]) async throws -> Int {
         if ids.isEmpty { return 0 }

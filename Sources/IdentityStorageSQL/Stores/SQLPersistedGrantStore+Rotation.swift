@@ -14,6 +14,9 @@ import IdentityStorage
 /// the next pass (a new statement, which sees every commit before it) removes it. A rotation that comes after finds its
 /// token gone. No successor outlives the family's removal.
 extension SQLPersistedGrantStore {
+    /// Rotates a refresh token, atomically (one SQL statement or transaction, one Lua script, one lock hold), with one of
+    /// four outcomes (see `RefreshTokenRotation`). The family of the presented grant is its `PersistedGrant.familyId`,
+    /// or its own key when it has none (grants stored before families existed are families of one).
     public func rotateRefreshToken(presented key: String, successor: PersistedGrant, policy: RefreshTokenRotationPolicy) async throws -> RefreshTokenRotation {
         try validateRotation(presented: key, successor: successor, policy: policy)
         let now = clock.now.roundedToStoragePrecision
@@ -59,6 +62,9 @@ extension SQLPersistedGrantStore {
         }
     }
 
+    /// Removes every grant of the family `familyId` (the grants whose `PersistedGrant.familyId` it is, and the grant
+    /// with that key if it has no family) and returns how many. Atomic with respect to rotations: a rotation of a
+    /// member never leaves a successor behind. Missing family: 0.
     @discardableResult
     public func removeFamily(_ familyId: String) async throws -> Int {
         try FieldValidation.key(familyId, "family id")

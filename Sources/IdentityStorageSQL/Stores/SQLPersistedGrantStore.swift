@@ -73,16 +73,20 @@ public struct SQLPersistedGrantStore<Database: SQLDatabase>: PersistedGrantStore
         self.statements = Statements(database.dialect)
     }
 
+    /// Creates or wholly replaces the grant with `PersistedGrant.key`. Concurrent stores of one key never fail.
     public func storeGrant(_ grant: PersistedGrant) async throws {
         try grant.validate()
         try await database.standaloneRun(statements.upsert, SQLTables.Grants.values(grant))
     }
 
+    /// The grant with exactly this key (case-sensitive); nil when none.
     public func grant(forKey key: String) async throws -> PersistedGrant? {
         try FieldValidation.key(key, "grant key")
         return try await database.standaloneQuery(statements.get, [.text(key)], writes: false) { try SQLTables.Grants.decode($0) }.first
     }
 
+    /// Every grant matching `filter` (see `PersistedGrantFilter` for the rules), in no particular order.
+    /// An empty filter throws `IdentityStorageError.Code.invalidArgument`.
     public func grants(matching filter: PersistedGrantFilter) async throws -> [PersistedGrant] {
         try filter.validate()
         guard let (condition, bindings) = try statements.condition(filter) else { return [] }
@@ -92,12 +96,15 @@ public struct SQLPersistedGrantStore<Database: SQLDatabase>: PersistedGrantStore
         }
     }
 
+    /// Removes the grant; false when there was none (never an error).
     @discardableResult
     public func removeGrant(forKey key: String) async throws -> Bool {
         try FieldValidation.key(key, "grant key")
         return try await database.standaloneRun(statements.delete, [.text(key)]) > 0
     }
 
+    /// Removes every grant matching `filter` and returns how many this call removed.
+    /// An empty filter throws `IdentityStorageError.Code.invalidArgument` and removes nothing.
     @discardableResult
     public func removeGrants(matching filter: PersistedGrantFilter) async throws -> Int {
         try filter.validate()
@@ -128,11 +135,16 @@ public struct SQLPersistedGrantStore<Database: SQLDatabase>: PersistedGrantStore
         }
     }
 
+    /// Get-and-delete in one step, for one-time artefacts (authorization codes): returns the grant to
+    /// exactly one of any number of concurrent callers, nil to the others and on a miss.
     public func takeGrant(forKey key: String) async throws -> PersistedGrant? {
         try FieldValidation.key(key, "grant key")
         return try await database.standaloneQuery(statements.take, [.text(key)], writes: true) { try SQLTables.Grants.decode($0) }.first
     }
 
+    /// Consume-once, for one-time refresh tokens: sets `PersistedGrant.consumedTime` to the store's
+    /// clock time only if it was not set, and returns the updated grant to that one caller.
+    /// Returns nil on a miss and when the grant was already consumed. The grant stays stored.
     public func consumeGrant(forKey key: String) async throws -> PersistedGrant? {
         try FieldValidation.key(key, "grant key")
         let bindings: [SQLValue] = [.date(clock.now), .text(key)]

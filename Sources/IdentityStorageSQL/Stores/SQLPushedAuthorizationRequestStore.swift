@@ -26,6 +26,7 @@ public struct SQLPushedAuthorizationRequestStore<Database: SQLDatabase>: PushedA
         self.statements = Statements(database.dialect)
     }
 
+    /// Stores a new request. An existing hash gives `IdentityStorageError.Code.duplicate` and leaves it unchanged.
     public func storePushedAuthorizationRequest(_ request: PushedAuthorizationRequest) async throws {
         try request.validate()
         let values = SQLTables.PushedAuthorizationRequests.values(request)
@@ -35,6 +36,7 @@ public struct SQLPushedAuthorizationRequestStore<Database: SQLDatabase>: PushedA
         }
     }
 
+    /// The request with exactly this hash; nil when none or already consumed. Expiry is not checked.
     public func pushedAuthorizationRequest(forHash referenceValueHash: String) async throws -> PushedAuthorizationRequest? {
         try FieldValidation.key(referenceValueHash, "referenceValueHash")
         let sql = statements.byHash
@@ -43,6 +45,7 @@ public struct SQLPushedAuthorizationRequestStore<Database: SQLDatabase>: PushedA
         }
     }
 
+    /// Consumes (deletes) the request; false when there was none (never an error).
     @discardableResult
     public func consumePushedAuthorizationRequest(forHash referenceValueHash: String) async throws -> Bool {
         try FieldValidation.key(referenceValueHash, "referenceValueHash")
@@ -52,6 +55,7 @@ public struct SQLPushedAuthorizationRequestStore<Database: SQLDatabase>: PushedA
         }
     }
 
+    /// Get-and-consume in one step: exactly one concurrent caller receives the request.
     public func takePushedAuthorizationRequest(forHash referenceValueHash: String) async throws -> PushedAuthorizationRequest? {
         try FieldValidation.key(referenceValueHash, "referenceValueHash")
         let sql = statements.take

@@ -51,18 +51,22 @@ public struct SQLResourceStore<Database: SQLDatabase>: ResourceStore {
         self.statements = Statements(database.dialect)
     }
 
+    /// Identity resources whose name is one of `scopeNames`.
     public func identityResources(withScopeNames scopeNames: [String]) async throws -> [IdentityResource] {
         try await documents(DecodedDocuments.identityResources, statements.identityResourcesByName, scopeNames)
     }
 
+    /// API scopes whose name is one of `scopeNames`.
     public func apiScopes(withNames scopeNames: [String]) async throws -> [ApiScope] {
         try await documents(DecodedDocuments.apiScopes, statements.apiScopesByName, scopeNames)
     }
 
+    /// API resources serving any of `scopeNames`, each returned once.
     public func apiResources(withScopeNames scopeNames: [String]) async throws -> [ApiResource] {
         try await documents(DecodedDocuments.apiResources, statements.apiResourcesByScope, scopeNames)
     }
 
+    /// API resources whose name is one of `names`.
     public func apiResources(withNames names: [String]) async throws -> [ApiResource] {
         try await documents(DecodedDocuments.apiResources, statements.apiResourcesByName, names)
     }
@@ -73,6 +77,7 @@ public struct SQLResourceStore<Database: SQLDatabase>: ResourceStore {
         var document: String
     }
 
+    /// Everything, including disabled resources and those hidden from discovery.
     public func allResources() async throws -> Resources {
         let sql = statements.all
         let rows = try await database.read { connection in
@@ -89,16 +94,19 @@ public struct SQLResourceStore<Database: SQLDatabase>: ResourceStore {
         return resources
     }
 
+    /// Creates or wholly replaces the identity resource with this name.
     public func saveIdentityResource(_ resource: IdentityResource) async throws {
         try resource.validate()
         try await write(statements.upsertIdentityResource, [.text(resource.name), .text(try StorageJSON.string(resource))])
     }
 
+    /// Creates or wholly replaces the API scope with this name.
     public func saveApiScope(_ scope: ApiScope) async throws {
         try scope.validate()
         try await write(statements.upsertApiScope, [.text(scope.name), .text(try StorageJSON.string(scope))])
     }
 
+    /// Creates or wholly replaces the API resource with this name.
     public func saveApiResource(_ resource: ApiResource) async throws {
         try resource.validate()
         let stored = resource.atStoragePrecision
@@ -114,18 +122,21 @@ public struct SQLResourceStore<Database: SQLDatabase>: ResourceStore {
         }
     }
 
+    /// Deletes the identity resource; false when there was none.
     @discardableResult
     public func deleteIdentityResource(named name: String) async throws -> Bool {
         try FieldValidation.key(name, "resource name")
         return try await write(statements.deleteIdentityResource, [.text(name)]) > 0
     }
 
+    /// Deletes the API scope; false when there was none.
     @discardableResult
     public func deleteApiScope(named name: String) async throws -> Bool {
         try FieldValidation.key(name, "resource name")
         return try await write(statements.deleteApiScope, [.text(name)]) > 0
     }
 
+    /// Deletes the API resource; false when there was none.
     @discardableResult
     public func deleteApiResource(named name: String) async throws -> Bool {
         try FieldValidation.key(name, "resource name")

@@ -40,6 +40,8 @@ public struct SQLServerSideSessionStore<Database: SQLDatabase>: ServerSideSessio
         self.statements = Statements(database.dialect)
     }
 
+    /// Stores a new session. An existing key gives `IdentityStorageError.Code.duplicate`
+    /// and leaves the stored session unchanged.
     public func createSession(_ session: ServerSideSession) async throws {
         try session.validate()
         let values = SQLTables.Sessions.values(session)
@@ -49,6 +51,7 @@ public struct SQLServerSideSessionStore<Database: SQLDatabase>: ServerSideSessio
         }
     }
 
+    /// The session with exactly this key; nil when none. Expired sessions are returned until claimed.
     public func session(forKey key: String) async throws -> ServerSideSession? {
         try FieldValidation.key(key, "session key")
         let sql = statements.byKey
@@ -57,6 +60,8 @@ public struct SQLServerSideSessionStore<Database: SQLDatabase>: ServerSideSessio
         }
     }
 
+    /// Replaces the session with the same key, only if it exists (a renewal never resurrects a deleted
+    /// session). Returns false when there is none.
     @discardableResult
     public func updateSession(_ session: ServerSideSession) async throws -> Bool {
         try session.validate()
@@ -70,6 +75,7 @@ public struct SQLServerSideSessionStore<Database: SQLDatabase>: ServerSideSessio
         }
     }
 
+    /// Deletes the session; false when there was none (never an error).
     @discardableResult
     public func deleteSession(forKey key: String) async throws -> Bool {
         try FieldValidation.key(key, "session key")
@@ -79,6 +85,7 @@ public struct SQLServerSideSessionStore<Database: SQLDatabase>: ServerSideSessio
         }
     }
 
+    /// Sessions matching `filter` exactly, in byte order of key. A blank filter throws `IdentityStorageError.Code.invalidArgument`.
     public func sessions(matching filter: SessionFilter) async throws -> [ServerSideSession] {
         try filter.validate()
         guard let condition = SessionSQL.filterCondition(filter, dialect: statements.dialect) else { return [] }
@@ -88,6 +95,7 @@ public struct SQLServerSideSessionStore<Database: SQLDatabase>: ServerSideSessio
         }
     }
 
+    /// Deletes sessions matching `filter`; returns how many this call deleted.
     @discardableResult
     public func deleteSessions(matching filter: SessionFilter) async throws -> Int {
         try filter.validate()
@@ -98,12 +106,16 @@ public struct SQLServerSideSessionStore<Database: SQLDatabase>: ServerSideSessio
         }
     }
 
+    /// Deletes and returns up to `limit` sessions whose `ServerSideSession.expires` is before the store's
+    /// clock time, oldest expiry first. Sessions without an expiry are never claimed. Concurrent callers
+    /// (on any number of instances) never receive the same session.
     public func claimExpiredSessions(limit: Int) async throws -> [ServerSideSession] {
         try await statements.expired.remove(
             from: database, before: clock.now, limit: limit, decode: { try SQLTables.Sessions.decode($0) }, key: \.key,
             precedes: { ($0.expires!, ExactString($0.key)) < ($1.expires!, ExactString($1.key)) })
     }
 
+    /// A page of sessions under upstream's paging rules (§1.6), ordered by key in byte order.
     public func querySessions(_ query: SessionQuery) async throws -> QueryResult<ServerSideSession> {
         let statements = statements
         return try await database.snapshot { connection in

@@ -28,6 +28,7 @@ public struct SQLSigningKeyStore<Database: SQLDatabase>: SigningKeyStore {
         self.statements = Statements(database.dialect)
     }
 
+    /// Every stored key, data byte-exact, in byte order of id.
     public func loadKeys() async throws -> [SerializedKey] {
         let sql = statements.all
         return try await database.read { connection in
@@ -35,6 +36,8 @@ public struct SQLSigningKeyStore<Database: SQLDatabase>: SigningKeyStore {
         }
     }
 
+    /// Stores a new key. A key with the same id already stored gives
+    /// `IdentityStorageError.Code.duplicate` and is left unchanged.
     public func storeKey(_ key: SerializedKey) async throws {
         try key.validate()
         let values = SQLTables.SigningKeys.values(key)
@@ -45,6 +48,9 @@ public struct SQLSigningKeyStore<Database: SQLDatabase>: SigningKeyStore {
         }
     }
 
+    /// Stores `key` only if no stored key was created after `threshold`: the compare-and-set a key
+    /// manager uses ("create a key only if nobody created one since I last looked"). Returns whether it stored.
+    /// Exactly one of several concurrent callers with the same threshold wins.
     public func storeKey(_ key: SerializedKey, ifNoKeyCreatedAfter threshold: Date) async throws -> Bool {
         try key.validate()
         try FieldValidation.threshold(threshold, "ifNoKeyCreatedAfter")
@@ -57,6 +63,7 @@ public struct SQLSigningKeyStore<Database: SQLDatabase>: SigningKeyStore {
         }
     }
 
+    /// Deletes the key; false when there was none (never an error).
     @discardableResult
     public func deleteKey(withId id: String) async throws -> Bool {
         try FieldValidation.key(id, "signing key id")
