@@ -17,6 +17,9 @@ let package = Package(
         .library(name: "IdentityStorageTool", targets: ["IdentityStorageTool"]),
         // Key material that manages itself: signing-key rotation and a data protector over any deployment's key stores.
         .library(name: "IdentityStorageKeys", targets: ["IdentityStorageKeys"]),
+        // The SQL kit: the dialect, the database protocol, every SQL store and the blocking connection pool, for an
+        // adapter to another SQL engine. Underscored (as postgres-nio's `_ConnectionPoolModule`): its API may change in a minor release.
+        .library(name: "_IdentityStorageSQLKit", targets: ["IdentityStorageSQL", "IdentityStorageBlockingPool"]),
         .executable(name: "idstore", targets: ["idstore"]),
         // Framework drop-ins: only these two products link a web framework; an adapter's user never compiles one.
         .library(name: "IdentityStorageHummingbird", targets: ["IdentityStorageHummingbird"]),
@@ -221,7 +224,9 @@ let package = Package(
             // Public API only (no @testable, no @_spi, no `package` symbols): what an adapter author outside this package writes.
             dependencies: ["IdentityStorage", "IdentityStorageConformance", "IdentityStorageOpener", "IdentityStorageTool", "IdentityStorageToolBuiltIns",
                            "IdentityStorageMemory", "IdentityStorageSQLite", "IdentityStoragePostgres", "IdentityStorageMariaDB",
-                           "IdentityStorageRedis", "IdentityStorageFile", "ServerTestSupport"]
+                           "IdentityStorageRedis", "IdentityStorageFile", "ServerTestSupport",
+                           // An SQL adapter written with the SQL kit alone, over libsqlite3 (KitSQLiteAdapter.swift).
+                           "IdentityStorageSQL", "IdentityStorageBlockingPool", "CSQLite3"]
         ),
         .testTarget(
             name: "ConfigurationCacheTests",

@@ -2,7 +2,8 @@
 # The shipped modules carry no test code: no target outside Tests/ depends on a target under Tests/ (or on a test
 # target), and no file outside Tests/ imports Testing or XCTest; no product but the framework drop-ins links a web
 # framework, and every use of one is behind a package trait (so an adapter's user never resolves it);
-# IdentityStorageKeys and the tool library reach no backend. .ci/run fails when any is broken.
+# IdentityStorageKeys and the tool library reach no backend; the SQL kit declares no `package` symbol and no shipped
+# file imports it @testable. .ci/run fails when any is broken.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -86,5 +87,36 @@ for line in bad:
 sys.exit(1 if bad else 0)
 ' || status=1
 
-[ "$status" -eq 0 ] && echo "check-layout: no shipped target depends on test code; only the framework drop-ins link a framework, behind traits; the tool library names no backend"
+# The SQL kit (_IdentityStorageSQLKit) declares no `package` symbol, so the built-in SQL adapters reach it through its
+# public API only, exactly as an adapter outside the package does; and only tests may see its internals (@testable).
+if ! python3 - Sources/IdentityStorageSQL Sources/IdentityStorageBlockingPool <<'PY'
+import pathlib, re, sys
+# Comments and string literals (multi-line, raw `#"…"#` and interpolated ones) are blanked first, so the word in prose
+# or in SQL text is never taken for the access modifier.
+token = re.compile(r'//[^\n]*|/\*.*?\*/|(#*)"""(?:\\.|.)*?"""\1|(#*)"(?:\\.|[^"\\\n])*"\2', re.S)
+declaration = re.compile(r'\bpackage(\s*\(set\))?\s+(?=(import|func|var|let|struct|enum|class|protocol|actor|init|deinit|subscript|typealias|'
+                         r'extension|static|final|mutating|nonmutating|convenience|override|required|lazy|weak|unowned|'
+                         r'nonisolated|indirect|dynamic|@)\b|@)')
+found = []
+for root in sys.argv[1:]:
+    for path in sorted(pathlib.Path(root).rglob("*.swift")):
+        text = path.read_text()
+        code = token.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+        for match in declaration.finditer(code):
+            line = code.count("\n", 0, match.start()) + 1
+            found.append("%s:%d: %s" % (path, line, text.splitlines()[line - 1].strip()))
+for line in found:
+    print("check-layout: `package` in the SQL kit (make it public, or internal): " + line, file=sys.stderr)
+sys.exit(1 if found else 0)
+PY
+then
+    status=1
+fi
+if offenders=$(grep -rlE '@testable\s+import\s+(IdentityStorageSQL|IdentityStorageBlockingPool)\b' --include='*.swift' . --exclude-dir=Tests --exclude-dir='.build*'); then
+    echo "check-layout: shipped code sees the SQL kit's internals (@testable import outside Tests/):" >&2
+    echo "$offenders" | sed 's/^/  /' >&2
+    status=1
+fi
+
+[ "$status" -eq 0 ] && echo "check-layout: no shipped target depends on test code; only the framework drop-ins link a framework, behind traits; the tool library names no backend; the SQL kit declares no package symbol"
 exit "$status"

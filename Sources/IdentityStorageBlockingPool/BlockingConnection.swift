@@ -1,10 +1,11 @@
 import IdentityStorage
 
-/// A connection of a blocking C client library (SQLite, libpq, libmariadb, hiredis) as the pool sees it.
+/// A connection of a blocking client library (SQLite, libpq, libmariadb, hiredis) as a ``BlockingConnectionPool``
+/// sees it: an adapter's connection class conforms to this (and, for an SQL engine, to `SQLConnection`).
 ///
 /// A connection is created on one of the pool's threads and never leaves it, so it needs no lock:
-/// the pool guarantees one thread at a time, always the same one.
-package protocol BlockingConnection: AnyObject, SendableMetatype {
+/// the pool guarantees one thread at a time, always the same one. Only ``isHealthy()`` and ``close()`` are required.
+public protocol BlockingConnection: AnyObject, SendableMetatype {
     /// A cheap check run before a connection that has been idle for a while is used again
     /// (libpq `PQstatus`, a Redis `PING`, `mysql_ping`). Return false to have it replaced.
     func isHealthy() -> Bool
@@ -19,6 +20,8 @@ package protocol BlockingConnection: AnyObject, SendableMetatype {
 }
 
 extension BlockingConnection {
-    package func shouldDiscard(after error: IdentityStorageError) -> Bool { error.code == .unavailable }
-    package var interrupter: (any StatementInterrupter)? { nil }
+    /// Discards the connection after `unavailable` (it broke), keeps it after any other error.
+    public func shouldDiscard(after error: IdentityStorageError) -> Bool { error.code == .unavailable }
+    /// None: a cancelled read runs to its end, and its caller is answered at once with `CancellationError`.
+    public var interrupter: (any StatementInterrupter)? { nil }
 }

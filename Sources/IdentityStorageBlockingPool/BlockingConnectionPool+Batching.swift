@@ -6,19 +6,21 @@ import IdentityStorage
 ///
 /// Under concurrency this turns many thread wake-ups and round trips into one; alone, a call runs as before.
 /// A turn's calls keep their queue order; calls of other kinds queued between them wait for the next thread.
-package final class ConnectionBatch<Connection: BlockingConnection, Request: Sendable, Response: Sendable>: Sendable {
+public final class ConnectionBatch<Connection: BlockingConnection, Request: Sendable, Response: Sendable>: Sendable {
     /// The most calls one turn runs together.
-    package let maximum: Int
+    public let maximum: Int
     /// Whether a turn leaves queued calls to the pool threads already woken for them. Yes for a server that runs
     /// each connection's work in parallel (PostgreSQL's processes, MariaDB's threads): a batch then forms only from
     /// calls that no free connection would take, and the server keeps its cores busy. No for a server that runs
     /// one command at a time whatever the connection (Redis): one pipeline costs it less than many connections.
-    package let leavesCallsToWokenThreads: Bool
+    public let leavesCallsToWokenThreads: Bool
     /// Runs the requests on the connection and returns one response per request, in order. Throwing fails
     /// every call of the turn with that error (a broken connection).
-    package let run: @Sendable (Connection, [Request]) throws -> [Response]
+    public let run: @Sendable (Connection, [Request]) throws -> [Response]
 
-    package init(maximum: Int = 64, leavesCallsToWokenThreads: Bool, run: @escaping @Sendable (Connection, [Request]) throws -> [Response]) {
+    /// A batch kind running at most `maximum` calls a turn through `run` (see ``leavesCallsToWokenThreads``). Keep one
+    /// instance per kind for the pool's lifetime: calls batch together only when they name the same instance.
+    public init(maximum: Int = 64, leavesCallsToWokenThreads: Bool, run: @escaping @Sendable (Connection, [Request]) throws -> [Response]) {
         self.maximum = max(1, maximum)
         self.leavesCallsToWokenThreads = leavesCallsToWokenThreads
         self.run = run
@@ -42,7 +44,7 @@ extension BlockingConnectionPool {
     /// and lane queued with it. Errors as ``withConnection(lane:interruptible:_:)``. A batched call is never stopped
     /// midway (its turn runs the others' calls too): an `interruptible` one, a read, has its caller answered at once
     /// with `CancellationError` when cancelled while it runs, and its response is dropped.
-    package func withConnection<Request: Sendable, Response: Sendable>(
+    public func withConnection<Request: Sendable, Response: Sendable>(
         batching request: Request, in batch: ConnectionBatch<Connection, Request, Response>, lane: Int = 0, interruptible: Bool = false
     ) async throws -> Response {
         let call = PendingCall<Response>(interruptible: interruptible)

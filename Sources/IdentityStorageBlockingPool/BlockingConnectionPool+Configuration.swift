@@ -1,31 +1,33 @@
 extension BlockingConnectionPool {
-    /// Pool settings.
-    package struct Configuration: Sendable {
+    /// Pool settings: how many threads (and so connections), how long a caller waits, how often an idle connection is
+    /// checked, and how the threads are named and measured.
+    public struct Configuration: Sendable {
         /// Threads, each with its own connection (one per lane it serves). Default: 4. ``BlockingConnectionPool/grow(to:)`` adds more.
-        package var size: Int = 4
+        public var size: Int = 4
         /// How long a caller may wait for a free connection. Default: 10 s.
-        package var acquireTimeout: Duration = .seconds(10)
+        public var acquireTimeout: Duration = .seconds(10)
         /// A connection idle longer than this is health-checked before use. Default: 30 s.
-        package var healthCheckInterval: Duration = .seconds(30)
+        public var healthCheckInterval: Duration = .seconds(30)
         /// Thread names start with this, for debuggers and `top -H`.
-        package var threadName: String = "identitystorage"
+        public var threadName: String = "identitystorage"
         /// How long one idle thread polls the queue before it parks. Zero parks at once. Default: 50 µs.
-        package var spinBeforeParking: Duration = .microseconds(50)
+        public var spinBeforeParking: Duration = .microseconds(50)
         /// How long the pool's only caller (no other call waiting for its answer) polls for its answer on its own
         /// thread before it suspends. Zero suspends at once. Default: 250 µs, a few loopback round trips.
         ///
         /// This is the one place a pool holds a thread of Swift's cooperative pool: for at most this long, only for a
         /// caller alone with the pool, and only while calls are answered within this time, so under load, or with a
         /// slow server, no caller does.
-        package var spinBeforeSuspending: Duration = .microseconds(250)
+        public var spinBeforeSuspending: Duration = .microseconds(250)
         /// Where the pool logs its connections and reports its gauges. Default: nowhere.
-        package var telemetry: PoolTelemetry = .none
+        public var telemetry: PoolTelemetry = .none
         /// For a pool whose threads reach several servers (lanes, such as a Redis Cluster's nodes): the most threads
         /// that run calls of one lane at once, so that a server that stops answering holds no more than these, and
         /// the others' calls keep their threads. Nil (the default): a pool of one server, no cap.
-        package var maximumPerLane: Int? = nil
+        public var maximumPerLane: Int? = nil
 
-        package init(size: Int = 4, acquireTimeout: Duration = .seconds(10), healthCheckInterval: Duration = .seconds(30), threadName: String = "identitystorage",
+        /// Settings; each parameter is documented at the property of the same name.
+        public init(size: Int = 4, acquireTimeout: Duration = .seconds(10), healthCheckInterval: Duration = .seconds(30), threadName: String = "identitystorage",
                     spinBeforeParking: Duration = .microseconds(50), spinBeforeSuspending: Duration = .microseconds(250),
                     telemetry: PoolTelemetry = .none, maximumPerLane: Int? = nil) {
             self.size = size

@@ -4,7 +4,9 @@ import Logging
 import NIOConcurrencyHelpers
 import Synchronization
 
-/// A fixed set of threads, each owning at most one connection, serving one first-in-first-out queue.
+/// A fixed set of threads, each owning at most one connection, serving one first-in-first-out queue: how an adapter
+/// runs a blocking client library's calls without blocking Swift's cooperative pool. An SQL adapter's `SQLDatabase`
+/// implements each of its requirements with ``withConnection(lane:interruptible:_:)``.
 ///
 /// Why it is built this way:
 /// - Blocking C calls must never run on Swift's cooperative pool (two threads on this machine's CI):
@@ -14,9 +16,9 @@ import Synchronization
 ///   `MYSQL`, `sqlite3`): pinning a connection to its thread makes that true by construction.
 /// - One shared queue serves waiting callers in arrival order, whichever connection frees first.
 /// - A caller that waits longer than ``Configuration/acquireTimeout`` gets a typed `timeout` error
-///   promptly, even while every connection is busy. A caller whose task is cancelled leaves the queue at once
-///   (see ``PendingCall`` for a cancelled call that is already running).
-/// - A connection whose job reports a connection-level failure (``IdentityStorageError/Code-swift.struct/unavailable``)
+///   promptly, even while every connection is busy. A caller whose task is cancelled leaves the queue at once;
+///   a running call that only reads (`interruptible`) is stopped through the connection's ``BlockingConnection/interrupter``.
+/// - A connection whose job reports a connection-level failure (`IdentityStorageError` code `unavailable`)
 ///   is closed and replaced on the next job; idle connections are health-checked before reuse.
 /// - ``shutdown()`` finishes queued work, then closes every connection and ends the threads.
 /// - Parking a thread and waking it costs tens of microseconds on a virtual machine, more than a SQLite
@@ -34,7 +36,7 @@ import Synchronization
 ///   server it goes to. ``Configuration/maximumPerLane`` caps the threads one lane may hold, so a server that hangs
 ///   holds only that many, never the threads the other servers' calls need; a call of a lane at its cap waits while
 ///   calls queued behind it, for other lanes, go ahead.
-package final class BlockingConnectionPool<Connection: BlockingConnection>: Sendable {
+public final class BlockingConnectionPool<Connection: BlockingConnection>: Sendable {
     // A pthread mutex, not Synchronization's `Mutex`: on Linux that one spins, then sleeps on a priority-inheritance
     // futex, and with the callers' threads and every pool thread taking this lock once per call, it cost 16 % of
     // the machine's CPU and half the throughput at 16 callers (see the README's performance notes).
@@ -56,19 +58,20 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
     let wakeUp = DispatchSemaphore(value: 0)
     let finished = DispatchSemaphore(value: 0)
     let connect: @Sendable (_ lane: Int) throws -> Connection
-    package let configuration: Configuration
+    /// The settings the pool was made with.
+    public let configuration: Configuration
     let meters: PoolMeters
     var logger: Logger { configuration.telemetry.logger }
 
     /// Starts the threads. Call ``shutdown()`` when done: the threads keep the pool alive until then.
     /// Connections are opened lazily, on first use, by `connect` on the pool's thread.
-    package convenience init(configuration: Configuration, connect: @escaping @Sendable () throws -> Connection) {
+    public convenience init(configuration: Configuration, connect: @escaping @Sendable () throws -> Connection) {
         self.init(configuration: configuration, connectingToLane: { _ in try connect() })
     }
 
     /// A pool whose threads reach several servers, its lanes: `connect` opens a connection to lane `lane` (a call's
     /// ``withConnection(lane:interruptible:_:)``) on the pool's thread, the first time that thread serves the lane.
-    package init(configuration: Configuration, connectingToLane connect: @escaping @Sendable (_ lane: Int) throws -> Connection) {
+    public init(configuration: Configuration, connectingToLane connect: @escaping @Sendable (_ lane: Int) throws -> Connection) {
         self.configuration = configuration
         self.connect = connect
         self.meters = PoolMeters(configuration.telemetry)
@@ -77,7 +80,7 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
     }
 
     /// Adds threads until the pool has `size` (a Redis Cluster's pool grows with its masters); never removes any.
-    package func grow(to size: Int) {
+    public func grow(to size: Int) {
         let (first, added) = state.withLockedValue { state -> (Int, Int) in
             guard state.accepting else { return (0, 0) }
             let first = state.runningWorkers
@@ -95,10 +98,10 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
     }
 
     /// The pool's threads now (``Configuration/size``, or more after ``grow(to:)``).
-    package var size: Int { state.withLockedValue { $0.runningWorkers } }
+    public var size: Int { state.withLockedValue { $0.runningWorkers } }
 
     /// Opens one connection now (on a pool thread), so configuration errors surface at startup.
-    package func warmUp() async throws {
+    public func warmUp() async throws {
         try await withConnection { _ in }
     }
 
@@ -106,7 +109,7 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
     /// Throws `timeout` when no connection frees within the acquire timeout, `unavailable` after shutdown
     /// or when connecting fails, `CancellationError` when the caller's task is cancelled before `body` starts (or,
     /// for an `interruptible` body that only reads, while it runs), and whatever `body` throws.
-    package func withConnection<T: Sendable>(lane: Int = 0, interruptible: Bool = false,
+    public func withConnection<T: Sendable>(lane: Int = 0, interruptible: Bool = false,
                                              _ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
         let call = PendingCall<T>(interruptible: interruptible)
         let id = nextJobID()
@@ -190,22 +193,23 @@ package final class BlockingConnectionPool<Connection: BlockingConnection>: Send
 
     /// Whether no call is queued or running: a caller may then use the connection another way (SQLite's writes on
     /// the caller's thread) without jumping the queue.
-    package var isIdle: Bool {
+    public var isIdle: Bool {
         pendingJobs.load(ordering: .relaxed) == 0 && busyWorkers.load(ordering: .relaxed) == 0
     }
 
-    /// Test hook: whether the calling thread is one of the pool's.
-    package var ownsCurrentThread: Bool {
+    /// Whether the calling thread is one of the pool's: for an adapter's tests that check a call runs on a pool thread,
+    /// never on its caller's.
+    public var ownsCurrentThread: Bool {
         threads.withLock { $0.contains(pthread_self()) }
     }
 
     /// Test hook: calls waiting for a connection.
-    package var queuedCount: Int {
+    var queuedCount: Int {
         state.withLockedValue { $0.jobs.count }
     }
 
     /// Stops accepting calls, lets queued calls finish, closes every connection and ends the threads.
-    package func shutdown() async {
+    public func shutdown() async {
         let workers = state.withLockedValue { state -> Int in
             state.accepting = false
             return state.runningWorkers

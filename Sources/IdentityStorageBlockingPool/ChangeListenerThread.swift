@@ -4,12 +4,12 @@ import Synchronization
 
 /// A configuration change channel whose library blocks (libpq's `LISTEN`, hiredis' `SUBSCRIBE`), run on a thread
 /// of its own so that it never holds one of Swift's cooperative threads.
-package enum ChangeListenerThread {
+public enum ChangeListenerThread {
     /// Runs `session` on a new thread named `name` until the stream's consumer stops iterating. A session connects,
-    /// subscribes, reports ``ConfigurationChangeEvent/changed`` and its events, and returns once `isStopped()`
+    /// subscribes, reports `ConfigurationChangeEvent.changed` and its events, and returns once `isStopped()`
     /// (checked at least every 100 ms). When it throws, the first failure of an outage is reported as
-    /// ``ConfigurationChangeEvent/interrupted(_:)`` and a new session starts after `retryDelay`.
-    package static func events(
+    /// `ConfigurationChangeEvent.interrupted(_:)` and a new session starts after `retryDelay`.
+    public static func events(
         name: String, retryDelay: Duration,
         session: @escaping @Sendable (_ report: (ConfigurationChangeEvent) -> Void, _ isStopped: () -> Bool) throws(IdentityStorageError) -> Void
     ) -> AsyncStream<ConfigurationChangeEvent> {

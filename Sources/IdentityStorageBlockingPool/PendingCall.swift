@@ -4,7 +4,7 @@ import NIOConcurrencyHelpers
 import Synchronization
 
 /// Stops the statement a connection is running, from another thread (`PQcancel`, `sqlite3_interrupt`, `KILL QUERY`).
-package protocol StatementInterrupter: Sendable {
+public protocol StatementInterrupter: Sendable {
     /// Asks the connection's library or server to stop the running statement; it then fails with an error.
     /// Called on a thread of its own, never while the connection's thread has moved on to another call.
     func interrupt()

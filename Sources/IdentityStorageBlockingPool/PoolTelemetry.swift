@@ -5,7 +5,8 @@ import NIOConcurrencyHelpers
 import Synchronization
 
 /// What a pool logs and reports, and under which names: the backend (`postgresql`) and the pool (`primary`,
-/// `writer`, `readers`, `cluster` for the one pool of a Redis Cluster).
+/// `writer`, `readers`, `cluster` for the one pool of a Redis Cluster). An adapter makes it from the
+/// `StoreObservability` of its configuration, so the pool logs and measures where the stores do.
 ///
 /// Metrics (dimensions `backend` and `pool`):
 /// - `identitystorage_pool_connections` (gauge): connections open;
@@ -13,14 +14,18 @@ import Synchronization
 /// - `identitystorage_pool_callers_waiting` (gauge): calls queued for a connection;
 /// - `identitystorage_pool_connections_replaced` (counter): connections closed after a failure or a failed health check;
 /// - `identitystorage_pool_acquire_timeouts` (counter): calls that waited longer than the acquire timeout.
-package struct PoolTelemetry: Sendable {
-    package var logger: Logger
-    package var metricsFactory: (any MetricsFactory)?
-    package var backend: String
-    package var pool: String
+public struct PoolTelemetry: Sendable {
+    /// Where the pool logs its connections opened, lost and replaced, and its acquire timeouts.
+    public var logger: Logger
+    /// Where the gauges and counters go; nil when no metrics backend is bootstrapped.
+    var metricsFactory: (any MetricsFactory)?
+    /// The `backend` dimension and log metadata: the engine, in lower case (`postgresql`).
+    public var backend: String
+    /// The `pool` dimension and log metadata: which of the backend's pools (`writer`, a server's `host:port`).
+    public var pool: String
 
     /// Telemetry for pool `pool` of backend `backend`, through `observability`.
-    package init(_ observability: StoreObservability, backend: String, pool: String) {
+    public init(_ observability: StoreObservability, backend: String, pool: String) {
         self.logger = observability.logger
         self.metricsFactory = observability.activeMetricsFactory
         self.backend = backend
@@ -28,7 +33,7 @@ package struct PoolTelemetry: Sendable {
     }
 
     /// Logs nowhere and measures nothing: for pools of tests and internal helpers.
-    package static let none = PoolTelemetry(StoreObservability(), backend: "none", pool: "none")
+    public static let none = PoolTelemetry(StoreObservability(), backend: "none", pool: "none")
 
     /// Metadata every line of this pool carries.
     var metadata: Logger.Metadata { ["backend": .string(backend), "pool": .string(pool)] }

@@ -7,7 +7,7 @@ extension MariaDBIdentityStorage {
     /// Test hook: runs a read-only `sql` as the stores' reads run (stopped when the caller is cancelled); returns
     /// how many rows it returned.
     package func readRaw(_ sql: String) async throws -> Int {
-        try await database.countRows(reading: sql)
+        try await database.read { connection in try connection.query(sql, []) { _ in () }.count }
     }
 
     /// Test hook: runs a raw prepared statement with text parameters; returns the rows changed.

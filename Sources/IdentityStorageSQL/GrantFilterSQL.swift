@@ -1,11 +1,12 @@
 import IdentityStorage
 
-/// The SQL condition of a persisted-grant filter, written once for every SQL adapter.
-package enum GrantFilterSQL {
+/// The SQL condition of a persisted-grant filter, written once for every SQL adapter: what the grant store runs, and
+/// what an adapter's tests `EXPLAIN` to check that its indexes serve every filter shape (``allShapes()``).
+public enum GrantFilterSQL {
     /// The condition and its parameters, numbered from `firstParameter`; nil when the filter can match nothing.
-    /// Call ``PersistedGrantFilter/validate()`` first. Each field has a fixed fragment, so there are at most
+    /// Call `PersistedGrantFilter.validate()` first. Each field has a fixed fragment, so there are at most
     /// 31 statement shapes.
-    package static func condition(_ filter: PersistedGrantFilter.Normalized, dialect: SQLDialect,
+    public static func condition(_ filter: PersistedGrantFilter.Normalized, dialect: SQLDialect,
                                  firstParameter: Int = 1) throws -> (sql: String, values: [SQLValue])? {
         if filter.matchesNothing { return nil }
         var conditions: [String] = []
@@ -39,7 +40,7 @@ package enum GrantFilterSQL {
 
     /// Every filter shape (each non-empty combination of subject, session, client list, type list and family)
     /// with sample values, for tests that check each shape's query plan uses an index.
-    package static func allShapes() -> [(name: String, filter: PersistedGrantFilter.Normalized)] {
+    public static func allShapes() -> [(name: String, filter: PersistedGrantFilter.Normalized)] {
         let fields: [(String, (inout PersistedGrantFilter) -> Void)] = [
             ("subject", { $0.subjectId = "s" }), ("session", { $0.sessionId = "x" }),
             ("clients", { $0.clientIds = ["c"] }), ("types", { $0.types = ["t"] }), ("family", { $0.familyId = "f" }),

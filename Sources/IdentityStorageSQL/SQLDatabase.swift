@@ -1,20 +1,27 @@
 import IdentityStorage
 
-/// One connection of an SQL adapter as the generic stores use it. Not thread-safe: a connection is only
-/// ever used inside a ``SQLDatabase`` closure, on the thread that owns it.
-package protocol SQLConnection: AnyObject, SendableMetatype {
+/// One connection of an SQL adapter as the stores use it: an adapter wraps its client library's connection handle in a
+/// class conforming to this, and its ``SQLDatabase`` hands it to the stores' closures.
+///
+/// An adapter writes ``run(_:_:)`` and ``query(_:_:_:)``; the other requirements have defaults that fit an engine with
+/// `RETURNING` and affected-row counts. Not thread-safe, and need not be: a connection is only ever used inside a
+/// ``SQLDatabase`` closure, on the thread that owns it (a `BlockingConnectionPool` thread). Its errors are
+/// `IdentityStorageError`s, classified as the engine's error codes say (`unavailable` when the connection broke,
+/// `conflict`, `permissionDenied`, …), never showing a bound value.
+public protocol SQLConnection: AnyObject, SendableMetatype {
     /// The row type handed to the decoders.
     associatedtype Row: SQLRow
 
-    /// Runs a statement that returns no rows (or whose rows are ignored); returns the rows it changed.
+    /// Runs a statement that returns no rows (or whose rows are ignored) with `bindings` for its placeholders, in order;
+    /// returns the rows it changed.
     @discardableResult
     func run(_ sql: String, _ bindings: [SQLValue]) throws -> Int
 
-    /// Runs a statement and maps each result row (the row is valid only inside `map`).
+    /// Runs a statement with `bindings` and maps each result row with `map` (the row is valid only inside `map`).
     func query<T>(_ sql: String, _ bindings: [SQLValue], _ map: (Row) throws -> T) throws -> [T]
 
     /// Runs an `UPDATE` of one row and answers whether the row exists. Default: the affected-row count is
-    /// above 0. MariaDB counts changed rows only, so it looks again (`exists`) when the count is 0.
+    /// above 0. An engine that counts changed rows only (MariaDB) runs `exists` with `keyBindings` when the count is 0.
     func updateExisting(_ update: String, _ bindings: [SQLValue], exists: String, _ keyBindings: [SQLValue]) throws -> Bool
 
     /// Runs an `INSERT` that generates an `id` and returns it. Default: the statement ends with
@@ -23,11 +30,13 @@ package protocol SQLConnection: AnyObject, SendableMetatype {
 }
 
 extension SQLConnection {
-    package func updateExisting(_ update: String, _ bindings: [SQLValue], exists: String, _ keyBindings: [SQLValue]) throws -> Bool {
+    /// Runs `update`; the row exists when the statement changed a row (engines that count matched rows).
+    public func updateExisting(_ update: String, _ bindings: [SQLValue], exists: String, _ keyBindings: [SQLValue]) throws -> Bool {
         try run(update, bindings) > 0
     }
 
-    package func insertReturningID(_ sql: String, _ bindings: [SQLValue]) throws -> Int64 {
+    /// Runs `sql`, which ends with ``SQLDialect/returningGeneratedID``, and reads the id from its first row.
+    public func insertReturningID(_ sql: String, _ bindings: [SQLValue]) throws -> Int64 {
         guard let id = try query(sql, bindings, { try $0.int64(0) }).first else {
             throw IdentityStorageError(.schemaMismatch, "an INSERT returned no generated id")
         }
@@ -37,26 +46,44 @@ extension SQLConnection {
 
 /// A named lock that writers of one kind hold for a whole transaction, across every instance sharing
 /// the database, so that a conditional write ("only if no newer key", "only if the latest id is N") has
-/// exactly one winner.
-package enum SQLLock: Sendable {
-    /// Stores of signing keys.
-    case signingKeys
-    /// Appends to the key ring.
-    case keyRing
+/// exactly one winner. The stores pass one to ``SQLDatabase/locked(_:_:)``; the adapter maps its ``name`` to
+/// its engine's lock (an advisory lock, a row of a locks table). A struct, not an enum: a lock added later
+/// reaches an adapter that locks by name without a change to it.
+public struct SQLLock: Sendable, Hashable {
+    /// The lock's name, unique among the locks: letters, digits and `_` only, so it fits in a lock table's row or an
+    /// advisory lock's key as it is.
+    public let name: String
+
+    /// Taken by stores of signing keys (`signing_keys`).
+    public static let signingKeys = SQLLock(name: "signing_keys")
+    /// Taken by appends to the key ring (`key_ring`).
+    public static let keyRing = SQLLock(name: "key_ring")
+
+    private init(name: String) {
+        self.name = name
+    }
 }
 
-/// The connections of one SQL adapter as the generic stores use them. Every closure runs on one of the
-/// adapter's blocking connection threads (never Swift's cooperative pool), with one connection for its
-/// whole run.
-package protocol SQLDatabase: Sendable {
+/// The connections of one SQL adapter as the stores use them: what an adapter to another SQL engine writes, beside its
+/// ``SQLConnection`` and its ``SQLDialect``, to get every store (``IdentityStorage/IdentityStores/sql(_:clock:messageSlidingExpiration:capabilities:)``).
+///
+/// Every closure runs on one of the adapter's connection threads, never on Swift's cooperative pool (a blocking call
+/// there stalls every task of the process), with one connection for its whole run: wrap the connections in a
+/// `BlockingConnectionPool` (module `IdentityStorageBlockingPool`) and implement each requirement with its
+/// `withConnection`. A server engine whose connections are all equal conforms to ``SQLPooledDatabase``, which
+/// provides ``read(_:)`` and ``write(_:)``.
+///
+/// Requirements added in a later version arrive with a default implementation, so an adapter written against this
+/// one keeps compiling.
+public protocol SQLDatabase: Sendable {
     /// The adapter's connection.
     associatedtype Connection: SQLConnection
 
-    /// How this database writes SQL.
+    /// How this database writes SQL; the stores build their statements from it once, when they are made.
     var dialect: SQLDialect { get }
 
     /// Runs `body` on a connection that may only read (SQLite: a reader; the servers: any connection). Cancelling
-    /// the caller's task stops it midway where the connection's library can (see `PendingCall`).
+    /// the caller's task stops it midway where the connection's library can (the pool's `interruptible` calls).
     @discardableResult
     func read<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T
 
@@ -93,19 +120,21 @@ package protocol SQLDatabase: Sendable {
 }
 
 extension SQLDatabase {
-    package func standaloneQuery<T: Sendable>(_ sql: String, _ bindings: [SQLValue], writes: Bool,
+    /// Runs the statement in a call of its own (``queryAlone(_:_:writes:_:)``): for an adapter that does not batch.
+    public func standaloneQuery<T: Sendable>(_ sql: String, _ bindings: [SQLValue], writes: Bool,
                                               _ map: @escaping @Sendable (Connection.Row) throws -> T) async throws -> [T] {
         try await queryAlone(sql, bindings, writes: writes, map)
     }
 
+    /// Runs the statement in a call of its own (``runAlone(_:_:)``): for an adapter that does not batch.
     @discardableResult
-    package func standaloneRun(_ sql: String, _ bindings: [SQLValue]) async throws -> Int {
+    public func standaloneRun(_ sql: String, _ bindings: [SQLValue]) async throws -> Int {
         try await runAlone(sql, bindings)
     }
 
     /// A standalone statement in a call of its own, through ``read(_:)`` (a read, stopped midway when its caller is
     /// cancelled) or ``write(_:)``: the default, and what an adapter that batches does when batching is off.
-    package func queryAlone<T: Sendable>(_ sql: String, _ bindings: [SQLValue], writes: Bool,
+    public func queryAlone<T: Sendable>(_ sql: String, _ bindings: [SQLValue], writes: Bool,
                                          _ map: @escaping @Sendable (Connection.Row) throws -> T) async throws -> [T] {
         if writes { return try await write { connection in try connection.query(sql, bindings, map) } }
         return try await read { connection in try connection.query(sql, bindings, map) }
@@ -113,14 +142,15 @@ extension SQLDatabase {
 
     /// A standalone statement without rows in a call of its own (see ``queryAlone(_:_:writes:_:)``).
     @discardableResult
-    package func runAlone(_ sql: String, _ bindings: [SQLValue]) async throws -> Int {
+    public func runAlone(_ sql: String, _ bindings: [SQLValue]) async throws -> Int {
         try await write { connection in try connection.run(sql, bindings) }
     }
 }
 
 /// A database served by a pool of equal connections (PostgreSQL, MariaDB): any connection may read or
-/// write, so ``SQLDatabase/read(_:)`` and ``SQLDatabase/write(_:)`` are both ``run(interruptible:_:)``.
-package protocol SQLPooledDatabase: SQLDatabase {
+/// write, so ``SQLDatabase/read(_:)`` and ``SQLDatabase/write(_:)`` are both ``run(interruptible:_:)``, which an adapter
+/// usually writes as its pool's `withConnection(interruptible:_:)`.
+public protocol SQLPooledDatabase: SQLDatabase {
     /// Runs `body` with a pooled connection, on the connection's thread; an `interruptible` body (one that only
     /// reads) is stopped midway when its caller's task is cancelled.
     @discardableResult
@@ -130,25 +160,19 @@ package protocol SQLPooledDatabase: SQLDatabase {
 extension SQLPooledDatabase {
     /// Runs `body`, which may write: a cancelled caller still gets its outcome.
     @discardableResult
-    package func run<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+    public func run<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
         try await run(interruptible: false, body)
     }
 
+    /// Runs `body`, which only reads, with any connection: stopped midway when its caller is cancelled.
     @discardableResult
-    package func read<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+    public func read<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
         try await run(interruptible: true, body)
     }
 
+    /// Runs `body`, which may write, with any connection (``run(_:)``).
     @discardableResult
-    package func write<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+    public func write<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
         try await run(body)
-    }
-}
-
-extension SQLDatabase {
-    /// Test hook: runs a read-only statement as the stores' reads run (stopped midway when the caller is
-    /// cancelled) and returns how many rows it returned.
-    package func countRows(reading sql: String) async throws -> Int {
-        try await read { connection in try connection.query(sql, []) { _ in () }.count }
     }
 }

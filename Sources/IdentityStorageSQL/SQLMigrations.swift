@@ -3,11 +3,12 @@ import IdentityStorage
 import Logging
 
 /// The bookkeeping of schema migrations every SQL adapter shares: the `identity_storage_migrations` table
-/// records each applied version. Each adapter keeps what differs: creating that table in its own types, and
-/// the exclusion around a migration (a `BEGIN IMMEDIATE` transaction, an advisory lock, `GET_LOCK`).
-package enum SQLMigrations {
+/// (`version`, `applied_at`) records each applied version. Each adapter keeps what differs: its migrations' DDL,
+/// creating that table in its own types, and the exclusion around a migration (a `BEGIN IMMEDIATE` transaction, an
+/// advisory lock, `GET_LOCK`).
+public enum SQLMigrations {
     /// The highest applied migration; 0 for a new database.
-    package static func appliedVersion<Connection: SQLConnection>(_ connection: Connection) throws -> Int {
+    public static func appliedVersion<Connection: SQLConnection>(_ connection: Connection) throws -> Int {
         try connection.query("SELECT coalesce(max(version), 0) FROM identity_storage_migrations", []) { try $0.int(0) }.first ?? 0
     }
 
@@ -16,7 +17,7 @@ package enum SQLMigrations {
     /// (`database` names it in the message) and left as it is. Each version applied is logged (info), as is a refusal
     /// (error).
     @discardableResult
-    package static func applyPending<Connection: SQLConnection>(_ connection: Connection, dialect: SQLDialect, latest: Int, database: String,
+    public static func applyPending<Connection: SQLConnection>(_ connection: Connection, dialect: SQLDialect, latest: Int, database: String,
                                                              logger: Logger, apply: (Int) throws -> Void) throws -> Int {
         let applied = try appliedVersion(connection)
         if applied > latest {
@@ -38,7 +39,7 @@ package enum SQLMigrations {
 extension SQLMigrations {
     /// The versions recorded as applied, ascending; none when the bookkeeping table does not exist yet
     /// (`tableExists`: the dialect's catalogue query, a row when it does).
-    package static func appliedVersions<Connection: SQLConnection>(_ connection: Connection, tableExists: String) throws -> [Int] {
+    public static func appliedVersions<Connection: SQLConnection>(_ connection: Connection, tableExists: String) throws -> [Int] {
         guard try !connection.query(tableExists, [], { _ in true }).isEmpty else { return [] }
         return try connection.query("SELECT version FROM identity_storage_migrations ORDER BY version", []) { try $0.int(0) }
     }
@@ -46,7 +47,7 @@ extension SQLMigrations {
     /// The SQL a DBA runs to apply what `status` says is pending, as `applyPending` would: `begin` (when the
     /// dialect has transactional DDL), the bookkeeping table, then each migration and the row that records it, then
     /// `commit`. Empty when nothing is pending.
-    package static func script(_ status: SchemaStatus, begin: [String] = [], bookkeeping: String, migrations: [Int: String],
+    public static func script(_ status: SchemaStatus, begin: [String] = [], bookkeeping: String, migrations: [Int: String],
                                commit: [String] = [], at now: Date = Date()) -> String {
         guard !status.pending.isEmpty else { return "" }
         func statement(_ sql: String) -> String {
@@ -67,8 +68,9 @@ extension SQLMigrations {
 }
 
 extension SQLDatabase {
-    /// The versions applied (read on the writer, which sees every commit) beside `latest`.
-    package func schemaStatus(tableExists: String, latest: Int) async throws -> SchemaStatus {
+    /// The versions applied (read on the writer, which sees every commit) beside `latest`, for an adapter's schema
+    /// status (`tableExists`: as in ``SQLMigrations/appliedVersions(_:tableExists:)``).
+    public func schemaStatus(tableExists: String, latest: Int) async throws -> SchemaStatus {
         SchemaStatus(applied: try await write { try SQLMigrations.appliedVersions($0, tableExists: tableExists) }, latest: latest)
     }
 }

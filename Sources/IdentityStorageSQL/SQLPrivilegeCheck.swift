@@ -1,13 +1,14 @@
 import IdentityStorage
 
 /// What `idstore doctor` checks of an SQL account: the tables the migrations create, and the privileges the stores
-/// use on each (no stored procedure, trigger or sequence of its own needs more).
-package enum SQLPrivilegeCheck {
+/// use on each (no stored procedure, trigger or sequence of its own needs more). An adapter's doctor reads the
+/// account's grants from its engine's catalogue and reports them through ``diagnosis(account:checked:missing:grant:)``.
+public enum SQLPrivilegeCheck {
     /// The privileges a store table needs.
-    package static let tablePrivileges = ["SELECT", "INSERT", "UPDATE", "DELETE"]
+    public static let tablePrivileges = ["SELECT", "INSERT", "UPDATE", "DELETE"]
 
     /// The privileges `table` needs: the bookkeeping tables are read and appended to (or their rows locked) only.
-    package static func privileges(for table: String) -> [String] {
+    public static func privileges(for table: String) -> [String] {
         switch table {
         case "identity_storage_migrations": ["SELECT", "INSERT"]
         case "identity_storage_locks", "configuration_changes": ["SELECT", "INSERT", "UPDATE"]
@@ -16,7 +17,7 @@ package enum SQLPrivilegeCheck {
     }
 
     /// The tables `statements` create (`CREATE TABLE [IF NOT EXISTS] name`), in order, without repeats.
-    package static func tables(createdBy statements: [String]) -> [String] {
+    public static func tables(createdBy statements: [String]) -> [String] {
         var tables: [String] = []
         for statement in statements {
             var rest = Substring(statement)
@@ -32,7 +33,7 @@ package enum SQLPrivilegeCheck {
 
     /// The finding for the table privileges: right when `missing` is empty, else each table with what it lacks and
     /// `grant`, the statement that gives them all.
-    package static func diagnosis(account: String, checked: Int, missing: [(table: String, privileges: [String])], grant: String) -> Diagnosis {
+    public static func diagnosis(account: String, checked: Int, missing: [(table: String, privileges: [String])], grant: String) -> Diagnosis {
         guard !missing.isEmpty else {
             return Diagnosis("\(account) table privileges", found: checked == 0 ? "no table of the stores yet (migrations create them)"
                                 : "what the stores need on their \(checked) tables")

@@ -1,9 +1,15 @@
 import IdentityStorage
 
 extension IdentityStores {
-    /// Every store over an SQL database: the generic stores of `Stores/` (one `SQL<Store>.swift` each), which
-    /// every SQL adapter's `makeStores` returns. The stores keep `database` (and its connection threads) alive.
-    package static func sql<Database: SQLDatabase>(_ database: Database, clock: any WallClock, messageSlidingExpiration: Double,
+    /// Every store over an SQL database, written once: what an SQL adapter's `makeStores` returns. The stores keep
+    /// `database` (and its connection threads) alive.
+    ///
+    /// - Parameters:
+    ///   - database: the adapter's connections and dialect.
+    ///   - clock: the clock the stores judge expiry and consumption by.
+    ///   - messageSlidingExpiration: passed on to `IdentityStores` as it is.
+    ///   - capabilities: what the adapter declares it supports, as the conformance suite reads it.
+    public static func sql<Database: SQLDatabase>(_ database: Database, clock: any WallClock, messageSlidingExpiration: Double,
                                                    capabilities: StoreCapabilities) -> IdentityStores {
         IdentityStores(
             clients: SQLClientStore(database: database),

@@ -1,10 +1,10 @@
 import IdentityStorage
 
 /// The SQL conditions of the session filters, written once for every SQL adapter.
-package enum SessionSQL {
+enum SessionSQL {
     /// The exact-match condition of a ``SessionFilter`` (blank fields ignored), parameters numbered from
     /// `firstParameter`; nil when both fields are blank (call ``SessionFilter/validate()`` first, which rejects that).
-    package static func filterCondition(_ filter: SessionFilter, dialect: SQLDialect,
+    static func filterCondition(_ filter: SessionFilter, dialect: SQLDialect,
                                        firstParameter: Int = 1) -> (sql: String, values: [SQLValue])? {
         var conditions: [String] = []
         var values: [SQLValue] = []
@@ -19,7 +19,7 @@ package enum SessionSQL {
     /// The substring condition of a ``SessionQuery`` (upstream's rule: when any of subject, session id and display
     /// name is non-blank, every non-nil one must be contained; a session without a display name never matches a
     /// display-name filter), parameters numbered from `firstParameter`; `1 = 1` when all are blank.
-    package static func queryCondition(_ query: SessionQuery, dialect: SQLDialect,
+    static func queryCondition(_ query: SessionQuery, dialect: SQLDialect,
                                       firstParameter: Int = 1) -> (sql: String, values: [SQLValue]) {
         let fields = [("subject_id", query.subjectId), ("session_id", query.sessionId), ("display_name", query.displayName)]
         if fields.allSatisfy({ $0.1.map { $0.allSatisfy(\.isWhitespace) } ?? true }) { return ("1 = 1", []) }

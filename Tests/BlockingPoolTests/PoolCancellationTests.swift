@@ -1,6 +1,6 @@
 import Foundation
 import IdentityStorage
-import IdentityStorageBlockingPool
+@testable import IdentityStorageBlockingPool
 import Synchronization
 import Testing
 

@@ -75,10 +75,7 @@ package final class MariaDBDatabase: SQLPooledDatabase {
     /// (`SELECT … FOR UPDATE`): instances deciding at once queue on it, and each sees what its predecessors stored.
     @discardableResult
     package func locked<T: Sendable>(_ lock: SQLLock, _ body: @escaping @Sendable (MariaDBConnection) throws -> T) async throws -> T {
-        let name = switch lock {
-        case .signingKeys: "signing_keys"
-        case .keyRing: "key_ring"
-        }
+        let name = lock.name
         return try await transaction { connection in
             try connection.lock(name)
             return try body(connection)

@@ -94,10 +94,9 @@ package final class PostgresDatabase: SQLPooledDatabase {
     /// Runs `body` in a transaction holding the schema's advisory lock for `lock` (``locked(_:_:)-(String,_)``).
     @discardableResult
     package func locked<T: Sendable>(_ lock: SQLLock, _ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
-        switch lock {
-        case .signingKeys: try await locked("signing-keys", body)
-        case .keyRing: try await locked("key-ring", body)
-        }
+        // The advisory lock's key hashes the name written with `-` (`signing-keys`), as it always has: instances of
+        // an older version, in a rolling upgrade, take the same lock.
+        try await locked(lock.name.replacingOccurrences(of: "_", with: "-"), body)
     }
 
     package func standaloneQuery<T: Sendable>(_ sql: String, _ bindings: [SQLValue], writes: Bool,

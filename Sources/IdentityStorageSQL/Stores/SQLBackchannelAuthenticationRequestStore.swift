@@ -2,7 +2,7 @@ import IdentityStorage
 
 /// CIBA requests on any SQL adapter: indexed columns for lookups and cleanup, the request itself as a
 /// JSON document. Take is `DELETE … RETURNING` (one statement, one winner on every backend).
-package struct SQLBackchannelAuthenticationRequestStore<Database: SQLDatabase>: BackchannelAuthenticationRequestStore {
+public struct SQLBackchannelAuthenticationRequestStore<Database: SQLDatabase>: BackchannelAuthenticationRequestStore {
     let database: Database
     let statements: Statements
 
@@ -24,12 +24,14 @@ package struct SQLBackchannelAuthenticationRequestStore<Database: SQLDatabase>: 
     }
 
     /// A store over `database`.
-    package init(database: Database) {
+    public init(database: Database) {
         self.database = database
         self.statements = Statements(database.dialect)
     }
 
-    package func storeBackchannelRequest(_ request: BackchannelAuthenticationRequest) async throws {
+    /// Stores `request` under its `BackchannelAuthenticationRequest.internalId`.
+    /// An existing id gives `IdentityStorageError.Code.duplicate`.
+    public func storeBackchannelRequest(_ request: BackchannelAuthenticationRequest) async throws {
         try request.validate()
         let values = try SQLTables.BackchannelRequests.values(request.atStoragePrecision)
         let sql = statements.insert
@@ -38,7 +40,8 @@ package struct SQLBackchannelAuthenticationRequestStore<Database: SQLDatabase>: 
         }
     }
 
-    package func backchannelRequest(forInternalId internalId: String) async throws -> BackchannelAuthenticationRequest? {
+    /// The request with exactly this internal id; nil when none. Expiry is not checked.
+    public func backchannelRequest(forInternalId internalId: String) async throws -> BackchannelAuthenticationRequest? {
         try FieldValidation.key(internalId, "internalId")
         let sql = statements.byId
         return try await database.read { connection in
@@ -46,7 +49,8 @@ package struct SQLBackchannelAuthenticationRequestStore<Database: SQLDatabase>: 
         }
     }
 
-    package func backchannelLogins(forSubject subjectId: String, clientId: String?) async throws -> [BackchannelAuthenticationRequest] {
+    /// Requests of `subjectId` (and of `clientId` when given), complete and expired ones included.
+    public func backchannelLogins(forSubject subjectId: String, clientId: String?) async throws -> [BackchannelAuthenticationRequest] {
         try FieldValidation.key(subjectId, "subjectId")
         try FieldValidation.optionalKey(clientId, "clientId")
         let (sql, bindings): (String, [SQLValue]) = if let clientId {
@@ -59,8 +63,9 @@ package struct SQLBackchannelAuthenticationRequestStore<Database: SQLDatabase>: 
         }
     }
 
+    /// Replaces the request with this internal id (the stored internal id is kept); false when none.
     @discardableResult
-    package func updateBackchannelRequest(forInternalId internalId: String, with request: BackchannelAuthenticationRequest) async throws -> Bool {
+    public func updateBackchannelRequest(forInternalId internalId: String, with request: BackchannelAuthenticationRequest) async throws -> Bool {
         let stored = try request.replacement(forInternalId: internalId)
         let document = try StorageJSON.string(stored)
         let statements = statements
@@ -71,8 +76,9 @@ package struct SQLBackchannelAuthenticationRequestStore<Database: SQLDatabase>: 
         }
     }
 
+    /// Removes the request; false when there was none.
     @discardableResult
-    package func removeBackchannelRequest(forInternalId internalId: String) async throws -> Bool {
+    public func removeBackchannelRequest(forInternalId internalId: String) async throws -> Bool {
         try FieldValidation.key(internalId, "internalId")
         let sql = statements.delete
         return try await database.write { connection in
@@ -80,7 +86,8 @@ package struct SQLBackchannelAuthenticationRequestStore<Database: SQLDatabase>: 
         }
     }
 
-    package func takeBackchannelRequest(forInternalId internalId: String) async throws -> BackchannelAuthenticationRequest? {
+    /// Get-and-delete in one step: exactly one concurrent caller receives the request.
+    public func takeBackchannelRequest(forInternalId internalId: String) async throws -> BackchannelAuthenticationRequest? {
         try FieldValidation.key(internalId, "internalId")
         let sql = statements.take
         return try await database.write { connection in

@@ -4,7 +4,7 @@ import IdentityStorage
 /// statement), with their CORS origins in an index table kept in step by the same transaction. A save
 /// is one transaction whose upsert locks the client's row first, so concurrent saves of one client take
 /// turns and the last one wins whole.
-package struct SQLClientStore<Database: SQLDatabase>: ClientStore {
+public struct SQLClientStore<Database: SQLDatabase>: ClientStore {
     let database: Database
     let statements: Statements
 
@@ -26,12 +26,13 @@ package struct SQLClientStore<Database: SQLDatabase>: ClientStore {
     }
 
     /// A store over `database`.
-    package init(database: Database) {
+    public init(database: Database) {
         self.database = database
         self.statements = Statements(database.dialect)
     }
 
-    package func client(withId clientId: String) async throws -> Client? {
+    /// The client with exactly this id (case-sensitive), disabled or not; nil when there is none.
+    public func client(withId clientId: String) async throws -> Client? {
         try FieldValidation.key(clientId, "clientId")
         let sql = statements.byId
         return try await database.read { connection in
@@ -41,7 +42,10 @@ package struct SQLClientStore<Database: SQLDatabase>: ClientStore {
         }
     }
 
-    package func saveClient(_ client: Client) async throws {
+    /// Creates or wholly replaces the client with `Client.clientId`, child collections included.
+    /// Concurrent saves of one id never fail; the last one wins whole.
+    /// Each CORS origin is stored normalised (`CorsOrigin.normalize(_:)`); an origin that cannot be normalised is rejected.
+    public func saveClient(_ client: Client) async throws {
         try client.validate()
         let stored = try client.normalizedForStorage()
         let document = try StorageJSON.string(stored)
@@ -56,8 +60,9 @@ package struct SQLClientStore<Database: SQLDatabase>: ClientStore {
         }
     }
 
+    /// Deletes the client and its collections. Returns false when there was none.
     @discardableResult
-    package func deleteClient(withId clientId: String) async throws -> Bool {
+    public func deleteClient(withId clientId: String) async throws -> Bool {
         try FieldValidation.key(clientId, "clientId")
         let sql = statements.delete
         return try await database.configurationWrite { connection in
@@ -65,7 +70,8 @@ package struct SQLClientStore<Database: SQLDatabase>: ClientStore {
         }
     }
 
-    package func listClients(after cursor: String?, limit: Int) async throws -> ClientPage {
+    /// Clients in byte order of their ids, `limit` at a time, starting after `cursor` (nil: from the start).
+    public func listClients(after cursor: String?, limit: Int) async throws -> ClientPage {
         try FieldValidation.positive(limit, "limit")
         let (sql, bindings): (String, [SQLValue]) = if let cursor {
             (statements.pageAfter, [.text(cursor), .int(limit + 1)])
@@ -79,7 +85,9 @@ package struct SQLClientStore<Database: SQLDatabase>: ClientStore {
         return ClientPage(clients: clients, nextCursor: rows.count > limit ? clients.last?.clientId : nil)
     }
 
-    package func isOriginAllowed(_ origin: String) async throws -> Bool {
+    /// Whether any client, enabled or not, allows `origin` for CORS. The origin is normalised first,
+    /// then compared exactly: `HTTPS://Example.COM:443` matches a stored `https://example.com`.
+    public func isOriginAllowed(_ origin: String) async throws -> Bool {
         guard let normalized = CorsOrigin.normalizedOrNil(origin) else { return false }
         let sql = statements.origin
         return try await database.read { connection in

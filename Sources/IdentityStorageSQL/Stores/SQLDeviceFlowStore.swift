@@ -2,7 +2,7 @@ import IdentityStorage
 
 /// Device authorizations on any SQL adapter: primary key on the device code, a unique index on the user
 /// code; take is `DELETE … RETURNING` (one statement, one winner).
-package struct SQLDeviceFlowStore<Database: SQLDatabase>: DeviceFlowStore {
+public struct SQLDeviceFlowStore<Database: SQLDatabase>: DeviceFlowStore {
     let database: Database
     let statements: Statements
 
@@ -23,12 +23,14 @@ package struct SQLDeviceFlowStore<Database: SQLDatabase>: DeviceFlowStore {
     }
 
     /// A store over `database`.
-    package init(database: Database) {
+    public init(database: Database) {
         self.database = database
         self.statements = Statements(database.dialect)
     }
 
-    package func storeDeviceAuthorization(_ authorization: DeviceAuthorization) async throws {
+    /// Stores a new authorization. Both codes must be unused: a clash on either gives
+    /// `IdentityStorageError.Code.duplicate` and leaves every stored authorization unchanged.
+    public func storeDeviceAuthorization(_ authorization: DeviceAuthorization) async throws {
         try authorization.validate()
         let values = SQLTables.DeviceCodes.values(authorization)
         let sql = statements.insert
@@ -41,7 +43,8 @@ package struct SQLDeviceFlowStore<Database: SQLDatabase>: DeviceFlowStore {
         }
     }
 
-    package func deviceAuthorization(forUserCode userCode: String) async throws -> DeviceAuthorization? {
+    /// The authorization with exactly this user code; nil when none.
+    public func deviceAuthorization(forUserCode userCode: String) async throws -> DeviceAuthorization? {
         try FieldValidation.key(userCode, "userCode")
         let sql = statements.byUserCode
         return try await database.read { connection in
@@ -49,7 +52,8 @@ package struct SQLDeviceFlowStore<Database: SQLDatabase>: DeviceFlowStore {
         }
     }
 
-    package func deviceAuthorization(forDeviceCode deviceCode: String) async throws -> DeviceAuthorization? {
+    /// The authorization with exactly this device code; nil when none.
+    public func deviceAuthorization(forDeviceCode deviceCode: String) async throws -> DeviceAuthorization? {
         try FieldValidation.key(deviceCode, "deviceCode")
         let sql = statements.byDeviceCode
         return try await database.read { connection in
@@ -57,8 +61,10 @@ package struct SQLDeviceFlowStore<Database: SQLDatabase>: DeviceFlowStore {
         }
     }
 
+    /// Updates the subject, session id, description and data of the authorization with this user code
+    /// (codes, client, creation time and expiration never change). Returns false when there is none.
     @discardableResult
-    package func updateDeviceAuthorization(forUserCode userCode: String, with authorization: DeviceAuthorization) async throws -> Bool {
+    public func updateDeviceAuthorization(forUserCode userCode: String, with authorization: DeviceAuthorization) async throws -> Bool {
         try FieldValidation.key(userCode, "userCode")
         try authorization.validate()
         let bindings: [SQLValue] = [.optionalText(authorization.subjectId), .optionalText(authorization.sessionId),
@@ -69,8 +75,9 @@ package struct SQLDeviceFlowStore<Database: SQLDatabase>: DeviceFlowStore {
         }
     }
 
+    /// Removes the authorization (under both codes); false when there was none (never an error).
     @discardableResult
-    package func removeDeviceAuthorization(forDeviceCode deviceCode: String) async throws -> Bool {
+    public func removeDeviceAuthorization(forDeviceCode deviceCode: String) async throws -> Bool {
         try FieldValidation.key(deviceCode, "deviceCode")
         let sql = statements.delete
         return try await database.write { connection in
@@ -78,7 +85,8 @@ package struct SQLDeviceFlowStore<Database: SQLDatabase>: DeviceFlowStore {
         }
     }
 
-    package func takeDeviceAuthorization(forDeviceCode deviceCode: String) async throws -> DeviceAuthorization? {
+    /// Get-and-delete by device code, for redemption at the token endpoint: exactly one concurrent caller gets it.
+    public func takeDeviceAuthorization(forDeviceCode deviceCode: String) async throws -> DeviceAuthorization? {
         try FieldValidation.key(deviceCode, "deviceCode")
         let sql = statements.take
         return try await database.write { connection in

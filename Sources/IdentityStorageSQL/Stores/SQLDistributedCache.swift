@@ -11,7 +11,7 @@ import IdentityStorage
 ///   gets a row back), or `ON DUPLICATE KEY UPDATE` with conditional assignments whose changed-row count says
 ///   whether this call stored (1 inserted, 2 replaced, 0 kept; a replaced expired entry always changes);
 /// - get-and-set is a transaction made atomic as ``SQLDialect/cacheSwap`` says.
-package struct SQLDistributedCache<Database: SQLDatabase>: DistributedCache {
+public struct SQLDistributedCache<Database: SQLDatabase>: DistributedCache {
     let database: Database
     let clock: any WallClock
     let statements: Statements
@@ -73,7 +73,7 @@ package struct SQLDistributedCache<Database: SQLDatabase>: DistributedCache {
     }
 
     /// A cache over `database` judging expiry by `clock`.
-    package init(database: Database, clock: any WallClock) {
+    public init(database: Database, clock: any WallClock) {
         self.database = database
         self.clock = clock
         self.statements = Statements(database.dialect)
@@ -84,7 +84,8 @@ package struct SQLDistributedCache<Database: SQLDatabase>: DistributedCache {
         var sliding: Bool
     }
 
-    package func get(_ key: String) async throws -> [UInt8]? {
+    /// The value, or nil when missing or expired. Renews a sliding expiration (capped by the absolute one).
+    public func get(_ key: String) async throws -> [UInt8]? {
         try DistributedCacheKey.validate(key)
         let now = clock.now
         if let sql = statements.readRenewing {
@@ -101,7 +102,8 @@ package struct SQLDistributedCache<Database: SQLDatabase>: DistributedCache {
         return stored.value
     }
 
-    package func set(_ key: String, value: [UInt8], options: CacheEntryOptions) async throws {
+    /// Stores the value, replacing any entry with this key.
+    public func set(_ key: String, value: [UInt8], options: CacheEntryOptions) async throws {
         let bindings = try entryBindings(key, value, options)
         let sql = statements.upsert
         try await database.write { connection in
@@ -109,13 +111,15 @@ package struct SQLDistributedCache<Database: SQLDatabase>: DistributedCache {
         }
     }
 
-    package func refresh(_ key: String) async throws {
+    /// Renews the sliding expiration without reading; a no-op for missing entries and entries without one.
+    public func refresh(_ key: String) async throws {
         try DistributedCacheKey.validate(key)
         try await renew(key, at: clock.now)
     }
 
+    /// Removes the entry; false when there was none (never an error).
     @discardableResult
-    package func remove(_ key: String) async throws -> Bool {
+    public func remove(_ key: String) async throws -> Bool {
         try DistributedCacheKey.validate(key)
         let now = clock.now.microsecondsSince1970
         let sql = statements.remove
@@ -126,7 +130,9 @@ package struct SQLDistributedCache<Database: SQLDatabase>: DistributedCache {
         }
     }
 
-    package func add(_ key: String, value: [UInt8], options: CacheEntryOptions) async throws -> Bool {
+    /// Stores the value only if no live entry has this key; returns whether it stored.
+    /// Exactly one of any number of concurrent callers wins. An expired entry counts as absent.
+    public func add(_ key: String, value: [UInt8], options: CacheEntryOptions) async throws -> Bool {
         let now = clock.now
         let bindings = try entryBindings(key, value, options)
         let sql = statements.add
@@ -140,7 +146,9 @@ package struct SQLDistributedCache<Database: SQLDatabase>: DistributedCache {
         }
     }
 
-    package func getAndSet(_ key: String, value: [UInt8], options: CacheEntryOptions) async throws -> [UInt8]? {
+    /// Stores the value and returns the previous live value (nil when there was none), in one step:
+    /// concurrent callers each see a different previous value, as if they ran one after another.
+    public func getAndSet(_ key: String, value: [UInt8], options: CacheEntryOptions) async throws -> [UInt8]? {
         let now = clock.now
         let bindings = try entryBindings(key, value, options)
         let statements = statements

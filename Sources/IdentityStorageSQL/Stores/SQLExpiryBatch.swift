@@ -7,18 +7,18 @@ import IdentityStorage
 /// Either style reports exactly the rows this call deleted, and two callers removing at once never
 /// report the same row: one statement on SQLite's single writer; `FOR UPDATE SKIP LOCKED` on the servers
 /// (PostgreSQL inside the `DELETE`, MariaDB in a transaction that selects, then deletes what it holds).
-package struct SQLExpiryBatch: Sendable {
+struct SQLExpiryBatch: Sendable {
     /// The selection of up to `limit` expired rows (parameters: the instant, the limit), for the index tests.
-    package let selection: String
+    let selection: String
     /// The statement that removes the rows: the whole batch (`deleteReturning`), or the selected keys (MariaDB).
-    package let removal: String
+    let removal: String
     /// `removal` without `RETURNING`, for batches that only count (`deleteReturning` style).
     let countingRemoval: String
     let lockedSelection: Bool
 
     /// The batch of `table`'s rows whose `column` is before the instant (`inclusive`: at or before), oldest
     /// first then by `key`, returning `columns`; `index` is the expiry index MariaDB is made to use.
-    package init(_ dialect: SQLDialect, table: String, key: String, column: String, index: String, inclusive: Bool = false,
+    init(_ dialect: SQLDialect, table: String, key: String, column: String, index: String, inclusive: Bool = false,
                 returning columns: String) {
         let comparison = inclusive ? "<=" : "<"
         let quotedKey = dialect.quoted(key)
@@ -45,7 +45,7 @@ package struct SQLExpiryBatch: Sendable {
 
     /// Removes one batch of up to `limit` rows expired at `instant` and returns them oldest first
     /// (`precedes` restores that order where `RETURNING` does not keep it); `key` names a row's key.
-    package func remove<Database: SQLDatabase, T: Sendable>(
+    func remove<Database: SQLDatabase, T: Sendable>(
         from database: Database, before instant: Date, limit: Int,
         decode: @escaping @Sendable (Database.Connection.Row) throws -> T,
         key: @escaping @Sendable (T) -> String, precedes: @escaping (T, T) -> Bool
@@ -70,7 +70,7 @@ package struct SQLExpiryBatch: Sendable {
     }
 
     /// Removes one batch of up to `limit` rows expired at `instant` and counts them (the batch returns only keys).
-    package func removeCounting<Database: SQLDatabase>(from database: Database, before instant: Date, limit: Int) async throws -> Int {
+    func removeCounting<Database: SQLDatabase>(from database: Database, before instant: Date, limit: Int) async throws -> Int {
         if lockedSelection {
             return try await remove(from: database, before: instant, limit: limit, decode: { try $0.text(0) }, key: { $0 },
                                     precedes: { _, _ in false }).count
@@ -85,7 +85,7 @@ package struct SQLExpiryBatch: Sendable {
 
 extension SQLExpiryBatch {
     /// The batch of expired server-side sessions, returning whole sessions (claims and cleanup).
-    package static func expiredSessions(_ dialect: SQLDialect) -> SQLExpiryBatch {
+    static func expiredSessions(_ dialect: SQLDialect) -> SQLExpiryBatch {
         SQLExpiryBatch(dialect, table: "server_side_sessions", key: "key", column: "expires", index: "server_side_sessions_expires",
                        returning: SQLTables.Sessions.columns)
     }

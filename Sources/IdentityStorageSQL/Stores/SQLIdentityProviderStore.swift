@@ -1,7 +1,7 @@
 import IdentityStorage
 
 /// Identity providers on any SQL adapter, one row each, properties as JSON; save is the dialect's upsert.
-package struct SQLIdentityProviderStore<Database: SQLDatabase>: IdentityProviderStore {
+public struct SQLIdentityProviderStore<Database: SQLDatabase>: IdentityProviderStore {
     let database: Database
     let statements: Statements
 
@@ -18,12 +18,13 @@ package struct SQLIdentityProviderStore<Database: SQLDatabase>: IdentityProvider
     }
 
     /// A store over `database`.
-    package init(database: Database) {
+    public init(database: Database) {
         self.database = database
         self.statements = Statements(database.dialect)
     }
 
-    package func allSchemeNames() async throws -> [IdentityProviderName] {
+    /// Every provider's scheme, display name and enabled flag, disabled ones included, in byte order of scheme.
+    public func allSchemeNames() async throws -> [IdentityProviderName] {
         let sql = statements.names
         return try await database.read { connection in
             try connection.query(sql, []) { row in
@@ -32,7 +33,8 @@ package struct SQLIdentityProviderStore<Database: SQLDatabase>: IdentityProvider
         }
     }
 
-    package func identityProvider(forScheme scheme: String) async throws -> IdentityProvider? {
+    /// The provider with exactly this scheme (case-sensitive), whatever its type or state; nil when none.
+    public func identityProvider(forScheme scheme: String) async throws -> IdentityProvider? {
         try FieldValidation.key(scheme, "scheme")
         let sql = statements.byScheme
         return try await database.read { connection in
@@ -40,7 +42,8 @@ package struct SQLIdentityProviderStore<Database: SQLDatabase>: IdentityProvider
         }
     }
 
-    package func saveIdentityProvider(_ provider: IdentityProvider) async throws {
+    /// Creates or wholly replaces the provider with this scheme.
+    public func saveIdentityProvider(_ provider: IdentityProvider) async throws {
         try provider.validate()
         let values = try SQLTables.IdentityProviders.values(provider)
         let sql = statements.upsert
@@ -49,8 +52,9 @@ package struct SQLIdentityProviderStore<Database: SQLDatabase>: IdentityProvider
         }
     }
 
+    /// Deletes the provider; false when there was none.
     @discardableResult
-    package func deleteIdentityProvider(forScheme scheme: String) async throws -> Bool {
+    public func deleteIdentityProvider(forScheme scheme: String) async throws -> Bool {
         try FieldValidation.key(scheme, "scheme")
         let sql = statements.delete
         return try await database.configurationWrite { connection in

@@ -4,18 +4,18 @@ import IdentityStorage
 /// AUTO_INCREMENT), increasing and never reused. Both kinds of append run under the ``SQLLock/keyRing``
 /// lock (``SQLDatabase/locked(_:_:)``), so ids are handed out in commit order and the conditional append
 /// ("only if the newest id is still N") has exactly one winner.
-package struct SQLKeyRingStore<Database: SQLDatabase>: KeyRingStore {
+public struct SQLKeyRingStore<Database: SQLDatabase>: KeyRingStore {
     let database: Database
     let statements: Statements
 
     /// The statements, built once per store for the database's dialect.
-    package struct Statements: Sendable {
+    public struct Statements: Sendable {
         let all, insert, latest: String
-        /// The delete by a JSON array of ids (for the index tests).
-        package let deleteByIds: String
+        /// The delete by a JSON array of ids (for an adapter's index tests).
+        public let deleteByIds: String
 
         /// The statements for `dialect`.
-        package init(_ dialect: SQLDialect) {
+        public init(_ dialect: SQLDialect) {
             all = dialect.translate("SELECT id, friendly_name, xml FROM key_ring ORDER BY id")
             insert = dialect.translate("INSERT INTO key_ring(friendly_name, xml) VALUES (?, ?)" + (dialect.returningGeneratedID ?? ""))
             latest = dialect.translate("SELECT max(id) FROM key_ring")
@@ -24,12 +24,14 @@ package struct SQLKeyRingStore<Database: SQLDatabase>: KeyRingStore {
     }
 
     /// A store over `database`.
-    package init(database: Database) {
+    public init(database: Database) {
         self.database = database
         self.statements = Statements(database.dialect)
     }
 
-    package func allElements() async throws -> [KeyRingElement] {
+    /// Every element in insertion order. All or nothing: one unreadable element fails the whole call
+    /// with `IdentityStorageError.Code.corruptedData` (it may hold a revocation).
+    public func allElements() async throws -> [KeyRingElement] {
         let sql = statements.all
         do {
             return try await database.read { connection in
@@ -44,8 +46,9 @@ package struct SQLKeyRingStore<Database: SQLDatabase>: KeyRingStore {
         }
     }
 
+    /// Appends an element and returns it with its store-assigned id.
     @discardableResult
-    package func storeElement(xml: String, friendlyName: String?) async throws -> KeyRingElement {
+    public func storeElement(xml: String, friendlyName: String?) async throws -> KeyRingElement {
         try KeyRingElement.validate(xml: xml, friendlyName: friendlyName)
         let sql = statements.insert
         let id = try await database.locked(.keyRing) { connection in
@@ -54,7 +57,9 @@ package struct SQLKeyRingStore<Database: SQLDatabase>: KeyRingStore {
         return KeyRingElement(id: id, friendlyName: friendlyName, xml: xml)
     }
 
-    package func storeElement(xml: String, friendlyName: String?, ifLatestIdIs expectedLatestId: Int64?) async throws -> KeyRingElement? {
+    /// Appends an element only if the newest element's id is still `expectedLatestId` (nil: the ring is empty).
+    /// Returns the stored element, or nil when another instance appended first.
+    public func storeElement(xml: String, friendlyName: String?, ifLatestIdIs expectedLatestId: Int64?) async throws -> KeyRingElement? {
         try KeyRingElement.validate(xml: xml, friendlyName: friendlyName)
         let statements = statements
         let id = try await database.locked(.keyRing) { connection -> Int64? in
@@ -65,8 +70,9 @@ package struct SQLKeyRingStore<Database: SQLDatabase>: KeyRingStore {
         return id.map { KeyRingElement(id: $0, friendlyName: friendlyName, xml: xml) }
     }
 
+    /// Deletes the elements with these ids; returns how many existed and were deleted.
     @discardableResult
-    package func deleteElements(withIds ids: [Int64]) async throws -> Int {
+    public func deleteElements(withIds ids: [Int64]) async throws -> Int {
         if ids.isEmpty { return 0 }
         let list = try StorageJSON.string(ids)
         let sql = statements.deleteByIds

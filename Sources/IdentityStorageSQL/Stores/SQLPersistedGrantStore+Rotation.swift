@@ -6,7 +6,7 @@ import IdentityStorage
 /// SQLite decides in Swift inside one write transaction (the single writer serialises every rotation). PostgreSQL and
 /// MariaDB call a routine their schema installs, in one round trip: it locks the presented row (`SELECT … FOR UPDATE`),
 /// so concurrent presentations of one token queue on that row and each sees what the one before it wrote, decides as
-/// ``RefreshTokenDecision`` does, and writes in the same transaction.
+/// `RefreshTokenDecision` does, and writes in the same transaction.
 ///
 /// A family is removed by deleting its members until a pass removes none. A rotation of a member always locks a member
 /// row before it inserts a successor, and a delete waits for a locked row and re-reads it: so when a pass meets a
@@ -14,7 +14,10 @@ import IdentityStorage
 /// the next pass (a new statement, which sees every commit before it) removes it. A rotation that comes after finds its
 /// token gone. No successor outlives the family's removal.
 extension SQLPersistedGrantStore {
-    package func rotateRefreshToken(presented key: String, successor: PersistedGrant, policy: RefreshTokenRotationPolicy) async throws -> RefreshTokenRotation {
+    /// Rotates a refresh token, atomically (one SQL statement or transaction, one Lua script, one lock hold), with one of
+    /// four outcomes (see `RefreshTokenRotation`). The family of the presented grant is its `PersistedGrant.familyId`,
+    /// or its own key when it has none (grants stored before families existed are families of one).
+    public func rotateRefreshToken(presented key: String, successor: PersistedGrant, policy: RefreshTokenRotationPolicy) async throws -> RefreshTokenRotation {
         try validateRotation(presented: key, successor: successor, policy: policy)
         let now = clock.now.roundedToStoragePrecision
         let statements = statements
@@ -59,8 +62,11 @@ extension SQLPersistedGrantStore {
         }
     }
 
+    /// Removes every grant of the family `familyId` (the grants whose `PersistedGrant.familyId` it is, and the grant
+    /// with that key if it has no family) and returns how many. Atomic with respect to rotations: a rotation of a
+    /// member never leaves a successor behind. Missing family: 0.
     @discardableResult
-    package func removeFamily(_ familyId: String) async throws -> Int {
+    public func removeFamily(_ familyId: String) async throws -> Int {
         try FieldValidation.key(familyId, "family id")
         let statements = statements
         return try await database.transaction { connection in try Self.removeFamily(familyId, statements, connection) }

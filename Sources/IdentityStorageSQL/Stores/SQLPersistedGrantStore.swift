@@ -8,36 +8,36 @@ import IdentityStorage
 /// whose changed-row count says who won, then the winner reads the row it still holds locked.
 ///
 /// The hot statements (get, store, take, consume) are built once, when the store is made.
-package struct SQLPersistedGrantStore<Database: SQLDatabase>: PersistedGrantStore {
+public struct SQLPersistedGrantStore<Database: SQLDatabase>: PersistedGrantStore {
     let database: Database
     let clock: any WallClock
     let statements: Statements
 
     /// The statements, built once per dialect; the raw benchmark baselines run the same ones.
-    package struct Statements: Sendable {
+    public struct Statements: Sendable {
         let dialect: SQLDialect
         let columns: String
         /// Select by key (parameter: the key).
-        package let get: String
+        public let get: String
         /// The upsert (parameters: ``SQLTables/Grants/values(_:)``).
-        package let upsert: String
+        public let upsert: String
         /// Delete by key returning the row (parameter: the key).
-        package let take: String
+        public let take: String
         /// The conditional update of consume (parameters: the instant, the key); with `RETURNING` where the dialect has it.
-        package let consume: String
+        public let consume: String
         /// What the winner of consume reads, under the row lock its update holds (dialects without `UPDATE … RETURNING`).
-        package let consumedRow: String
+        public let consumedRow: String
         let delete: String
         /// The family's members, then its grant of that key without a family (parameter: the family id, each).
-        package let deleteFamilyMembers: String
-        package let deleteFamilyOfOne: String
+        let deleteFamilyMembers: String
+        let deleteFamilyOfOne: String
         /// The presented token's update on a rotation (parameters: consumed time, family, successor key, key) and on a
         /// reuse within grace (parameters: family, successor key, key).
         let markRotated: String
         let markReused: String
 
         /// The statements for `dialect`.
-        package init(_ dialect: SQLDialect) {
+        public init(_ dialect: SQLDialect) {
             self.dialect = dialect
             let key = dialect.quoted("key")
             columns = dialect.columns(SQLTables.Grants.columns)
@@ -61,29 +61,33 @@ package struct SQLPersistedGrantStore<Database: SQLDatabase>: PersistedGrantStor
         }
 
         /// The delete by key list that re-checks `condition` (``SQLDialect/FilteredDeleteStyle/keysThenDelete(chunk:)``).
-        package func deleteMatching(_ condition: String) -> String {
+        public func deleteMatching(_ condition: String) -> String {
             dialect.deleteByJSONKeys("persisted_grants", "key", condition, false)
         }
     }
 
     /// A store over `database` judging consumption time by `clock`.
-    package init(database: Database, clock: any WallClock) {
+    public init(database: Database, clock: any WallClock) {
         self.database = database
         self.clock = clock
         self.statements = Statements(database.dialect)
     }
 
-    package func storeGrant(_ grant: PersistedGrant) async throws {
+    /// Creates or wholly replaces the grant with `PersistedGrant.key`. Concurrent stores of one key never fail.
+    public func storeGrant(_ grant: PersistedGrant) async throws {
         try grant.validate()
         try await database.standaloneRun(statements.upsert, SQLTables.Grants.values(grant))
     }
 
-    package func grant(forKey key: String) async throws -> PersistedGrant? {
+    /// The grant with exactly this key (case-sensitive); nil when none.
+    public func grant(forKey key: String) async throws -> PersistedGrant? {
         try FieldValidation.key(key, "grant key")
         return try await database.standaloneQuery(statements.get, [.text(key)], writes: false) { try SQLTables.Grants.decode($0) }.first
     }
 
-    package func grants(matching filter: PersistedGrantFilter) async throws -> [PersistedGrant] {
+    /// Every grant matching `filter` (see `PersistedGrantFilter` for the rules), in no particular order.
+    /// An empty filter throws `IdentityStorageError.Code.invalidArgument`.
+    public func grants(matching filter: PersistedGrantFilter) async throws -> [PersistedGrant] {
         try filter.validate()
         guard let (condition, bindings) = try statements.condition(filter) else { return [] }
         let sql = "SELECT \(statements.columns) FROM persisted_grants WHERE \(condition)"
@@ -92,14 +96,17 @@ package struct SQLPersistedGrantStore<Database: SQLDatabase>: PersistedGrantStor
         }
     }
 
+    /// Removes the grant; false when there was none (never an error).
     @discardableResult
-    package func removeGrant(forKey key: String) async throws -> Bool {
+    public func removeGrant(forKey key: String) async throws -> Bool {
         try FieldValidation.key(key, "grant key")
         return try await database.standaloneRun(statements.delete, [.text(key)]) > 0
     }
 
+    /// Removes every grant matching `filter` and returns how many this call removed.
+    /// An empty filter throws `IdentityStorageError.Code.invalidArgument` and removes nothing.
     @discardableResult
-    package func removeGrants(matching filter: PersistedGrantFilter) async throws -> Int {
+    public func removeGrants(matching filter: PersistedGrantFilter) async throws -> Int {
         try filter.validate()
         switch statements.dialect.filteredDeletes {
         case .direct:
@@ -128,12 +135,17 @@ package struct SQLPersistedGrantStore<Database: SQLDatabase>: PersistedGrantStor
         }
     }
 
-    package func takeGrant(forKey key: String) async throws -> PersistedGrant? {
+    /// Get-and-delete in one step, for one-time artefacts (authorization codes): returns the grant to
+    /// exactly one of any number of concurrent callers, nil to the others and on a miss.
+    public func takeGrant(forKey key: String) async throws -> PersistedGrant? {
         try FieldValidation.key(key, "grant key")
         return try await database.standaloneQuery(statements.take, [.text(key)], writes: true) { try SQLTables.Grants.decode($0) }.first
     }
 
-    package func consumeGrant(forKey key: String) async throws -> PersistedGrant? {
+    /// Consume-once, for one-time refresh tokens: sets `PersistedGrant.consumedTime` to the store's
+    /// clock time only if it was not set, and returns the updated grant to that one caller.
+    /// Returns nil on a miss and when the grant was already consumed. The grant stays stored.
+    public func consumeGrant(forKey key: String) async throws -> PersistedGrant? {
         try FieldValidation.key(key, "grant key")
         let bindings: [SQLValue] = [.date(clock.now), .text(key)]
         let statements = statements

@@ -2,7 +2,7 @@ import IdentityStorage
 
 /// Pushed authorization requests on any SQL adapter, one row each; consume is a `DELETE` and take a
 /// `DELETE … RETURNING`: single statements, exactly one winner.
-package struct SQLPushedAuthorizationRequestStore<Database: SQLDatabase>: PushedAuthorizationRequestStore {
+public struct SQLPushedAuthorizationRequestStore<Database: SQLDatabase>: PushedAuthorizationRequestStore {
     let database: Database
     let statements: Statements
 
@@ -21,12 +21,13 @@ package struct SQLPushedAuthorizationRequestStore<Database: SQLDatabase>: Pushed
     }
 
     /// A store over `database`.
-    package init(database: Database) {
+    public init(database: Database) {
         self.database = database
         self.statements = Statements(database.dialect)
     }
 
-    package func storePushedAuthorizationRequest(_ request: PushedAuthorizationRequest) async throws {
+    /// Stores a new request. An existing hash gives `IdentityStorageError.Code.duplicate` and leaves it unchanged.
+    public func storePushedAuthorizationRequest(_ request: PushedAuthorizationRequest) async throws {
         try request.validate()
         let values = SQLTables.PushedAuthorizationRequests.values(request)
         let sql = statements.insert
@@ -35,7 +36,8 @@ package struct SQLPushedAuthorizationRequestStore<Database: SQLDatabase>: Pushed
         }
     }
 
-    package func pushedAuthorizationRequest(forHash referenceValueHash: String) async throws -> PushedAuthorizationRequest? {
+    /// The request with exactly this hash; nil when none or already consumed. Expiry is not checked.
+    public func pushedAuthorizationRequest(forHash referenceValueHash: String) async throws -> PushedAuthorizationRequest? {
         try FieldValidation.key(referenceValueHash, "referenceValueHash")
         let sql = statements.byHash
         return try await database.read { connection in
@@ -43,8 +45,9 @@ package struct SQLPushedAuthorizationRequestStore<Database: SQLDatabase>: Pushed
         }
     }
 
+    /// Consumes (deletes) the request; false when there was none (never an error).
     @discardableResult
-    package func consumePushedAuthorizationRequest(forHash referenceValueHash: String) async throws -> Bool {
+    public func consumePushedAuthorizationRequest(forHash referenceValueHash: String) async throws -> Bool {
         try FieldValidation.key(referenceValueHash, "referenceValueHash")
         let sql = statements.delete
         return try await database.write { connection in
@@ -52,7 +55,8 @@ package struct SQLPushedAuthorizationRequestStore<Database: SQLDatabase>: Pushed
         }
     }
 
-    package func takePushedAuthorizationRequest(forHash referenceValueHash: String) async throws -> PushedAuthorizationRequest? {
+    /// Get-and-consume in one step: exactly one concurrent caller receives the request.
+    public func takePushedAuthorizationRequest(forHash referenceValueHash: String) async throws -> PushedAuthorizationRequest? {
         try FieldValidation.key(referenceValueHash, "referenceValueHash")
         let sql = statements.take
         return try await database.write { connection in

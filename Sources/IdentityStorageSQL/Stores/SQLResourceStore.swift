@@ -3,25 +3,25 @@ import IdentityStorage
 /// Resources on any SQL adapter as JSON documents; API-resource scopes in an index table. Name lists are
 /// bound as one JSON array (``SQLDialect/inJSONList``), so each query is one fixed, prepared statement
 /// and one round trip; ``allResources()`` reads the three tables in one statement (one snapshot).
-package struct SQLResourceStore<Database: SQLDatabase>: ResourceStore {
+public struct SQLResourceStore<Database: SQLDatabase>: ResourceStore {
     let database: Database
     let statements: Statements
 
     /// The statements, built once per store for the database's dialect.
-    package struct Statements: Sendable {
+    public struct Statements: Sendable {
         /// Identity resources by a JSON array of names.
-        package let identityResourcesByName: String
+        public let identityResourcesByName: String
         /// API scopes by a JSON array of names.
-        package let apiScopesByName: String
+        public let apiScopesByName: String
         /// API resources by a JSON array of names.
-        package let apiResourcesByName: String
+        public let apiResourcesByName: String
         /// API resources by a JSON array of scope names.
-        package let apiResourcesByScope: String
+        public let apiResourcesByScope: String
         let all, upsertIdentityResource, upsertApiScope, upsertApiResource, deleteScopes, insertScopes: String
         let deleteIdentityResource, deleteApiScope, deleteApiResource: String
 
         /// The statements for `dialect`.
-        package init(_ dialect: SQLDialect) {
+        public init(_ dialect: SQLDialect) {
             let list = { (column: String) in dialect.inJSONList(column, "?") }
             identityResourcesByName = dialect.translate("SELECT name, document FROM identity_resources WHERE \(list("name"))")
             apiScopesByName = dialect.translate("SELECT name, document FROM api_scopes WHERE \(list("name"))")
@@ -46,24 +46,28 @@ package struct SQLResourceStore<Database: SQLDatabase>: ResourceStore {
     }
 
     /// A store over `database`.
-    package init(database: Database) {
+    public init(database: Database) {
         self.database = database
         self.statements = Statements(database.dialect)
     }
 
-    package func identityResources(withScopeNames scopeNames: [String]) async throws -> [IdentityResource] {
+    /// Identity resources whose name is one of `scopeNames`.
+    public func identityResources(withScopeNames scopeNames: [String]) async throws -> [IdentityResource] {
         try await documents(DecodedDocuments.identityResources, statements.identityResourcesByName, scopeNames)
     }
 
-    package func apiScopes(withNames scopeNames: [String]) async throws -> [ApiScope] {
+    /// API scopes whose name is one of `scopeNames`.
+    public func apiScopes(withNames scopeNames: [String]) async throws -> [ApiScope] {
         try await documents(DecodedDocuments.apiScopes, statements.apiScopesByName, scopeNames)
     }
 
-    package func apiResources(withScopeNames scopeNames: [String]) async throws -> [ApiResource] {
+    /// API resources serving any of `scopeNames`, each returned once.
+    public func apiResources(withScopeNames scopeNames: [String]) async throws -> [ApiResource] {
         try await documents(DecodedDocuments.apiResources, statements.apiResourcesByScope, scopeNames)
     }
 
-    package func apiResources(withNames names: [String]) async throws -> [ApiResource] {
+    /// API resources whose name is one of `names`.
+    public func apiResources(withNames names: [String]) async throws -> [ApiResource] {
         try await documents(DecodedDocuments.apiResources, statements.apiResourcesByName, names)
     }
 
@@ -73,7 +77,8 @@ package struct SQLResourceStore<Database: SQLDatabase>: ResourceStore {
         var document: String
     }
 
-    package func allResources() async throws -> Resources {
+    /// Everything, including disabled resources and those hidden from discovery.
+    public func allResources() async throws -> Resources {
         let sql = statements.all
         let rows = try await database.read { connection in
             try connection.query(sql, []) { row in Row(kind: try row.int(0), name: try row.text(1), document: try row.text(2)) }
@@ -89,17 +94,20 @@ package struct SQLResourceStore<Database: SQLDatabase>: ResourceStore {
         return resources
     }
 
-    package func saveIdentityResource(_ resource: IdentityResource) async throws {
+    /// Creates or wholly replaces the identity resource with this name.
+    public func saveIdentityResource(_ resource: IdentityResource) async throws {
         try resource.validate()
         try await write(statements.upsertIdentityResource, [.text(resource.name), .text(try StorageJSON.string(resource))])
     }
 
-    package func saveApiScope(_ scope: ApiScope) async throws {
+    /// Creates or wholly replaces the API scope with this name.
+    public func saveApiScope(_ scope: ApiScope) async throws {
         try scope.validate()
         try await write(statements.upsertApiScope, [.text(scope.name), .text(try StorageJSON.string(scope))])
     }
 
-    package func saveApiResource(_ resource: ApiResource) async throws {
+    /// Creates or wholly replaces the API resource with this name.
+    public func saveApiResource(_ resource: ApiResource) async throws {
         try resource.validate()
         let stored = resource.atStoragePrecision
         let document = try StorageJSON.string(stored)
@@ -114,20 +122,23 @@ package struct SQLResourceStore<Database: SQLDatabase>: ResourceStore {
         }
     }
 
+    /// Deletes the identity resource; false when there was none.
     @discardableResult
-    package func deleteIdentityResource(named name: String) async throws -> Bool {
+    public func deleteIdentityResource(named name: String) async throws -> Bool {
         try FieldValidation.key(name, "resource name")
         return try await write(statements.deleteIdentityResource, [.text(name)]) > 0
     }
 
+    /// Deletes the API scope; false when there was none.
     @discardableResult
-    package func deleteApiScope(named name: String) async throws -> Bool {
+    public func deleteApiScope(named name: String) async throws -> Bool {
         try FieldValidation.key(name, "resource name")
         return try await write(statements.deleteApiScope, [.text(name)]) > 0
     }
 
+    /// Deletes the API resource; false when there was none.
     @discardableResult
-    package func deleteApiResource(named name: String) async throws -> Bool {
+    public func deleteApiResource(named name: String) async throws -> Bool {
         try FieldValidation.key(name, "resource name")
         return try await write(statements.deleteApiResource, [.text(name)]) > 0
     }

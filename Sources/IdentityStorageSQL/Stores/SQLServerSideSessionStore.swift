@@ -1,23 +1,23 @@
 import Foundation
 import IdentityStorage
 
-/// Server-side sessions on any SQL adapter, one row each. Claiming expired sessions is one
-/// ``SQLExpiryBatch``, so concurrent claimers (on any number of instances) never share a session;
+/// Server-side sessions on any SQL adapter, one row each. Claiming expired sessions removes one batch of
+/// expired rows as the cleanup store does, so concurrent claimers (on any number of instances) never share a session;
 /// a query page and its counts come from one snapshot (``SQLDatabase/snapshot(_:)``).
-package struct SQLServerSideSessionStore<Database: SQLDatabase>: ServerSideSessionStore {
+public struct SQLServerSideSessionStore<Database: SQLDatabase>: ServerSideSessionStore {
     let database: Database
     let clock: any WallClock
     let statements: Statements
 
     /// The statements, built once per store for the database's dialect.
-    package struct Statements: Sendable {
+    struct Statements: Sendable {
         let dialect: SQLDialect
         let columns, insert, byKey, update, exists, delete: String
         /// The batch that claims expired sessions (shared with the cleanup index tests).
-        package let expired: SQLExpiryBatch
+        let expired: SQLExpiryBatch
 
         /// The statements for `dialect`.
-        package init(_ dialect: SQLDialect) {
+        init(_ dialect: SQLDialect) {
             self.dialect = dialect
             let key = dialect.quoted("key")
             columns = dialect.columns(SQLTables.Sessions.columns)
@@ -34,13 +34,15 @@ package struct SQLServerSideSessionStore<Database: SQLDatabase>: ServerSideSessi
     }
 
     /// A store over `database` judging expiry by `clock`.
-    package init(database: Database, clock: any WallClock) {
+    public init(database: Database, clock: any WallClock) {
         self.database = database
         self.clock = clock
         self.statements = Statements(database.dialect)
     }
 
-    package func createSession(_ session: ServerSideSession) async throws {
+    /// Stores a new session. An existing key gives `IdentityStorageError.Code.duplicate`
+    /// and leaves the stored session unchanged.
+    public func createSession(_ session: ServerSideSession) async throws {
         try session.validate()
         let values = SQLTables.Sessions.values(session)
         let sql = statements.insert
@@ -49,7 +51,8 @@ package struct SQLServerSideSessionStore<Database: SQLDatabase>: ServerSideSessi
         }
     }
 
-    package func session(forKey key: String) async throws -> ServerSideSession? {
+    /// The session with exactly this key; nil when none. Expired sessions are returned until claimed.
+    public func session(forKey key: String) async throws -> ServerSideSession? {
         try FieldValidation.key(key, "session key")
         let sql = statements.byKey
         return try await database.read { connection in
@@ -57,8 +60,10 @@ package struct SQLServerSideSessionStore<Database: SQLDatabase>: ServerSideSessi
         }
     }
 
+    /// Replaces the session with the same key, only if it exists (a renewal never resurrects a deleted
+    /// session). Returns false when there is none.
     @discardableResult
-    package func updateSession(_ session: ServerSideSession) async throws -> Bool {
+    public func updateSession(_ session: ServerSideSession) async throws -> Bool {
         try session.validate()
         var reordered = SQLTables.Sessions.values(session)
         reordered.append(reordered.removeFirst())
@@ -70,8 +75,9 @@ package struct SQLServerSideSessionStore<Database: SQLDatabase>: ServerSideSessi
         }
     }
 
+    /// Deletes the session; false when there was none (never an error).
     @discardableResult
-    package func deleteSession(forKey key: String) async throws -> Bool {
+    public func deleteSession(forKey key: String) async throws -> Bool {
         try FieldValidation.key(key, "session key")
         let sql = statements.delete
         return try await database.write { connection in
@@ -79,7 +85,8 @@ package struct SQLServerSideSessionStore<Database: SQLDatabase>: ServerSideSessi
         }
     }
 
-    package func sessions(matching filter: SessionFilter) async throws -> [ServerSideSession] {
+    /// Sessions matching `filter` exactly, in byte order of key. A blank filter throws `IdentityStorageError.Code.invalidArgument`.
+    public func sessions(matching filter: SessionFilter) async throws -> [ServerSideSession] {
         try filter.validate()
         guard let condition = SessionSQL.filterCondition(filter, dialect: statements.dialect) else { return [] }
         let sql = "SELECT \(statements.columns) FROM server_side_sessions WHERE \(condition.sql) ORDER BY \(statements.dialect.quoted("key"))"
@@ -88,8 +95,9 @@ package struct SQLServerSideSessionStore<Database: SQLDatabase>: ServerSideSessi
         }
     }
 
+    /// Deletes sessions matching `filter`; returns how many this call deleted.
     @discardableResult
-    package func deleteSessions(matching filter: SessionFilter) async throws -> Int {
+    public func deleteSessions(matching filter: SessionFilter) async throws -> Int {
         try filter.validate()
         guard let condition = SessionSQL.filterCondition(filter, dialect: statements.dialect) else { return 0 }
         let sql = "DELETE FROM server_side_sessions WHERE \(condition.sql)"
@@ -98,13 +106,17 @@ package struct SQLServerSideSessionStore<Database: SQLDatabase>: ServerSideSessi
         }
     }
 
-    package func claimExpiredSessions(limit: Int) async throws -> [ServerSideSession] {
+    /// Deletes and returns up to `limit` sessions whose `ServerSideSession.expires` is before the store's
+    /// clock time, oldest expiry first. Sessions without an expiry are never claimed. Concurrent callers
+    /// (on any number of instances) never receive the same session.
+    public func claimExpiredSessions(limit: Int) async throws -> [ServerSideSession] {
         try await statements.expired.remove(
             from: database, before: clock.now, limit: limit, decode: { try SQLTables.Sessions.decode($0) }, key: \.key,
             precedes: { ($0.expires!, ExactString($0.key)) < ($1.expires!, ExactString($1.key)) })
     }
 
-    package func querySessions(_ query: SessionQuery) async throws -> QueryResult<ServerSideSession> {
+    /// A page of sessions under upstream's paging rules (§1.6), ordered by key in byte order.
+    public func querySessions(_ query: SessionQuery) async throws -> QueryResult<ServerSideSession> {
         let statements = statements
         return try await database.snapshot { connection in
             try SessionPaging.page(query, from: Source(connection: connection, query: query, statements: statements))

@@ -5,7 +5,7 @@ import IdentityStorage
 /// lock (``SQLDatabase/locked(_:_:)``): the conditional store looks for a newer key and inserts only if
 /// there is none, and with the lock held no other store can slip in between (`INSERT … WHERE NOT EXISTS`
 /// alone is not safe in PostgreSQL: two READ COMMITTED transactions both see "no newer key").
-package struct SQLSigningKeyStore<Database: SQLDatabase>: SigningKeyStore {
+public struct SQLSigningKeyStore<Database: SQLDatabase>: SigningKeyStore {
     let database: Database
     let statements: Statements
 
@@ -23,19 +23,22 @@ package struct SQLSigningKeyStore<Database: SQLDatabase>: SigningKeyStore {
     }
 
     /// A store over `database`.
-    package init(database: Database) {
+    public init(database: Database) {
         self.database = database
         self.statements = Statements(database.dialect)
     }
 
-    package func loadKeys() async throws -> [SerializedKey] {
+    /// Every stored key, data byte-exact, in byte order of id.
+    public func loadKeys() async throws -> [SerializedKey] {
         let sql = statements.all
         return try await database.read { connection in
             try connection.query(sql, []) { try SQLTables.SigningKeys.decode($0) }
         }
     }
 
-    package func storeKey(_ key: SerializedKey) async throws {
+    /// Stores a new key. A key with the same id already stored gives
+    /// `IdentityStorageError.Code.duplicate` and is left unchanged.
+    public func storeKey(_ key: SerializedKey) async throws {
         try key.validate()
         let values = SQLTables.SigningKeys.values(key)
         let sql = statements.insert
@@ -45,7 +48,10 @@ package struct SQLSigningKeyStore<Database: SQLDatabase>: SigningKeyStore {
         }
     }
 
-    package func storeKey(_ key: SerializedKey, ifNoKeyCreatedAfter threshold: Date) async throws -> Bool {
+    /// Stores `key` only if no stored key was created after `threshold`: the compare-and-set a key
+    /// manager uses ("create a key only if nobody created one since I last looked"). Returns whether it stored.
+    /// Exactly one of several concurrent callers with the same threshold wins.
+    public func storeKey(_ key: SerializedKey, ifNoKeyCreatedAfter threshold: Date) async throws -> Bool {
         try key.validate()
         try FieldValidation.threshold(threshold, "ifNoKeyCreatedAfter")
         let values = SQLTables.SigningKeys.values(key)
@@ -57,8 +63,9 @@ package struct SQLSigningKeyStore<Database: SQLDatabase>: SigningKeyStore {
         }
     }
 
+    /// Deletes the key; false when there was none (never an error).
     @discardableResult
-    package func deleteKey(withId id: String) async throws -> Bool {
+    public func deleteKey(withId id: String) async throws -> Bool {
         try FieldValidation.key(id, "signing key id")
         let sql = statements.delete
         return try await database.write { connection in
