@@ -51,10 +51,25 @@ extension IdentityStores {
     /// Every store from an adapter's own ones: the replay cache, the authorization-parameter message store and
     /// device-flow throttling are the cache-backed ones, built on `cache` with `clock`.
     ///
-    /// - Parameter messageSlidingExpiration: How long, in seconds, an authorization-parameter message lives after it
-    ///   was last written or read: the sliding expiration of ``CacheBackedAuthorizationParametersMessageStore``.
-    ///   Default 3600 (one hour, upstream's), as the `messageSlidingExpiration` of every built-in adapter's
-    ///   configuration (a `Duration` there).
+    /// - Parameters:
+    ///   - clients: The adapter's client store.
+    ///   - resources: The adapter's resource store.
+    ///   - identityProviders: The adapter's identity-provider store.
+    ///   - signingKeys: The adapter's signing-key store.
+    ///   - keyRing: The adapter's data-protection key-ring store.
+    ///   - grants: The adapter's persisted-grant store.
+    ///   - deviceFlow: The adapter's device-flow store.
+    ///   - sessions: The adapter's server-side session store.
+    ///   - pushedAuthorizationRequests: The adapter's pushed-authorization-request store.
+    ///   - backchannelRequests: The adapter's CIBA request store.
+    ///   - cache: The adapter's distributed cache, which the three cache-backed stores are built on.
+    ///   - clock: The clock the cache-backed replay cache and device-flow throttling read.
+    ///   - messageSlidingExpiration: How long, in seconds, an authorization-parameter message lives after it
+    ///     was last written or read: the sliding expiration of ``CacheBackedAuthorizationParametersMessageStore``.
+    ///     Default 3600 (one hour, upstream's), as the `messageSlidingExpiration` of every built-in adapter's
+    ///     configuration (a `Duration` there).
+    ///   - cleanup: The adapter's cleanup, one part per kind of expiring item.
+    ///   - capabilities: What the adapter's stores can do, which the conformance suite reads to skip what they cannot.
     public init(clients: any ClientStore, resources: any ResourceStore, identityProviders: any IdentityProviderStore,
                 signingKeys: any SigningKeyStore, keyRing: any KeyRingStore, grants: any PersistedGrantStore,
                 deviceFlow: any DeviceFlowStore, sessions: any ServerSideSessionStore,
