@@ -1,19 +1,33 @@
 /// Every store of one backend, as a server wires them up; what an adapter's `open` returns
 /// and what the conformance suite tests.
 public struct IdentityStores: Sendable {
+    /// Clients and their CORS origins.
     public var clients: any ClientStore
+    /// Identity resources, API scopes and API resources.
     public var resources: any ResourceStore
+    /// Dynamic external identity providers.
     public var identityProviders: any IdentityProviderStore
+    /// Signing keys.
     public var signingKeys: any SigningKeyStore
+    /// The data-protection key ring.
     public var keyRing: any KeyRingStore
+    /// Persisted grants: codes, refresh and reference tokens, consents, with refresh-token families.
     public var grants: any PersistedGrantStore
+    /// Device-flow authorizations.
     public var deviceFlow: any DeviceFlowStore
+    /// Server-side sessions.
     public var sessions: any ServerSideSessionStore
+    /// Pushed authorization requests.
     public var pushedAuthorizationRequests: any PushedAuthorizationRequestStore
+    /// CIBA requests.
     public var backchannelRequests: any BackchannelAuthenticationRequestStore
+    /// The distributed cache.
     public var cache: any DistributedCache
+    /// The replay cache, usually ``CacheBackedReplayCache`` over ``cache``.
     public var replayCache: any ReplayCache
+    /// Authorization-parameter messages, usually ``CacheBackedAuthorizationParametersMessageStore`` over ``cache``.
     public var authorizationParametersMessages: any AuthorizationParametersMessageStore
+    /// Device-flow throttling, usually ``CacheBackedDeviceFlowThrottling`` over ``cache``.
     public var deviceFlowThrottling: any DeviceFlowThrottling
     /// Housekeeping of the stores above. Replacing one of them (say ``grants``) with a store of other data: give
     /// its part of the cleanup with ``CleanupStore/replacing(grants:deviceAuthorizations:pushedAuthorizationRequests:backchannelRequests:cacheEntries:)``.
@@ -21,6 +35,7 @@ public struct IdentityStores: Sendable {
     /// What this backend can and cannot do.
     public var capabilities: StoreCapabilities
 
+    /// The given stores, cleanup and capabilities, as they are.
     public init(clients: any ClientStore, resources: any ResourceStore, identityProviders: any IdentityProviderStore,
                 signingKeys: any SigningKeyStore, keyRing: any KeyRingStore, grants: any PersistedGrantStore,
                 deviceFlow: any DeviceFlowStore, sessions: any ServerSideSessionStore,

@@ -13,6 +13,7 @@ public protocol WallClock: Sendable {
 
 /// The system's real-time clock.
 public struct SystemWallClock: WallClock {
+    /// The system clock.
     public init() {}
     public var now: Date { Date() }
 }
