@@ -21,25 +21,23 @@ for target in IdentityStorageSQL IdentityStorageBlockingPool; do
     if [ -d "Sources/$target/Documentation.docc" ]; then catalogued+=("$target"); fi
 done
 
+# Every trait on, as the test command builds (`swift test --enable-all-traits`): the same build configuration, so
+# dump-symbol-graph compiles nothing again. (Without the flag it builds the dependencies without their default traits
+# and recompiles Hummingbird.) The plugin goes after it: any plugin run leaves SwiftPM's next full build recompiling
+# Hummingbird, which costs nothing when this script is the last step.
+traits=(--enable-all-traits)
+
 start=$SECONDS
 log=$(mktemp /tmp/build-docs.XXXXXX.log)
 status=0
 
-plugin_targets=()
-for target in "${catalogued[@]}"; do plugin_targets+=(--target "$target"); done
-if ! swift package --disable-sandbox generate-documentation "${plugin_targets[@]}" --warnings-as-errors >"$log" 2>&1; then
-    status=1
-fi
-# DocC's diagnostics (with their source excerpts), not SwiftPM's notes about other packages' files.
-grep -E -A12 '^(error|warning): ' "$log" | grep -v -E "unhandled; explicitly declare|CMakeLists.txt" || true
-grep -E '^Finished building documentation' "$log" || true
-echo "build-docs: plugin ($((SECONDS - start)) s, log: $log)"
-
-# The other modules: their symbol graphs from the build already made, each converted by docc on its own.
+# Every module's symbol graph from the build already made, for the coverage check and for docc on the modules
+# without a catalogue.
 graphs=.build/symbol-graphs
 rm -rf "$graphs" .build/docs
-swift package dump-symbol-graph --minimum-access-level public >>"$log" 2>&1 || { echo "build-docs: dump-symbol-graph failed (see $log)"; exit 1; }
-extracted=$(sed -n 's/^Files written to //p' "$log" | tail -n 1)
+swift package "${traits[@]}" dump-symbol-graph --minimum-access-level public >"$log.graphs" 2>&1 || {
+    echo "build-docs: dump-symbol-graph failed (see $log.graphs)"; exit 1; }
+extracted=$(sed -n 's/^Files written to //p' "$log.graphs" | tail -n 1)
 mkdir -p .build/docs
 for module in "${catalogued[@]}" "${others[@]}"; do
     mkdir -p "$graphs/$module"
@@ -51,6 +49,19 @@ for module in "${catalogued[@]}" "${others[@]}"; do
     cp "$extracted/$module.symbols.json" "$graphs/$module/"
     cp "$extracted/$module"@*.symbols.json "$graphs/$module/" 2>/dev/null || true  # extensions of other modules' types
 done
+echo "build-docs: symbol graphs ($((SECONDS - start)) s)"
+
+# The catalogues, articles included, through swift-docc-plugin.
+plugin_targets=()
+for target in "${catalogued[@]}"; do plugin_targets+=(--target "$target"); done
+if ! swift package "${traits[@]}" --disable-sandbox generate-documentation "${plugin_targets[@]}" --warnings-as-errors >"$log" 2>&1; then
+    status=1
+fi
+# DocC's diagnostics (with their source excerpts), not SwiftPM's notes about other packages' files.
+grep -E -A12 '^(error|warning): ' "$log" | grep -v -E "unhandled; explicitly declare|CMakeLists.txt" || true
+grep -E '^Finished building documentation' "$log" || true
+echo "build-docs: plugin ($((SECONDS - start)) s, log: $log)"
+
 for module in "${others[@]}"; do
     [ -f "$graphs/$module/$module.symbols.json" ] || continue
     if ! docc convert --additional-symbol-graph-dir "$graphs/$module" --fallback-display-name "$module" \
