@@ -22,9 +22,9 @@ for target in IdentityStorageSQL IdentityStorageBlockingPool; do
 done
 
 # Every trait on, as the test command builds (`swift test --enable-all-traits`): the same build configuration, so
-# dump-symbol-graph compiles nothing again. (Without the flag it builds the dependencies without their default traits
-# and recompiles Hummingbird.) The plugin goes after it: any plugin run leaves SwiftPM's next full build recompiling
-# Hummingbird, which costs nothing when this script is the last step.
+# dump-symbol-graph compiles nothing again (without the flag it recompiled Hummingbird, here with SwiftPM 6.3). The
+# plugin goes after it: any plugin run leaves SwiftPM's next full build recompiling Hummingbird, which costs nothing
+# when this script is the last step.
 traits=(--enable-all-traits)
 
 start=$SECONDS
