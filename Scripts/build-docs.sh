@@ -59,7 +59,7 @@ if ! swift package "${traits[@]}" --disable-sandbox generate-documentation "${pl
 fi
 # DocC's diagnostics (with their source excerpts), not SwiftPM's notes about other packages' files.
 grep -E -A12 '^(error|warning): ' "$log" | grep -v -E "unhandled; explicitly declare|CMakeLists.txt" || true
-grep -E '^Finished building documentation' "$log" || true
+grep -E '^Finished building documentation' "$log" | sort -u || true
 echo "build-docs: plugin ($((SECONDS - start)) s, log: $log)"
 
 for module in "${others[@]}"; do

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Lists the public symbols declared in this package's modules that have no documentation comment, from the symbol
-graphs `swift package generate-documentation` extracted (Scripts/build-docs.sh runs it after the plugin).
+"""Lists the public symbols declared in this package's modules that have no documentation comment, from their symbol
+graphs (`swift package dump-symbol-graph`; Scripts/build-docs.sh gathers them per module and runs this).
 
     Scripts/doc-coverage.py SYMBOL_GRAPH_DIR [--list]
 
