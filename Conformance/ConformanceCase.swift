@@ -66,10 +66,14 @@ public struct ConformanceCase: Sendable, Identifiable, CustomStringConvertible {
 
 /// What a case failed on.
 public struct ConformanceFailure: Error, Sendable, CustomStringConvertible {
+    /// What went wrong, as the case states it.
     public var message: String
+    /// The file of the check that failed (`#fileID`).
     public var file: String
+    /// The line of the check that failed.
     public var line: Int
 
+    /// A failure with its message, at the caller's file and line.
     public init(_ message: String, file: String = #fileID, line: Int = #line) {
         self.message = message
         self.file = file
@@ -81,8 +85,12 @@ public struct ConformanceFailure: Error, Sendable, CustomStringConvertible {
 
 /// How one case ended.
 public enum ConformanceOutcome: Sendable, CustomStringConvertible {
+    /// Every check held; the case took this long.
     case passed(Duration)
+    /// A check did not hold: its message, and how long the case ran.
     case failed(String, Duration)
+    /// The case did not run on this backend: the reason (a capability it lacks, or an ability the harness does not
+    /// have).
     case skipped(String)
 
     public var description: String {

@@ -5,7 +5,7 @@ import IdentityStorage
 public struct ConformanceContext: Sendable {
     /// The backend's stores.
     public let stores: IdentityStores
-    /// The clock the stores were given. Only meaningful when the backend declares ``StoreCapabilities/injectableClock``.
+    /// The clock the stores were given. Only meaningful when the backend declares `StoreCapabilities.injectableClock`.
     public let clock: ManualWallClock
     /// A prefix unique to this run of this case; every key a case writes starts with it.
     public let namespace: String

@@ -59,7 +59,7 @@ public struct BackendHarness: ConformanceHarness {
         self.database = database
     }
 
-    /// A harness over a store opened by a ``StoreOpener``, named by its URL's scheme.
+    /// A harness over a store opened by a `StoreOpener`, named by its URL's scheme.
     public init(_ store: OpenedStore, database: ConformanceDatabase = .sharedInThisProcess) {
         self.init(store.backend, name: store.url.scheme, database: database)
     }

@@ -25,7 +25,7 @@ public func expectValue<T>(_ value: T?, _ what: @autoclosure () -> String, file:
     return value
 }
 
-/// Fails the case unless `body` throws an ``IdentityStorageError`` with `code`.
+/// Fails the case unless `body` throws an `IdentityStorageError` with `code`.
 public func expectError<T>(_ code: IdentityStorageError.Code, _ what: @autoclosure () -> String,
                            file: String = #fileID, line: Int = #line, _ body: () async throws -> T) async throws {
     do {

@@ -2,7 +2,7 @@ import Foundation
 import IdentityStorage
 
 /// Damage to stored data that the suite's corrupted-data cases ask a backend to do behind its stores' back:
-/// reads must then fail with ``IdentityStorageError/Code-swift.struct/corruptedData`` and leave everything
+/// reads must then fail with `IdentityStorageError.Code.corruptedData` and leave everything
 /// else readable.
 ///
 /// Each damage is one a real database can suffer with the store's own account (a hand edit, a buggy writer,
@@ -16,7 +16,7 @@ public enum StoredDataCorruption: Sendable, Hashable, Codable {
     case keyRingElement(id: Int64)
     /// This grant's stored row becomes unreadable, in a way the backend's storage can really hold: bytes that
     /// are not UTF-8 in its data where text can hold them, otherwise a creation time outside the instants a
-    /// store writes (``IdentityStorageLimits/storedInstantMicroseconds``; PostgreSQL validates every text value).
+    /// store writes (`IdentityStorageLimits.storedInstantMicroseconds`; PostgreSQL validates every text value).
     case grant(key: String)
 
     /// For the client damages: the stored client document `json` with the unknown enum value set.

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Checks Examples/ci/ as far as a machine without a container engine can: every service the GitHub Actions workflow
-and the compose file start has a health check, and every store URL in those files (and in the README section that
-shows the commands) points at 127.0.0.1 on a port the file maps, with the credentials and database of its service.
+and the compose file start has a health check, and every store URL in those files (and in the article that shows the
+commands, Conformance/Documentation.docc/RunningTheSuiteInYourCI.md) points at 127.0.0.1 on a port the file maps, with
+the credentials and database of its service.
 
-    Scripts/verify-examples-ci.py [WORKFLOW COMPOSE README]
+    Scripts/verify-examples-ci.py [WORKFLOW COMPOSE ARTICLE]
 
 Exits 0 when everything matches, 1 with one line per problem otherwise. Needs PyYAML."""
 import re
@@ -12,8 +13,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
-workflow_path, compose_path, readme_path = sys.argv[1:4] if len(sys.argv) == 4 else (
-    "Examples/ci/github-actions.yml", "Examples/ci/compose.yaml", "README.md")
+workflow_path, compose_path, article_path = sys.argv[1:4] if len(sys.argv) == 4 else (
+    "Examples/ci/github-actions.yml", "Examples/ci/compose.yaml", "Conformance/Documentation.docc/RunningTheSuiteInYourCI.md")
 problems = []
 URL = re.compile(r"\b(?:postgres|postgresql|mariadb|mysql|redis|redis-cluster)://[^\s\"'`)]+")
 
@@ -73,12 +74,11 @@ for name, service in compose["services"].items():
     compose_services[name] = ({host_port(p) for p in service.get("ports", [])}, service.get("environment", {}))
 check_urls(compose_path, open(compose_path, encoding="utf-8").read(), compose_services)
 
-readme = open(readme_path, encoding="utf-8").read()
-section = re.search(r"^## Running the suite in your CI\n(.*?)(?=^## )", readme, re.S | re.M)
-if not section:
-    problems.append(f"{readme_path}: no section '## Running the suite in your CI'")
+article = open(article_path, encoding="utf-8").read()
+if not re.search(r"^# Running the Suite in Your CI$", article, re.M):
+    problems.append(f"{article_path}: not the article '# Running the Suite in Your CI'")
 else:
-    check_urls(f"{readme_path} (CI section)", section.group(1), compose_services)
+    check_urls(article_path, article, compose_services)
 
 for problem in problems:
     print(problem)

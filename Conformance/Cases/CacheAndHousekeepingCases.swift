@@ -54,7 +54,7 @@ enum HousekeepingFixtures {
                             expiration: at(ctx, expiresIn), data: "{\"device\":\"\(name)\"}")
     }
 
-    /// The clock a ``CleanupRunner`` of this case should use: the stores' clock, or real time.
+    /// The clock a `CleanupRunner` of this case should use: the stores' clock, or real time.
     static func runnerClock(_ ctx: ConformanceContext) -> any WallClock {
         ctx.hasInjectableClock ? ctx.clock : SystemWallClock()
     }

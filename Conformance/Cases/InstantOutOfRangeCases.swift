@@ -318,7 +318,7 @@ enum InstantKit {
          ("just before the first accepted instant", beforeFirst), ("just after the last accepted instant", afterLast)]
     }
 
-    /// Fails unless `body` throws ``IdentityStorageError/Code-swift.struct/invalidArgument`` whose message names `field`
+    /// Fails unless `body` throws `IdentityStorageError.Code.invalidArgument` whose message names `field`
     /// and (unless `mentionsRange` is false) the accepted range. When the store accepts the write instead, `undo` removes
     /// what it stored before the case fails: an instant its reads refuse would break every other case that lists or
     /// cleans up around it.

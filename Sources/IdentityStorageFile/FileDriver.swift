@@ -6,8 +6,10 @@ import IdentityStorage
 /// A path ending in `.json` is a document, which holds configuration only; any other path is a directory, which
 /// holds key material only. Give the other parts of a deployment stores of their own (`--store postgres://… --configuration-store file:… --key-store file:…`).
 public struct FileDriver: ConfigurableBackendDriver {
+    /// The backend this driver opens.
     public typealias Backend = FileIdentityStorage
 
+    /// The driver; it holds no state.
     public init() {}
 
     public var name: String { "file" }

@@ -11,14 +11,14 @@ import IdentityStorageBlockingPool
 ///     store: "postgres://app:secret@db/idp", configuration: "file:/etc/idp/configuration.json", keyMaterial: "file:/etc/idp/keys"))
 /// ```
 ///
-/// - The document is the format of `idstore import` and `export` (``ConfigurationDocument``): an export is a valid
+/// - The document is the format of `idstore import` and `export` (`ConfigurationDocument`): an export is a valid
 ///   store, and a file kept in git can be the source of truth. Its lock file is `.NAME.lock` beside it.
-/// - The key directory holds one file per key-ring element and per signing key (``KeyDirectory``).
+/// - The key directory holds one file per key-ring element and per signing key (`KeyDirectory`).
 /// - Every write is atomic and durable (temporary file, fsync, rename, fsync of the directory) and holds a lock file,
 ///   so several processes on one host, or on a shared mount that honours `flock`, may write; the conditional key-ring
 ///   append and signing-key store are race-safe across them.
 /// - A change written by another process or by hand is seen by the next read, without a restart.
-/// - File calls block: they run on the adapter's own I/O threads (``FileIO``), never on Swift's cooperative pool.
+/// - File calls block: they run on the adapter's own I/O threads (`FileIO`), never on Swift's cooperative pool.
 public final class FileIdentityStorage: ConfigurableBackend {
     /// What a `file:` path holds.
     public enum Content: Sendable, Hashable {
@@ -45,6 +45,8 @@ public final class FileIdentityStorage: ConfigurableBackend {
         /// Where the store logs and reports its connections and pool (see `StoreObservability`). Default: nowhere.
         public var observability = StoreObservability()
 
+        /// A document (`.configuration`) or a key directory (`.keyMaterial`) at `path`, with the default lock timeout,
+        /// writable.
         public init(path: String, content: Content) {
             self.path = path
             self.content = content
@@ -72,6 +74,7 @@ public final class FileIdentityStorage: ConfigurableBackend {
         }
     }
 
+    /// The settings this backend was opened with.
     public let configuration: Configuration
     let io: FileIO
     private let document: ConfigurationFile?
@@ -86,8 +89,8 @@ public final class FileIdentityStorage: ConfigurableBackend {
 
     /// Checks the path (its directory exists; a document is a file that parses and validates, key material a
     /// directory; both writable unless ``Configuration/readOnly``) and opens it. Bad input is one
-    /// ``IdentityStorageError/Code-swift.struct/invalidArgument`` naming the path, an unwritable path
-    /// ``IdentityStorageError/Code-swift.struct/permissionDenied``; nothing is written.
+    /// `IdentityStorageError.Code.invalidArgument` naming the path, an unwritable path
+    /// `IdentityStorageError.Code.permissionDenied`; nothing is written.
     public static func open(_ configuration: Configuration) async throws -> FileIdentityStorage {
         try FieldValidation.positive(configuration.lockTimeout, "file lock timeout")
         let io = FileIO(lockTimeout: configuration.lockTimeout, readOnly: configuration.readOnly)

@@ -13,7 +13,9 @@ import Logging
 /// let cookie = try await keys.dataProtector.protect(session, purpose: DataProtectionPurpose("idp", "session"))
 /// ```
 public struct KeyManagement: Sendable {
+    /// Protects and unprotects payloads (cookies, the signing keys' private keys) with the key ring's keys.
     public let dataProtector: DataProtector
+    /// Signs JWTs with the current key of each algorithm and serves the JWKS.
     public let signingKeys: SigningKeyManager
 
     /// Both managers over `stores`' key material. Without `keyEncryption` the data-protection keys are stored in

@@ -18,6 +18,7 @@ extension MariaDBIdentityStorage {
             case verifyIdentity = "verify_identity"
         }
 
+        /// Whether and how TLS is used (URL `ssl_mode`). Default: `.preferred`.
         public var mode: Mode = .preferred
         /// `ssl_ca`: a PEM file of trusted certificate authorities.
         public var ca: String?
@@ -36,6 +37,7 @@ extension MariaDBIdentityStorage {
         /// `tls_version`: allowed protocol versions, e.g. `TLSv1.2,TLSv1.3`.
         public var versions: String?
 
+        /// TLS when the server offers it, with no certificate checked and no files named.
         public init() {}
     }
 
@@ -43,15 +45,19 @@ extension MariaDBIdentityStorage {
     ///
     /// ``description``, `String(reflecting:)` and `dump` never show the password.
     public struct Configuration: SchemaConfiguration, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+        /// The server's host name or IP address; not used when ``unixSocket`` is set.
         public var host: String
         /// Default: 3306.
         public var port: Int
+        /// The account to connect as; nil for libmariadb's default (the current user's name).
         public var user: String?
         /// Never printed, never put in an error.
         public var password: String?
+        /// The database that holds the stores' tables.
         public var database: String
         /// A Unix socket path (URL `socket`); when set, `host` and `port` are not used.
         public var unixSocket: String?
+        /// TLS settings (URL `ssl_*` and `tls_version`).
         public var tls: TLSOptions = TLSOptions()
         /// Connections (and threads) (URL `pool_size`). Default: 8.
         public var poolSize: Int = 8
@@ -78,6 +84,7 @@ extension MariaDBIdentityStorage {
         /// Sliding expiration of authorization-parameter messages. Default: one hour, as upstream.
         public var messageSlidingExpiration: Duration = .seconds(3600)
 
+        /// Settings for `database` on `host`:`port` as `user`, every other setting at its default.
         public init(host: String = "127.0.0.1", port: Int = 3306, user: String? = nil, password: String? = nil, database: String) {
             self.host = host
             self.port = port

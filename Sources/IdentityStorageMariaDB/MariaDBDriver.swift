@@ -6,8 +6,10 @@ import IdentityStorage
 /// `tls_version`, `socket`, `pool_size`, `connect_timeout`, `read_timeout`, `write_timeout`, `lock_wait_timeout`,
 /// `acquire_timeout`, `health_check_interval` (see ``MariaDBIdentityStorage/Configuration``).
 public struct MariaDBDriver: ConfigurableBackendDriver {
+    /// The backend this driver opens.
     public typealias Backend = MariaDBIdentityStorage
 
+    /// The driver; it holds no state.
     public init() {}
 
     public var name: String { "MariaDB" }

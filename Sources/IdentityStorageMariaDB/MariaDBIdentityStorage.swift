@@ -13,7 +13,7 @@ import IdentityStorageSQL
 /// A pool of connections, each on its own thread (libmariadb calls block and must stay off Swift's
 /// cooperative pool); server-side prepared statements cached per connection; the schema migrated on
 /// open under `GET_LOCK`. The stores are the generic SQL stores of `IdentityStorageSQL`
-/// (`Sources/IdentityStorageSQL/Stores/SQL<Store>.swift`) over ``MariaDBDatabase``, with the MariaDB dialect
+/// (`Sources/IdentityStorageSQL/Stores/SQL<Store>.swift`) over `MariaDBDatabase`, with the MariaDB dialect
 /// (`SQLDialect.mariadb`, in `Connection/MariaDBSchema.swift`). Expiry is judged against the configured ``Configuration/clock``, passed to
 /// the server as a parameter: the server's clock and time zone play no part.
 ///
@@ -25,6 +25,7 @@ import IdentityStorageSQL
 /// 10.11 is tested.
 public final class MariaDBIdentityStorage: ConfigurableBackend {
     package let database: MariaDBDatabase
+    /// The settings this backend was opened with.
     public let configuration: Configuration
 
     private init(database: MariaDBDatabase, configuration: Configuration) {

@@ -6,6 +6,7 @@ public final class MemoryBackchannelAuthenticationRequestStore: BackchannelAuthe
     private let requests: MemoryTable<[ExactString: BackchannelAuthenticationRequest]>
     private let clock: any WallClock
 
+    /// An empty store whose expiry decisions read `clock`.
     public init(clock: any WallClock = SystemWallClock()) {
         requests = MemoryTable([:])
         self.clock = clock

@@ -1,7 +1,7 @@
 import IdentityStorage
 
 /// Clients in memory, keyed byte-exactly by client id. Each client is kept as the JSON document a database
-/// would hold and decoded on read (through ``DecodedDocuments/clients``, so an unchanged client is decoded once):
+/// would hold and decoded on read (through `DecodedDocuments.clients`, so an unchanged client is decoded once):
 /// a damaged document fails the way it does on every other backend.
 public final class MemoryClientStore: ClientStore {
     private struct State {
@@ -15,6 +15,7 @@ public final class MemoryClientStore: ClientStore {
     /// Counts this store's writes for a configuration cache's polling.
     let changes: MemoryConfigurationChanges
 
+    /// An empty store that counts its writes in `changes`, for a configuration cache's polling.
     public init(changes: MemoryConfigurationChanges = MemoryConfigurationChanges()) {
         self.changes = changes
         state = MemoryTable(State())

@@ -2,10 +2,11 @@ import IdentityStorage
 import Synchronization
 
 /// The in-memory adapter's configuration change counter: every configuration write bumps it, and a
-/// ``ConfigurationCache`` over the data set polls it (a read of an atomic, so polling costs nothing).
+/// `ConfigurationCache` over the data set polls it (a read of an atomic, so polling costs nothing).
 public final class MemoryConfigurationChanges: Sendable {
     private let version = Atomic<UInt64>(0)
 
+    /// A counter at zero.
     public init() {}
 
     /// Counts one configuration write.

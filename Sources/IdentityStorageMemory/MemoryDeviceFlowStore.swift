@@ -17,6 +17,7 @@ public final class MemoryDeviceFlowStore: DeviceFlowStore {
     private let state: MemoryTable<State>
     private let clock: any WallClock
 
+    /// An empty store whose expiry decisions read `clock`.
     public init(clock: any WallClock = SystemWallClock()) {
         state = MemoryTable(State())
         self.clock = clock

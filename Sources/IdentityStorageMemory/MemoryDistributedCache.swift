@@ -20,6 +20,7 @@ public final class MemoryDistributedCache: DistributedCache {
     private let entries: MemoryTable<[ExactString: Entry]>
     private let clock: any WallClock
 
+    /// An empty cache whose expiry decisions read `clock`.
     public init(clock: any WallClock = SystemWallClock()) {
         entries = MemoryTable([:])
         self.clock = clock

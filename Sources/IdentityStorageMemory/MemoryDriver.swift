@@ -2,6 +2,7 @@ import IdentityStorage
 
 /// Opens `memory:` URLs: a new, empty in-memory data set per open. The URL takes no parameters.
 public struct MemoryDriver: IdentityStorageDriver {
+    /// The driver; it holds no state.
     public init() {}
 
     public var name: String { "memory" }

@@ -19,12 +19,15 @@ public final class MemoryIdentityStorage: IdentityStorageBackend {
         /// Sliding expiration of authorization-parameter messages. Default: one hour, as upstream.
         public var messageSlidingExpiration: Duration
 
+        /// Settings with `clock` deciding every expiry and authorization-parameter messages living
+        /// `messageSlidingExpiration` after their last use.
         public init(clock: any WallClock = SystemWallClock(), messageSlidingExpiration: Duration = .seconds(3600)) {
             self.clock = clock
             self.messageSlidingExpiration = messageSlidingExpiration
         }
     }
 
+    /// The settings this backend was opened with.
     public let configuration: Configuration
     /// The stores made at init, with the configured clock; other clocks get stores sharing their data.
     package let clients: MemoryClientStore
@@ -32,7 +35,7 @@ public final class MemoryIdentityStorage: IdentityStorageBackend {
     package let grants: MemoryPersistedGrantStore
     private let resources: MemoryResourceStore
     private let identityProviders: MemoryIdentityProviderStore
-    /// Counts configuration writes, for a ``ConfigurationCache``'s polling.
+    /// Counts configuration writes, for a `ConfigurationCache`'s polling.
     let configurationChanges = MemoryConfigurationChanges()
     private let signingKeys = MemorySigningKeyStore()
     private let deviceFlow: MemoryDeviceFlowStore

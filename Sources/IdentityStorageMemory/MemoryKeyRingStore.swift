@@ -9,6 +9,7 @@ public final class MemoryKeyRingStore: KeyRingStore {
 
     private let state: MemoryTable<State>
 
+    /// An empty key ring.
     public init() {
         state = MemoryTable(State())
     }

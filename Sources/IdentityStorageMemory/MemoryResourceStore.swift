@@ -13,6 +13,7 @@ public final class MemoryResourceStore: ResourceStore {
     /// Counts this store's writes for a configuration cache's polling.
     let changes: MemoryConfigurationChanges
 
+    /// An empty store that counts its writes in `changes`, for a configuration cache's polling.
     public init(changes: MemoryConfigurationChanges = MemoryConfigurationChanges()) {
         self.changes = changes
         state = MemoryTable(State())

@@ -1,11 +1,12 @@
 import Foundation
 import IdentityStorage
 
-/// Server-side sessions in memory, keyed byte-exactly; paging follows ``SessionPaging``.
+/// Server-side sessions in memory, keyed byte-exactly; paging follows `SessionPaging`.
 public final class MemoryServerSideSessionStore: ServerSideSessionStore {
     private let sessions: MemoryTable<[ExactString: ServerSideSession]>
     private let clock: any WallClock
 
+    /// An empty store whose expiry decisions read `clock`.
     public init(clock: any WallClock = SystemWallClock()) {
         sessions = MemoryTable([:])
         self.clock = clock

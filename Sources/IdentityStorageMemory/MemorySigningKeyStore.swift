@@ -5,6 +5,7 @@ import IdentityStorage
 public final class MemorySigningKeyStore: SigningKeyStore {
     private let keys: MemoryTable<[ExactString: SerializedKey]>
 
+    /// An empty store.
     public init() {
         keys = MemoryTable([:])
     }

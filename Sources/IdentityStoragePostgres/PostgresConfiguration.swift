@@ -39,7 +39,7 @@ extension PostgresIdentityStorage {
         /// least 2). Default: 10 s.
         public var connectTimeout: Duration = .seconds(10)
         /// Longest a statement may run (URL `query_timeout`): the server's `statement_timeout` for every session
-        /// (an overrun is ``IdentityStorageError/Code-swift.struct/timeout``), and, five seconds later, the client
+        /// (an overrun is `IdentityStorageError.Code.timeout`), and, five seconds later, the client
         /// stops waiting for an answer and discards the connection. Default: 30 s.
         public var queryTimeout: Duration = .seconds(30)
         /// How long a call waits for a free connection (URL `acquire_timeout`). Default: 10 s.
@@ -65,6 +65,8 @@ extension PostgresIdentityStorage {
         public static let adapterParameters = ["schema", "pool_size", "pipeline_depth", "connect_timeout", "query_timeout", "acquire_timeout",
                                                "health_check_interval"]
 
+        /// Settings for `database` on `host`:`port` as `user`, every other setting at its default; a nil `user` or
+        /// `database` is left to libpq's defaults.
         public init(host: String = "127.0.0.1", port: Int = 5432, user: String? = nil, password: String? = nil, database: String? = nil) {
             self.host = host
             self.port = port

@@ -6,8 +6,10 @@ import IdentityStorage
 /// `health_check_interval` (see ``PostgresIdentityStorage/Configuration``), and any libpq connection keyword
 /// (`sslmode`, `sslrootcert`, `application_name`, …), passed through.
 public struct PostgresDriver: ConfigurableBackendDriver {
+    /// The backend this driver opens.
     public typealias Backend = PostgresIdentityStorage
 
+    /// The driver; it holds no state.
     public init() {}
 
     public var name: String { "PostgreSQL" }

@@ -15,10 +15,11 @@ import IdentityStorageSQL
 /// cooperative pool); prepared statements cached per connection; the schema migrated on open under an
 /// advisory lock; every atomic primitive a single statement or a short transaction (see each store). The
 /// stores are the generic SQL stores of `IdentityStorageSQL` (`Sources/IdentityStorageSQL/Stores/SQL<Store>.swift`)
-/// over ``PostgresDatabase``, with the PostgreSQL dialect (`SQLDialect.postgres`, in `Connection/PostgresSchema.swift`).
+/// over `PostgresDatabase`, with the PostgreSQL dialect (`SQLDialect.postgres`, in `Connection/PostgresSchema.swift`).
 /// Expiry is judged against the configured ``Configuration/clock``, passed to the server as a parameter.
 public final class PostgresIdentityStorage: ConfigurableBackend {
     package let database: PostgresDatabase
+    /// The settings this backend was opened with.
     public let configuration: Configuration
 
     private init(database: PostgresDatabase, configuration: Configuration) {

@@ -8,15 +8,20 @@ extension RedisIdentityStorage {
     public struct Configuration: URLConfiguration, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
         /// A standalone server (or a primary) or a Redis Cluster.
         public enum Mode: Sendable, Hashable {
+            /// One server (`redis://`).
             case standalone
+            /// A Redis Cluster, reached through any of its seed nodes (`redis-cluster://`).
             case cluster
         }
 
         /// One server: host name or IP address, and port.
         public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
+            /// The host name or IP address.
             public var host: String
+            /// The TCP port. Default: 6379.
             public var port: Int
 
+            /// The server at `host`:`port`.
             public init(host: String, port: Int = 6379) {
                 self.host = host
                 self.port = port
@@ -25,6 +30,7 @@ extension RedisIdentityStorage {
             public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
         }
 
+        /// A standalone server or a cluster.
         public var mode: Mode
         /// The server (standalone) or seed nodes (cluster; any reachable one is enough to read the slot map).
         public var endpoints: [Endpoint]
@@ -67,6 +73,7 @@ extension RedisIdentityStorage {
         /// Default `identitystorage`.
         public var clientName: String? = "identitystorage"
 
+        /// Settings for the server or cluster at `endpoints`, every other setting at its default.
         public init(mode: Mode = .standalone, endpoints: [Endpoint]) {
             self.mode = mode
             self.endpoints = endpoints

@@ -49,9 +49,9 @@ import IdentityStorage
 ///
 /// ## Expiry
 /// Stores do not enforce expiry on reads: expired grants, device codes, PARs, CIBA requests and sessions stay
-/// readable until cleanup removes them. They carry **no TTL**; cleanup batches (``CleanupStore``) read the `e`/`u`
+/// readable until cleanup removes them. They carry **no TTL**; cleanup batches (`CleanupStore`) read the `e`/`u`
 /// sorted sets up to "now" of the injected clock and remove, in a script per tag, only members still due,
-/// returning exactly what they removed. Run ``CleanupRunner`` periodically, as with the SQL adapters.
+/// returning exactly what they removed. Run `CleanupRunner` periodically, as with the SQL adapters.
 ///
 /// Cache entries store their expires-at, absolute cap and sliding interval; every read, add and get-and-set
 /// evaluates them in Lua against "now" passed from the client's clock (so the injected clock governs the cache

@@ -6,8 +6,10 @@ import IdentityStorage
 /// Parameters: `key_prefix`, `pool_size`, `connect_timeout`, `command_timeout`, `acquire_timeout`,
 /// `health_check_interval`, `client_name` (see ``RedisIdentityStorage/Configuration``).
 public struct RedisDriver: ConfigurableBackendDriver {
+    /// The backend this driver opens.
     public typealias Backend = RedisIdentityStorage
 
+    /// The driver; it holds no state.
     public init() {}
 
     public var name: String { "Redis" }

@@ -10,7 +10,7 @@ import Logging
 /// let stores = storage.makeStores()
 /// ```
 ///
-/// Connections are hiredis contexts in a ``BlockingConnectionPool`` per node (a thread per connection, off
+/// Connections are hiredis contexts in a `BlockingConnectionPool` per node (a thread per connection, off
 /// Swift's cooperative pool). Every multi-key write is one Lua script; expiry is judged against the configured
 /// clock, passed to the scripts as "now". The key layout, indexes, expiry rules and what is weaker in cluster
 /// mode are written down in ``RedisDataModel``.
@@ -19,6 +19,7 @@ public final class RedisIdentityStorage: ConfigurableBackend {
     package let keys: RedisKeyspace
     /// What every connection needs to open (holds the password; never printed).
     package let settings: RedisConnectionSettings
+    /// The settings this backend was opened with.
     public let configuration: Configuration
 
     private init(client: RedisClient, keys: RedisKeyspace, settings: RedisConnectionSettings, configuration: Configuration) {

@@ -6,8 +6,10 @@ import IdentityStorage
 /// Parameters: `readers`, `inline_bound` (a time, or `off`), `busy_timeout`, `acquire_timeout`, `writer_cache_kib`, `wal_autocheckpoint`
 /// (see ``SQLiteIdentityStorage/Configuration``).
 public struct SQLiteDriver: ConfigurableBackendDriver {
+    /// The backend this driver opens.
     public typealias Backend = SQLiteIdentityStorage
 
+    /// The driver; it holds no state.
     public init() {}
 
     public var name: String { "SQLite" }

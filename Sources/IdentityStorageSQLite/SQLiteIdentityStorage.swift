@@ -12,7 +12,7 @@ import IdentityStorageSQL
 /// One writer connection and a small pool of read-only connections, each on its own thread, and calls on their
 /// callers' threads when they are short and a connection is free (``Configuration/inlineBound``); WAL journal; prepared statements cached per
 /// connection; the schema migrated on open. The stores are the generic SQL stores of `IdentityStorageSQL`
-/// (`Sources/IdentityStorageSQL/Stores/SQL<Store>.swift`) over ``SQLiteDatabase``, with the SQLite dialect
+/// (`Sources/IdentityStorageSQL/Stores/SQL<Store>.swift`) over `SQLiteDatabase`, with the SQLite dialect
 /// (`SQLDialect.sqlite`, in `Connection/SQLiteSchema.swift`). Expiry is judged against the configured ``Configuration/clock``.
 public final class SQLiteIdentityStorage: ConfigurableBackend {
     /// Settings of the SQLite adapter.
@@ -56,6 +56,8 @@ public final class SQLiteIdentityStorage: ConfigurableBackend {
         /// Each checkpoint ends in an fsync; SQLite's default (1000) checkpoints every few cleanup batches.
         public var walAutoCheckpointPages: Int = 10000
 
+        /// Settings for the database file at `path` (`:memory:` for a private in-memory database), every other setting
+        /// at its default.
         public init(path: String) {
             self.path = path
         }
@@ -75,6 +77,7 @@ public final class SQLiteIdentityStorage: ConfigurableBackend {
     }
 
     package let database: SQLiteDatabase
+    /// The settings this backend was opened with.
     public let configuration: Configuration
 
     private init(database: SQLiteDatabase, configuration: Configuration) {

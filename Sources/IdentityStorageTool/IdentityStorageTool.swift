@@ -77,6 +77,7 @@ public struct ToolOutput: Sendable {
     /// Receives each line written to standard error (without its newline).
     public var writeError: @Sendable (String) -> Void
 
+    /// Output to `write` and `writeError`, one line per call.
     public init(write: @escaping @Sendable (String) -> Void, writeError: @escaping @Sendable (String) -> Void) {
         self.write = write
         self.writeError = writeError

@@ -17,7 +17,7 @@ extension Application {
     public var identityStorage: IdentityStorageVaporSupport { IdentityStorageVaporSupport(application: self) }
 }
 
-/// Opens, holds and closes an application's ``IdentityStorage/Deployment``, or holds stores opened elsewhere.
+/// Opens, holds and closes an application's `Deployment`, or holds stores opened elsewhere.
 public struct IdentityStorageVaporSupport: Sendable {
     let application: Application
 

@@ -24,6 +24,8 @@ public struct IdentityStorageSessions: SessionDriver {
         self.idleTimeout = idleTimeout
     }
 
+    /// Stores `data` under a new random session id, added only if no live session has it, so that it never lands on
+    /// another session.
     public func createSession(_ data: SessionData, for request: Request) -> EventLoopFuture<SessionID> {
         request.eventLoop.makeFutureWithTask { [self] in
             let bytes = try encode(data)
@@ -34,12 +36,14 @@ public struct IdentityStorageSessions: SessionDriver {
         }
     }
 
+    /// The session's data, or nil when it expired, was deleted or does not decode.
     public func readSession(_ sessionID: SessionID, for request: Request) -> EventLoopFuture<SessionData?> {
         request.eventLoop.makeFutureWithTask { [self] in
             try await cache.get(keyPrefix + sessionID.string).flatMap { try? JSONDecoder().decode(SessionData.self, from: Data($0)) }
         }
     }
 
+    /// Replaces the session's data and restarts its idle timeout.
     public func updateSession(_ sessionID: SessionID, to data: SessionData, for request: Request) -> EventLoopFuture<SessionID> {
         request.eventLoop.makeFutureWithTask { [self] in
             try await cache.set(keyPrefix + sessionID.string, value: encode(data), options: options)
@@ -47,6 +51,7 @@ public struct IdentityStorageSessions: SessionDriver {
         }
     }
 
+    /// Removes the session.
     public func deleteSession(_ sessionID: SessionID, for request: Request) -> EventLoopFuture<Void> {
         request.eventLoop.makeFutureWithTask { [self] in
             _ = try await cache.remove(keyPrefix + sessionID.string)

@@ -28,8 +28,8 @@ struct ExamplesCITests {
         }
         let workflow = try copy("Examples/ci/github-actions.yml") { $0.replacingOccurrences(of: "--health-cmd \"redis-cli ping\"", with: "") }
         let compose = try copy("Examples/ci/compose.yaml") { $0 }
-        let readme = try copy("README.md") { $0.replacingOccurrences(of: "idstore:idstore@127.0.0.1:3306/idstore --junit", with: "idstore:idstore@127.0.0.1:3307/idstore --junit") }
-        let (status, output) = try await Self.verify([workflow, compose, readme])
+        let article = try copy("Conformance/Documentation.docc/RunningTheSuiteInYourCI.md") { $0.replacingOccurrences(of: "idstore:idstore@127.0.0.1:3306/idstore --junit", with: "idstore:idstore@127.0.0.1:3307/idstore --junit") }
+        let (status, output) = try await Self.verify([workflow, compose, article])
         #expect(status == 1, "\(output)")
         #expect(output.contains("service redis of job conformance has no health check"), "\(output)")
         #expect(output.contains("uses port 3307, which no service maps"), "\(output)")

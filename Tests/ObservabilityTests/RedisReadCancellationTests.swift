@@ -4,7 +4,7 @@ import ServerTestSupport
 import Testing
 
 /// Redis cannot stop a running command: a caller cancelled during a read is answered at once with `CancellationError`
-/// (the README's promise), and the command finishes for nobody. It used to run to its end and hand back its rows.
+/// (the promise of the "Observability and Lifecycle" article), and the command finishes for nobody. It used to run to its end and hand back its rows.
 @Suite("Cancelled reads on Redis")
 struct RedisReadCancellationTests {
     static let sessions = 20_000

@@ -5,7 +5,7 @@ import ServerTestSupport
 import Testing
 
 /// ACL refusals: an ACL user limited to its key prefix but without the channel pattern (as an operator who skimmed the
-/// README would create it) gets `permissionDenied` naming the grant, not `corruptedData`; a configuration write it may
+/// documentation would create it) gets `permissionDenied` naming the grant, not `corruptedData`; a configuration write it may
 /// not announce writes nothing; and `idstore doctor` names what the user lacks.
 @Suite("Redis ACL refusals")
 struct RedisPermissionTests {

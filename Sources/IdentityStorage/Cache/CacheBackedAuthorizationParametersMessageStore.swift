@@ -3,10 +3,12 @@ import Foundation
 /// Authorization-parameter messages on any ``DistributedCache``: JSON values under
 /// `"DistributedCacheAuthorizationParametersMessageStore-{id}"` with a sliding expiration.
 public struct CacheBackedAuthorizationParametersMessageStore: AuthorizationParametersMessageStore {
+    /// The cache the messages live in.
     public var cache: any DistributedCache
     /// Sliding expiration of each message in seconds; upstream's default is 60 minutes.
     public var slidingExpiration: TimeInterval
 
+    /// Messages in `cache`, each living `slidingExpiration` seconds after it was last written or read.
     public init(cache: any DistributedCache, slidingExpiration: TimeInterval = 3600) {
         self.cache = cache
         self.slidingExpiration = slidingExpiration

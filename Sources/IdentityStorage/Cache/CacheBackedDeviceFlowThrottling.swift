@@ -3,11 +3,14 @@ import Foundation
 /// Device-flow throttling on any ``DistributedCache`` through its atomic ``DistributedCache/getAndSet(_:value:options:)``:
 /// the last poll time is swapped in one step, so concurrent polls cannot both read the same previous poll.
 public struct CacheBackedDeviceFlowThrottling: DeviceFlowThrottling {
+    /// The cache the poll records live in.
     public var cache: any DistributedCache
+    /// The clock a poll's time is read from.
     public var clock: any WallClock
     /// How long a record lives when the device code has already expired (upstream #3860: never in the past).
     public var minimumRecordLifetime: TimeInterval
 
+    /// Throttling records in `cache`, timed by `clock`.
     public init(cache: any DistributedCache, clock: any WallClock = SystemWallClock(), minimumRecordLifetime: TimeInterval = 60) {
         self.cache = cache
         self.clock = clock

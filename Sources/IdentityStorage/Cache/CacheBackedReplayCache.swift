@@ -2,9 +2,12 @@ import Foundation
 
 /// The replay cache on any ``DistributedCache``, through its atomic ``DistributedCache/add(_:value:options:)``.
 public struct CacheBackedReplayCache: ReplayCache {
+    /// The cache the replay entries live in.
     public var cache: any DistributedCache
+    /// The clock that decides whether an expiration is already past.
     public var clock: any WallClock
 
+    /// A replay cache in `cache`, timed by `clock`.
     public init(cache: any DistributedCache, clock: any WallClock = SystemWallClock()) {
         self.cache = cache
         self.clock = clock

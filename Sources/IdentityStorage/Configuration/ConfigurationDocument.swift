@@ -11,12 +11,18 @@ import Foundation
 /// `accessTokenType`: 0 JWT, 1 reference; `dPoPValidationMode`: flags 1 iat, 2 nonce).
 /// Unknown properties are rejected, so a typo never passes silently.
 public struct ConfigurationDocument: Hashable, Sendable {
+    /// The clients, in document order.
     public var clients: [Client] = []
+    /// The identity resources, in document order.
     public var identityResources: [IdentityResource] = []
+    /// The API scopes, in document order.
     public var apiScopes: [ApiScope] = []
+    /// The API resources, in document order.
     public var apiResources: [ApiResource] = []
+    /// The identity providers, in document order.
     public var identityProviders: [IdentityProvider] = []
 
+    /// A document holding the given items.
     public init(clients: [Client] = [], identityResources: [IdentityResource] = [], apiScopes: [ApiScope] = [],
                 apiResources: [ApiResource] = [], identityProviders: [IdentityProvider] = []) {
         self.clients = clients

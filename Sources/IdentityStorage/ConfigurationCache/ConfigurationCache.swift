@@ -39,6 +39,7 @@ public final class ConfigurationCache: Sendable {
         /// How long an entry lives at most, should every invalidation fail to arrive. Default: 5 minutes.
         public var timeToLive: Duration = .seconds(300)
 
+        /// The default bounds, as each property states.
         public init() {}
 
         /// The interval the change channel reports at: half of ``maximumStaleness``.

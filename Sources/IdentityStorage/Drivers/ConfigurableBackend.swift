@@ -26,6 +26,7 @@ extension URLConfiguration {
 
 /// A backend opened from a ``URLConfiguration``: the shape of every built-in adapter but the in-memory one.
 public protocol ConfigurableBackend: IdentityStorageBackend {
+    /// The backend's settings, read from a store URL.
     associatedtype Configuration: URLConfiguration
     /// Connects (or opens the file) and migrates the schema.
     static func open(_ configuration: Configuration) async throws -> Self
@@ -34,6 +35,7 @@ public protocol ConfigurableBackend: IdentityStorageBackend {
 /// A driver whose backend is a ``ConfigurableBackend``: `open` parses the configuration from the URL, applies the
 /// options, and opens the backend. Such a driver states only its name, schemes and URL forms.
 public protocol ConfigurableBackendDriver: IdentityStorageDriver {
+    /// The backend the driver opens.
     associatedtype Backend: ConfigurableBackend
 }
 

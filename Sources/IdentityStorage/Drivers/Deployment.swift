@@ -14,6 +14,7 @@ public struct DeploymentURLs: Sendable, Hashable {
     /// The parts that live elsewhere.
     public var overrides: [DeploymentPart: String]
 
+    /// Every part at `store`, except those given a URL of their own.
     public init(store: String, configuration: String? = nil, keyMaterial: String? = nil, operationalData: String? = nil,
                 distributedCache: String? = nil) {
         self.store = store

@@ -57,6 +57,7 @@ public struct StoreOpenOptions: Sendable {
     /// change channel of the backend holding the configuration. Default: nil, every read asks the backend.
     public var configurationCache: ConfigurationCache.Configuration?
 
+    /// Options with the given values; each defaults as its property states.
     public init(clock: any WallClock = SystemWallClock(), migrate: Bool = true, observability: StoreObservability = StoreObservability(),
                 configurationCache: ConfigurationCache.Configuration? = nil) {
         self.clock = clock

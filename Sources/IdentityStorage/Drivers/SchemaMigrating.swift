@@ -5,6 +5,7 @@ public struct SchemaStatus: Sendable, Hashable, CustomStringConvertible {
     /// The newest version this library knows.
     public var latest: Int
 
+    /// A status with the `applied` versions and the `latest` known one.
     public init(applied: [Int], latest: Int) {
         self.applied = applied
         self.latest = latest

@@ -13,6 +13,7 @@ public struct StoreOpener: Sendable {
     /// replace a built-in driver by appending its own.
     public let drivers: [any IdentityStorageDriver]
 
+    /// An opener over `drivers`; for a scheme served by two, the later one wins.
     public init(drivers: [any IdentityStorageDriver]) {
         self.drivers = drivers
     }
@@ -82,6 +83,7 @@ public struct OpenedStore: Sendable, CustomStringConvertible {
     /// The cache its configuration stores read through, when it was opened with one.
     public let configurationCache: ConfigurationCache?
 
+    /// A store opened from `url` by `driver`, with the observability and configuration cache it was opened with.
     public init(url: StoreURL, driver: any IdentityStorageDriver, backend: any IdentityStorageBackend,
                 observability: StoreObservability = StoreObservability(), configurationCache: ConfigurationCache? = nil) {
         self.url = url

@@ -18,6 +18,7 @@ public struct StoreURL: Sendable, Hashable, CustomStringConvertible, CustomDebug
         /// The port, when the URL gives one; drivers apply their default otherwise.
         public var port: Int?
 
+        /// The host `name`, with `port` when the URL gives one.
         public init(_ name: String, port: Int? = nil) {
             self.name = name
             self.port = port
@@ -32,9 +33,12 @@ public struct StoreURL: Sendable, Hashable, CustomStringConvertible, CustomDebug
 
     /// One query parameter, in URL order. Names are compared by drivers through ``StoreURLParameters``.
     public struct Parameter: Sendable, Hashable {
+        /// The parameter's name, as written.
         public var name: String
+        /// The parameter's value, percent-decoded.
         public var value: String
 
+        /// A parameter `name` with `value`.
         public init(_ name: String, _ value: String) {
             self.name = name
             self.value = value

@@ -3,7 +3,7 @@
 /// - one naming convention: `snake_case` (`pool_size`, `acquire_timeout`). Names are compared
 ///   case-insensitively, and `-` reads as `_` (`pool-size` is `pool_size`);
 /// - a parameter given twice takes its last value;
-/// - whole numbers within a stated range; times as ``Duration``: seconds (`10`, `0.5`) or a number with
+/// - whole numbers within a stated range; times as `Duration`: seconds (`10`, `0.5`) or a number with
 ///   a unit (`250ms`, `10s`, `2m`, `1h`), always positive;
 /// - ``finish()`` refuses any parameter no read asked for, naming the parameters the driver takes.
 ///

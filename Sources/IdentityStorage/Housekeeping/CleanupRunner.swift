@@ -30,6 +30,7 @@ public struct CleanupRunner: Sendable {
         /// The pause between batches. Default: ``CleanupPace/default``.
         public var pace: CleanupPace = .default
 
+        /// Settings with the given values; each defaults as its property states.
         public init(batchSize: Int = 100, removeConsumedGrants: Bool = false, consumedGrantCleanupDelay: TimeInterval = 0,
                     refreshTokenGracePeriod: TimeInterval = 0, pace: CleanupPace = .default) {
             self.batchSize = batchSize
@@ -52,12 +53,19 @@ public struct CleanupRunner: Sendable {
 
     /// What a pass removed.
     public struct Report: Sendable, Hashable {
+        /// Expired grants removed.
         public var expiredGrants = 0
+        /// Consumed grants removed (with ``Configuration/removeConsumedGrants``).
         public var consumedGrants = 0
+        /// Expired device authorizations removed.
         public var deviceAuthorizations = 0
+        /// Expired pushed authorization requests removed.
         public var pushedAuthorizationRequests = 0
+        /// Expired CIBA requests removed.
         public var backchannelRequests = 0
+        /// Expired distributed-cache entries removed.
         public var cacheEntries = 0
+        /// Expired server-side sessions claimed.
         public var sessions = 0
         /// How many batches were deleted (calls that removed at least one row).
         public var batches = 0
@@ -66,6 +74,7 @@ public struct CleanupRunner: Sendable {
         /// How long the pass took, pauses included.
         public var duration: Duration = .zero
 
+        /// A report of nothing removed.
         public init() {}
 
         /// All rows removed.
@@ -90,14 +99,18 @@ public struct CleanupRunner: Sendable {
 
     /// Receives what each batch removed (upstream's `IOperationalStoreNotification`), e.g. to log or notify.
     public struct Observer: Sendable {
+        /// Called with the grants each batch removed.
         public var grantsRemoved: @Sendable ([PersistedGrant]) async -> Void
+        /// Called with the device authorizations each batch removed.
         public var deviceAuthorizationsRemoved: @Sendable ([DeviceAuthorization]) async -> Void
+        /// Called with the sessions each batch claimed (to send back-channel logouts, for instance).
         public var sessionsRemoved: @Sendable ([ServerSideSession]) async -> Void
         /// Called after every batch with the running report, for progress lines.
         public var progress: @Sendable (Report) async -> Void
         /// Called when a pass has finished (or stopped) with its report.
         public var passFinished: @Sendable (Report) async -> Void
 
+        /// An observer calling the given closures; each one left out does nothing.
         public init(grantsRemoved: @escaping @Sendable ([PersistedGrant]) async -> Void = { _ in },
                     deviceAuthorizationsRemoved: @escaping @Sendable ([DeviceAuthorization]) async -> Void = { _ in },
                     sessionsRemoved: @escaping @Sendable ([ServerSideSession]) async -> Void = { _ in },
@@ -111,14 +124,18 @@ public struct CleanupRunner: Sendable {
         }
     }
 
+    /// The cleanup of the stores to clean.
     public var store: any CleanupStore
     /// When set, expired sessions are claimed as the last step.
     public var sessions: (any ServerSideSessionStore)?
+    /// The clock that decides what has expired.
     public var clock: any WallClock
+    /// What each pass removes and how fast.
     public var configuration: Configuration
     /// Where passes are logged and counted.
     public var observability: StoreObservability
 
+    /// A runner cleaning `store` (and claiming expired sessions from `sessions`, when given) as `configuration` says.
     public init(store: any CleanupStore, sessions: (any ServerSideSessionStore)? = nil, clock: any WallClock = SystemWallClock(),
                 configuration: Configuration = Configuration(), observability: StoreObservability = StoreObservability()) {
         self.store = store

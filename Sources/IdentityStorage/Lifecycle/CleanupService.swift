@@ -19,6 +19,7 @@ public struct CleanupService: Service, CustomStringConvertible {
         /// Whether the first pass runs at start rather than after one interval. Default: false.
         public var startsImmediately = false
 
+        /// Settings with the given values; each defaults as its property states.
         public init(interval: Duration = .seconds(3600), jitter: Double = 0.1, runner: CleanupRunner.Configuration = CleanupRunner.Configuration(),
                     startsImmediately: Bool = false) {
             self.interval = interval
@@ -30,6 +31,7 @@ public struct CleanupService: Service, CustomStringConvertible {
 
     /// The runner each pass uses.
     public let runner: CleanupRunner
+    /// When and how the service cleans.
     public let configuration: Configuration
     private let observer: CleanupRunner.Observer
 

@@ -8,6 +8,7 @@ public struct AuthorizationParametersMessage: Hashable, Sendable, Codable {
     /// The parameters; a name may carry several values.
     public var parameters: [String: [String]]
 
+    /// A message created at `created` carrying `parameters`.
     public init(created: Date, parameters: [String: [String]]) {
         self.created = created
         self.parameters = parameters

@@ -21,6 +21,7 @@ public struct CacheEntryOptions: Hashable, Sendable {
     /// An idle interval after which the entry expires unless read or refreshed.
     public var slidingExpiration: TimeInterval?
 
+    /// Options with the given expirations; each is optional, and none set means the entry never expires.
     public init(absoluteExpiration: Date? = nil, absoluteExpirationRelativeToNow: TimeInterval? = nil, slidingExpiration: TimeInterval? = nil) {
         self.absoluteExpiration = absoluteExpiration
         self.absoluteExpirationRelativeToNow = absoluteExpirationRelativeToNow
@@ -76,6 +77,8 @@ public struct ResolvedCacheExpiration: Hashable, Sendable {
     /// When the entry expires unless renewed: `min(now + sliding, absolute)`; nil for never.
     public var expiresAt: Date?
 
+    /// The expiration of an entry written or renewed at `now`, with an `absolute` cap and a `sliding` interval in
+    /// seconds.
     public init(absolute: Date?, sliding: TimeInterval?, now: Date) {
         self.absolute = absolute
         self.sliding = sliding

@@ -11,9 +11,13 @@ public struct PersistedGrant: Hashable, Sendable, Codable {
     public var type: String
     /// Nil for grants without a user (client-credentials reference tokens).
     public var subjectId: String?
+    /// The user's session id, when the grant belongs to a session.
     public var sessionId: String?
+    /// The client the grant was issued to.
     public var clientId: String
+    /// Free text describing the grant (for a consent, what the user saw, for instance).
     public var description: String?
+    /// When the grant was issued.
     public var creationTime: Date
     /// Nil for grants that never expire (consents without a lifetime); cleanup never removes those.
     public var expiration: Date?
@@ -30,6 +34,7 @@ public struct PersistedGrant: Hashable, Sendable, Codable {
     /// new successor (see ``RefreshTokenRotationPolicy/maxReuseCount``). 0 for every grant never so reused.
     public var reuseCount: Int
 
+    /// A grant with the given fields; a new grant is not consumed, and is a family of one unless `familyId` is given.
     public init(key: String, type: String, subjectId: String? = nil, sessionId: String? = nil, clientId: String,
                 description: String? = nil, creationTime: Date, expiration: Date? = nil, consumedTime: Date? = nil, data: String,
                 familyId: String? = nil, successorKey: String? = nil, reuseCount: Int = 0) {
@@ -77,11 +82,18 @@ public struct PersistedGrant: Hashable, Sendable, Codable {
 
 /// The grant types IdentityServer writes.
 public enum PersistedGrantType {
+    /// An authorization code.
     public static let authorizationCode = "authorization_code"
+    /// A client-initiated backchannel authentication (CIBA) request.
     public static let backchannelAuthenticationRequest = "ciba"
+    /// A reference access token.
     public static let referenceToken = "reference_token"
+    /// A refresh token.
     public static let refreshToken = "refresh_token"
+    /// A user's consent to a client's scopes.
     public static let userConsent = "user_consent"
+    /// A device code (the device flow).
     public static let deviceCode = "device_code"
+    /// A user code (the device flow).
     public static let userCode = "user_code"
 }

@@ -16,15 +16,22 @@ public struct PersistedGrantFilter: Hashable, Sendable, Codable {
     /// The most values ``clientIds`` or ``types`` may hold: 10,000.
     public static let maxListCount = 10_000
 
+    /// Grants of this user.
     public var subjectId: String?
+    /// Grants of this session.
     public var sessionId: String?
+    /// Grants of this client (merged into ``clientIds`` when that is set).
     public var clientId: String?
+    /// Grants of any of these clients, at most ``maxListCount``.
     public var clientIds: [String]?
+    /// Grants of this type (merged into ``types`` when that is set).
     public var type: String?
+    /// Grants of any of these types, at most ``maxListCount``.
     public var types: [String]?
     /// A refresh-token family id (see the rules above).
     public var familyId: String?
 
+    /// A filter with the given fields set; validate it with ``validate()`` before use.
     public init(subjectId: String? = nil, sessionId: String? = nil, clientId: String? = nil, clientIds: [String]? = nil,
                 type: String? = nil, types: [String]? = nil, familyId: String? = nil) {
         self.subjectId = subjectId
@@ -68,7 +75,9 @@ public struct PersistedGrantFilter: Hashable, Sendable, Codable {
 
     /// A validated filter in its simplest form: each field nil (any value) or the set of accepted values.
     public struct Normalized: Hashable, Sendable {
+        /// Nil: any user.
         public var subjectId: String?
+        /// Nil: any session.
         public var sessionId: String?
         /// Nil: any client. Empty: no grant matches.
         public var clientIds: Set<ExactString>?
@@ -77,6 +86,7 @@ public struct PersistedGrantFilter: Hashable, Sendable, Codable {
         /// Nil: any family.
         public var familyId: String?
 
+        /// A normalized filter with the given fields.
         public init(subjectId: String? = nil, sessionId: String? = nil, clientIds: Set<ExactString>? = nil, types: Set<ExactString>? = nil,
                     familyId: String? = nil) {
             self.subjectId = subjectId

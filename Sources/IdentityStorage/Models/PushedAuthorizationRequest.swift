@@ -9,6 +9,7 @@ public struct PushedAuthorizationRequest: Hashable, Sendable, Codable {
     /// The data-protected request parameters; opaque.
     public var parameters: String
 
+    /// A request stored under `referenceValueHash`, expiring at `expiresAt`, with its `parameters`.
     public init(referenceValueHash: String, expiresAt: Date, parameters: String) {
         self.referenceValueHash = referenceValueHash
         self.expiresAt = expiresAt

@@ -16,6 +16,7 @@ public struct RefreshTokenRotationPolicy: Hashable, Sendable, Codable {
     /// How many times a consumed token may be reused within the grace period; the next presentation revokes the family.
     public var maxReuseCount: Int
 
+    /// A policy with a grace period of `gracePeriod` seconds and at most `maxReuseCount` reuses within it.
     public init(gracePeriod: TimeInterval, maxReuseCount: Int) {
         self.gracePeriod = gracePeriod
         self.maxReuseCount = maxReuseCount

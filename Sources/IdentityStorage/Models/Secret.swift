@@ -11,6 +11,7 @@ public struct Secret: Hashable, Sendable, Codable {
     /// The kind of secret; upstream's default is `"SharedSecret"`.
     public var type: String
 
+    /// A secret of `type` (a shared secret by default) with the given value, description and expiration.
     public init(value: String, type: String = "SharedSecret", description: String? = nil, expiration: Date? = nil) {
         self.value = value
         self.type = type
@@ -31,6 +32,7 @@ public struct ClientClaim: Hashable, Sendable, Codable {
     /// The XML-schema string type, upstream's default value type.
     public static let stringValueType = "http://www.w3.org/2001/XMLSchema#string"
 
+    /// A claim of `type` with `value`, typed as an XML-schema string unless `valueType` says otherwise.
     public init(type: String, value: String, valueType: String = ClientClaim.stringValueType) {
         self.type = type
         self.value = value

@@ -4,17 +4,24 @@ import Foundation
 public struct ServerSideSession: Hashable, Sendable, Codable {
     /// Unique, case-sensitive key (random hex from the ticket store).
     public var key: String
+    /// The authentication scheme that created the session.
     public var scheme: String
+    /// The user's subject id.
     public var subjectId: String
+    /// The session id (`sid`), when the session has one.
     public var sessionId: String?
+    /// The user's display name, when the server knows it.
     public var displayName: String?
+    /// When the session was created.
     public var created: Date
+    /// When the session was last renewed.
     public var renewed: Date
     /// Nil: never expires, never claimed by ``ServerSideSessionStore/claimExpiredSessions(limit:)``.
     public var expires: Date?
     /// The data-protected authentication ticket; opaque.
     public var ticket: String
 
+    /// A session with the given fields.
     public init(key: String, scheme: String, subjectId: String, sessionId: String? = nil, displayName: String? = nil,
                 created: Date, renewed: Date, expires: Date? = nil, ticket: String) {
         self.key = key
@@ -31,9 +38,12 @@ public struct ServerSideSession: Hashable, Sendable, Codable {
 
 /// Selects sessions by exact subject and/or session id; at least one is required.
 public struct SessionFilter: Hashable, Sendable, Codable {
+    /// Sessions of this user.
     public var subjectId: String?
+    /// Sessions with this session id.
     public var sessionId: String?
 
+    /// A filter with the given fields set.
     public init(subjectId: String? = nil, sessionId: String? = nil) {
         self.subjectId = subjectId
         self.sessionId = sessionId
@@ -71,6 +81,8 @@ public struct SessionQuery: Hashable, Sendable, Codable {
     /// Substring of the display name (case-sensitive); sessions without one never match.
     public var displayName: String?
 
+    /// A query for the page after `resultsToken` (before it, with `requestPriorResults`; the first page when nil), with
+    /// optional substring filters.
     public init(resultsToken: String? = nil, requestPriorResults: Bool = false, countRequested: Int = 0,
                 subjectId: String? = nil, sessionId: String? = nil, displayName: String? = nil) {
         self.resultsToken = resultsToken
@@ -98,14 +110,20 @@ public struct SessionQuery: Hashable, Sendable, Codable {
 public struct QueryResult<Item: Sendable & Hashable>: Hashable, Sendable {
     /// Token for the next or prior page; nil when the page is empty.
     public var resultsToken: String?
+    /// Whether a page comes before this one.
     public var hasPrevResults: Bool
+    /// Whether a page comes after this one.
     public var hasNextResults: Bool
     /// Nil where a backend cannot count cheaply (upstream allows it; our adapters all count).
     public var totalCount: Int?
+    /// How many pages the query's results fill, when counted.
     public var totalPages: Int?
+    /// This page's number, when counted.
     public var currentPage: Int?
+    /// The items of this page.
     public var results: [Item]
 
+    /// A page of results with the given paging information.
     public init(resultsToken: String?, hasPrevResults: Bool, hasNextResults: Bool, totalCount: Int?, totalPages: Int?,
                 currentPage: Int?, results: [Item]) {
         self.resultsToken = resultsToken

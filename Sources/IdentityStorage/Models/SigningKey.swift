@@ -4,15 +4,20 @@ import Foundation
 public struct SerializedKey: Hashable, Sendable, Codable {
     /// Unique, case-sensitive key id (`kid`).
     public var id: String
+    /// The serialization format's version. Default: 1.
     public var version: Int
+    /// When the key was created.
     public var created: Date
     /// The signing algorithm, e.g. `"RS256"`.
     public var algorithm: String
+    /// Whether ``data`` holds an X.509 certificate rather than a bare key. Default: false.
     public var isX509Certificate: Bool
     /// The serialized key; round-trips byte-exactly.
     public var data: String
+    /// Whether ``data`` is protected by the data protector. Default: true.
     public var dataProtected: Bool
 
+    /// A key with the given fields.
     public init(id: String, version: Int = 1, created: Date, algorithm: String, isX509Certificate: Bool = false,
                 data: String, dataProtected: Bool = true) {
         self.id = id
@@ -34,6 +39,7 @@ public struct KeyRingElement: Hashable, Sendable, Codable {
     /// The element's XML, byte-exact.
     public var xml: String
 
+    /// An element with the given id, name and XML.
     public init(id: Int64, friendlyName: String?, xml: String) {
         self.id = id
         self.friendlyName = friendlyName

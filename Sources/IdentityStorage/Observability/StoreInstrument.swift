@@ -14,6 +14,8 @@ public struct StoreTelemetryTarget: Sendable, Hashable {
     /// The server's port, when the URL gives one.
     public var serverPort: Int?
 
+    /// The backend `system` (OpenTelemetry's `db.system.name`), with its server's address and port when it has a
+    /// server.
     public init(system: String, serverAddress: String? = nil, serverPort: Int? = nil) {
         self.system = system
         self.serverAddress = serverAddress

@@ -32,6 +32,8 @@ public struct StoreObservability: Sendable {
     /// A logger that discards everything: the default of every configuration.
     public static let discardingLogger = Logger(label: "identitystorage", factory: { _ in SwiftLogNoOpLogHandler() })
 
+    /// Observability with the given logger, metrics factory, tracer and slow-operation threshold; the defaults log
+    /// nothing and use whatever metrics and tracing the process bootstrapped.
     public init(logger: Logger = StoreObservability.discardingLogger, metricsFactory: (any MetricsFactory)? = nil,
                 tracer: (any Tracer)? = nil, slowOperationThreshold: Duration? = .seconds(1)) {
         self.logger = logger

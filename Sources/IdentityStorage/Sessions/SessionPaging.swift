@@ -19,8 +19,11 @@ public protocol SessionPageSource {
 
 /// A part of the key space, for ``SessionPageSource/count(_:)``.
 public enum SessionKeyRange: Sendable, Hashable {
+    /// Every key.
     case all
+    /// The keys before this one, in byte order.
     case before(String)
+    /// The keys after this one, in byte order.
     case after(String)
 }
 

@@ -1,19 +1,33 @@
 /// Every store of one backend, as a server wires them up; what an adapter's `open` returns
 /// and what the conformance suite tests.
 public struct IdentityStores: Sendable {
+    /// Clients and their CORS origins.
     public var clients: any ClientStore
+    /// Identity resources, API scopes and API resources.
     public var resources: any ResourceStore
+    /// Dynamic external identity providers.
     public var identityProviders: any IdentityProviderStore
+    /// Signing keys.
     public var signingKeys: any SigningKeyStore
+    /// The data-protection key ring.
     public var keyRing: any KeyRingStore
+    /// Persisted grants: codes, refresh and reference tokens, consents, with refresh-token families.
     public var grants: any PersistedGrantStore
+    /// Device-flow authorizations.
     public var deviceFlow: any DeviceFlowStore
+    /// Server-side sessions.
     public var sessions: any ServerSideSessionStore
+    /// Pushed authorization requests.
     public var pushedAuthorizationRequests: any PushedAuthorizationRequestStore
+    /// CIBA requests.
     public var backchannelRequests: any BackchannelAuthenticationRequestStore
+    /// The distributed cache.
     public var cache: any DistributedCache
+    /// The replay cache, usually ``CacheBackedReplayCache`` over ``cache``.
     public var replayCache: any ReplayCache
+    /// Authorization-parameter messages, usually ``CacheBackedAuthorizationParametersMessageStore`` over ``cache``.
     public var authorizationParametersMessages: any AuthorizationParametersMessageStore
+    /// Device-flow throttling, usually ``CacheBackedDeviceFlowThrottling`` over ``cache``.
     public var deviceFlowThrottling: any DeviceFlowThrottling
     /// Housekeeping of the stores above. Replacing one of them (say ``grants``) with a store of other data: give
     /// its part of the cleanup with ``CleanupStore/replacing(grants:deviceAuthorizations:pushedAuthorizationRequests:backchannelRequests:cacheEntries:)``.
@@ -21,6 +35,7 @@ public struct IdentityStores: Sendable {
     /// What this backend can and cannot do.
     public var capabilities: StoreCapabilities
 
+    /// The given stores, cleanup and capabilities, as they are.
     public init(clients: any ClientStore, resources: any ResourceStore, identityProviders: any IdentityProviderStore,
                 signingKeys: any SigningKeyStore, keyRing: any KeyRingStore, grants: any PersistedGrantStore,
                 deviceFlow: any DeviceFlowStore, sessions: any ServerSideSessionStore,
@@ -51,10 +66,25 @@ extension IdentityStores {
     /// Every store from an adapter's own ones: the replay cache, the authorization-parameter message store and
     /// device-flow throttling are the cache-backed ones, built on `cache` with `clock`.
     ///
-    /// - Parameter messageSlidingExpiration: How long, in seconds, an authorization-parameter message lives after it
-    ///   was last written or read: the sliding expiration of ``CacheBackedAuthorizationParametersMessageStore``.
-    ///   Default 3600 (one hour, upstream's), as the `messageSlidingExpiration` of every built-in adapter's
-    ///   configuration (a `Duration` there).
+    /// - Parameters:
+    ///   - clients: The adapter's client store.
+    ///   - resources: The adapter's resource store.
+    ///   - identityProviders: The adapter's identity-provider store.
+    ///   - signingKeys: The adapter's signing-key store.
+    ///   - keyRing: The adapter's data-protection key-ring store.
+    ///   - grants: The adapter's persisted-grant store.
+    ///   - deviceFlow: The adapter's device-flow store.
+    ///   - sessions: The adapter's server-side session store.
+    ///   - pushedAuthorizationRequests: The adapter's pushed-authorization-request store.
+    ///   - backchannelRequests: The adapter's CIBA request store.
+    ///   - cache: The adapter's distributed cache, which the three cache-backed stores are built on.
+    ///   - clock: The clock the cache-backed replay cache and device-flow throttling read.
+    ///   - messageSlidingExpiration: How long, in seconds, an authorization-parameter message lives after it
+    ///     was last written or read: the sliding expiration of ``CacheBackedAuthorizationParametersMessageStore``.
+    ///     Default 3600 (one hour, upstream's), as the `messageSlidingExpiration` of every built-in adapter's
+    ///     configuration (a `Duration` there).
+    ///   - cleanup: The adapter's cleanup, one part per kind of expiring item.
+    ///   - capabilities: What the adapter's stores can do, which the conformance suite reads to skip what they cannot.
     public init(clients: any ClientStore, resources: any ResourceStore, identityProviders: any IdentityProviderStore,
                 signingKeys: any SigningKeyStore, keyRing: any KeyRingStore, grants: any PersistedGrantStore,
                 deviceFlow: any DeviceFlowStore, sessions: any ServerSideSessionStore,

@@ -7,6 +7,7 @@ public struct UnheldStore: Sendable {
     /// What holds this store's part instead, for the message: `"the file: store holds configuration only"`.
     public let reason: String
 
+    /// Stores that refuse every operation, naming `reason`.
     public init(_ reason: String) {
         self.reason = reason
     }

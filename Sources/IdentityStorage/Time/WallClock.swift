@@ -13,6 +13,7 @@ public protocol WallClock: Sendable {
 
 /// The system's real-time clock.
 public struct SystemWallClock: WallClock {
+    /// The system clock.
     public init() {}
     public var now: Date { Date() }
 }
@@ -46,7 +47,7 @@ extension Date {
     /// the unit every adapter stores instants in.
     ///
     /// Never traps: beyond `Int64` it saturates, and NaN gives `Int64.min`. Stores do not rely on that: they check
-    /// every instant a caller gives them first (``FieldValidation/instant(_:_:)``), so such a value is refused, never
+    /// every instant a caller gives them first (``FieldValidation/instant(_:_:)->_``), so such a value is refused, never
     /// stored.
     public var microsecondsSince1970: Int64 {
         Int64(saturating: (timeIntervalSince1970 * 1_000_000).rounded())

@@ -9,6 +9,7 @@ public struct ExactString: Hashable, Sendable, Comparable, CustomStringConvertib
     /// The wrapped string.
     public let value: String
 
+    /// `value`, compared by its UTF-8 bytes.
     public init(_ value: String) { self.value = value }
 
     public static func == (lhs: ExactString, rhs: ExactString) -> Bool {

@@ -21,7 +21,7 @@ public enum IdentityStorageLimits {
     ///
     /// The one range of every backend, on both sides: a write of an instant outside it (and of an interval that puts
     /// an expiry outside it) gets ``IdentityStorageError/Code-swift.struct/invalidArgument`` naming the field and
-    /// this range (``FieldValidation/instant(_:_:)``), and every instant inside it reads back. A stored value outside it
+    /// this range (``FieldValidation/instant(_:_:)->_``), and every instant inside it reads back. A stored value outside it
     /// was not written by a store (a hand edit, seconds or nanoseconds written as microseconds) and reads as
     /// ``IdentityStorageError/Code-swift.struct/corruptedData``. `Date.distantPast` is outside it: Foundation's year 1
     /// is the Julian one, two days before the proleptic Gregorian 0001-01-01.

@@ -2,7 +2,7 @@ import IdentityStorage
 import IdentityStorageMemory
 import Synchronization
 
-/// A configuration document on disk, in the format of `idstore import` and `export` (``ConfigurationDocument``):
+/// A configuration document on disk, in the format of `idstore import` and `export` (`ConfigurationDocument`):
 /// read on demand, written whole and atomically.
 ///
 /// - Reads check the file's fingerprint (one `stat` on an I/O thread) and parse it again only when it changed, so a

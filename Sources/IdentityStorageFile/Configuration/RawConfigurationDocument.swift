@@ -7,7 +7,7 @@ import IdentityStorage
 ///
 /// Not `Sendable`: it lives inside one I/O job.
 package struct RawConfigurationDocument {
-    /// Items of each list of ``ConfigurationDocument/lists``, keyed by their id.
+    /// Items of each list of `ConfigurationDocument.lists`, keyed by their id.
     package private(set) var lists: [String: [ExactString: [String: Any]]]
 
     /// An empty document (a document file that does not exist yet).
@@ -16,7 +16,7 @@ package struct RawConfigurationDocument {
     }
 
     /// Parses the structure of a document: a JSON object of known lists of objects that each have a string id.
-    /// Anything else is ``IdentityStorageError/Code-swift.struct/corruptedData`` naming `path` (and the line, for
+    /// Anything else is `IdentityStorageError.Code.corruptedData` naming `path` (and the line, for
     /// JSON that does not parse); the items themselves are decoded only when read.
     package init(_ bytes: [UInt8], path: String) throws(IdentityStorageError) {
         self.init()
@@ -44,7 +44,7 @@ package struct RawConfigurationDocument {
     /// The item `id` of `list`, if any.
     package func item(_ id: String, in list: String) -> [String: Any]? { lists[list]?[ExactString(id)] }
 
-    /// Puts `item` (a JSON object, see ``ConfigurationDocument/jsonObject(_:)``) in place of the item with its id.
+    /// Puts `item` (a JSON object, see `ConfigurationDocument.jsonObject(_:)`) in place of the item with its id.
     package mutating func upsert(_ item: [String: Any], id: String, in list: String) {
         lists[list]![ExactString(id)] = item
     }

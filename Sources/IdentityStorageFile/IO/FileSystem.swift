@@ -5,7 +5,7 @@ import Darwin
 #endif
 import IdentityStorage
 
-/// The few POSIX calls the `file:` adapter needs, each mapped to an ``IdentityStorageError`` naming the path. Every
+/// The few POSIX calls the `file:` adapter needs, each mapped to an `IdentityStorageError` naming the path. Every
 /// function blocks: call them on the adapter's I/O threads only (``FileWorker``), never on Swift's cooperative pool.
 package enum FileSystem {
     /// What identifies one version of a file: a rename puts a new inode in place, an edit in place changes the

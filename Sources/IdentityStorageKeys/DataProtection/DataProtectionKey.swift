@@ -6,6 +6,7 @@ import Foundation
 public struct DataProtectionKey: Sendable, Hashable {
     /// The key id every payload it protects names in its header.
     public var id: UUID
+    /// When the key was made.
     public var created: Date
     /// From when it may become the default key.
     public var activation: Date
@@ -19,7 +20,9 @@ public struct DataProtectionKey: Sendable, Hashable {
 
     /// A revocation: when it was recorded and why.
     public struct Revocation: Sendable, Hashable {
+        /// When the revocation was recorded.
         public var date: Date
+        /// Why, as the operator gave it (`idstore keys revoke ID --reason`); nil when none was given.
         public var reason: String?
     }
 

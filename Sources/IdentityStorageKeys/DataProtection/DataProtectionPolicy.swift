@@ -24,5 +24,6 @@ public struct DataProtectionPolicy: Sendable {
     /// ASP.NET Core does, so that any payload ever protected still unprotects. Default nil.
     public var deleteKeysExpiredFor: TimeInterval?
 
+    /// ASP.NET Core's defaults, as each property states.
     public init() {}
 }

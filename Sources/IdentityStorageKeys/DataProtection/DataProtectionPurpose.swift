@@ -15,10 +15,12 @@ public struct DataProtectionPurpose: Sendable, Hashable, CustomStringConvertible
     /// The chain as one string, the subkey caches' key.
     let cacheKey: String
 
+    /// The purpose chain `chain`, outermost first: `DataProtectionPurpose("idp", "session")`.
     public init(_ chain: String...) {
         self.init(chain: chain)
     }
 
+    /// The purpose chain `chain`, outermost first.
     public init(chain: [String]) {
         self.chain = chain
         var info = Data("IdentityStorageKeys data protection v1".utf8)

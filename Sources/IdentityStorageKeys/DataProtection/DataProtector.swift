@@ -10,7 +10,7 @@ import Synchronization
 /// under a key-encryption key the user supplies.
 ///
 /// However many instances start or rotate at once, one key is created: a key is only appended to the ring through
-/// the store's conditional append (``KeyRingStore/storeElement(xml:friendlyName:ifLatestIdIs:)``), so of instances
+/// the store's conditional append (`KeyRingStore.storeElement(xml:friendlyName:ifLatestIdIs:)`), so of instances
 /// that read the same ring exactly one appends, and the others read the ring again and find its key.
 ///
 /// `protect` and `unprotect` are served from memory: the ring is read when the cache (``DataProtectionPolicy/keyCacheDuration``)
@@ -19,6 +19,7 @@ import Synchronization
 public final class DataProtector: Sendable {
     let keyRing: any KeyRingStore
     let keyEncryption: (any KeyEncryptionKeyProvider)?
+    /// When keys are made, used and dropped.
     public let policy: DataProtectionPolicy
     let clock: any WallClock
     let logger: Logger
@@ -52,7 +53,7 @@ public final class DataProtector: Sendable {
 
     /// The plaintext of `payload`, protected for `purpose` by any key of the ring, expired or not.
     /// - Throws: ``DataProtectionError`` for a payload that is truncated, altered, for another purpose, past its
-    ///   expiry, or protected by a revoked, unknown or unreadable key; ``IdentityStorageError`` when the ring cannot be read.
+    ///   expiry, or protected by a revoked, unknown or unreadable key; `IdentityStorageError` when the ring cannot be read.
     public func unprotect(_ payload: some DataProtocol, purpose: DataProtectionPurpose) async throws -> Data {
         let payload = payload as? Data ?? Data(payload)
         let header = try ProtectedPayload.parse(payload)

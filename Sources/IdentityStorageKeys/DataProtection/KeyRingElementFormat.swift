@@ -53,7 +53,7 @@ enum KeyRingElementFormat {
     }
 
     /// The entry an element holds; nil for another library's element.
-    /// - Throws: ``IdentityStorageError`` `corruptedData` for an element of this format that does not decode: it
+    /// - Throws: `IdentityStorageError` `corruptedData` for an element of this format that does not decode: it
     ///   could be a revocation, so the ring is not used without it.
     static func decode(_ element: KeyRingElement) throws(IdentityStorageError) -> KeyRingEntry? {
         let xml = element.xml

@@ -18,7 +18,7 @@ public protocol KeyEncryptionKeyProvider: Sendable {
     func wrap(_ material: [UInt8], context: String) async throws -> Data
 
     /// The material `wrap` was given, from `wrapped` made under the KEK `keyId` with the same `context`.
-    /// - Throws: ``IdentityStorageError`` `permissionDenied` when this provider lacks that KEK, `corruptedData` when
+    /// - Throws: `IdentityStorageError` `permissionDenied` when this provider lacks that KEK, `corruptedData` when
     ///   the wrapped bytes do not authenticate.
     func unwrap(_ wrapped: Data, keyId: String, context: String) async throws -> [UInt8]
 }

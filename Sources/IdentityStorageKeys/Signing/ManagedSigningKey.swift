@@ -6,7 +6,9 @@ import IdentityStorage
 public struct ManagedSigningKey: Sendable {
     /// The key id (`kid`), in every JWT header it signs and in the JWKS.
     public let id: String
+    /// The algorithm it signs with (`alg`).
     public let algorithm: SigningAlgorithm
+    /// When the key was made, and published in the JWKS.
     public let created: Date
     /// From when it signs (publication comes first: `created`).
     public let activation: Date
@@ -83,13 +85,19 @@ struct SigningKeyEnvelope: Codable, Sendable {
 
 /// A stored key as the tool lists it: no key bytes.
 public struct SigningKeyInfo: Sendable, Hashable {
+    /// The key id (`kid`).
     public var id: String
+    /// The algorithm's JOSE name (`RS256`, `PS256`, `ES256`).
     public var algorithm: String
+    /// When the key was made, and published.
     public var created: Date
+    /// From when it signs.
     public var activation: Date
+    /// From when it no longer signs; it stays published for the policy's retention duration after.
     public var expiration: Date
     /// Whether the private key is stored protected by the data protector.
     public var protected: Bool
+    /// Where the key is in its life at the time of listing.
     public var status: Status
 
     /// A key's place in its life.

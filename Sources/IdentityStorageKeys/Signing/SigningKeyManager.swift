@@ -8,7 +8,7 @@ import Logging
 /// it stops signing, then deleted; private keys protected by a ``DataProtector``.
 ///
 /// However many instances start or rotate at once, exactly one key per algorithm is created per rotation: a key is
-/// only stored through the store's conditional create (``SigningKeyStore/storeKey(_:ifNoKeyCreatedAfter:)``), with the
+/// only stored through the store's conditional create (`SigningKeyStore.storeKey(_:ifNoKeyCreatedAfter:)`), with the
 /// newest creation time the instance read as its condition. Of instances that read the same keys one stores; the
 /// others read again and find its key. (Duende guards creation with a lock inside one process and, across
 /// processes, tolerates duplicates and signs with the oldest: DuendeSoftware/products#1316.)
@@ -17,6 +17,7 @@ import Logging
 public final class SigningKeyManager: Sendable {
     let store: any SigningKeyStore
     let dataProtector: DataProtector?
+    /// When keys are made, used, announced and dropped.
     public let policy: SigningKeyPolicy
     let clock: any WallClock
     let logger: Logger

@@ -27,6 +27,7 @@ public struct SigningKeyPolicy: Sendable {
     /// only when the store itself is trusted with them.
     public var protectKeys = true
 
+    /// Duende IdentityServer's defaults, as each property states.
     public init() {}
 
     /// A key created at `created` is published from then until `expiration + retentionDuration`.

@@ -405,7 +405,7 @@ package struct MariaDBRow: SQLRow {
     }
 
     /// Text that must be valid UTF-8 (MariaDB's utf8mb4 accepts encoded surrogates, Swift does not);
-    /// a damaged value gives ``IdentityStorageError/Code-swift.struct/corruptedData``.
+    /// a damaged value gives `IdentityStorageError.Code.corruptedData`.
     package func text(_ column: Int) throws -> String {
         let bytes = statement.bytes(column)
         let text = bytes.withMemoryRebound(to: UInt8.self) { String(validating: $0, as: UTF8.self) }

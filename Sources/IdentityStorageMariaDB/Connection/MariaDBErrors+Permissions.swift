@@ -1,6 +1,6 @@
 import IdentityStorage
 
-/// MariaDB's refusals of the account as ``IdentityStorageError/Code-swift.struct/permissionDenied``, each with the
+/// MariaDB's refusals of the account as `IdentityStorageError.Code.permissionDenied`, each with the
 /// GRANT (or the check) that allows the call. The server's message names the user, host, privilege and table;
 /// never a password.
 extension MariaDBErrors {

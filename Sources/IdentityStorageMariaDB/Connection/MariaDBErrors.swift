@@ -1,7 +1,7 @@
 import CMariaDB
 import IdentityStorage
 
-/// Maps libmariadb and server error numbers to ``IdentityStorageError``, keeping the errno, SQLSTATE and
+/// Maps libmariadb and server error numbers to `IdentityStorageError`, keeping the errno, SQLSTATE and
 /// the server's message (which never contains a password) in the backend detail.
 enum MariaDBErrors {
     // Server error numbers (mysqld_error.h) the adapter reacts to.

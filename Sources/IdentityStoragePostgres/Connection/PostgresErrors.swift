@@ -1,8 +1,8 @@
 import CLibPQ
 import IdentityStorage
 
-/// Maps a failed statement's SQLSTATE to ``IdentityStorageError``, keeping the SQLSTATE and the
-/// server's primary message in ``IdentityStorageError/BackendDetail`` (never the conninfo or a password:
+/// Maps a failed statement's SQLSTATE to `IdentityStorageError`, keeping the SQLSTATE and the
+/// server's primary message in `IdentityStorageError.BackendDetail` (never the conninfo or a password:
 /// server messages do not contain them, and connection errors are reported with the redacted address).
 enum PostgresErrors {
     /// `account` names the role and schema in the grant a refused privilege needs.

@@ -73,7 +73,7 @@ package struct PostgresRow: SQLRow {
         }
     }
 
-    /// Text that must be valid UTF-8; a damaged row gives ``IdentityStorageError/Code-swift.struct/corruptedData``.
+    /// Text that must be valid UTF-8; a damaged row gives `IdentityStorageError.Code.corruptedData`.
     package func text(_ column: Int) throws -> String {
         let raw = bytes(column)
         guard let text = String(validating: raw.bindMemory(to: UInt8.self), as: UTF8.self) else {

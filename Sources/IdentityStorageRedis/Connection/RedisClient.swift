@@ -107,7 +107,7 @@ package final class RedisClient: Sendable {
         commands.count == 1 ? [try connection.execute(commands[0])] : try connection.pipeline(commands)
     }
 
-    /// Runs one command and returns its reply; an error reply becomes an ``IdentityStorageError``.
+    /// Runs one command and returns its reply; an error reply becomes an `IdentityStorageError`.
     ///
     /// A caller cancelled while its command runs: for a read (``RedisCommand/isRead``) it is answered at once with
     /// `CancellationError` and the command finishes for nobody (Redis cannot stop it); otherwise it waits for the

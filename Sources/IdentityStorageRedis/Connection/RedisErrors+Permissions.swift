@@ -1,6 +1,6 @@
 import IdentityStorage
 
-/// Redis ACL refusals as ``IdentityStorageError/Code-swift.struct/permissionDenied``, with the grant that allows the call.
+/// Redis ACL refusals as `IdentityStorageError.Code.permissionDenied`, with the grant that allows the call.
 ///
 /// A refused command answers `NOPERM …`. A command a script runs is refused inside the script, and Redis 7.0
 /// reports it as `ERR The user executing the script can't … script: <sha>, on @user_script:N.` (later versions say

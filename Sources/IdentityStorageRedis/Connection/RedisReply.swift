@@ -93,7 +93,7 @@ package enum RedisReply: Sendable, Equatable {
     }
 }
 
-/// How Redis error replies become ``IdentityStorageError``s.
+/// How Redis error replies become `IdentityStorageError`s.
 package enum RedisErrors {
     static func detail(_ message: String) -> IdentityStorageError.BackendDetail {
         let code = message.split(separator: " ", maxSplits: 1).first.map(String.init)

@@ -117,7 +117,7 @@ struct RedisServerSideSessionStore: ServerSideSessionStore {
         return sessions
     }
 
-    /// The paging queries of ``SessionPaging`` as scripts on the lent connection.
+    /// The paging queries of `SessionPaging` as scripts on the lent connection.
     private struct Source: SessionPageSource {
         let session: RedisSession
         let base: RedisKeyspace.Base

@@ -218,7 +218,7 @@ package struct SQLiteRow: SQLRow {
 
     package func int64(_ column: Int) -> Int64 { sqlite3_column_int64(statement, Int32(column)) }
 
-    /// Text that must be valid UTF-8; a damaged row gives ``IdentityStorageError/Code-swift.struct/corruptedData``.
+    /// Text that must be valid UTF-8; a damaged row gives `IdentityStorageError.Code.corruptedData`.
     package func text(_ column: Int) throws -> String {
         let index = Int32(column)
         let count = Int(sqlite3_column_bytes(statement, index))

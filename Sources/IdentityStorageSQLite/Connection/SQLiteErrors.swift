@@ -2,7 +2,7 @@ import CSQLite3
 import Foundation
 import IdentityStorage
 
-/// Maps SQLite result codes to ``IdentityStorageError``, keeping the extended code and SQLite's message.
+/// Maps SQLite result codes to `IdentityStorageError`, keeping the extended code and SQLite's message.
 enum SQLiteErrors {
     // Extended result codes are C macros built from expressions, which Swift does not import.
     static let constraintPrimaryKey: Int32 = SQLITE_CONSTRAINT | (6 << 8)

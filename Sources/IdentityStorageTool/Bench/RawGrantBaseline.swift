@@ -11,11 +11,11 @@ import IdentityStorage
 public enum RawGrantOperation: String, Sendable, CaseIterable {
     /// Primary-key read of one grant.
     case get
-    /// The upsert ``PersistedGrantStore/storeGrant(_:)`` runs.
+    /// The upsert `PersistedGrantStore.storeGrant(_:)` runs.
     case upsert
-    /// The get-and-delete ``PersistedGrantStore/takeGrant(forKey:)`` runs.
+    /// The get-and-delete `PersistedGrantStore.takeGrant(forKey:)` runs.
     case take
-    /// The consume-once ``PersistedGrantStore/consumeGrant(forKey:)`` runs.
+    /// The consume-once `PersistedGrantStore.consumeGrant(forKey:)` runs.
     case consume
 }
 

@@ -9,7 +9,7 @@ enum Workload: String, CaseIterable, Sendable {
     case grantStore = "grant-store"
     case grantTake = "grant-take"
     case consumeOnce = "consume-once"
-    /// One refresh-token rotation (``PersistedGrantStore/rotateRefreshToken(presented:successor:policy:)``) of a live
+    /// One refresh-token rotation (`PersistedGrantStore.rotateRefreshToken(presented:successor:policy:)`) of a live
     /// token per operation, distinct tokens: the same shape as consume-once, plus the successor written.
     case refreshRotate = "refresh-rotate"
     case grantGetAll = "grant-get-all"

@@ -7,27 +7,34 @@ public import IdentityStorage
 /// `IDSTORE_*_URL` variables) for a part kept elsewhere. `idstore` and the example server share them; include them in
 /// a command of your own with `@OptionGroup var deployment: DeploymentOptions`.
 public struct DeploymentOptions: ParsableArguments, Sendable {
+    /// `--store`: the store URL of every part not set on its own.
     @Option(name: .long, help: ArgumentHelp("Store URL of every part (default: $IDSTORE_URL, else sqlite:identity.db).", valueName: "url"))
     public var store: String?
 
+    /// `--configuration-store`: where clients, resources and identity providers live.
     @Option(name: .long, help: ArgumentHelp("Where clients, resources and identity providers live (default: $IDSTORE_CONFIGURATION_URL, else --store).",
                                             valueName: "url"))
     public var configurationStore: String?
 
+    /// `--key-store`: where signing keys and the data-protection key ring live.
     @Option(name: .long, help: ArgumentHelp("Where signing keys and the data-protection key ring live (default: $IDSTORE_KEY_URL, else --store).",
                                             valueName: "url"))
     public var keyStore: String?
 
+    /// `--operational-store`: where grants, device codes, sessions, PAR and CIBA requests live.
     @Option(name: .long, help: ArgumentHelp("Where grants, device codes, sessions, PAR and CIBA requests live (default: $IDSTORE_OPERATIONAL_URL, else --store).",
                                             valueName: "url"))
     public var operationalStore: String?
 
+    /// `--cache-store`: where the distributed cache lives.
     @Option(name: .long, help: ArgumentHelp("Where the distributed cache lives (default: $IDSTORE_CACHE_URL, else --store).", valueName: "url"))
     public var cacheStore: String?
 
+    /// `--cache-configuration`: serve configuration reads from a configuration cache.
     @Flag(name: .long, help: ArgumentHelp("Read clients, resources and identity providers from process memory, emptied by every instance's writes through the configuration store's change channel."))
     public var cacheConfiguration = false
 
+    /// `--configuration-staleness`: with the configuration cache, the maximum staleness in milliseconds.
     @Option(name: .long, help: ArgumentHelp("With --cache-configuration: how stale a read on another instance may be, in milliseconds (default 500).",
                                             valueName: "ms"))
     public var configurationStaleness: Int?
@@ -70,7 +77,7 @@ public struct DeploymentOptions: ParsableArguments, Sendable {
 
     /// Opens the deployment through `opener` (each distinct URL once), with the configuration cache the options
     /// ask for unless `options` already sets one.
-    /// - Throws: ``IdentityStorageError`` `invalidArgument` naming the option to set when a part's store cannot hold
+    /// - Throws: `IdentityStorageError` `invalidArgument` naming the option to set when a part's store cannot hold
     ///   it, and the opener's errors.
     public func openDeployment(with opener: StoreOpener, options: StoreOpenOptions = StoreOpenOptions()) async throws -> Deployment {
         let urls = self.urls
