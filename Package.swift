@@ -17,6 +17,8 @@ let package = Package(
         .library(name: "IdentityStorageTool", targets: ["IdentityStorageTool"]),
         // Key material that manages itself: signing-key rotation and a data protector over any deployment's key stores.
         .library(name: "IdentityStorageKeys", targets: ["IdentityStorageKeys"]),
+        // A deployment read from apple/swift-configuration (environment variables, JSON or YAML files).
+        .library(name: "IdentityStorageConfigReader", targets: ["IdentityStorageConfigReader"]),
         .executable(name: "idstore", targets: ["idstore"]),
         // Framework drop-ins: only these two products link a web framework; an adapter's user never compiles one.
         .library(name: "IdentityStorageHummingbird", targets: ["IdentityStorageHummingbird"]),
@@ -42,6 +44,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         // Hummingbird's session middleware, for the drop-in's session tests only.
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        // IdentityStorageConfigReader: JSON is swift-configuration's default trait; YAML brings jpsim/Yams.
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0", traits: ["JSON", "YAML"]),
     ],
     targets: [
         .target(
@@ -108,6 +112,11 @@ let package = Package(
                            .product(name: "_CryptoExtras", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")]
         ),
         .target(
+            name: "IdentityStorageConfigReader",
+            // The core and swift-configuration only: a server linking one adapter never builds it.
+            dependencies: ["IdentityStorage", .product(name: "Configuration", package: "swift-configuration")]
+        ),
+        .target(
             name: "IdentityStorageConformance",
             dependencies: ["IdentityStorage"],
             path: "Conformance"
@@ -126,6 +135,8 @@ let package = Package(
                 // The built-in backends' bench and corrupted-data abilities (BuiltIn/) use their package internals.
                 "IdentityStorageMemory", "IdentityStorageSQLite", "IdentityStoragePostgres", "IdentityStorageMariaDB", "IdentityStorageRedis",
                 "IdentityStorageFile", "IdentityStorageKeys",
+                // `--config` and IDENTITYSTORAGE_* variables beside the deployment options.
+                "IdentityStorageConfigReader", .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 // The key benchmarks' baselines: swift-crypto called directly.
@@ -246,6 +257,14 @@ let package = Package(
             name: "SQLiteTests",
             dependencies: ["IdentityStorage", "IdentityStorageSQLite", "IdentityStorageConformance", "IdentityStorageTool", "IdentityStorageOpener", "idstore",
                            "ServerTestSupport"]
+        ),
+        .testTarget(
+            name: "ConfigReaderTests",
+            // A deployment read through swift-configuration, and `idstore` (spawned) reading its options from a file
+            // and the environment.
+            dependencies: ["IdentityStorage", "IdentityStorageConfigReader", "IdentityStorageMemory", "IdentityStorageSQLite", "IdentityStorageFile",
+                           "IdentityStorageTool", "ServerTestSupport", "idstore",
+                           .product(name: "Configuration", package: "swift-configuration")]
         ),
         .testTarget(
             name: "HummingbirdDropInTests",

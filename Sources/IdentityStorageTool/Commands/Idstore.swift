@@ -31,8 +31,8 @@ struct StoreOptions: ParsableArguments {
             })
     var logLevel: Logger.Level?
 
-    /// The URLs in force.
-    var urls: DeploymentURLs { deployment.urls }
+    /// The URLs in force (options, environment, `--config` file).
+    func urls() async throws -> DeploymentURLs { try await deployment.urls() }
 
     /// Where the stores log, measure and trace: the run's observability, its logger at `--log-level` when given.
     var observability: StoreObservability {
