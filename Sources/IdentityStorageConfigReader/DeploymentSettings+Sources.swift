@@ -14,10 +14,11 @@ extension DeploymentSettings {
         return try DeploymentSettings(configReader: ConfigReader(providers: providers), scope: scope)
     }
 
-    /// A provider over `environment` that holds every variable that may carry credentials as a secret, so the
-    /// provider's debug description shows `<REDACTED>` for it.
+    /// A provider over `environment` without its empty variables, holding every variable that may carry credentials
+    /// as a secret, so the provider's debug description shows `<REDACTED>` for it.
     public static func environmentProvider(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> EnvironmentVariablesProvider {
-        EnvironmentVariablesProvider(environmentVariables: environment, secretsSpecifier: .dynamic { key, value in
+        // An empty variable is unset, as `IDSTORE_*` ones are: left in, it would hide the file's value below it.
+        EnvironmentVariablesProvider(environmentVariables: environment.filter { !$0.value.isEmpty }, secretsSpecifier: .dynamic { key, value in
             mayCarryCredentials(key: key, value: value)
         })
     }
