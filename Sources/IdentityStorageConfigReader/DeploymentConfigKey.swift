@@ -27,7 +27,7 @@ public enum DeploymentConfigKey: String, CaseIterable, Sendable, CustomStringCon
     case operationalStore
     /// Where the distributed cache lives.
     case cacheStore
-    /// Whether the configuration part is read through a ``ConfigurationCache`` in process memory.
+    /// Whether the configuration part is read through a `ConfigurationCache` in process memory.
     case cacheConfiguration
     /// With ``cacheConfiguration``: how stale a read on another instance may be, in milliseconds (at least 20).
     case configurationStaleness

@@ -19,7 +19,7 @@ extension DeploymentSettings {
     /// - Parameters:
     ///   - configReader: The reader; its providers' order is the precedence.
     ///   - scope: The key prefix, `identitystorage` unless given; `[]` reads the keys at the reader's own level.
-    /// - Throws: ``IdentityStorageError`` `invalidArgument`, naming the full key, for a store URL that does not parse
+    /// - Throws: `IdentityStorageError` `invalidArgument`, naming the full key, for a store URL that does not parse
     ///   (shown redacted), a value of the wrong type, or a staleness under 20 ms.
     public init(configReader: ConfigReader, scope: ConfigKey = DeploymentConfigKey.defaultScope) throws(IdentityStorageError) {
         let reader = ScopedKeys(reader: configReader, scope: scope)

@@ -5,7 +5,7 @@ public import IdentityStorage
 extension DeploymentSettings {
     /// The settings from the environment and, below it, the deployment file at `file` (when given): the usual
     /// precedence of swift-configuration's providers, the first that has a key wins.
-    /// - Throws: ``IdentityStorageError`` `invalidArgument` for a file that cannot be read or parsed (its message
+    /// - Throws: `IdentityStorageError` `invalidArgument` for a file that cannot be read or parsed (its message
     ///   with credentials redacted) and for invalid values, as ``init(configReader:scope:)``.
     public static func read(file: String?, environment: [String: String] = ProcessInfo.processInfo.environment,
                             scope: ConfigKey = DeploymentConfigKey.defaultScope) async throws(IdentityStorageError) -> DeploymentSettings {
@@ -25,7 +25,7 @@ extension DeploymentSettings {
 
     /// A provider over the deployment file at `path`: JSON for `.json`, YAML for `.yaml` and `.yml`; every value that
     /// may carry credentials (the store URLs among them) held as a secret.
-    /// - Throws: ``IdentityStorageError`` `invalidArgument` for another extension, a file that cannot be read, or
+    /// - Throws: `IdentityStorageError` `invalidArgument` for another extension, a file that cannot be read, or
     ///   one that does not parse (the parser's message with credentials redacted).
     public static func fileProvider(path: String) async throws(IdentityStorageError) -> any ConfigProvider {
         do {

@@ -5,7 +5,7 @@ public import IdentityStorage
 ///
 /// Read it from any `ConfigReader` with ``init(configReader:scope:)``, lay flags over it (a value set here wins),
 /// then take ``urls(defaultStore:)`` and ``configurationCache()``. The URLs may carry passwords: the description,
-/// `dump` and debuggers show them redacted (``StoreURL`` redaction).
+/// `dump` and debuggers show them redacted (`StoreURL` redaction).
 public struct DeploymentSettings: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     /// The store URL of every part not overridden (``DeploymentConfigKey/store``).
     public var store: String?
@@ -26,7 +26,7 @@ public struct DeploymentSettings: Sendable, Hashable, CustomStringConvertible, C
     }
 
     /// The deployment's URLs: every part at ``store`` (else `defaultStore`) unless overridden.
-    /// - Throws: ``IdentityStorageError`` `invalidArgument` when neither gives a store and a part has no URL of its own.
+    /// - Throws: `IdentityStorageError` `invalidArgument` when neither gives a store and a part has no URL of its own.
     public func urls(defaultStore: String? = nil) throws(IdentityStorageError) -> DeploymentURLs {
         guard let store = store ?? defaultStore ?? (overrides.count == DeploymentPart.allCases.count ? overrides[.configuration] : nil) else {
             let missing = Set(DeploymentPart.allCases.filter { overrides[$0] == nil })
@@ -38,7 +38,7 @@ public struct DeploymentSettings: Sendable, Hashable, CustomStringConvertible, C
     }
 
     /// The configuration cache these settings ask for, or nil when ``cacheConfiguration`` is not `true`.
-    /// - Throws: ``IdentityStorageError`` `invalidArgument` for a staleness without the cache, or under 20 ms.
+    /// - Throws: `IdentityStorageError` `invalidArgument` for a staleness without the cache, or under 20 ms.
     public func configurationCache() throws(IdentityStorageError) -> ConfigurationCache.Configuration? {
         if let configurationStaleness, configurationStaleness < .milliseconds(20) {
             throw .invalidArgument("configurationStaleness must be at least 20 ms")

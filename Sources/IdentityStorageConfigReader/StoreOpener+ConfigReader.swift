@@ -9,7 +9,7 @@ extension DeploymentURLs {
     /// // IDENTITYSTORAGE_STORE=postgres://app:secret@db/idp IDENTITYSTORAGE_CACHE_STORE=redis://cache:6379/0
     /// let urls = try DeploymentURLs(configReader: ConfigReader(provider: EnvironmentVariablesProvider()))
     /// ```
-    /// - Throws: ``IdentityStorageError`` `invalidArgument` as ``DeploymentSettings/init(configReader:scope:)`` does,
+    /// - Throws: `IdentityStorageError` `invalidArgument` as ``DeploymentSettings/init(configReader:scope:)`` does,
     ///   and when no store is set for some part.
     public init(configReader: ConfigReader, scope: ConfigKey = DeploymentConfigKey.defaultScope) throws(IdentityStorageError) {
         self = try DeploymentSettings(configReader: configReader, scope: scope).urls()
@@ -25,7 +25,7 @@ extension StoreOpener {
     ///                                       try await FileProvider<YAMLSnapshot>(filePath: "deployment.yaml")])
     /// let deployment = try await StoreOpener.builtIn.openDeployment(configReader: config)
     /// ```
-    /// - Throws: ``IdentityStorageError`` `invalidArgument` naming the key to set when a value is invalid or a part's
+    /// - Throws: `IdentityStorageError` `invalidArgument` naming the key to set when a value is invalid or a part's
     ///   store cannot hold it (URLs redacted), and the opener's errors.
     public func openDeployment(configReader: ConfigReader, scope: ConfigKey = DeploymentConfigKey.defaultScope,
                                options: StoreOpenOptions = StoreOpenOptions()) async throws -> Deployment {
@@ -38,7 +38,7 @@ extension StoreOpener {
     /// Opens the deployment `settings` describe (``DeploymentSettings/urls(defaultStore:)``, with the configuration
     /// cache they ask for unless `options` already sets one). A part whose store cannot hold it is refused before
     /// anything opens, naming each such part's setting as `naming` spells it (a key, an option).
-    /// - Throws: ``IdentityStorageError`` `invalidArgument` for invalid settings or a part not held, and the opener's errors.
+    /// - Throws: `IdentityStorageError` `invalidArgument` for invalid settings or a part not held, and the opener's errors.
     public func openDeployment(_ settings: DeploymentSettings, defaultStore: String? = nil, options: StoreOpenOptions = StoreOpenOptions(),
                                naming: (DeploymentPart) -> String) async throws -> Deployment {
         let urls = try settings.urls(defaultStore: defaultStore)

@@ -9,7 +9,7 @@ import IdentityStorageConfigReader
 /// a command of your own with `@OptionGroup var deployment: DeploymentOptions`.
 ///
 /// Below the options and their variables, the same settings are read through swift-configuration
-/// (``DeploymentSettings``): the `IDENTITYSTORAGE_*` environment variables, then the JSON or YAML file `--config`
+/// (`DeploymentSettings`, in `IdentityStorageConfigReader`): the `IDENTITYSTORAGE_*` environment variables, then the JSON or YAML file `--config`
 /// names (`IDSTORE_CONFIG`). An option always wins.
 public struct DeploymentOptions: ParsableArguments, Sendable {
     @Option(name: .long, help: ArgumentHelp("A deployment file, JSON (.json) or YAML (.yaml), its keys under 'identitystorage'; options and environment variables win over it (default: $IDSTORE_CONFIG).",
@@ -82,6 +82,7 @@ public struct DeploymentOptions: ParsableArguments, Sendable {
         try await settings().configurationCache()
     }
 
+    /// Refuses a staleness under 20 ms as the options are parsed.
     public mutating func validate() throws {
         // Whether a staleness without the cache is wrong is known once the configuration is read (it may turn the
         // cache on): ``settings()`` tells.
