@@ -16,7 +16,7 @@ public struct DeploymentOptions: ParsableArguments, Sendable {
                                             valueName: "path"))
     public var config: String?
 
-    @Option(name: .long, help: ArgumentHelp("Store URL of every part (default: $IDSTORE_URL, else sqlite:identity.db).", valueName: "url"))
+    @Option(name: .long, help: ArgumentHelp("Store URL of every part (default: $IDSTORE_URL, else $IDENTITYSTORAGE_STORE or the --config file, else sqlite:identity.db).", valueName: "url"))
     public var store: String?
 
     @Option(name: .long, help: ArgumentHelp("Where clients, resources and identity providers live (default: $IDSTORE_CONFIGURATION_URL, else --store).",
