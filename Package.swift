@@ -20,6 +20,8 @@ let package = Package(
         // The SQL kit: the dialect, the database protocol, every SQL store and the blocking connection pool, for an
         // adapter to another SQL engine. Underscored (as postgres-nio's `_ConnectionPoolModule`): its API may change in a minor release.
         .library(name: "_IdentityStorageSQLKit", targets: ["IdentityStorageSQL", "IdentityStorageBlockingPool"]),
+        // A deployment read from apple/swift-configuration (environment variables, JSON or YAML files).
+        .library(name: "IdentityStorageConfigReader", targets: ["IdentityStorageConfigReader"]),
         .executable(name: "idstore", targets: ["idstore"]),
         // Framework drop-ins: only these two products link a web framework; an adapter's user never compiles one.
         .library(name: "IdentityStorageHummingbird", targets: ["IdentityStorageHummingbird"]),
@@ -57,6 +59,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         // `swift package generate-documentation` (Scripts/build-docs.sh): the DocC catalogues, built in CI.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+        // IdentityStorageConfigReader: JSON is swift-configuration's default trait; YAML brings jpsim/Yams.
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0", traits: ["JSON", "YAML"]),
     ],
     targets: [
         .target(
@@ -123,6 +127,11 @@ let package = Package(
                            .product(name: "_CryptoExtras", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")]
         ),
         .target(
+            name: "IdentityStorageConfigReader",
+            // The core and swift-configuration only: a server linking one adapter never builds it.
+            dependencies: ["IdentityStorage", .product(name: "Configuration", package: "swift-configuration")]
+        ),
+        .target(
             name: "IdentityStorageConformance",
             dependencies: ["IdentityStorage"],
             path: "Conformance"
@@ -139,6 +148,8 @@ let package = Package(
             // Names no backend: an outside adapter's tool links this and its own adapter, never the C client libraries.
             dependencies: [
                 "IdentityStorage", "IdentityStorageConformance", "IdentityStorageKeys",
+                // `--config` and IDENTITYSTORAGE_* variables beside the deployment options.
+                "IdentityStorageConfigReader", .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 // The key benchmarks' baselines: swift-crypto called directly.
@@ -272,6 +283,14 @@ let package = Package(
             name: "SQLiteTests",
             dependencies: ["IdentityStorage", "IdentityStorageSQLite", "IdentityStorageConformance", "IdentityStorageTool", "IdentityStorageToolBuiltIns", "IdentityStorageOpener", "idstore",
                            "ServerTestSupport"]
+        ),
+        .testTarget(
+            name: "ConfigReaderTests",
+            // A deployment read through swift-configuration, and `idstore` (spawned) reading its options from a file
+            // and the environment.
+            dependencies: ["IdentityStorage", "IdentityStorageConfigReader", "IdentityStorageMemory", "IdentityStorageSQLite", "IdentityStorageFile",
+                           "IdentityStorageTool", "ServerTestSupport", "idstore",
+                           .product(name: "Configuration", package: "swift-configuration")]
         ),
         .testTarget(
             name: "HummingbirdDropInTests",

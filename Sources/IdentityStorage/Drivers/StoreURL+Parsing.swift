@@ -34,14 +34,24 @@ extension StoreURL {
         }
     }
 
-    /// `text` with whatever stands between the user name's colon and the last `@` replaced by `***`: a
-    /// best-effort redaction for URLs that failed to parse.
+    /// `text` with whatever stands between the user name's colon and the last `@` replaced by `***`, and the value of
+    /// every password-like query parameter (``isSecret(_:)``) too: a best-effort redaction for URLs that failed to
+    /// parse, which may lack their scheme (`//app:secret@db/idp`) or fail on a parameter after the password's.
     public static func redacting(_ text: String) -> String {
-        guard let at = text.lastIndex(of: "@"), let schemeColon = text.firstIndex(of: ":"), schemeColon < at else { return text }
-        var credentialsStart = text.index(after: schemeColon)
-        if text[credentialsStart...].hasPrefix("//") { credentialsStart = text.index(credentialsStart, offsetBy: 2) }
-        guard credentialsStart <= at, let colon = text[credentialsStart..<at].firstIndex(of: ":") else { return text }
-        return String(text[...colon]) + "***" + String(text[at...])
+        var redacted = text
+        if let at = redacted.lastIndex(of: "@") {
+            // The user information starts after `//` when there is one, else after the scheme's colon.
+            let start = redacted[..<at].range(of: "//")?.upperBound ?? redacted[..<at].firstIndex(of: ":").map { redacted.index(after: $0) }
+            if let start, let colon = redacted[start..<at].firstIndex(of: ":") {
+                redacted = String(redacted[...colon]) + "***" + String(redacted[at...])
+            }
+        }
+        guard let questionMark = redacted.firstIndex(of: "?") else { return redacted }
+        let parameters = redacted[redacted.index(after: questionMark)...].split(separator: "&", omittingEmptySubsequences: false).map { pair in
+            let name = pair.split(separator: "=", maxSplits: 1).first.map(String.init) ?? ""
+            return isSecret(name) && pair.contains("=") ? "\(name)=***" : String(pair)
+        }
+        return String(redacted[...questionMark]) + parameters.joined(separator: "&")
     }
 
     private mutating func parseAuthority(_ authority: Substring, shown: String) throws(IdentityStorageError) {

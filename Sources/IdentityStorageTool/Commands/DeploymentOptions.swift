@@ -1,14 +1,24 @@
 public import ArgumentParser
 import Foundation
 public import IdentityStorage
+import IdentityStorageConfigReader
 
 /// Where a deployment's parts live, as command-line options with environment fallbacks: `--store` (`IDSTORE_URL`)
 /// for every part, and `--configuration-store`, `--key-store`, `--operational-store`, `--cache-store` (their
 /// `IDSTORE_*_URL` variables) for a part kept elsewhere. `idstore` and the example server share them; include them in
 /// a command of your own with `@OptionGroup var deployment: DeploymentOptions`.
+///
+/// Below the options and their variables, the same settings are read through swift-configuration
+/// (`DeploymentSettings`, in `IdentityStorageConfigReader`): the `IDENTITYSTORAGE_*` environment variables, then the JSON or YAML file `--config`
+/// names (`IDSTORE_CONFIG`). An option always wins.
 public struct DeploymentOptions: ParsableArguments, Sendable {
+    /// `--config`: a JSON or YAML deployment file, read below the options and their environment variables.
+    @Option(name: .long, help: ArgumentHelp("A deployment file, JSON (.json) or YAML (.yaml), its keys under 'identitystorage'; options and environment variables win over it (default: $IDSTORE_CONFIG).",
+                                            valueName: "path"))
+    public var config: String?
+
     /// `--store`: the store URL of every part not set on its own.
-    @Option(name: .long, help: ArgumentHelp("Store URL of every part (default: $IDSTORE_URL, else sqlite:identity.db).", valueName: "url"))
+    @Option(name: .long, help: ArgumentHelp("Store URL of every part (default: $IDSTORE_URL, else $IDENTITYSTORAGE_STORE or the --config file, else sqlite:identity.db).", valueName: "url"))
     public var store: String?
 
     /// `--configuration-store`: where clients, resources and identity providers live.
@@ -51,27 +61,39 @@ public struct DeploymentOptions: ParsableArguments, Sendable {
         }
     }
 
-    /// The URLs in force: each option, else its environment variable, else the store's.
-    public var urls: DeploymentURLs {
+    /// The settings in force: each option, else its `IDSTORE_*` variable, else its `IDENTITYSTORAGE_*` variable,
+    /// else the `--config` file.
+    /// - Throws: ``IdentityStorageError`` `invalidArgument` for a file that cannot be read or an invalid value in it
+    ///   or in an `IDENTITYSTORAGE_*` variable, the key named and every URL redacted.
+    public func settings() async throws(IdentityStorageError) -> DeploymentSettings {
         let environment = ProcessInfo.processInfo.environment
         func given(_ option: String?, _ variable: String) -> String? { option ?? environment[variable].flatMap { $0.isEmpty ? nil : $0 } }
-        return DeploymentURLs(store: given(store, "IDSTORE_URL") ?? "sqlite:identity.db",
-                              configuration: given(configurationStore, Self.setting(of: .configuration).environment),
-                              keyMaterial: given(keyStore, Self.setting(of: .keyMaterial).environment),
-                              operationalData: given(operationalStore, Self.setting(of: .operationalData).environment),
-                              distributedCache: given(cacheStore, Self.setting(of: .distributedCache).environment))
+        var settings = try await DeploymentSettings.read(file: given(config, "IDSTORE_CONFIG"), environment: environment)
+        if let store = given(store, "IDSTORE_URL") { settings.store = store }
+        let options = [DeploymentPart.configuration: configurationStore, .keyMaterial: keyStore, .operationalData: operationalStore,
+                       .distributedCache: cacheStore]
+        for part in DeploymentPart.allCases {
+            if let url = given(options[part] ?? nil, Self.setting(of: part).environment) { settings.overrides[part] = url }
+        }
+        if cacheConfiguration { settings.cacheConfiguration = true }
+        if let configurationStaleness { settings.configurationStaleness = .milliseconds(configurationStaleness) }
+        return settings
     }
 
-    /// The configuration cache these options ask for (`--cache-configuration`, `--configuration-staleness`), or nil.
-    public var configurationCache: ConfigurationCache.Configuration? {
-        guard cacheConfiguration else { return nil }
-        var cache = ConfigurationCache.Configuration()
-        if let configurationStaleness { cache.maximumStaleness = .milliseconds(configurationStaleness) }
-        return cache
+    /// The URLs in force (see ``settings()``); the store is `sqlite:identity.db` when nothing sets one.
+    public func urls() async throws(IdentityStorageError) -> DeploymentURLs {
+        try await settings().urls(defaultStore: Self.defaultStore)
     }
 
+    /// The configuration cache in force (`--cache-configuration`, `--configuration-staleness`, else their keys), or nil.
+    public func configurationCache() async throws(IdentityStorageError) -> ConfigurationCache.Configuration? {
+        try await settings().configurationCache()
+    }
+
+    /// Refuses a staleness under 20 ms as the options are parsed.
     public mutating func validate() throws {
-        if configurationStaleness != nil, !cacheConfiguration { throw ValidationError("--configuration-staleness needs --cache-configuration") }
+        // Whether a staleness without the cache is wrong is known once the configuration is read (it may turn the
+        // cache on): ``settings()`` tells.
         if let configurationStaleness, configurationStaleness < 20 { throw ValidationError("--configuration-staleness must be at least 20 ms") }
     }
 
@@ -80,19 +102,17 @@ public struct DeploymentOptions: ParsableArguments, Sendable {
     /// - Throws: `IdentityStorageError` `invalidArgument` naming the option to set when a part's store cannot hold
     ///   it, and the opener's errors.
     public func openDeployment(with opener: StoreOpener, options: StoreOpenOptions = StoreOpenOptions()) async throws -> Deployment {
-        let urls = self.urls
-        let refused = try opener.partsNotHeld(urls)
-        if let first = refused.first {
-            let parts = Set(refused.map(\.part))
-            let settings = DeploymentPart.allCases.filter(parts.contains).map(Self.setting(of:))
-            throw IdentityStorageError.invalidArgument("""
-                store URL '\(first.url)' (\(first.driver.name)) cannot hold \(parts.names); it holds \(first.driver.parts(for: first.url).names): \
-                give \(settings.map(\.option).joined(separator: " and ")) (or \(settings.map(\.environment).joined(separator: ", "))) \
-                a store that can
-                """)
+        let settings = try await settings()
+        if settings.configurationStaleness != nil, settings.cacheConfiguration != true {
+            throw IdentityStorageError.invalidArgument("--configuration-staleness needs --cache-configuration "
+                                                       + "(or the configuration key identitystorage.cacheConfiguration: true)")
         }
-        var options = options
-        if options.configurationCache == nil { options.configurationCache = configurationCache }
-        return try await opener.openDeployment(urls, options: options)
+        return try await opener.openDeployment(settings, defaultStore: Self.defaultStore, options: options) { part in
+            let setting = Self.setting(of: part)
+            return "\(setting.option) (or \(setting.environment), or \(DeploymentConfigKey.url(of: part).name(in: DeploymentConfigKey.defaultScope)))"
+        }
     }
+
+    /// The store of every part when neither an option, a variable nor the configuration names one.
+    static let defaultStore = "sqlite:identity.db"
 }

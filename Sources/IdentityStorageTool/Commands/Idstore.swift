@@ -9,8 +9,9 @@ struct Idstore: AsyncParsableCommand {
         commandName: "idstore",
         abstract: "Manage and check an IdentityStorage store.",
         discussion: """
-            The store is chosen by --store or the IDSTORE_URL environment variable; the default is \
-            sqlite:identity.db in the working directory. The URL's scheme picks the driver; the drivers \
+            The store is chosen by --store or the IDSTORE_URL environment variable, else by IDENTITYSTORAGE_STORE or \
+            the identitystorage.store key of the --config file (JSON or YAML); the default is sqlite:identity.db in \
+            the working directory. The URL's scheme picks the driver; the drivers \
             registered in this tool are listed by any unknown scheme.
             """,
         subcommands: [Migrate.self, Check.self, Cleanup.self, Import.self, Export.self, Bench.self, Doctor.self, Keys.self]
@@ -31,8 +32,8 @@ struct StoreOptions: ParsableArguments {
             })
     var logLevel: Logger.Level?
 
-    /// The URLs in force.
-    var urls: DeploymentURLs { deployment.urls }
+    /// The URLs in force (options, environment, `--config` file).
+    func urls() async throws -> DeploymentURLs { try await deployment.urls() }
 
     /// Where the stores log, measure and trace: the run's observability, its logger at `--log-level` when given.
     var observability: StoreObservability {

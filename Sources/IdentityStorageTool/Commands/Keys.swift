@@ -34,7 +34,7 @@ extension StoreOptions {
     func withKeyStore<T>(_ body: (IdentityStores) async throws -> T) async throws -> T {
         let opener = ToolContext.current.opener
         let store = try await reportingErrors {
-            let (url, driver) = try opener.resolve(urls.url(for: .keyMaterial))
+            let (url, driver) = try opener.resolve(try await urls().url(for: .keyMaterial))
             guard driver.parts(for: url).contains(.keyMaterial) else {
                 let setting = DeploymentOptions.setting(of: .keyMaterial)
                 throw IdentityStorageError.invalidArgument("store URL '\(url)' (\(driver.name)) cannot hold key material: give \(setting.option) "
