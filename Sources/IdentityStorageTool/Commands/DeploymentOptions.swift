@@ -63,7 +63,7 @@ public struct DeploymentOptions: ParsableArguments, Sendable {
 
     /// The settings in force: each option, else its `IDSTORE_*` variable, else its `IDENTITYSTORAGE_*` variable,
     /// else the `--config` file.
-    /// - Throws: ``IdentityStorageError`` `invalidArgument` for a file that cannot be read or an invalid value in it
+    /// - Throws: `IdentityStorageError` `invalidArgument` for a file that cannot be read or an invalid value in it
     ///   or in an `IDENTITYSTORAGE_*` variable, the key named and every URL redacted.
     public func settings() async throws(IdentityStorageError) -> DeploymentSettings {
         let environment = ProcessInfo.processInfo.environment
