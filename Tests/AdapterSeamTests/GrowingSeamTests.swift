@@ -90,6 +90,7 @@ struct GrowingSeamTests {
         await expectUnsupported("loadKeys()") { _ = try await stores.signingKeys.loadKeys() }
         await expectUnsupported("allElements()") { _ = try await stores.keyRing.allElements() }
         await expectUnsupported("allSchemeNames()") { _ = try await stores.identityProviders.allSchemeNames() }
+        await expectUnsupported("removeFamily(_:)") { _ = try await IdentityStores(unimplementedBy: "Acme").grants.removeFamily("f") }
         await expectUnsupported("removeExpiredGrants(limit:)") { _ = try await stores.cleanup.removeExpiredGrants(limit: 1) }
         await expectUnsupported("storeDeviceAuthorization(_:)") {
             try await stores.deviceFlow.storeDeviceAuthorization(DeviceAuthorization(deviceCode: "d", userCode: "u", clientId: "c",

@@ -82,6 +82,10 @@ extension UnheldStore: PersistedGrantStore {
     public func removeGrants(matching filter: PersistedGrantFilter) async throws -> Int { try refuse() }
     public func takeGrant(forKey key: String) async throws -> PersistedGrant? { try refuse() }
     public func consumeGrant(forKey key: String) async throws -> PersistedGrant? { try refuse() }
+    public func rotateRefreshToken(presented key: String, successor: PersistedGrant, policy: RefreshTokenRotationPolicy) async throws -> RefreshTokenRotation {
+        try refuse()
+    }
+    public func removeFamily(_ familyId: String) async throws -> Int { try refuse() }
 }
 
 extension UnheldStore: DeviceFlowStore {
