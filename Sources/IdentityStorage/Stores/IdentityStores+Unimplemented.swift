@@ -29,8 +29,10 @@ extension IdentityStores {
     /// ones over ``cache`` (as ``init(clients:resources:identityProviders:signingKeys:keyRing:grants:deviceFlow:sessions:pushedAuthorizationRequests:backchannelRequests:cache:clock:messageSlidingExpiration:cleanup:capabilities:)``
     /// does), with `clock`. Call it after setting ``cache``.
     ///
-    /// - Parameter messageSlidingExpiration: How long, in seconds, an authorization-parameter message lives after it
-    ///   was last written or read. Default 3600 (one hour, upstream's).
+    /// - Parameters:
+    ///   - clock: The clock the replay cache and throttling judge expiry by.
+    ///   - messageSlidingExpiration: How long, in seconds, an authorization-parameter message lives after it was last
+    ///     written or read. Default 3600 (one hour, upstream's).
     public mutating func useCacheBackedStores(clock: any WallClock, messageSlidingExpiration: Double = 3600) {
         replayCache = CacheBackedReplayCache(cache: cache, clock: clock)
         authorizationParametersMessages = CacheBackedAuthorizationParametersMessageStore(cache: cache, slidingExpiration: messageSlidingExpiration)
