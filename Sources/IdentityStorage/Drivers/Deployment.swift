@@ -67,9 +67,8 @@ public struct Deployment: Sendable, CustomStringConvertible {
             pushedAuthorizationRequests: operational.pushedAuthorizationRequests, backchannelRequests: operational.backchannelRequests,
             cache: cache.cache, replayCache: cache.replayCache, authorizationParametersMessages: cache.authorizationParametersMessages,
             deviceFlowThrottling: cache.deviceFlowThrottling, cleanup: cleanup,
-            capabilities: made.map(\.capabilities).reduce(StoreCapabilities(rawValue: .max)) { $0.intersection($1) }
-                // Families are the grant store's alone: the operational part's backend decides.
-                .union(operational.capabilities.intersection(.refreshTokenFamilies)))
+            // Families are the grant store's alone: the operational part's backend decides (StoreCapabilities.ofOnePart).
+            capabilities: StoreCapabilities.combined { of($0).capabilities })
     }
 
     /// Closes every store once.

@@ -40,7 +40,9 @@ public struct IdentityStorageError: Error, Sendable, Hashable, CustomStringConve
         public static let schemaMismatch = Code(.schemaMismatch)
         /// A value exceeds the documented size limit (see ``IdentityStorageLimits``).
         public static let tooLarge = Code(.tooLarge)
-        /// The backend cannot do what was asked (a declared capability is missing).
+        /// The backend cannot do what was asked: it lacks a capability (see ``StoreCapabilities``). Either by nature
+        /// (a `file:` store holding configuration only), or because its adapter was written before a store requirement
+        /// existed (``IdentityStorageError/unimplemented(_:in:capability:)``). Retrying does not help.
         public static let unsupported = Code(.unsupported)
         /// A stored row or entry cannot be decoded (unknown enum value, invalid UTF-8, bad JSON).
         public static let corruptedData = Code(.corruptedData)

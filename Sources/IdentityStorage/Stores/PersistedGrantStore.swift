@@ -52,15 +52,19 @@ public protocol PersistedGrantStore: Sendable {
     @discardableResult func removeFamily(_ familyId: String) async throws -> Int
 }
 
+// Requirements added after the first release, with the defaults that keep adapters written before them compiling
+// (see AddingAStoreRequirement.md in the documentation catalogue).
 extension PersistedGrantStore {
-    /// The default for stores written before families existed: ``IdentityStorageError/Code-swift.struct/unsupported``.
+    /// The default for stores written before families existed: throws ``IdentityStorageError/unimplemented(_:in:capability:)``
+    /// (code ``IdentityStorageError/Code-swift.struct/unsupported``).
     public func rotateRefreshToken(presented key: String, successor: PersistedGrant, policy: RefreshTokenRotationPolicy) async throws -> RefreshTokenRotation {
-        throw IdentityStorageError(.unsupported, "this grant store does not implement refresh-token families (rotateRefreshToken)")
+        throw IdentityStorageError.unimplemented(in: Self.self, capability: .refreshTokenFamilies)
     }
 
-    /// The default for stores written before families existed: ``IdentityStorageError/Code-swift.struct/unsupported``.
+    /// The default for stores written before families existed: throws ``IdentityStorageError/unimplemented(_:in:capability:)``
+    /// (code ``IdentityStorageError/Code-swift.struct/unsupported``).
     @discardableResult
     public func removeFamily(_ familyId: String) async throws -> Int {
-        throw IdentityStorageError(.unsupported, "this grant store does not implement refresh-token families (removeFamily)")
+        throw IdentityStorageError.unimplemented(in: Self.self, capability: .refreshTokenFamilies)
     }
 }

@@ -4,7 +4,8 @@ import Foundation
 /// backend that holds only some parts of a deployment (a configuration document, a key directory) puts in the
 /// places of the others. A ``Deployment`` never hands them out: it takes each part from the backend that holds it.
 public struct UnheldStore: Sendable {
-    /// What holds this store's part instead, for the message: `"the file: store holds configuration only"`.
+    /// What holds this store's part instead, for the message: `"the file: store holds configuration only"`. The message
+    /// of the error goes on with the operation refused: `"…configuration only: grant(forKey:)"`.
     public let reason: String
 
     /// Stores that refuse every operation, naming `reason`.
@@ -12,8 +13,9 @@ public struct UnheldStore: Sendable {
         self.reason = reason
     }
 
-    func refuse<T>() throws -> T {
-        throw IdentityStorageError(.unsupported, reason)
+    /// Throws `unsupported`, the reason followed by the operation refused, so the message says which store is missing.
+    func refuse<T>(_ operation: String = #function) throws -> T {
+        throw IdentityStorageError(.unsupported, "\(reason): \(operation)")
     }
 }
 
@@ -81,6 +83,10 @@ extension UnheldStore: PersistedGrantStore {
     public func removeGrants(matching filter: PersistedGrantFilter) async throws -> Int { try refuse() }
     public func takeGrant(forKey key: String) async throws -> PersistedGrant? { try refuse() }
     public func consumeGrant(forKey key: String) async throws -> PersistedGrant? { try refuse() }
+    public func rotateRefreshToken(presented key: String, successor: PersistedGrant, policy: RefreshTokenRotationPolicy) async throws -> RefreshTokenRotation {
+        try refuse()
+    }
+    public func removeFamily(_ familyId: String) async throws -> Int { try refuse() }
 }
 
 extension UnheldStore: DeviceFlowStore {
