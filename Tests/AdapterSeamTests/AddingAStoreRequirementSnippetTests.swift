@@ -50,6 +50,10 @@ struct AddingAStoreRequirementSnippetTests {
         let example = try #require(article.components(separatedBy: "```swift\n").first { $0.hasPrefix("import IdentityStorage\n") }?
             .components(separatedBy: "```").first)
         #expect(thisFile.contains("\n" + example + "// End of the article's example."), "the article's example and this file's copy differ")
+        // The outside adapter of Examples/ compiles it too (Scripts/check-examples.sh), as its grant store.
+        let acme = try String(contentsOfFile: PackagePaths.file("Examples/AcmeAdapter/Sources/AcmeIdentityStorage/GrantStoreBeforeFamilies.swift"),
+                              encoding: .utf8)
+        #expect(acme.hasSuffix("\n" + example), "the article's example and Examples/AcmeAdapter's copy differ")
     }
 
     @Test func anAdapterBeforeFamiliesCompilesAndRefusesThemWithTheTypedError() async throws {

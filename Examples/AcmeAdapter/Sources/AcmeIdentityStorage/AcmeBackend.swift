@@ -12,6 +12,7 @@ public struct AcmeBackend: IdentityStorageBackend {
         stores.clients = clients
         // Acme predates refresh-token families: its grant store keeps the protocol's defaults (a typed `unsupported`
         // error), and it says so; `check` prints those cases as skipped, with the reason.
+        stores.grants = GrantStoreBeforeFamilies(base: stores.grants)
         stores.capabilities.remove(.refreshTokenFamilies)
         return stores
     }
