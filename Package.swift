@@ -232,10 +232,17 @@ let package = Package(
             name: "RedisTests",
             dependencies: ["IdentityStorage", "IdentityStorageRedis", "IdentityStorageConformance", "IdentityStorageTool", "IdentityStorageToolBuiltIns", "CHiredis", "ServerTestSupport"]
         ),
+        // Examples/AcmeAdapter's adapter, compiled here as well so that the tests run the article's example (its grant
+        // store) without a copy of it; its own package builds it as a user would (Scripts/check-examples.sh).
+        .target(
+            name: "AcmeExampleAdapter",
+            dependencies: ["IdentityStorage", "IdentityStorageMemory"],
+            path: "Examples/AcmeAdapter/Sources/AcmeIdentityStorage"
+        ),
         .testTarget(
             name: "AdapterSeamTests",
             // Public API only (no @testable, no @_spi, no `package` symbols): what an adapter author outside this package writes.
-            dependencies: ["IdentityStorage", "IdentityStorageConformance", "IdentityStorageOpener", "IdentityStorageTool", "IdentityStorageToolBuiltIns",
+            dependencies: ["AcmeExampleAdapter", "IdentityStorage", "IdentityStorageConformance", "IdentityStorageOpener", "IdentityStorageTool", "IdentityStorageToolBuiltIns",
                            "IdentityStorageMemory", "IdentityStorageSQLite", "IdentityStoragePostgres", "IdentityStorageMariaDB",
                            "IdentityStorageRedis", "IdentityStorageFile", "ServerTestSupport",
                            // An SQL adapter written with the SQL kit alone, over libsqlite3 (KitSQLiteAdapter.swift).

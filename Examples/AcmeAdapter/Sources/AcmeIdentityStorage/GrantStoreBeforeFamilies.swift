@@ -1,6 +1,6 @@
 // The example of the article "Adding a store requirement" (Sources/IdentityStorage/Documentation.docc/
 // AddingAStoreRequirement.md), as it is from its first import on: Acme's grant store predates refresh-token families,
-// and CI compiles it here, in a package outside IdentityStorage (AdapterSeamTests keeps the two the same).
+// and CI compiles it here, in a package outside IdentityStorage (AdapterSeamTests runs it and keeps the two the same).
 import IdentityStorage
 
 /// A grant store written before refresh-token families: `rotateRefreshToken` and `removeFamily` are the protocol's
