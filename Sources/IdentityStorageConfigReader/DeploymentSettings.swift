@@ -55,9 +55,9 @@ public struct DeploymentSettings: Sendable, Hashable, CustomStringConvertible, C
     /// The settings with every URL redacted: `store=postgres://app:***@db/idp keyStore=file:/etc/idp/keys`.
     public var description: String {
         var shown: [String] = []
-        if let store { shown.append("store=\(Self.redacted(store))") }
+        if let store { shown.append("store=\(StoreURL.redactedDescription(of: store))") }
         for part in DeploymentPart.allCases {
-            if let url = overrides[part] { shown.append("\(DeploymentConfigKey.url(of: part))=\(Self.redacted(url))") }
+            if let url = overrides[part] { shown.append("\(DeploymentConfigKey.url(of: part))=\(StoreURL.redactedDescription(of: url))") }
         }
         if let cacheConfiguration { shown.append("cacheConfiguration=\(cacheConfiguration)") }
         if let configurationStaleness { shown.append("configurationStaleness=\(configurationStaleness)") }
@@ -69,9 +69,4 @@ public struct DeploymentSettings: Sendable, Hashable, CustomStringConvertible, C
 
     /// Reflection shows the redacted description only, so `dump` and debuggers never print a password.
     public var customMirror: Mirror { Mirror(self, children: ["settings": description], displayStyle: .struct) }
-
-    /// A URL as its parsed, redacted form, or the best-effort redaction of text that does not parse.
-    static func redacted(_ text: String) -> String {
-        (try? StoreURL(parsing: text))?.description ?? StoreURL.redacting(text)
-    }
 }

@@ -5,9 +5,10 @@ extension DeploymentURLs: CustomStringConvertible, CustomDebugStringConvertible,
     /// The URLs come from flags, environment variables and configuration files; printing the value (a log line, an
     /// error, `dump`) must not show what they carry.
     public var description: String {
-        func redacted(_ text: String) -> String { (try? StoreURL(parsing: text))?.description ?? StoreURL.redacting(text) }
-        let parts = DeploymentPart.allCases.compactMap { part in overrides[part].map { "\(part.rawValue)=\(redacted($0))" } }
-        return ([redacted(store)] + parts).joined(separator: " ")
+        let parts = DeploymentPart.allCases.compactMap { part in
+            overrides[part].map { "\(part.rawValue)=\(StoreURL.redactedDescription(of: $0))" }
+        }
+        return ([StoreURL.redactedDescription(of: store)] + parts).joined(separator: " ")
     }
 
     /// The redacted description: `debugPrint` shows no password either.

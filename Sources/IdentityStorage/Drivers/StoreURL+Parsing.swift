@@ -34,6 +34,12 @@ extension StoreURL {
         }
     }
 
+    /// `text` as it may be shown in a message or a description: the URL's redacted ``description`` when it parses,
+    /// else the best-effort ``redacting(_:)``.
+    public static func redactedDescription(of text: String) -> String {
+        (try? StoreURL(parsing: text))?.description ?? redacting(text)
+    }
+
     /// `text` with whatever stands between the user name's colon and the last `@` replaced by `***`, and the value of
     /// every password-like query parameter (``isSecret(_:)``) too: a best-effort redaction for URLs that failed to
     /// parse, which may lack their scheme (`//app:secret@db/idp`) or fail on a parameter after the password's.
