@@ -18,7 +18,7 @@ public enum ConformanceSuite {
         clientCases + resourceCases + identityProviderCases + signingKeyCases + keyRingCases
         + grantCases + deviceFlowCases + pushedAuthorizationCases + backchannelCases
         + sessionCases + cacheCases + replayCases + messageCases + throttlingCases + cleanupCases
-        + corruptionCases + grantFilterLimitCases + instantRangeCases + grantFamilyCases
+        + corruptionCases + grantFilterLimitCases + instantRangeCases + grantFamilyCases + largeIndexCases
 
     /// Every capability some case requires. A built-in backend declares them all (its tests check it, and fail on any
     /// skip), so a capability a built-in backend forgets to declare fails CI instead of skipping its cases; an

@@ -47,6 +47,17 @@ import IdentityStorage
 /// type(s) or client(s) alone reads those indexes whole in each bucket, as a SQL store would scan: cheap filters
 /// name a subject or a session.
 ///
+/// ## Bounded scripts
+/// Redis runs one command at a time, so a script's length is every other client's wait on that node (and past the
+/// busy-script threshold, their `BUSY` error). No script's work grows with the data: grant filters plan, walk (with
+/// `SSCAN`) and remove in steps of at most 256 index members or filter values per script
+/// (`RedisPersistedGrantStore+Filter.swift`); session queries examine at most 256 sessions per script and go on from
+/// the last key; cleanup removes at most 8 grants or cache entries, or 32 device codes, sessions, PARs or CIBA
+/// requests, per script. A read made of steps sees every item present throughout it once; a removal reports exactly
+/// what it removed, but is not one atomic operation: a concurrent reader may see some matching grants removed and
+/// others not yet (each grant is still all-or-nothing). What stays whole in one script is bounded by the caller, not the data: a family's rotation
+/// (its members), a session or CIBA filter by subject (that subject's sessions or requests), the configuration stores.
+///
 /// ## Expiry
 /// Stores do not enforce expiry on reads: expired grants, device codes, PARs, CIBA requests and sessions stay
 /// readable until cleanup removes them. They carry **no TTL**; cleanup batches (`CleanupStore`) read the `e`/`u`
@@ -66,8 +77,6 @@ import IdentityStorage
 /// stores have one tag each and therefore live on one master each. What is weaker than standalone:
 /// - each single-tag store (sessions, device flow, PAR, CIBA, configuration stores) is limited to one master's
 ///   memory and CPU;
-/// - a grant filter or `removeGrants` is atomic per bucket, not across buckets: a concurrent reader may see the
-///   grants of some buckets removed and others not yet (each grant is still all-or-nothing);
 /// - cleanup batches of grants and cache entries pick the oldest due items across buckets, then remove them
 ///   bucket by bucket (a script per bucket that re-checks each item): an item is never reported twice, and a batch
 ///   whose candidates another cleaner took peeks again, so it comes up short only when nothing else is due; but

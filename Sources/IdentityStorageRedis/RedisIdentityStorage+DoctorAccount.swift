@@ -8,7 +8,7 @@ extension RedisIdentityStorage {
     /// The commands the stores send or run in their scripts (a test keeps this list complete).
     package static let storeCommands = [
         "DEL", "EXISTS", "GET", "HDEL", "HEXISTS", "HGET", "HMGET", "HSET", "INCR", "MGET", "PEXPIRE", "PEXPIREAT", "SADD", "SCARD", "SET",
-        "SMEMBERS", "SREM",
+        "SMEMBERS", "SREM", "SSCAN",
         "ZADD", "ZLEXCOUNT", "ZRANGE", "ZRANGEBYLEX", "ZRANGEBYSCORE", "ZREM", "ZREVRANGE", "ZREVRANGEBYLEX", "ZSCORE",
     ]
 

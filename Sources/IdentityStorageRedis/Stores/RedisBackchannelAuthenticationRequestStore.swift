@@ -57,9 +57,10 @@ struct RedisBackchannelAuthenticationRequestStore: BackchannelAuthenticationRequ
     }
 
     func removeExpired(limit: Int) async throws -> Int {
-        try FieldValidation.positive(limit, "limit")
-        return Int(try await run(RedisExpirySet.clean, [RedisValue.micros(context.clock.now), RedisValue.bytes(limit), RedisValue.bytes("1")],
-                                 "removing expired backchannel requests").integerValue())
+        let now = RedisValue.micros(context.clock.now)
+        return try await RedisExpirySet.remove(limit: limit) { [self] asked in
+            try await run(RedisExpirySet.clean, [now, RedisValue.bytes(asked), RedisValue.bytes("1")], "removing expired backchannel requests")
+        }
     }
 
     private func run(_ script: RedisScript, _ arguments: [[UInt8]], _ what: String) async throws -> RedisReply {

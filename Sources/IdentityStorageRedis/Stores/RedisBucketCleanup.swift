@@ -84,3 +84,28 @@ enum RedisScores {
         return pairs
     }
 }
+
+/// Cleanup of the stores under one hash tag (device flow, sessions, PAR, CIBA) in scripts of bounded size: the
+/// caller's limit is spread over scripts of at most ``itemsPerScript`` items each, oldest first, so that a large
+/// batch never holds the node for long (see ``RedisBucketCleanup``).
+enum RedisCleanupSteps {
+    /// Items one cleanup script removes at most: well under a millisecond of server time.
+    static let itemsPerScript = 32
+
+    /// Runs `step(n)`, which removes at most `n` due items and returns them, for the rest of `limit`, until a step
+    /// removes fewer than asked (nothing more is due). Runs to its end however the caller is cancelled, so that what
+    /// the first steps removed is returned (``wholeBatch(_:)``).
+    static func remove<Item: Sendable>(limit: Int, _ step: @escaping @Sendable (Int) async throws -> [Item]) async throws -> [Item] {
+        try FieldValidation.positive(limit, "limit")
+        return try await wholeBatch {
+            var removed: [Item] = []
+            while removed.count < limit {
+                let asked = min(limit - removed.count, itemsPerScript)
+                let batch = try await step(asked)
+                removed += batch
+                if batch.count < asked { break }
+            }
+            return removed
+        }
+    }
+}

@@ -67,9 +67,10 @@ struct RedisDeviceFlowStore: DeviceFlowStore {
 
     /// Deletes up to `limit` authorizations that expired before now, oldest first, under both codes.
     func removeExpired(limit: Int) async throws -> [DeviceAuthorization] {
-        try FieldValidation.positive(limit, "limit")
-        let reply = try await run(Self.clean, [RedisValue.micros(context.clock.now), RedisValue.bytes(limit)], "removing expired device authorizations")
-        return try Self.decodeList(reply).sorted { ($0.expiration, ExactString($0.deviceCode)) < ($1.expiration, ExactString($1.deviceCode)) }
+        let now = RedisValue.micros(context.clock.now)
+        return try await RedisCleanupSteps.remove(limit: limit) { [self] asked in
+            try Self.decodeList(try await run(Self.clean, [now, RedisValue.bytes(asked)], "removing expired device authorizations"))
+        }.sorted { ($0.expiration, ExactString($0.deviceCode)) < ($1.expiration, ExactString($1.deviceCode)) }
     }
 
     private func run(_ script: RedisScript, _ arguments: [[UInt8]], _ what: String) async throws -> RedisReply {

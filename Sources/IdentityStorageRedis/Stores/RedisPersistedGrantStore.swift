@@ -34,13 +34,7 @@ struct RedisPersistedGrantStore: PersistedGrantStore {
         try filter.validate()
         let normalized = filter.normalized
         if normalized.matchesNothing { return [] }
-        let arguments = Self.filterArguments(mode: "g", normalized)
-        let commands = context.keys.grants.map { RedisCommand(script: Self.filter, keys: [$0.bytes], arguments: arguments, slot: $0.slot, isRead: true) }
-        var grants: [PersistedGrant] = []
-        for reply in try await context.client.runAll(commands, "reading grants by filter") {
-            grants += try Self.decodeList(reply)
-        }
-        return grants
+        return try await stepThroughGrants(matching: normalized, removing: false)
     }
 
     @discardableResult
@@ -56,13 +50,9 @@ struct RedisPersistedGrantStore: PersistedGrantStore {
         try filter.validate()
         let normalized = filter.normalized
         if normalized.matchesNothing { return 0 }
-        let arguments = Self.filterArguments(mode: "d", normalized)
-        let commands = context.keys.grants.map { RedisCommand(script: Self.filter, keys: [$0.bytes], arguments: arguments, slot: $0.slot) }
-        var removed = 0
-        for reply in try await context.client.runAll(commands, "removing grants by filter") {
-            removed += Int(try reply.integerValue())
-        }
-        return removed
+        let context = context
+        // Removed rows are reported by count only, but the steps run to their end so that the count is the truth.
+        return try await wholeBatch { try await RedisPersistedGrantStore(context: context).stepThroughGrants(matching: normalized, removing: true) }.count
     }
 
     func takeGrant(forKey key: String) async throws -> PersistedGrant? {
@@ -141,21 +131,6 @@ struct RedisPersistedGrantStore: PersistedGrantStore {
     }
 
     // MARK: Encoding
-
-    /// `mode, subject, session, family, #clients, clients…, #types, types…` (`-1`: any; empty subject, session or family: any).
-    static func filterArguments(mode: String, _ filter: PersistedGrantFilter.Normalized) -> [[UInt8]] {
-        var arguments = [RedisValue.bytes(mode), RedisValue.bytes(filter.subjectId ?? ""), RedisValue.bytes(filter.sessionId ?? ""),
-                         RedisValue.bytes(filter.familyId ?? "")]
-        for list in [filter.clientIds, filter.types] {
-            if let list {
-                arguments.append(RedisValue.bytes(list.count))
-                arguments += list.map { RedisValue.bytes($0.value) }
-            } else {
-                arguments.append(RedisValue.bytes("-1"))
-            }
-        }
-        return arguments
-    }
 
     /// A grant from the fields of ``fields``; nil when the type is absent (no such grant, or a pointer).
     static func decode(key: String, _ values: ArraySlice<RedisReply>) throws(IdentityStorageError) -> PersistedGrant? {
@@ -266,67 +241,6 @@ struct RedisPersistedGrantStore: PersistedGrantStore {
         redis.call('ZADD', base .. 'u', now, key)
         f[8] = now
         return f
-        """)
-
-    /// Reads (mode `g`) or removes (mode `d`) the bucket's grants matching the filter: the smallest index of a set
-    /// field supplies candidates; each is checked against every field; members whose grant is gone or no longer
-    /// carries the indexed value are removed from that index.
-    static let filter = RedisScript("grant-filter", common + """
-        local base, mode, sub, sid, fam = KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-        local pos = 5
-        local function list()
-          local n = tonumber(ARGV[pos]); pos = pos + 1
-          if n < 0 then return nil, nil end
-          local set, values = {}, {}
-          for _ = 1, n do set[ARGV[pos]] = true; values[#values + 1] = ARGV[pos]; pos = pos + 1 end
-          return set, values
-        end
-        local clients, clientList = list()
-        local types, typeList = list()
-        -- candidate indexes: {set key, field position, value}
-        local best, bestCount = nil, nil
-        local function consider(field, kind, values)
-          local sets, n = {}, 0
-          for _, v in ipairs(values) do
-            local set = base .. kind .. ':' .. v
-            sets[#sets + 1] = {set, field, v}
-            n = n + redis.call('SCARD', set)
-          end
-          if bestCount == nil or n < bestCount then best, bestCount = sets, n end
-        end
-        if sub ~= '' then consider(2, 's', {sub}) end
-        if sid ~= '' then consider(3, 'i', {sid}) end
-        if clientList then consider(4, 'c', clientList) end
-        if typeList then consider(1, 't', typeList) end
-        if fam ~= '' then consider(10, 'f', {fam}) end
-        local out, removed, seen = {}, 0, {}
-        local function visit(key, f)
-          seen[key] = true
-          if f[1] and (sub == '' or f[2] == sub) and (sid == '' or f[3] == sid)
-             and (clients == nil or clients[f[4]]) and (types == nil or types[f[1]]) and (fam == '' or (f[10] or key) == fam) then
-            if mode == 'd' then
-              drop(base, key, f)
-              removed = removed + 1
-            else
-              out[#out + 1] = key
-              for j = 1, #FIELDS do out[#out + 1] = f[j] end
-            end
-          end
-        end
-        for _, index in ipairs(best or {}) do
-          for _, key in ipairs(redis.call('SMEMBERS', index[1])) do
-            local f = load(base, key)
-            if f[index[2]] ~= index[3] then
-              redis.call('SREM', index[1], key)
-            elseif not seen[key] then
-              visit(key, f)
-            end
-          end
-        end
-        -- A family of one is the grant of that key without a family: it is in no family index.
-        if fam ~= '' and not seen[fam] then visit(fam, load(base, fam)) end
-        if mode == 'd' then return removed end
-        return out
         """)
 
     /// Cleanup batch: removes the given members of sorted set ARGV[1] whose score is still before ARGV[2];

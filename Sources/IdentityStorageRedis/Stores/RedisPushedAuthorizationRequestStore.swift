@@ -34,9 +34,10 @@ struct RedisPushedAuthorizationRequestStore: PushedAuthorizationRequestStore {
     }
 
     func removeExpired(limit: Int) async throws -> Int {
-        try FieldValidation.positive(limit, "limit")
-        return Int(try await run(RedisExpirySet.clean, [RedisValue.micros(context.clock.now), RedisValue.bytes(limit)],
-                                 "removing expired pushed authorization requests").integerValue())
+        let now = RedisValue.micros(context.clock.now)
+        return try await RedisExpirySet.remove(limit: limit) { [self] asked in
+            try await run(RedisExpirySet.clean, [now, RedisValue.bytes(asked)], "removing expired pushed authorization requests")
+        }
     }
 
     private func run(_ script: RedisScript, _ arguments: [[UInt8]], _ what: String) async throws -> RedisReply {
@@ -78,6 +79,13 @@ struct RedisPushedAuthorizationRequestStore: PushedAuthorizationRequestStore {
 /// (PAR, CIBA): deletes up to ARGV[2] items expired before ARGV[1] and returns how many it deleted.
 /// A `k:` item's other index entries are named by ARGV[3] (CIBA: its subject set, from field `s`).
 enum RedisExpirySet {
+    /// Up to `limit` items in steps of ``RedisCleanupSteps/itemsPerScript``; `run` runs ``clean`` for a step's number.
+    static func remove(limit: Int, _ run: @escaping @Sendable (Int) async throws -> RedisReply) async throws -> Int {
+        try await RedisCleanupSteps.remove(limit: limit) { asked in
+            [Void](repeating: (), count: Int(try await run(asked).integerValue()))
+        }.count
+    }
+
     static let clean = RedisScript("expiry-clean", """
         local base, now, limit, subjectIndex = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3] == '1'
         local n = 0

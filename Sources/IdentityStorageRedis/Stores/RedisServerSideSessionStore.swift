@@ -51,9 +51,10 @@ struct RedisServerSideSessionStore: ServerSideSessionStore {
     }
 
     func claimExpiredSessions(limit: Int) async throws -> [ServerSideSession] {
-        try FieldValidation.positive(limit, "limit")
-        let reply = try await run(Self.claim, [RedisValue.micros(context.clock.now), RedisValue.bytes(limit)], "claiming expired sessions")
-        return try Self.decodeList(reply).sorted { ($0.expires!, ExactString($0.key)) < ($1.expires!, ExactString($1.key)) }
+        let now = RedisValue.micros(context.clock.now)
+        return try await RedisCleanupSteps.remove(limit: limit) { [self] asked in
+            try Self.decodeList(try await run(Self.claim, [now, RedisValue.bytes(asked)], "claiming expired sessions"))
+        }.sorted { ($0.expires!, ExactString($0.key)) < ($1.expires!, ExactString($1.key)) }
     }
 
     func querySessions(_ query: SessionQuery) async throws -> QueryResult<ServerSideSession> {
@@ -134,28 +135,59 @@ struct RedisServerSideSessionStore: ServerSideSessionStore {
             return arguments
         }
 
-        private func run(_ operation: String, _ bound: String?, _ limit: Int) throws -> RedisReply {
+        /// One bounded step (see ``RedisServerSideSessionStore/page``) from `bound` (nil: the end the operation starts from).
+        private func step(_ operation: String, _ bound: String?, _ limit: Int) throws -> Step {
             let arguments = [RedisValue.bytes(operation), RedisValue.bytes(bound == nil ? "0" : "1"), RedisValue.bytes(bound ?? ""),
-                             RedisValue.bytes(limit)] + filter
-            return try session.run(RedisCommand(script: RedisServerSideSessionStore.page, keys: [base.bytes], arguments: arguments, slot: base.slot),
-                                   "querying sessions")
+                             RedisValue.bytes(limit), RedisValue.bytes(RedisServerSideSessionStore.sessionsPerStep)] + filter
+            let items = try session.run(RedisCommand(script: RedisServerSideSessionStore.page, keys: [base.bytes], arguments: arguments, slot: base.slot),
+                                        "querying sessions").items()
+            guard items.count == 4 else { throw IdentityStorageError.corruptedData("a session query step returned \(items.count) items, not 4") }
+            let last = try items[1].optionalBytes()
+            return Step(last: try last.map { bytes throws(IdentityStorageError) in try RedisValue.text(bytes, "session key") },
+                        count: Int(try items[2].integerValue()), sessions: try RedisServerSideSessionStore.decodeList(items[3]))
+        }
+
+        /// What a step found, and the last key it examined when the range goes on (nil: the range is done).
+        private struct Step {
+            let last: String?
+            let count: Int
+            let sessions: [ServerSideSession]
+        }
+
+        private func sessions(_ operation: String, from key: String?, limit: Int) throws -> [ServerSideSession] {
+            var found: [ServerSideSession] = []
+            var bound = key
+            while found.count < limit {
+                let step = try step(operation, bound, limit - found.count)
+                found += step.sessions
+                guard let last = step.last else { break }
+                bound = last
+            }
+            return found
         }
 
         func sessions(after key: String?, limit: Int) throws -> [ServerSideSession] {
-            try RedisServerSideSessionStore.decodeList(run("after", key, limit))
+            try sessions("after", from: key, limit: limit)
         }
 
         func sessions(before key: String, limit: Int) throws -> [ServerSideSession] {
-            try RedisServerSideSessionStore.decodeList(run("before", key, limit))
+            try sessions("before", from: key, limit: limit)
         }
 
         func count(_ range: SessionKeyRange) throws -> Int {
-            let reply: RedisReply = switch range {
-            case .all: try run("count", nil, 0)
-            case .before(let key): try run("count-before", key, 0)
-            case .after(let key): try run("count-after", key, 0)
+            let (operation, start): (String, String?) = switch range {
+            case .all: ("count-after", nil)
+            case .before(let key): ("count-before", key)
+            case .after(let key): ("count-after", key)
             }
-            return Int(try reply.integerValue())
+            var total = 0
+            var bound = start
+            while true {
+                let step = try step(operation, bound, 0)
+                total += step.count
+                guard let last = step.last else { return total }
+                bound = last
+            }
         }
     }
 
@@ -264,13 +296,18 @@ struct RedisServerSideSessionStore: ServerSideSessionStore {
         return out
         """)
 
-    /// Paging queries over the key-ordered set with the query's substring filters:
-    /// ARGV = operation (`after`, `before`, `count`, `count-before`, `count-after`), has-bound, bound, limit,
+    /// Sessions one paging step examines at most, so that a query with a filter never holds the node for long: about a
+    /// millisecond of server time. A query goes on from the last key a step examined.
+    static let sessionsPerStep = 256
+
+    /// One step of a paging query over the key-ordered set with the query's substring filters:
+    /// ARGV = operation (`after`, `before`, `count-after`, `count-before`), has-bound, bound, limit, keys to examine,
     /// blank, then (present, value) for subject, session id and display name.
+    /// Returns `{done, last key examined, count, [key, fields…]…}`; done is 1 when the range or the limit is exhausted.
     static let page = RedisScript("session-page", isRead: true, common + """
-        local base, op, hasBound, bound, limit = KEYS[1], ARGV[1], ARGV[2] == '1', ARGV[3], tonumber(ARGV[4])
-        local blank = ARGV[5] == '1'
-        local filters = {{ARGV[6] == '1', ARGV[7], 2}, {ARGV[8] == '1', ARGV[9], 3}, {ARGV[10] == '1', ARGV[11], 4}}
+        local base, op, hasBound, bound, limit, budget = KEYS[1], ARGV[1], ARGV[2] == '1', ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
+        local blank = ARGV[6] == '1'
+        local filters = {{ARGV[7] == '1', ARGV[8], 2}, {ARGV[9] == '1', ARGV[10], 3}, {ARGV[11] == '1', ARGV[12], 4}}
         local all = base .. 'all'
         local function matches(f)
           if blank then return true end
@@ -282,28 +319,28 @@ struct RedisServerSideSessionStore: ServerSideSessionStore {
           end
           return true
         end
-        local forward = op == 'after' or op == 'count-after' or (op == 'count')
-        local from
-        if op == 'count' or not hasBound then from = forward and '-' or '+' else from = (forward and '(' or '(') .. bound end
+        local forward = op == 'after' or op == 'count-after'
+        local listing = op == 'after' or op == 'before'
+        local from = hasBound and ('(' .. bound) or (forward and '-' or '+')
         local to = forward and '+' or '-'
-        if blank and op ~= 'after' and op ~= 'before' then
-          if forward then return redis.call('ZLEXCOUNT', all, from, to) end
-          return redis.call('ZLEXCOUNT', all, to, from)
+        if blank and not listing then
+          if forward then return {1, false, redis.call('ZLEXCOUNT', all, from, to), {}} end
+          return {1, false, redis.call('ZLEXCOUNT', all, to, from), {}}
         end
-        local out, n, counted = {}, 0, 0
-        local chunk = 200
-        while true do
+        local out, n, counted, spent = {}, 0, 0, 0
+        while spent < budget do
           local keys
-          if forward then keys = redis.call('ZRANGEBYLEX', all, from, to, 'LIMIT', 0, chunk)
-          else keys = redis.call('ZREVRANGEBYLEX', all, from, to, 'LIMIT', 0, chunk) end
-          if #keys == 0 then break end
+          if forward then keys = redis.call('ZRANGEBYLEX', all, from, to, 'LIMIT', 0, budget - spent)
+          else keys = redis.call('ZREVRANGEBYLEX', all, from, to, 'LIMIT', 0, budget - spent) end
+          if #keys == 0 then return {1, false, counted, out} end
           for _, key in ipairs(keys) do
+            spent = spent + 1
             local f = load(base, key)
             if f[1] and matches(f) then
-              if op == 'after' or op == 'before' then
+              if listing then
                 append(out, key, f)
                 n = n + 1
-                if n >= limit then return out end
+                if n >= limit then return {1, false, 0, out} end
               else
                 counted = counted + 1
               end
@@ -311,7 +348,6 @@ struct RedisServerSideSessionStore: ServerSideSessionStore {
           end
           from = '(' .. keys[#keys]
         end
-        if op == 'after' or op == 'before' then return out end
-        return counted
+        return {0, string.sub(from, 2), counted, out}
         """)
 }
