@@ -61,6 +61,9 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
         // IdentityStorageConfigReader: JSON is swift-configuration's default trait; YAML brings jpsim/Yams.
         .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0", traits: ["JSON", "YAML"]),
+        // Tests only: starts the processes the tests run. Foundation's `Process.run()` of Swift 6.3.1 reads past a
+        // `/proc/self/fd` entry and crashes the test process now and then (swift-corelibs-foundation #5472).
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
     ],
     targets: [
         .target(
@@ -215,7 +218,8 @@ let package = Package(
         ),
         .target(
             name: "ServerTestSupport",
-            dependencies: ["IdentityStorage", "IdentityStorageConformance", "IdentityStorageOpener", "IdentityStorageTool", "IdentityStorageToolBuiltIns"],
+            dependencies: ["IdentityStorage", "IdentityStorageConformance", "IdentityStorageOpener", "IdentityStorageTool", "IdentityStorageToolBuiltIns",
+                           .product(name: "Subprocess", package: "swift-subprocess")],
             path: "Tests/ServerTestSupport"
         ),
         .testTarget(

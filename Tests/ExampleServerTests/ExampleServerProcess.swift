@@ -1,6 +1,7 @@
 #if ExampleServer  // the package trait that brings this target's web framework (Package.swift)
 import Foundation
 import ServerTestSupport
+import Testing
 import Synchronization
 
 /// The `authorization-server` executable built beside the tests, running as a process of its own on a port the
@@ -8,41 +9,36 @@ import Synchronization
 final class ExampleServerProcess: Sendable {
     /// `http://127.0.0.1:PORT`.
     let baseURL: String
-    private let process: Process
+    private let process: ChildProcess
     private let output: Output
 
     /// Starts the server with `arguments` (store options) and returns once it listens.
     /// - Throws: when it exits, or has not said it listens within `bound` (generous: it only catches a hang; the
     ///   process is killed then), with its output.
     static func start(_ arguments: [String], bound: Duration = .seconds(180)) async throws -> ExampleServerProcess {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments + ["--hostname", "127.0.0.1", "--port", "0"]
-        var environment = ProcessInfo.processInfo.environment
+        var environment = ProcessEnvironment.current
         for variable in ["IDSTORE_URL", "IDSTORE_CONFIGURATION_URL", "IDSTORE_KEY_URL", "IDSTORE_OPERATIONAL_URL", "IDSTORE_CACHE_URL"] {
             environment.removeValue(forKey: variable)
         }
-        process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
+        let process = try await offTheCooperativePool { [environment] in
+            try ChildProcess(executable, arguments + ["--hostname", "127.0.0.1", "--port", "0"], environment: environment, mergingErrors: true)
+        }
+        let pipe = try #require(process.standardOutput)
         let output = Output()
-        try process.run()
         let watchdog = Task {
             try await Task.sleep(for: bound)
-            if output.listening == nil { kill(process.processIdentifier, SIGKILL) }
+            if output.listening == nil { process.signal(SIGKILL) }
         }
         defer { watchdog.cancel() }
         let baseURL: String = try await withCheckedThrowingContinuation { continuation in
             output.onListening(continuation)
             // Drains the pipe until the process ends, so that its logging never blocks it on a full pipe.
-            Thread { output.drain(pipe.fileHandleForReading) }.start()
+            Thread { output.drain(pipe) }.start()
         }
         return ExampleServerProcess(baseURL: baseURL, process: process, output: output)
     }
 
-    private init(baseURL: String, process: Process, output: Output) {
+    private init(baseURL: String, process: ChildProcess, output: Output) {
         self.baseURL = baseURL
         self.process = process
         self.output = output
@@ -55,7 +51,7 @@ final class ExampleServerProcess: Sendable {
         let process = self.process
         let watchdog = Task {
             try await Task.sleep(for: bound)
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.signal(SIGKILL)
         }
         defer { watchdog.cancel() }
         try await offTheCooperativePool { process.waitUntilExit() }

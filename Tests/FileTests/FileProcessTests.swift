@@ -15,11 +15,11 @@ struct FileProcessTests {
         var lastGeneration = -1
         var interrupted = 0, saves = 0
         for round in 0..<25 {
-            let appender = try Probe.start(["append", keys])
-            let saver = try Probe.start(["save", document])
+            let appender = try await Probe.start(["append", keys])
+            let saver = try await Probe.start(["save", document])
             try await Task.sleep(for: .milliseconds(Int.random(in: 150...600)))
-            appender.kill()
-            saver.kill()
+            try await appender.kill()
+            try await saver.kill()
             let ids = appender.lines().compactMap { Int64($0) }
             acknowledged += ids
             let generations = saver.lines().compactMap { Int($0) }
@@ -57,9 +57,9 @@ struct FileProcessTests {
         let keys = directory.path("keys")
         var cut = 0
         for round in 0..<30 {
-            let appender = try Probe.start(["append", keys])
+            let appender = try await Probe.start(["append", keys])
             try await Task.sleep(for: .milliseconds(Int.random(in: 100...400)))
-            appender.kill()
+            try await appender.kill()
             // A name without its XML: the appender died after writing an element's name and before its XML.
             cut += Self.orphanedNames(in: keys).count
             let storage = try await FileIdentityStorage.open(.init(path: keys, content: .keyMaterial))
@@ -80,8 +80,8 @@ struct FileProcessTests {
     func conditionalAppendRace() async throws {
         let directory = try Scratch()
         let keys = directory.path("keys")
-        let racers = [try Probe.start(["race", keys]), try Probe.start(["race", keys])]
-        defer { for racer in racers { racer.kill() } }
+        let racers = [try await Probe.start(["race", keys]), try await Probe.start(["race", keys])]
+        defer { for racer in racers { racer.killWithoutWaiting() } }
         let outcome = try await offTheCooperativePool { () throws -> (rounds: Int, problems: [String]) in
             var latest: Int64?
             var problems: [String] = []
@@ -104,7 +104,7 @@ struct FileProcessTests {
 
 /// The `filestore-probe` executable, which writes to a `file:` store as the crash and race tests direct it.
 enum Probe {
-    static func start(_ arguments: [String]) throws -> ProbeProcess {
-        try ProbeProcess(PackagePaths.executable("filestore-probe"), arguments, input: true)
+    static func start(_ arguments: [String]) async throws -> ProbeProcess {
+        try await ProbeProcess.start(PackagePaths.executable("filestore-probe"), arguments, input: true)
     }
 }

@@ -48,12 +48,14 @@ import Testing
     static func processes(url: String, at moment: Date, kek: SymmetricKey, scratch: Scratch, round: Int) async throws -> [String] {
         let barrier = scratch.path("go-\(round)")
         let hex = kek.withUnsafeBytes { $0.map { String(format: "%02x", $0) }.joined() }
-        let probes = try (0..<instances).map { _ in
-            try ProbeProcess(PackagePaths.executable("keys-probe"), ["instance", url, "--at", String(moment.microsecondsSince1970), "--barrier", barrier, "--kek", hex,
-                           "--algorithms", algorithms.map(\.rawValue).joined(separator: ",")], capturingErrors: true)
+        var probes: [ProbeProcess] = []
+        defer { for probe in probes { probe.killWithoutWaiting() } }
+        for _ in 0..<instances {
+            probes.append(try await ProbeProcess.start(PackagePaths.executable("keys-probe"),
+                                                       ["instance", url, "--at", String(moment.microsecondsSince1970), "--barrier", barrier, "--kek", hex,
+                                                        "--algorithms", algorithms.map(\.rawValue).joined(separator: ",")], capturingErrors: true))
         }
-        defer { for probe in probes { probe.kill() } }
-        return try await offTheCooperativePool {
+        return try await offTheCooperativePool { [probes] in
             for probe in probes {
                 let line = try probe.nextLine()
                 guard line == "ready" else { throw ProbeProcess.Failure.unexpected(line + probe.errors()) }

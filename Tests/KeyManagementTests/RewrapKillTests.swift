@@ -78,19 +78,13 @@ import Testing
     /// Runs the `idstore` executable with `arguments`, sending it SIGKILL after `killAfter` if it still runs.
     static func runIdstore(_ arguments: [String], killAfter: Duration?) async throws -> (status: Int32, output: String) {
         try await offTheCooperativePool {
-            let process = Process()
-            process.executableURL = PackagePaths.executable("idstore")
-            process.arguments = arguments
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = output
-            try process.run()
+            let process = try ChildProcess(PackagePaths.executable("idstore"), arguments, mergingErrors: true)
             if let killAfter {
                 let deadline = ContinuousClock.now + killAfter
                 while process.isRunning, ContinuousClock.now < deadline { usleep(500) }
-                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+                process.signal(SIGKILL)
             }
-            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let text = String(decoding: process.standardOutput?.readDataToEndOfFile() ?? Data(), as: UTF8.self)
             process.waitUntilExit()
             return (process.terminationReason == .uncaughtSignal ? -1 : process.terminationStatus, text)
         }

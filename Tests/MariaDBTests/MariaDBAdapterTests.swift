@@ -476,14 +476,10 @@ struct MariaDBAdapterTests {
         guard let base = await MariaDBTestServer.available() else { return }
         try await ServerGate.mariadb.exclusive {
             let admin = try await MariaDBIdentityStorage.open(base)
-            let previousTZ = ProcessInfo.processInfo.environment["TZ"]
+            let previousTZ = ProcessEnvironment.current["TZ"]
             _ = try await admin.queryRaw("SET GLOBAL time_zone = '+05:30'")
-            setenv("TZ", "America/St_Johns", 1)
-            tzset()
-            defer {
-                if let previousTZ { setenv("TZ", previousTZ, 1) } else { unsetenv("TZ") }
-                tzset()
-            }
+            ProcessEnvironment.set("TZ", "America/St_Johns")
+            defer { ProcessEnvironment.set("TZ", previousTZ) }
             do {
                 try await MariaDBTestServer.withScratchDatabase(base, "zones") { configuration in
                     let storage = try await MariaDBIdentityStorage.open(configuration)

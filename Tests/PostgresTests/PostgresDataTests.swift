@@ -18,13 +18,9 @@ struct PostgresDataTests {
             let database = uniqueName("idstore_tz")
             try await admin.executeRaw("CREATE DATABASE \(database)")
             try await admin.executeRaw("ALTER DATABASE \(database) SET timezone TO 'America/St_Johns'")
-            let previousTZ = ProcessInfo.processInfo.environment["TZ"]
-            setenv("TZ", "Asia/Kolkata", 1)
-            tzset()
-            defer {
-                if let previousTZ { setenv("TZ", previousTZ, 1) } else { unsetenv("TZ") }
-                tzset()
-            }
+            let previousTZ = ProcessEnvironment.current["TZ"]
+            ProcessEnvironment.set("TZ", "Asia/Kolkata")
+            defer { ProcessEnvironment.set("TZ", previousTZ) }
             do {
                 var configuration = base
                 configuration.database = database

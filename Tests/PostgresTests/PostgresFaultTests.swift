@@ -219,7 +219,7 @@ struct ServerRestart {
             for fd in /proc/self/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-" 2>/dev/null; done
             set -eu; source "$0"; restart_postgres
             """
-        var environment = ProcessInfo.processInfo.environment
+        var environment = ProcessEnvironment.current
         environment["IDSTORE_SERVICES_DIR"] = servicesDirectory
         let arguments = ["/bin/bash", "-c", script, recipe]
         let variables = environment.map { "\($0.key)=\($0.value)" }

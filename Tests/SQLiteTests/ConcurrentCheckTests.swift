@@ -26,10 +26,10 @@ struct ConcurrentCheckTests {
             let directory = try TemporaryDirectory()
             let together = try await Idstore.runTogether(Array(repeating: ["check", "--quiet", "--store", url], count: 4), in: directory)
             // One run killed halfway leaves what it was doing (a lease, damaged rows, half-cleaned data); the next passes.
-            let killed = try Idstore.start(["check", "--quiet", "--store", url], in: directory)
+            let killed = try await offTheCooperativePool { try Idstore.start(["check", "--quiet", "--store", url], in: directory) }
             try await Task.sleep(for: .milliseconds(Int.random(in: 2_000...5_000)))
-            kill(killed.processIdentifier, SIGKILL)
-            killed.waitUntilExit()
+            killed.signal(SIGKILL)
+            try await killed.exit()
             return (together, try await Idstore.run(["check", "--quiet", "--store", url], in: directory))
         }
         let (together, after) = try await ServerGate.sharing(store: url, runs)

@@ -62,9 +62,7 @@ struct IdstoreToolTests {
         let directory = try TemporaryDirectory()
         let path = directory.file("locked.db")
         #expect(FileManager.default.createFile(atPath: path, contents: Data()))
-        try directory.makeReadOnly(path)
-        defer { try? directory.makeWritable(path) }
-        let result = try await Idstore.run(["migrate", "--store", "sqlite:\(path)"], in: directory)
+        let result = try await directory.whileReadOnly(path) { try await Idstore.run(["migrate", "--store", "sqlite:\(path)"], in: directory) }
         #expect(result.status == 1, "\(result)")
         #expect(result.stderr.hasPrefix("idstore: error: "), "\(result)")
         #expect(result.stderr.split(separator: "\n").count == 1, "\(result)")
@@ -122,10 +120,10 @@ struct IdstoreToolTests {
     @Test func cleanupEveryIntervalStopsGracefullyOnSIGTERM() async throws {
         let directory = try TemporaryDirectory()
         #expect(try await Idstore.run(["migrate"], in: directory).status == 0)
-        let (process, out, err) = try Idstore.start(["cleanup", "--every", "1s", "--log-level", "info"], in: directory,
-                                                    environment: [:], discardingOutput: false)
+        let process = try await offTheCooperativePool { try Idstore.start(["cleanup", "--every", "1s", "--log-level", "info"], in: directory, environment: [:]) }
+        let out = try #require(process.standardOutput), err = try #require(process.standardError)
         let printed = Mutex("")
-        out.fileHandleForReading.readabilityHandler = { handle in
+        out.readabilityHandler = { handle in
             let data = handle.availableData
             printed.withLock { $0 += String(decoding: data, as: UTF8.self) }
         }
@@ -136,8 +134,8 @@ struct IdstoreToolTests {
         }
         process.terminate()
         while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
-        out.fileHandleForReading.readabilityHandler = nil
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        out.readabilityHandler = nil
+        let stderr = String(decoding: err.readDataToEndOfFile(), as: UTF8.self)
         #expect(process.terminationReason == .exit && process.terminationStatus == 0, "stderr: \(stderr)")
         #expect(printed.withLock { $0.hasPrefix("sqlite:identity.db: removed 0 rows in 0 batches") }, "\(printed.withLock { $0 })")
         #expect(!stderr.contains("error"), "\(stderr)")
@@ -169,9 +167,9 @@ enum Idstore {
     private static func waitForAll(_ argumentLists: [[String]], in directory: TemporaryDirectory,
                                    environment: [String: String]) throws -> [Result] {
         let started = try argumentLists.map { try start($0, in: directory, environment: environment) }
-        return started.map { process, out, err in
-            let stdout = out.fileHandleForReading.readDataToEndOfFile()
-            let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        return started.map { process in
+            let stdout = process.standardOutput?.readDataToEndOfFile() ?? Data()
+            let stderr = process.standardError?.readDataToEndOfFile() ?? Data()
             process.waitUntilExit()
             return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
                           stderr: String(decoding: stderr, as: UTF8.self))
@@ -179,26 +177,17 @@ enum Idstore {
     }
 
     /// Starts `idstore` and returns at once, its output discarded (for a test that kills it).
-    static func start(_ arguments: [String], in directory: TemporaryDirectory) throws -> Process {
-        let (process, _, _) = try start(arguments, in: directory, environment: [:], discardingOutput: true)
-        return process
+    static func start(_ arguments: [String], in directory: TemporaryDirectory) throws -> ChildProcess {
+        try start(arguments, in: directory, environment: [:], discardingOutput: true)
     }
 
     /// Starts `idstore` and returns at once with the pipes of its output (or discarding it).
     static func start(_ arguments: [String], in directory: TemporaryDirectory,
-                      environment: [String: String], discardingOutput: Bool = false) throws -> (Process, Pipe, Pipe) {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.currentDirectoryURL = directory.url
-        var env = ProcessInfo.processInfo.environment
+                      environment: [String: String], discardingOutput: Bool = false) throws -> ChildProcess {
+        var env = ProcessEnvironment.current
         env.removeValue(forKey: "IDSTORE_URL")
         env.merge(environment) { $1 }
-        process.environment = env
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = discardingOutput ? FileHandle.nullDevice : out
-        process.standardError = discardingOutput ? FileHandle.nullDevice : err
-        try process.run()
-        return (process, out, err)
+        return try ChildProcess(executable, arguments, environment: env, in: directory.url,
+                                output: discardingOutput ? .null : .pipe, error: discardingOutput ? .null : .pipe)
     }
 }

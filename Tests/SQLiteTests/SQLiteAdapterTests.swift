@@ -1,4 +1,5 @@
 import Foundation
+import ServerTestSupport
 import IdentityStorage
 import IdentityStorageSQLite
 import Testing
@@ -83,25 +84,24 @@ struct SQLiteAdapterTests {
             try await storage.executeRaw("PRAGMA wal_checkpoint(TRUNCATE)")
             await storage.close()
         }
-        try directory.makeReadOnly(path)
-        defer { try? directory.makeWritable(path) }
-        // SQLite opens an unwritable file read-only (the schema is already there): reads work, writes fail typed.
-        do {
-            let storage = try await SQLiteIdentityStorage.open(.init(path: path))
-            let stores = storage.makeStores()
-            #expect(try await stores.grants.grant(forKey: "kept") == grant)
-            var changed = grant
-            changed.data = "changed"
-            await expectCode(.permissionDenied) { try await stores.grants.storeGrant(changed) }
-            await expectCode(.permissionDenied) { _ = try await stores.grants.removeGrant(forKey: "kept") }
-            await storage.close()
-        } catch let error as IdentityStorageError {
-            #expect(error.code == .permissionDenied, "opening may also fail, but only as permissionDenied: \(error)")
+        try await directory.whileReadOnly(path) {
+            // SQLite opens an unwritable file read-only (the schema is already there): reads work, writes fail typed.
+            do {
+                let storage = try await SQLiteIdentityStorage.open(.init(path: path))
+                let stores = storage.makeStores()
+                #expect(try await stores.grants.grant(forKey: "kept") == grant)
+                var changed = grant
+                changed.data = "changed"
+                await expectCode(.permissionDenied) { try await stores.grants.storeGrant(changed) }
+                await expectCode(.permissionDenied) { _ = try await stores.grants.removeGrant(forKey: "kept") }
+                await storage.close()
+            } catch let error as IdentityStorageError {
+                #expect(error.code == .permissionDenied, "opening may also fail, but only as permissionDenied: \(error)")
+            }
+            // What doctor says of it: the file this process may not write.
+            let doctor = try await Idstore.run(["doctor", "--store", "sqlite:\(path)"], in: directory)
+            #expect(doctor.status == 1 && doctor.stdout.contains("WRONG file access: this process may not write \(path)"), "\(doctor)")
         }
-        // What doctor says of it: the file this process may not write.
-        let doctor = try await Idstore.run(["doctor", "--store", "sqlite:\(path)"], in: directory)
-        #expect(doctor.status == 1 && doctor.stdout.contains("WRONG file access: this process may not write \(path)"), "\(doctor)")
-        try directory.makeWritable(path)
         let storage = try await SQLiteIdentityStorage.open(.init(path: path))
         #expect(try await storage.makeStores().grants.grant(forKey: "kept") == grant)
         await storage.close()
@@ -133,31 +133,41 @@ struct TemporaryDirectory {
 
     func file(_ name: String) -> String { url.appendingPathComponent(name).path }
 
-    /// Makes a file unwritable even for root (where chmod is not enough) with `chattr +i`.
-    func makeReadOnly(_ path: String) throws {
+    /// Runs `body` while `path` is unwritable even for root (where chmod is not enough: `chattr +i`), then makes it
+    /// writable again, whether `body` throws or not.
+    func whileReadOnly<T>(_ path: String, _ body: () async throws -> T) async throws -> T {
+        try await makeReadOnly(path)
+        do {
+            let result = try await body()
+            try await makeWritable(path)
+            return result
+        } catch {
+            try? await makeWritable(path)
+            throw error
+        }
+    }
+
+    private func makeReadOnly(_ path: String) async throws {
         if getuid() == 0 {
-            try run("/usr/bin/chattr", ["+i", path])
+            try await run("/usr/bin/chattr", ["+i", path])
         } else {
             try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: path)
             try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: url.path)
         }
     }
 
-    func makeWritable(_ path: String) throws {
+    private func makeWritable(_ path: String) async throws {
         if getuid() == 0 {
-            try run("/usr/bin/chattr", ["-i", path])
+            try await run("/usr/bin/chattr", ["-i", path])
         } else {
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: url.path)
             try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
         }
     }
 
-    private func run(_ tool: String, _ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        try process.run()
-        process.waitUntilExit()
+    private func run(_ tool: String, _ arguments: [String]) async throws {
+        let process = try await ChildProcess.start(URL(fileURLWithPath: tool), arguments, output: .inherit, error: .inherit)
+        try await process.exit()
         guard process.terminationStatus == 0 else {
             throw IdentityStorageError(.unavailable, "\(tool) \(arguments.joined(separator: " ")) failed")
         }

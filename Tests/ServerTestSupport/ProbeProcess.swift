@@ -7,32 +7,22 @@ import Foundation
 public final class ProbeProcess: Sendable {
     public enum Failure: Error { case ended(String), unexpected(String) }
 
-    private let process: Process
-    private let input: FileHandle?
-    private let output: FileHandle
-    private let errorOutput: FileHandle?
+    private let process: ChildProcess
     private let buffer = LineBuffer()
+
+    private init(process: ChildProcess) { self.process = process }
 
     /// Starts `executable` with `arguments`; with `input`, its standard input is a pipe ``send(_:)`` writes to; with
     /// `capturingErrors`, its standard error is kept for ``errors()`` (otherwise it goes to the test runner's).
-    public init(_ executable: URL, _ arguments: [String], input: Bool = false, capturingErrors: Bool = false) throws {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        let stdin = input ? Pipe() : nil, stdout = Pipe(), stderr = capturingErrors ? Pipe() : nil
-        if let stdin { process.standardInput = stdin }
-        process.standardOutput = stdout
-        if let stderr { process.standardError = stderr }
-        try process.run()
-        self.process = process
-        self.input = stdin?.fileHandleForWriting
-        output = stdout.fileHandleForReading
-        errorOutput = stderr?.fileHandleForReading
+    public static func start(_ executable: URL, _ arguments: [String], input: Bool = false, capturingErrors: Bool = false) async throws -> ProbeProcess {
+        ProbeProcess(process: try await ChildProcess.start(executable, arguments, input: input ? .pipe : .null, error: capturingErrors ? .pipe : .inherit))
     }
+
+    private var output: FileHandle { process.standardOutput! }
 
     /// Sends one line to the probe's standard input.
     public func send(_ line: String) {
-        input?.write(Data((line + "\n").utf8))
+        process.standardInput?.write(Data((line + "\n").utf8))
     }
 
     /// The next line the probe prints; throws ``Failure/ended(_:)`` (how it ended, and what it wrote to standard
@@ -46,10 +36,9 @@ public final class ProbeProcess: Sendable {
         }
     }
 
-    /// How the probe ended, as far as is known when its output closes (no wait: Foundation's exit monitoring has missed
-    /// a child's exit under the test runner before).
+    /// How the probe ended once its output closed (waiting a little for it to end, so that its errors can be shown).
     private var ending: String {
-        guard !process.isRunning else { return "closed its output" }
+        guard process.waitUntilExit(seconds: 10) else { return "closed its output" }
         return process.terminationReason == .uncaughtSignal ? "killed" : "exited"
     }
 
@@ -63,14 +52,18 @@ public final class ProbeProcess: Sendable {
 
     /// What the probe wrote to standard error, once it ended (empty while it runs, or when not captured).
     public func errors() -> String {
-        guard let errorOutput, !process.isRunning else { return "" }
+        guard let errorOutput = process.standardError, !process.isRunning else { return "" }
         return " " + String(decoding: errorOutput.readDataToEndOfFile(), as: UTF8.self)
     }
 
     /// SIGKILL, then waits for the process to end.
-    public func kill() {
-        guard process.isRunning else { return }
-        Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+    public func kill() async throws {
+        process.signal(SIGKILL)
+        try await process.exit()
+    }
+
+    /// SIGKILL, without waiting (for a `defer`).
+    public func killWithoutWaiting() {
+        process.signal(SIGKILL)
     }
 }

@@ -6,19 +6,12 @@ import Foundation
 public func shell(_ executable: String, _ arguments: [String], input: String? = nil, environment: [String: String] = [:],
                   in directory: URL? = nil) async throws -> (status: Int32, output: String) {
     try await offTheCooperativePool {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [executable] + arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.currentDirectoryURL = directory
-        let output = Pipe(), stdin = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = stdin
-        try process.run()
-        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
-        try stdin.fileHandleForWriting.close()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let process = try ChildProcess(URL(fileURLWithPath: "/usr/bin/env"), [executable] + arguments,
+                                       environment: ProcessEnvironment.current.merging(environment) { $1 }, in: directory,
+                                       input: .pipe, mergingErrors: true)
+        if let input { process.standardInput?.write(Data(input.utf8)) }
+        try process.standardInput?.close()
+        let text = String(decoding: process.standardOutput?.readDataToEndOfFile() ?? Data(), as: UTF8.self)
         process.waitUntilExit()
         return (process.terminationStatus, text)
     }

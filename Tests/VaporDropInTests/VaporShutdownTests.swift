@@ -16,10 +16,16 @@ import Vapor
                                _ body: (Application, Deployment) async throws -> Void) async throws {
         guard try await sharedStores.store(backend, test: test) != nil else { return }
         let app = try await makeApplication()
-        try await app.identityStorage.open(DeploymentURLs(store: try await sharedStores.url(backend)), opener: .builtIn)
-        let deployment = try #require(app.identityStorage.deployment)
-        #expect(try await deployment.makeStores().cache.get(uniqueName("before-shutdown")) == nil)
-        try await body(app, deployment)
+        do {
+            try await app.identityStorage.open(DeploymentURLs(store: try await sharedStores.url(backend)), opener: .builtIn)
+            let deployment = try #require(app.identityStorage.deployment)
+            #expect(try await deployment.makeStores().cache.get(uniqueName("before-shutdown")) == nil)
+            try await body(app, deployment)
+        } catch {
+            // An application left without its shutdown asserts in its deinit and takes the whole test process down.
+            try? await app.asyncShutdown()
+            throw error
+        }
     }
 
     @Test(arguments: [.sqlite] + TestBackend.servers)

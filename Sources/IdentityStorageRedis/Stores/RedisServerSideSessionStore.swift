@@ -141,10 +141,10 @@ struct RedisServerSideSessionStore: ServerSideSessionStore {
                              RedisValue.bytes(limit), RedisValue.bytes(RedisServerSideSessionStore.sessionsPerStep)] + filter
             let items = try session.run(RedisCommand(script: RedisServerSideSessionStore.page, keys: [base.bytes], arguments: arguments, slot: base.slot),
                                         "querying sessions").items()
-            guard items.count == 4 else { throw IdentityStorageError.corruptedData("a session query step returned \(items.count) items, not 4") }
-            let last = try items[1].optionalBytes()
+            guard items.count == 3 else { throw IdentityStorageError.corruptedData("a session query step returned \(items.count) items, not 3") }
+            let last = try items[0].optionalBytes()
             return Step(last: try last.map { bytes throws(IdentityStorageError) in try RedisValue.text(bytes, "session key") },
-                        count: Int(try items[2].integerValue()), sessions: try RedisServerSideSessionStore.decodeList(items[3]))
+                        count: Int(try items[1].integerValue()), sessions: try RedisServerSideSessionStore.decodeList(items[2]))
         }
 
         /// What a step found, and the last key it examined when the range goes on (nil: the range is done).
@@ -303,7 +303,7 @@ struct RedisServerSideSessionStore: ServerSideSessionStore {
     /// One step of a paging query over the key-ordered set with the query's substring filters:
     /// ARGV = operation (`after`, `before`, `count-after`, `count-before`), has-bound, bound, limit, keys to examine,
     /// blank, then (present, value) for subject, session id and display name.
-    /// Returns `{done, last key examined, count, [key, fields…]…}`; done is 1 when the range or the limit is exhausted.
+    /// Returns `{last key examined, count, [key, fields…]…}`; the key is nil when the range or the limit is exhausted.
     static let page = RedisScript("session-page", isRead: true, common + """
         local base, op, hasBound, bound, limit, budget = KEYS[1], ARGV[1], ARGV[2] == '1', ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
         local blank = ARGV[6] == '1'
@@ -324,15 +324,15 @@ struct RedisServerSideSessionStore: ServerSideSessionStore {
         local from = hasBound and ('(' .. bound) or (forward and '-' or '+')
         local to = forward and '+' or '-'
         if blank and not listing then
-          if forward then return {1, false, redis.call('ZLEXCOUNT', all, from, to), {}} end
-          return {1, false, redis.call('ZLEXCOUNT', all, to, from), {}}
+          if forward then return {false, redis.call('ZLEXCOUNT', all, from, to), {}} end
+          return {false, redis.call('ZLEXCOUNT', all, to, from), {}}
         end
         local out, n, counted, spent = {}, 0, 0, 0
         while spent < budget do
           local keys
           if forward then keys = redis.call('ZRANGEBYLEX', all, from, to, 'LIMIT', 0, budget - spent)
           else keys = redis.call('ZREVRANGEBYLEX', all, from, to, 'LIMIT', 0, budget - spent) end
-          if #keys == 0 then return {1, false, counted, out} end
+          if #keys == 0 then return {false, counted, out} end
           for _, key in ipairs(keys) do
             spent = spent + 1
             local f = load(base, key)
@@ -340,7 +340,7 @@ struct RedisServerSideSessionStore: ServerSideSessionStore {
               if listing then
                 append(out, key, f)
                 n = n + 1
-                if n >= limit then return {1, false, 0, out} end
+                if n >= limit then return {false, 0, out} end
               else
                 counted = counted + 1
               end
@@ -348,6 +348,6 @@ struct RedisServerSideSessionStore: ServerSideSessionStore {
           end
           from = '(' .. keys[#keys]
         end
-        return {0, string.sub(from, 2), counted, out}
+        return {string.sub(from, 2), counted, out}
         """)
 }
