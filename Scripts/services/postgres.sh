@@ -18,7 +18,7 @@ start_postgres() {
     as_postgres "$postgres_bin/initdb" -D "$base/data" -U postgres -E UTF8 --locale=C.UTF-8 \
         --auth-local=trust --auth-host=scram-sha-256 >"$base/initdb.log" 2>&1
     as_postgres "$postgres_bin/pg_ctl" -D "$base/data" -l "$base/server.log" -w -t 60 start \
-        -o "-p $IDSTORE_POSTGRES_PORT -c listen_addresses=127.0.0.1 -k $base -c max_connections=200 -c fsync=off" >/dev/null
+        -o "-p $IDSTORE_POSTGRES_PORT -c listen_addresses=127.0.0.1 -k $base -c max_connections=400 -c fsync=off" >/dev/null
     as_postgres "$postgres_bin/psql" -h "$base" -p "$IDSTORE_POSTGRES_PORT" -U postgres -v ON_ERROR_STOP=1 -q <<SQL
 CREATE ROLE idstore LOGIN PASSWORD 'idstore' SUPERUSER;
 CREATE DATABASE idstore OWNER idstore;
